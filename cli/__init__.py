@@ -1,0 +1,1 @@
+"""The `ledgersync` command line."""

@@ -1,0 +1,1 @@
+"""The asyncpg pool, named queries and migrations."""

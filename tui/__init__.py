@@ -1,0 +1,1 @@
+"""The operators' terminal UI (Textual)."""

@@ -1,0 +1,1 @@
+"""Dramatiq actors that validate tokens, discover companies and import ledgers."""
