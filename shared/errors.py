@@ -6,7 +6,7 @@ from __future__ import annotations
 class AppError(Exception):
     """Base of every error ledgersync raises on purpose; its message is one plain sentence."""
 
-    #: exit code of the command line for this kind of error (contract: 1 failed, 2 bad input, 3 timeout)
+    #: the command line's exit code for it (contract: 1 failed, 2 bad input, 3 timed out)
     exit_code: int = 1
 
 
@@ -17,7 +17,7 @@ class ConfigError(AppError):
 
 
 class BadInput(AppError):
-    """The user asked for something that cannot be done as asked (unknown org, invalid file, ...)."""
+    """The user asked for what cannot be done as asked (unknown org, invalid file, ...)."""
 
     exit_code = 2
 
@@ -42,7 +42,7 @@ class UpstreamError(AppError):
 
 
 class RateLimited(UpstreamError):
-    """The API's rate limit is exhausted: wait `retry_after` seconds, this is pacing, not failure."""
+    """The API's rate limit is exhausted: wait `retry_after` seconds (pacing, not failure)."""
 
     def __init__(self, message: str, *, retry_after: float) -> None:
         super().__init__(message, status=429)
