@@ -1,7 +1,31 @@
-"""Entry point of the `ledgersync` command."""
+"""Entry point of the `ledgersync` command: the group and the commands of the contract."""
 
 from __future__ import annotations
 
+import click
+
+from cli.common import run_command
+from cli.db import db
+from cli.placeholders import PLACEHOLDER_COMMANDS
+from cli.sandbox import sandbox
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="ledgersync")
+def ledgersync() -> None:
+    """Onboard accounting customers by API: Tripletex ledgers (or SAF-T files) into Postgres.
+
+    Without LEDGERSYNC_DATABASE_URL / LEDGERSYNC_REDIS_URL, embedded Postgres and Redis are
+    started under LEDGERSYNC_HOME and shared by every ledgersync process on this machine.
+    """
+
+
+ledgersync.add_command(db)
+ledgersync.add_command(sandbox)
+for placeholder in PLACEHOLDER_COMMANDS:
+    ledgersync.add_command(placeholder)
+
 
 def main() -> None:
-    """Run the command line."""
+    """Run the command line with the contract's exit codes and one-sentence errors."""
+    run_command(ledgersync)

@@ -1,0 +1,71 @@
+"""What every command shares: settings, servers, error reporting with the contract's exit codes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, TypeVar
+
+import click
+import orjson
+from shared.logging import configure_logging
+
+from shared.config import Settings
+from shared.embedded import servers_for
+from shared.errors import AppError
+
+T = TypeVar("T")
+
+#: exit codes of the contract
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_TIMED_OUT = 0, 1, 2, 3
+
+
+def fail(message: str, exit_code: int = EXIT_BAD_INPUT) -> None:
+    """Print one plain sentence to stderr and exit."""
+    click.echo(message, err=True)
+    sys.exit(exit_code)
+
+
+def run_command(group: click.Group) -> None:
+    """Run the click group; turn AppErrors into one sentence on stderr and their exit code."""
+    try:
+        group.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        fail("Aborted.", EXIT_FAILED)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except AppError as exc:
+        fail(str(exc), exc.exit_code)
+    except KeyboardInterrupt:
+        fail("Interrupted.", 130)
+
+
+def load_settings() -> Settings:
+    """Settings from the environment, with logging configured once for this process."""
+    settings = Settings.from_env()
+    configure_logging(settings)
+    return settings
+
+
+@contextlib.contextmanager
+def servers() -> Iterator[Settings]:
+    """Settings whose URLs point at real servers (configured, or embedded ones started here)."""
+    with servers_for(load_settings()) as settings:
+        yield settings
+
+
+def run_async(work: Callable[[], Awaitable[T]]) -> T:
+    """Run one coroutine function to completion on a fresh event loop."""
+    return asyncio.run(_call(work))
+
+
+async def _call(work: Callable[[], Awaitable[T]]) -> T:
+    return await work()
+
+
+def print_json(document: Any) -> None:
+    """One JSON document on stdout, nothing else."""
+    click.echo(orjson.dumps(document, option=orjson.OPT_INDENT_2, default=str).decode())
