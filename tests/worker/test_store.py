@@ -1,0 +1,142 @@
+"""Chunk writes on a real Postgres: exactly the source's postings per range, once, atomically."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+import orjson
+import pytest
+
+from shared.db.queries import Q
+from worker.planner import DateRange
+from worker.store import LeaseLost, write_chunk
+
+MARCH = DateRange(date(2024, 3, 1), date(2024, 4, 1))
+
+
+def posting(pid: int, day: int, amount: str, account: int = 1920) -> dict[str, Any]:
+    return {
+        "id": pid,
+        "date": f"2024-03-{day:02d}",
+        "amount": amount,
+        "amountCurrency": amount,
+        "description": "Kjøp av æøå",
+        "row": 1,
+        "currency": {"code": "NOK"},
+        "account": {"id": 9000 + account, "number": account, "name": "Bankinnskudd"},
+        "voucher": {"id": 70 + pid, "number": 5, "year": 2024},
+    }
+
+
+def page(*postings: dict[str, Any]) -> bytes:
+    # amounts as bare JSON numbers, the way the API sends them
+    body = {"fullResultSize": len(postings), "from": 0, "count": len(postings), "values": postings}
+    raw = orjson.dumps(body)
+    for p in postings:
+        raw = raw.replace(f'"{p["amount"]}"'.encode(), p["amount"].encode())
+    return raw
+
+
+@pytest.fixture
+async def org_id(pg: asyncpg.Connection) -> int:
+    return int(await pg.fetchval(Q["org_insert"], "Fjord AS", "api", "tripletex", "syncing"))
+
+
+async def claim(
+    pg: asyncpg.Connection, org_id: int, span: DateRange = MARCH
+) -> tuple[int, uuid.UUID]:
+    chunk_id = await pg.fetchval(Q["chunk_insert"], org_id, 2024, span.start, span.end, None)
+    owner = uuid.uuid4()
+    assert await pg.fetchrow(Q["chunk_claim"], chunk_id, owner, 300.0) is not None
+    return chunk_id, owner
+
+
+async def rows(pg: asyncpg.Connection, org_id: int) -> dict[int, tuple[Any, ...]]:
+    found = await pg.fetch(
+        "SELECT posting_id, posting_date, amount, account_number, description FROM postings"
+        " WHERE org_id = $1",
+        org_id,
+    )
+    return {r["posting_id"]: tuple(r.values())[1:] for r in found}
+
+
+async def test_a_chunk_lands_exactly_with_decimal_amounts(
+    pg: asyncpg.Connection, org_id: int
+) -> None:
+    chunk_id, owner = await claim(pg, org_id)
+    pages = [page(posting(1, 1, "12345678901.23"), posting(2, 31, "-0.10")), page()]
+    result = await write_chunk(
+        pg, org_id=org_id, chunk_id=chunk_id, lease_owner=owner, span=MARCH, pages=pages
+    )
+    assert (result.total, result.written, result.deleted) == (2, 2, 0)
+    stored = await rows(pg, org_id)
+    assert stored[1] == (date(2024, 3, 1), Decimal("12345678901.23"), "1920", "Kjøp av æøå")
+    assert stored[2][1] == Decimal("-0.10")
+    state = await pg.fetchrow(
+        "SELECT state, postings, lease_owner FROM chunks WHERE id=$1", chunk_id
+    )
+    assert tuple(state.values()) == ("done", 2, None)
+
+
+async def test_resync_updates_changed_deletes_missing_and_skips_duplicates(
+    pg: asyncpg.Connection, org_id: int
+) -> None:
+    chunk_id, owner = await claim(pg, org_id)
+    first = [page(posting(1, 1, "100.00"), posting(2, 2, "-100.00"), posting(3, 3, "5.00"))]
+    await write_chunk(
+        pg, org_id=org_id, chunk_id=chunk_id, lease_owner=owner, span=MARCH, pages=first
+    )
+    await pg.execute("UPDATE chunks SET state = 'queued' WHERE id = $1", chunk_id)
+    owner = uuid.uuid4()
+    await pg.fetchrow(Q["chunk_claim"], chunk_id, owner, 300.0)
+    # posting 1 changed, 3 deleted at the source, 2 unchanged but served twice across pages
+    again = [
+        page(posting(1, 1, "150.00"), posting(2, 2, "-100.00")),
+        page(posting(2, 2, "-100.00")),
+    ]
+    result = await write_chunk(
+        pg, org_id=org_id, chunk_id=chunk_id, lease_owner=owner, span=MARCH, pages=again
+    )
+    assert (result.total, result.written, result.deleted) == (2, 1, 1)
+    stored = await rows(pg, org_id)
+    assert sorted(stored) == [1, 2]
+    assert stored[1][1] == Decimal("150.00")
+
+
+async def test_other_ranges_are_untouched(pg: asyncpg.Connection, org_id: int) -> None:
+    april = DateRange(date(2024, 4, 1), date(2024, 5, 1))
+    april_posting = posting(9, 1, "7.00") | {"date": "2024-04-01"}
+    chunk_id, owner = await claim(pg, org_id, april)
+    await write_chunk(
+        pg, org_id=org_id, chunk_id=chunk_id, lease_owner=owner, span=april,
+        pages=[page(april_posting)],
+    )  # fmt: skip
+    chunk_id, owner = await claim(pg, org_id)
+    await write_chunk(pg, org_id=org_id, chunk_id=chunk_id, lease_owner=owner, span=MARCH, pages=[])
+    assert sorted(await rows(pg, org_id)) == [9]
+
+
+async def test_a_lost_lease_writes_nothing(pg: asyncpg.Connection, org_id: int) -> None:
+    chunk_id, _ = await claim(pg, org_id)
+    with pytest.raises(LeaseLost):
+        await write_chunk(
+            pg, org_id=org_id, chunk_id=chunk_id, lease_owner=uuid.uuid4(), span=MARCH,
+            pages=[page(posting(1, 1, "1.00"))],
+        )  # fmt: skip
+    assert await rows(pg, org_id) == {}
+    assert await pg.fetchval("SELECT state FROM chunks WHERE id = $1", chunk_id) == "running"
+
+
+async def test_a_claimed_chunk_cannot_be_claimed_again_until_its_lease_runs_out(
+    pg: asyncpg.Connection, org_id: int
+) -> None:
+    chunk_id, _ = await claim(pg, org_id)
+    assert await pg.fetchrow(Q["chunk_claim"], chunk_id, uuid.uuid4(), 300.0) is None
+    await pg.execute("UPDATE chunks SET lease_until = now() - interval '1 s' WHERE id=$1", chunk_id)
+    again = await pg.fetchrow(Q["chunk_claim"], chunk_id, uuid.uuid4(), 300.0)
+    assert again is not None
+    assert again["deliveries"] == 2

@@ -1,0 +1,49 @@
+"""Writes to Postgres for the pipeline: async functions taking a connection, no HTTP."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import asyncpg
+
+from shared.db.queries import Q
+from shared.errors import StorageError
+from worker.planner import DateRange
+
+
+class LeaseLost(StorageError):
+    """Another worker took the chunk over; this worker's result is discarded."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkWrite:
+    """What writing one chunk did."""
+
+    total: int
+    written: int
+    deleted: int
+
+
+async def write_chunk(
+    conn: asyncpg.Connection,
+    *,
+    org_id: int,
+    chunk_id: int,
+    lease_owner: uuid.UUID,
+    span: DateRange,
+    pages: Sequence[bytes],
+) -> ChunkWrite:
+    """In one transaction: the range holds exactly the pages' postings, and the chunk is done."""
+    async with conn.transaction():
+        await conn.execute(Q["chunk_stage_create"])
+        await conn.copy_records_to_table(
+            "staged_pages", records=[(page.decode(),) for page in pages], columns=["page"]
+        )
+        merged = await conn.fetchrow(Q["chunk_merge"], org_id, span.start, span.end)
+        assert merged is not None
+        finished = await conn.fetchrow(Q["chunk_finish"], chunk_id, lease_owner, merged["total"])
+        if finished is None:
+            raise LeaseLost(f"Chunk {chunk_id} was taken over by another worker; result discarded.")
+    return ChunkWrite(merged["total"], merged["written"], merged["deleted"])
