@@ -1,1 +1,1 @@
-"""An offline Tripletex API v2 that behaves like the real one, for the demo, tests and benchmarks."""
+"""An offline Tripletex API v2 that behaves like the real one: for the demo, tests, benchmarks."""

@@ -34,7 +34,9 @@ class Settings:
         problems: list[str] = []
         log_format = environ.get("LEDGERSYNC_LOG_FORMAT") or None
         if log_format is not None and log_format not in LOG_FORMATS:
-            problems.append(f"LEDGERSYNC_LOG_FORMAT must be 'console' or 'json', not {log_format!r}")
+            problems.append(
+                f"LEDGERSYNC_LOG_FORMAT must be 'console' or 'json', not {log_format!r}"
+            )
         tripletex_url = environ.get("LEDGERSYNC_TRIPLETEX_URL") or DEFAULT_TRIPLETEX_URL
         if not tripletex_url.startswith(("http://", "https://")):
             problems.append("LEDGERSYNC_TRIPLETEX_URL must start with http:// or https://")

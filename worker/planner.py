@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -39,7 +40,7 @@ def year_range(year: int) -> DateRange:
 def month_ranges(year: int) -> list[DateRange]:
     """The twelve months of a year, in order."""
     starts = [date(year, month, 1) for month in range(1, 13)] + [date(year + 1, 1, 1)]
-    return [DateRange(a, b) for a, b in zip(starts, starts[1:], strict=False)]
+    return [DateRange(a, b) for a, b in itertools.pairwise(starts)]
 
 
 def can_split(span: DateRange) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
 import pytest
@@ -22,7 +23,7 @@ def test_months_cover_the_year_exactly(year: int) -> None:
     assert len(months) == 12
     assert months[0].start == date(year, 1, 1)
     assert months[-1].end == date(year + 1, 1, 1)
-    assert all(a.end == b.start for a, b in zip(months, months[1:], strict=False))
+    assert all(a.end == b.start for a, b in itertools.pairwise(months))
     assert sum(m.days for m in months) == year_range(year).days
 
 
@@ -52,7 +53,7 @@ def test_split_to_fit_covers_the_range_in_pieces_under_the_cap() -> None:
     pieces = split_to_fit(month, 45_000)
     assert pieces[0].start == month.start
     assert pieces[-1].end == month.end
-    assert all(a.end == b.start for a, b in zip(pieces, pieces[1:], strict=False))
+    assert all(a.end == b.start for a, b in itertools.pairwise(pieces))
     assert all(45_000 * p.days / month.days <= 10_000 for p in pieces)
 
 
