@@ -10,11 +10,11 @@ from typing import Any, TypeVar
 
 import click
 import orjson
-from shared.logging import configure_logging
 
 from shared.config import Settings
 from shared.embedded import servers_for
 from shared.errors import AppError
+from shared.logging import configure_logging
 
 T = TypeVar("T")
 
@@ -51,10 +51,21 @@ def load_settings() -> Settings:
 
 
 @contextlib.contextmanager
-def servers() -> Iterator[Settings]:
-    """Settings whose URLs point at real servers (configured, or embedded ones started here)."""
+def servers(*, migrate: bool = True) -> Iterator[Settings]:
+    """Settings pointing at real servers (configured, or embedded ones), schema up to date."""
     with servers_for(load_settings()) as settings:
+        if migrate:
+            assert settings.database_url is not None
+            url = settings.database_url
+            run_async(lambda: apply_pending(url))
         yield settings
+
+
+async def apply_pending(database_url: str) -> list[str]:
+    """Bring the schema up to date (a quick no-op when it is)."""
+    from shared.db.migrate import migrate
+
+    return await migrate(database_url)
 
 
 def run_async(work: Callable[[], Awaitable[T]]) -> T:

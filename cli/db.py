@@ -16,7 +16,7 @@ def db() -> None:
 @db.command("migrate")
 def db_migrate() -> None:
     """Bring the schema up to date (idempotent)."""
-    with servers() as settings:
+    with servers(migrate=False) as settings:
         assert settings.database_url is not None
         url = settings.database_url
         applied = run_async(lambda: migrate(url))

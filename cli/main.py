@@ -6,8 +6,10 @@ import click
 
 from cli.common import run_command
 from cli.db import db
+from cli.org import org
 from cli.placeholders import PLACEHOLDER_COMMANDS
 from cli.sandbox import sandbox
+from cli.worker import worker
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -22,6 +24,8 @@ def ledgersync() -> None:
 
 ledgersync.add_command(db)
 ledgersync.add_command(sandbox)
+ledgersync.add_command(org)
+ledgersync.add_command(worker)
 for placeholder in PLACEHOLDER_COMMANDS:
     ledgersync.add_command(placeholder)
 

@@ -10,8 +10,6 @@ from cli.common import fail
 _NOT_YET = {
     "demo": "the one-command demo",
     "tui": "the operators' terminal UI",
-    "worker": "the onboarding pipeline",
-    "org": "the onboarding pipeline",
     "check": "the troubleshooting checks",
     "saft": "the SAF-T import",
     "jobs": "on-call job handling",

@@ -1,0 +1,274 @@
+"""`ledgersync org …`: register organizations, choose companies, sync, wait, remove."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import asyncpg
+import click
+
+from cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_TIMED_OUT,
+    fail,
+    print_json,
+    run_async,
+    servers,
+)
+from cli.tables import print_table
+from shared import orgs
+from shared.config import Settings
+from shared.crypto import TokenCipher
+from shared.db import connect
+from shared.db.queries import Q
+from shared.models import Method, OrgState, Provider
+from shared.queue import send, sender
+
+T = TypeVar("T")
+
+#: seconds between looks at the database while waiting
+WAIT_POLL_S = 0.5
+
+
+def _with_db(work: Callable[[asyncpg.Connection, Settings], Awaitable[T]]) -> T:
+    """Run `work` with a connection to the (embedded or configured) database."""
+    with servers() as settings:
+        url = settings.database_url
+        assert url is not None
+
+        async def run() -> T:
+            conn = await connect(url)
+            try:
+                return await work(conn, settings)
+            finally:
+                await conn.close()
+
+        return run_async(run)
+
+
+def _cipher(settings: Settings) -> TokenCipher:
+    settings.require("secret_key")
+    assert settings.secret_key is not None
+    return TokenCipher(settings.secret_key)
+
+
+def _send(settings: Settings, actor: str, *args: int | str | None) -> None:
+    assert settings.redis_url is not None
+    broker = sender(settings.redis_url)
+    try:
+        send(broker, actor, *args)
+    finally:
+        broker.close()
+
+
+def _read_token() -> str:
+    if sys.stdin.isatty():
+        click.echo("Paste the employee token, then press Enter:", err=True)
+        return orgs.clean_token(sys.stdin.readline())
+    return orgs.clean_token(sys.stdin.read())
+
+
+@click.group()
+def org() -> None:
+    """Organizations: register, choose the company, synchronize, watch."""
+
+
+@org.command("add")
+@click.argument("name")
+@click.option("--method", type=click.Choice([m.value for m in Method]), required=True)
+@click.option("--provider", type=click.Choice([p.value for p in Provider]), default="tripletex")
+@click.option("--token-stdin", is_flag=True, help="Read the employee token from standard input.")
+def org_add(name: str, method: str, provider: str, token_stdin: bool) -> None:
+    """Register an organization; print its id. API: validation starts at once."""
+    chosen = Method(method)
+    if chosen is Method.API and not token_stdin:
+        fail("An API organization needs its employee token: pass --token-stdin and pipe it in.")
+    token = _read_token() if chosen is Method.API else None
+
+    async def work(conn: asyncpg.Connection, settings: Settings) -> int:
+        cipher = _cipher(settings) if token else None
+        return await orgs.register(
+            conn, name=name, method=chosen,
+            provider=Provider(provider) if chosen is Method.API else None,
+            token=token, cipher=cipher,
+        )  # fmt: skip
+
+    with servers() as settings:
+        org_id = _with_db(work)
+        if chosen is Method.API:
+            _send(settings, "validate_token", org_id)
+    click.echo(org_id)
+
+
+@org.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+def org_list(as_json: bool) -> None:
+    """Every organization with its state."""
+
+    async def work(conn: asyncpg.Connection, _: Settings) -> list[dict[str, Any]]:
+        return [orgs.summary(row) for row in await conn.fetch(Q["org_list"])]
+
+    found = _with_db(work)
+    if as_json:
+        print_json(found)
+        return
+    print_table(
+        ["ID", "NAME", "METHOD", "STATE", "COMPANY", "REASON"],
+        [
+            [o["id"], o["name"], o["method"], o["state"],
+             (o["company"] or {}).get("name") or "", o["state_reason"] or ""]
+            for o in found
+        ],
+    )  # fmt: skip
+
+
+@org.command("show")
+@click.argument("ref", metavar="ORG")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+def org_show(ref: str, as_json: bool) -> None:
+    """One organization: state, company, per-year progress, last error."""
+
+    async def work(conn: asyncpg.Connection, _: Settings) -> dict[str, Any]:
+        return await orgs.details(conn, await orgs.find(conn, ref))
+
+    shown = _with_db(work)
+    if as_json:
+        print_json(shown)
+        return
+    company = shown["company"] or {}
+    click.echo(f"{shown['name']} (#{shown['id']}, {shown['method']}): {shown['state']}")
+    if company:
+        click.echo(
+            f"Company: {company['name']} ({company['organizationNumber']}, #{company['id']})"
+        )
+    if shown["last_error"]:
+        click.echo(f"Last error: {shown['last_error']}")
+    print_table(
+        ["YEAR", "STATE", "IMPORTED", "EXPECTED", "CHUNKS", "FAILED"],
+        [
+            [y["year"], y["state"], y["imported"], "?" if y["expected"] is None else y["expected"],
+             f"{y['chunks_done']}/{y['chunks_total']}", y["chunks_failed"]]
+            for y in shown["years"]
+        ],
+    )  # fmt: skip
+
+
+@org.command("companies")
+@click.argument("ref", metavar="ORG")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+def org_companies(ref: str, as_json: bool) -> None:
+    """The companies the organization's token reaches."""
+
+    async def work(conn: asyncpg.Connection, _: Settings) -> list[dict[str, Any]]:
+        return await orgs.companies(conn, (await orgs.find(conn, ref))["id"])
+
+    found = _with_db(work)
+    if as_json:
+        print_json(found)
+        return
+    print_table(
+        ["ID", "NAME", "ORG NUMBER", "OWN"],
+        [
+            [c["id"], c["name"], c["organizationNumber"] or "", "yes" if c["own"] else ""]
+            for c in found
+        ],
+    )
+
+
+@org.command("select")
+@click.argument("ref", metavar="ORG")
+@click.argument("company_id", type=int)
+def org_select(ref: str, company_id: int) -> None:
+    """Choose the company to synchronize; the first synchronization starts at once."""
+
+    async def work(conn: asyncpg.Connection, _: Settings) -> int:
+        org_id = int((await orgs.find(conn, ref))["id"])
+        await orgs.select_company(conn, org_id, company_id)
+        return org_id
+
+    with servers() as settings:
+        org_id = _with_db(work)
+        _send(settings, "plan_sync", org_id)
+    click.echo(f"Synchronizing company {company_id} for organization {org_id}.")
+
+
+@org.command("token")
+@click.argument("ref", metavar="ORG")
+@click.option("--token-stdin", is_flag=True, required=True, help="Read the token from stdin.")
+def org_token(ref: str, token_stdin: bool) -> None:
+    """Replace the employee token and validate again."""
+    token = _read_token()
+
+    async def work(conn: asyncpg.Connection, settings: Settings) -> int:
+        org_id = int((await orgs.find(conn, ref))["id"])
+        await orgs.replace_token(conn, org_id, token, _cipher(settings))
+        return org_id
+
+    with servers() as settings:
+        org_id = _with_db(work)
+        _send(settings, "validate_token", org_id)
+    click.echo(f"Token replaced for organization {org_id}; validating it now.")
+
+
+@org.command("sync")
+@click.argument("ref", metavar="ORG")
+@click.option("--year", type=int, help="Only this year.")
+def org_sync(ref: str, year: int | None) -> None:
+    """Synchronize again now (all years, or one)."""
+
+    async def work(conn: asyncpg.Connection, _: Settings) -> asyncpg.Record:
+        return await orgs.find(conn, ref)
+
+    with servers() as settings:
+        found = _with_db(work)
+        if found["company_id"] is None:
+            fail(f"Organization {found['name']!r} has no company chosen yet; use `org select`.")
+        _send(settings, "plan_sync", found["id"], year)
+    click.echo(f"Synchronizing {'year ' + str(year) if year else 'every year'} of {found['name']}.")
+
+
+@org.command("wait")
+@click.argument("ref", metavar="ORG")
+@click.option("--timeout", type=float, default=3600.0, show_default=True, help="Seconds.")
+def org_wait(ref: str, timeout: float) -> None:
+    """Block until synced (0), needs attention (1), or the timeout passes (3)."""
+
+    async def work(conn: asyncpg.Connection, _: Settings) -> asyncpg.Record:
+        org_id = (await orgs.find(conn, ref))["id"]
+        deadline = time.monotonic() + timeout
+        while True:
+            row = await conn.fetchrow(Q["org_by_id"], org_id)
+            if row["state"] in (OrgState.SYNCED, OrgState.NEEDS_ATTENTION, OrgState.CANCELLED):
+                return row
+            if time.monotonic() >= deadline:
+                return row
+            await asyncio.sleep(WAIT_POLL_S)
+
+    row = _with_db(work)
+    if row["state"] == OrgState.SYNCED:
+        click.echo(f"{row['name']} is synced.")
+        sys.exit(EXIT_OK)
+    if row["state"] in (OrgState.NEEDS_ATTENTION, OrgState.CANCELLED):
+        fail(f"{row['name']} {row['state'].replace('_', ' ')}: {row['state_reason']}", EXIT_FAILED)
+    fail(f"{row['name']} is still {row['state']} after {timeout:g} s.", EXIT_TIMED_OUT)
+
+
+@org.command("remove")
+@click.argument("ref", metavar="ORG")
+@click.option("--yes", is_flag=True, help="Confirm: all its data is deleted.")
+def org_remove(ref: str, yes: bool) -> None:
+    """Remove the organization and all its data."""
+    if not yes:
+        fail("Removing deletes the organization and all its postings; add --yes to confirm.")
+
+    async def work(conn: asyncpg.Connection, _: Settings) -> str:
+        found = await orgs.find(conn, ref)
+        await orgs.remove(conn, found["id"])
+        return str(found["name"])
+
+    click.echo(f"Removed {_with_db(work)}.")

@@ -1,0 +1,183 @@
+"""Organizations: register, find, choose a company, replace a token, show progress, remove.
+
+Shared by the command line and the terminal UI; async functions taking a connection. Sending
+work to the workers is the caller's business (see `shared.queue`).
+"""
+
+from __future__ import annotations
+
+import getpass
+from typing import Any
+
+import asyncpg
+
+from shared.crypto import TokenCipher
+from shared.db.queries import Q
+from shared.errors import BadInput
+from shared.models import Method, OrgState, Provider
+
+#: how much of a token the UI may show
+TOKEN_HINT_CHARS = 4
+
+
+def token_hint(token: str) -> str:
+    """A masked token for display: only its last few characters."""
+    return "…" + token[-TOKEN_HINT_CHARS:] if len(token) > 3 * TOKEN_HINT_CHARS else "…"
+
+
+def clean_token(raw: str) -> str:
+    """The token as pasted, without surrounding blanks; BadInput when nothing is left."""
+    token = raw.strip()
+    if not token or any(ch.isspace() for ch in token):
+        raise BadInput("The employee token is empty or has spaces in it; paste it again, alone.")
+    return token
+
+
+async def audit(conn: asyncpg.Connection, action: str, org_id: int | None, **detail: Any) -> None:
+    """Record an action that changed something, with the OS user who did it."""
+    await conn.execute(Q["audit_insert"], getpass.getuser(), action, org_id, detail)
+
+
+async def verify_key(conn: asyncpg.Connection, cipher: TokenCipher) -> None:
+    """Refuse a secret key other than the one earlier tokens were stored with."""
+    stored = await conn.fetchval(Q["key_check_get"])
+    if stored is None:
+        await conn.execute(Q["key_check_insert"], cipher.key_check())
+    else:
+        cipher.verify(stored)
+
+
+async def register(
+    conn: asyncpg.Connection,
+    *,
+    name: str,
+    method: Method,
+    provider: Provider | None,
+    token: str | None,
+    cipher: TokenCipher | None,
+) -> int:
+    """Register an organization (with its encrypted token for API); return its id."""
+    name = name.strip()
+    if not name:
+        raise BadInput("The organization needs a name.")
+    if method is Method.API and (token is None or cipher is None or provider is None):
+        raise BadInput(
+            "An API organization needs a provider and an employee token (--token-stdin)."
+        )
+    if await conn.fetchrow(Q["org_by_name"], name):
+        raise BadInput(f"An organization named {name!r} exists already; choose another name.")
+    state = OrgState.VALIDATING if method is Method.API else OrgState.AWAITING_FILE
+    async with conn.transaction():
+        org_id = int(await conn.fetchval(Q["org_insert"], name, method, provider, state))
+        if token is not None and cipher is not None:
+            await verify_key(conn, cipher)
+            await conn.execute(
+                Q["credentials_insert"], org_id, cipher.encrypt(token), token_hint(token)
+            )
+        await audit(conn, "org.register", org_id, name=name, method=method.value)
+    return org_id
+
+
+async def find(conn: asyncpg.Connection, ref: str) -> asyncpg.Record:
+    """An organization by id or name; BadInput naming the reference when there is none."""
+    row = None
+    if ref.strip().isdigit():
+        row = await conn.fetchrow(Q["org_by_id"], int(ref))
+    if row is None:
+        row = await conn.fetchrow(Q["org_by_name"], ref.strip())
+    if row is None:
+        raise BadInput(f"No organization {ref!r}; `ledgersync org list` shows them.")
+    return row
+
+
+async def select_company(conn: asyncpg.Connection, org_id: int, company_id: int) -> None:
+    """Choose the company to synchronize; it must be one the token reaches."""
+    company = await conn.fetchrow(Q["company_by_org"], org_id, company_id)
+    if company is None:
+        raise BadInput(
+            f"Company {company_id} is not reachable with this organization's token; "
+            "`ledgersync org companies` lists the ones it reaches."
+        )
+    async with conn.transaction():
+        await conn.execute(
+            Q["org_select_company"],
+            org_id,
+            company_id,
+            company["name"],
+            company["organization_number"],
+        )
+        await conn.execute(Q["org_set_state"], org_id, OrgState.SYNCING, None)
+        await audit(conn, "org.select_company", org_id, company_id=company_id)
+
+
+async def replace_token(
+    conn: asyncpg.Connection, org_id: int, token: str, cipher: TokenCipher
+) -> None:
+    """Replace the employee token; validation starts again."""
+    async with conn.transaction():
+        await verify_key(conn, cipher)
+        await conn.execute(
+            Q["credentials_replace_token"], org_id, cipher.encrypt(token), token_hint(token)
+        )
+        await conn.execute(Q["org_set_state"], org_id, OrgState.VALIDATING, None)
+        await audit(conn, "org.replace_token", org_id)
+
+
+async def remove(conn: asyncpg.Connection, org_id: int) -> None:
+    """Remove an organization and all its data."""
+    async with conn.transaction():
+        await audit(conn, "org.remove", None, removed_org_id=org_id)
+        await conn.execute(Q["org_delete"], org_id)
+
+
+def summary(org: asyncpg.Record) -> dict[str, Any]:
+    """The contract's fields of an organization, without per-year progress."""
+    company = None
+    if org["company_id"] is not None:
+        company = {
+            "id": org["company_id"],
+            "name": org["company_name"],
+            "organizationNumber": org["company_org_number"],
+        }
+    return {
+        "id": org["id"],
+        "name": org["name"],
+        "method": org["method"],
+        "provider": org["provider"],
+        "state": org["state"],
+        "state_reason": org["state_reason"],
+        "company": company,
+        "last_error": org["last_error"],
+    }
+
+
+async def details(conn: asyncpg.Connection, org: asyncpg.Record) -> dict[str, Any]:
+    """`org show --json`: the summary with per-year progress."""
+    years = [
+        {
+            "year": row["year"],
+            "state": row["state"],
+            "expected": row["expected"],
+            "imported": row["imported"],
+            "chunks_total": row["chunks_total"],
+            "chunks_done": row["chunks_done"],
+            "chunks_failed": row["chunks_failed"],
+            "difference": row["difference"],
+        }
+        for row in await conn.fetch(Q["years_progress"], org["id"])
+    ]
+    return summary(org) | {"years": years}
+
+
+async def companies(conn: asyncpg.Connection, org_id: int) -> list[dict[str, Any]]:
+    """`org companies --json`: the companies the token reaches."""
+    return [
+        {
+            "id": row["company_id"],
+            "name": row["name"],
+            "organizationNumber": row["organization_number"],
+            "customerCompanyId": row["customer_company_id"],
+            "own": row["is_own"],
+        }
+        for row in await conn.fetch(Q["companies_by_org"], org_id)
+    ]

@@ -1,0 +1,36 @@
+"""Sending work to the workers by actor name, without importing the worker package.
+
+Messages carry ids only, never a token: they sit in Redis as plain JSON.
+"""
+
+from __future__ import annotations
+
+from dramatiq import Message
+from dramatiq.brokers.redis import RedisBroker
+
+#: the queue of each actor: onboarding steps never wait behind thousands of chunks
+ACTOR_QUEUES = {
+    "validate_token": "onboarding",
+    "plan_sync": "onboarding",
+    "reconcile_year": "onboarding",
+    "import_chunk": "chunks",
+}
+#: every queue the workers consume
+QUEUES = tuple(sorted(set(ACTOR_QUEUES.values())))
+
+
+def sender(redis_url: str) -> RedisBroker:
+    """A broker good for sending only (no worker middleware)."""
+    return RedisBroker(url=redis_url, middleware=[])  # type: ignore[no-untyped-call]
+
+
+def send(broker: RedisBroker, actor_name: str, *args: int | str | None) -> str:
+    """Enqueue one message for `actor_name`; return its message id."""
+    message: Message[None] = Message(
+        queue_name=ACTOR_QUEUES[actor_name],
+        actor_name=actor_name,
+        args=args,
+        kwargs={},
+        options={},
+    )
+    return broker.enqueue(message).message_id

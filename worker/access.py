@@ -1,0 +1,176 @@
+"""Authenticated calls for an organization: its session token kept fresh, faults ridden out.
+
+A session token is renewed a day before it expires, and at once on a 401, by one worker at a
+time (a row lock on the organization's credentials). A 429 is waited out and never counts as a
+failure. Transient faults (5xx, resets, truncated bodies, timeouts) are retried a few times with
+backoff; what still fails is raised for the job's own retry policy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import asyncpg
+import structlog
+
+from shared.config import Settings
+from shared.crypto import TokenCipher
+from shared.db.queries import Q
+from shared.errors import ConfigError
+from worker.tripletex import Auth, TripletexClient, fingerprint
+from worker.tripletex_errors import TransientUpstream, TripletexRateLimited, Unauthorized
+
+T = TypeVar("T")
+logger = structlog.get_logger(__name__)
+
+#: session tokens are asked for this many days ahead, and renewed a day before they end
+SESSION_DAYS = 2
+#: tries of one call against transient faults before the job's retry policy takes over
+TRANSIENT_TRIES = 4
+#: the longest one call waits out rate limits in total before giving up for now
+RATE_LIMIT_PATIENCE_S = 600.0
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """An organization's current session: its token and generation."""
+
+    token: str = field(repr=False)
+    generation: int
+    limit_key: str
+
+
+class Access:
+    """Sessions per organization and calls made with them."""
+
+    def __init__(
+        self,
+        *,
+        pool: asyncpg.Pool,
+        client: TripletexClient,
+        cipher: TokenCipher,
+        settings: Settings,
+        on_rate_limited: Callable[[str, float], Awaitable[None]] | None = None,
+    ) -> None:
+        self.pool = pool
+        self.client = client
+        self.cipher = cipher
+        self.settings = settings
+        self.on_rate_limited = on_rate_limited
+        self._sessions: dict[int, Session] = {}
+
+    async def call(
+        self, org_id: int, company_id: int, request: Callable[[Auth], Awaitable[T]]
+    ) -> T:
+        """Run `request` with the organization's session acting in `company_id` (0: own)."""
+        session = await self.session(org_id)
+        renewed = False
+        transient_tries = 0
+        waited = 0.0
+        while True:
+            auth = Auth(session.token, company_id, limit_key=session.limit_key)
+            try:
+                return await request(auth)
+            except Unauthorized:
+                if renewed:
+                    raise
+                session, renewed = await self.renew(org_id, session.generation), True
+            except TripletexRateLimited as exc:
+                waited += exc.retry_after
+                if waited > RATE_LIMIT_PATIENCE_S:
+                    raise
+                await self._wait_rate_limit(session.limit_key, exc.retry_after)
+            except TransientUpstream:
+                transient_tries += 1
+                if transient_tries >= TRANSIENT_TRIES:
+                    raise
+                await asyncio.sleep(_backoff(transient_tries))
+
+    async def _wait_rate_limit(self, limit_key: str, retry_after: float) -> None:
+        logger.info("rate_limited", limit_key=limit_key, retry_after=round(retry_after, 1))
+        if self.on_rate_limited is not None:
+            await self.on_rate_limited(limit_key, retry_after)
+        await asyncio.sleep(retry_after)
+
+    async def session(self, org_id: int) -> Session:
+        """The organization's session, from this process's cache or the database."""
+        cached = self._sessions.get(org_id)
+        if cached is not None:
+            return cached
+        async with self.pool.acquire() as conn:
+            row = await conn.fetchrow(Q["credentials_by_org"], org_id)
+        if row is not None and _still_valid(row["session_expires"]) and row["session_token"]:
+            session = Session(
+                self.cipher.decrypt(row["session_token"]),
+                row["session_generation"],
+                fingerprint(self.cipher.decrypt(row["employee_token"])),
+            )
+            self._sessions[org_id] = session
+            return session
+        return await self.renew(org_id, row["session_generation"] if row else -1)
+
+    async def renew(self, org_id: int, stale_generation: int) -> Session:
+        """A new session unless another worker made one since `stale_generation` went stale."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(Q["credentials_lock"], org_id)
+            if row is None:
+                raise ConfigError(f"Organization {org_id} has no employee token stored.")
+            employee_token = self.cipher.decrypt(row["employee_token"])
+            limit_key = fingerprint(employee_token)
+            if (
+                row["session_generation"] != stale_generation
+                and row["session_token"]
+                and _still_valid(row["session_expires"])
+            ):
+                session = Session(
+                    self.cipher.decrypt(row["session_token"]), row["session_generation"], limit_key
+                )
+            else:
+                session = await self._create(conn, org_id, employee_token, row, limit_key)
+        self._sessions[org_id] = session
+        return session
+
+    async def _create(
+        self,
+        conn: asyncpg.Connection,
+        org_id: int,
+        employee_token: str,
+        row: asyncpg.Record,
+        limit_key: str,
+    ) -> Session:
+        consumer_token = self.settings.consumer_token
+        if consumer_token is None:
+            raise ConfigError(
+                "LEDGERSYNC_CONSUMER_TOKEN is not set: API organizations cannot be validated."
+            )
+        expires = dt.date.today() + dt.timedelta(days=SESSION_DAYS)
+        created = await self.client.create_session(consumer_token, employee_token, expires)
+        generation = row["session_generation"] + 1
+        await conn.execute(
+            Q["credentials_store_session"],
+            org_id,
+            self.cipher.encrypt(created.token),
+            created.expires,
+            generation,
+        )
+        logger.info("session_created", org_id=org_id, generation=generation)
+        return Session(created.token, generation, limit_key)
+
+    def forget(self, org_id: int) -> None:
+        """Drop the cached session (the token was replaced)."""
+        self._sessions.pop(org_id, None)
+
+
+def _still_valid(expires: dt.date | None) -> bool:
+    """A session is trusted until the day before its expiry date."""
+    return expires is not None and expires - dt.timedelta(days=1) > dt.date.today()
+
+
+def _backoff(attempt: int) -> float:
+    """Exponential backoff with full jitter: up to 0.5, 1, 2, ... seconds."""
+    return random.uniform(0, 0.5 * 2 ** (attempt - 1))

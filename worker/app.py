@@ -1,0 +1,19 @@
+"""What the Dramatiq CLI loads in every worker process: settings, logging, broker, actors.
+
+`ledgersync worker` runs `dramatiq worker.app --skip-logging ...` with the servers' URLs in the
+environment; this module's import is the only import-time side effect of the worker package.
+"""
+
+from __future__ import annotations
+
+import os
+
+from shared.config import Settings
+from shared.logging import configure_logging
+from worker.broker import build_broker
+
+settings = Settings.from_env()
+configure_logging(settings)
+broker = build_broker(settings, threads=int(os.environ.get("LEDGERSYNC_WORKER_THREADS", "8")))
+
+from worker import actors  # noqa: E402,F401 - declares the actors on the broker set above

@@ -1,0 +1,214 @@
+"""Import an organization's ledger: plan years into chunks, import chunks, dispatch more.
+
+Postgres is the source of truth for what work exists and how far it got: chunks are planned
+there first, then sent; a chunk is leased by one worker at a time and written in one transaction
+with its status. Each organization keeps at most `WINDOW` chunks queued or running, so many
+organizations share the workers fairly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+
+import asyncpg
+import structlog
+
+from shared.db.queries import Q
+from shared.models import OrgState
+from shared.queue import send
+from worker.access import Access
+from worker.onboarding import ACCESS_ERRORS, mark_needs_attention
+from worker.planner import (
+    DateRange,
+    can_split,
+    halves,
+    month_ranges,
+    year_range,
+    years_newest_first,
+)
+from worker.resources import Resources
+from worker.store import write_chunk
+from worker.tripletex import Auth, TripletexClient
+from worker.tripletex_errors import ResultSetTooLarge
+
+logger = structlog.get_logger(__name__)
+
+#: chunks of one organization queued or running at once
+WINDOW = 6
+#: seconds a worker holds a chunk before another may take it over
+LEASE_S = 600.0
+#: the earliest year asked of `ledger/annualAccount`
+FIRST_YEAR = 2000
+#: a marker for an estimate above the API's 10,000 cap
+TOO_MANY = -1
+
+
+async def target(conn: asyncpg.Connection, org_id: int) -> tuple[int, int] | None:
+    """(company to read, Basic username) of an organization ready to sync, else None."""
+    row = await conn.fetchrow(Q["org_import_target"], org_id)
+    if row is None or row["company_id"] is None or row["cancel_requested"]:
+        return None
+    return row["company_id"], 0 if row["is_own"] else row["company_id"]
+
+
+async def plan_sync(res: Resources, org_id: int, year: int | None = None) -> None:
+    """Plan (or re-plan) the years to import, newest first, then send the first chunks."""
+    async with res.pool.acquire() as conn:
+        found = await target(conn, org_id)
+    if found is None:
+        return
+    _, username = found
+    access = res.access
+    if year is None:
+        this_year = dt.date.today().year
+        listed = await access.call(
+            org_id, username,
+            lambda auth: access.client.annual_account_years(auth, FIRST_YEAR, this_year + 1),
+        )  # fmt: skip
+        years = years_newest_first({*listed, this_year}, through=this_year)
+    else:
+        years = [year]
+    for each in years:
+        await _plan_year(res, org_id, username, each)
+    async with res.pool.acquire() as conn:
+        await settle_org(conn, org_id)
+    await dispatch(res, org_id)
+
+
+async def _plan_year(res: Resources, org_id: int, username: int, year: int) -> None:
+    async with res.pool.acquire() as conn:
+        if await conn.fetchval(Q["year_has_chunks"], org_id, year):
+            async with conn.transaction():
+                await conn.execute(Q["year_start"], org_id, year, None)
+                await conn.execute(Q["year_requeue_chunks"], org_id, year)
+            return
+    whole = year_range(year)
+    total = await _estimate(res.access, org_id, username, whole)
+    spans: list[tuple[DateRange, int]] = []
+    if total != 0:
+        spans = await _fit(res.access, org_id, username, month_ranges(year))
+    async with res.pool.acquire() as conn, conn.transaction():
+        expected = sum(max(n, 0) for _, n in spans)
+        await conn.execute(Q["year_start"], org_id, year, expected)
+        for span, estimate in spans:
+            await conn.execute(
+                Q["chunk_insert"], org_id, year, span.start, span.end, max(estimate, 0)
+            )
+        if not spans:
+            await conn.execute(Q["year_finish_empty"], org_id, year)
+    logger.info("year_planned", org_id=org_id, year=year, chunks=len(spans), expected=total)
+
+
+async def _estimate(access: Access, org_id: int, username: int, span: DateRange) -> int:
+    """The API's count estimate for a range, or TOO_MANY above the 10,000 cap."""
+    try:
+        return await access.call(
+            org_id, username,
+            lambda auth: access.client.posting_count_estimate(auth, span.start, span.end),
+        )  # fmt: skip
+    except ResultSetTooLarge:
+        return TOO_MANY
+
+
+async def _fit(
+    access: Access, org_id: int, username: int, spans: list[DateRange]
+) -> list[tuple[DateRange, int]]:
+    """Ranges with their estimates, halved until each is under the cap (or one day long)."""
+    estimates = await asyncio.gather(*(_estimate(access, org_id, username, s) for s in spans))
+    fitted: list[tuple[DateRange, int]] = []
+    for span, estimate in zip(spans, estimates, strict=True):
+        if estimate == TOO_MANY and can_split(span):
+            fitted += await _fit(access, org_id, username, list(halves(span)))
+        elif estimate != 0:
+            fitted.append((span, estimate))
+    return fitted
+
+
+async def dispatch(res: Resources, org_id: int) -> int:
+    """Send pending chunks up to the organization's window; return how many were sent."""
+    async with res.pool.acquire() as conn, conn.transaction():
+        org = await conn.fetchrow(Q["org_lock"], org_id)
+        if org is None or org["cancel_requested"]:
+            return 0
+        ids = [row["id"] for row in await conn.fetch(Q["chunks_dispatch"], org_id, WINDOW)]
+    for chunk_id in ids:
+        send(res.broker, "import_chunk", chunk_id)
+    return len(ids)
+
+
+async def import_chunk(res: Resources, chunk_id: int) -> None:
+    """Lease the chunk, fetch its postings, write them with its status, then dispatch more."""
+    owner = uuid.uuid4()
+    async with res.pool.acquire() as conn:
+        chunk = await conn.fetchrow(Q["chunk_claim"], chunk_id, owner, LEASE_S)
+        found = await target(conn, chunk["org_id"]) if chunk else None
+    if chunk is None or found is None:
+        return  # done already, held by another worker, or the organization stopped
+    org_id, year = chunk["org_id"], chunk["year"]
+    span = DateRange(chunk["date_from"], chunk["date_to"])
+    access = res.access
+    try:
+        pages = await access.call(org_id, found[1], lambda auth: _fetch(access.client, auth, span))
+    except ACCESS_ERRORS as exc:
+        async with res.pool.acquire() as conn:
+            await conn.execute(Q["chunk_release"], chunk_id, owner)
+        raise await mark_needs_attention(res, org_id, exc) from exc
+    except ResultSetTooLarge:
+        await _split(res, chunk_id, owner, org_id=org_id, year=year, span=span)
+    else:
+        async with res.pool.acquire() as conn:
+            written = await write_chunk(
+                conn, org_id=org_id, chunk_id=chunk_id, lease_owner=owner, span=span, pages=pages
+            )
+        logger.info(
+            "chunk_imported", org_id=org_id, chunk_id=chunk_id, span=f"{span.start}..{span.end}",
+            postings=written.total, written=written.written, deleted=written.deleted,
+        )  # fmt: skip
+    await after_chunk(res, org_id, year)
+
+
+async def _fetch(client: TripletexClient, auth: Auth, span: DateRange) -> list[bytes]:
+    """Every page of a range, raw, as received."""
+    return [page.raw async for page in client.iter_postings(auth, span.start, span.end)]
+
+
+async def _split(
+    res: Resources, chunk_id: int, owner: uuid.UUID, *, org_id: int, year: int, span: DateRange
+) -> None:
+    async with res.pool.acquire() as conn, conn.transaction():
+        if not can_split(span):
+            await conn.execute(
+                Q["chunk_fail"], chunk_id, owner,
+                f"{span.start} alone holds more than 10,000 postings; the API cannot page it.",
+            )  # fmt: skip
+            return
+        if await conn.fetchrow(Q["chunk_split"], chunk_id, owner) is None:
+            return
+        for half in halves(span):
+            await conn.execute(Q["chunk_insert"], org_id, year, half.start, half.end, None)
+    logger.info("chunk_split", org_id=org_id, chunk_id=chunk_id, span=f"{span.start}..{span.end}")
+
+
+async def after_chunk(res: Resources, org_id: int, year: int) -> None:
+    """Send more chunks; when the year has none open, send it to reconciliation (once)."""
+    await dispatch(res, org_id)
+    async with res.pool.acquire() as conn:
+        closed = await conn.fetchrow(Q["year_close_if_done"], org_id, year)
+    if closed is not None:
+        send(res.broker, "reconcile_year", org_id, year)
+
+
+async def settle_org(conn: asyncpg.Connection, org_id: int) -> None:
+    """The organization is synced when every year is, needs attention when one failed."""
+    summary = await conn.fetchrow(Q["org_years_summary"], org_id)
+    if summary["open"]:
+        await conn.execute(Q["org_set_state"], org_id, OrgState.SYNCING, None)
+    elif summary["failed"]:
+        await conn.execute(
+            Q["org_set_state"], org_id, OrgState.NEEDS_ATTENTION,
+            f"{summary['failed']} year(s) did not reconcile with Tripletex; see `org show`.",
+        )  # fmt: skip
+    else:
+        await conn.execute(Q["org_set_state"], org_id, OrgState.SYNCED, None)

@@ -1,0 +1,69 @@
+"""Dramatiq middleware: per-process resources, and log context per message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dramatiq
+import structlog
+from dramatiq.asyncio import get_event_loop_thread
+from dramatiq.middleware import Middleware, MiddlewareError
+
+from shared.config import Settings
+from worker.resources import Resources, install
+
+logger = structlog.get_logger(__name__)
+
+
+class ResourcesFailed(MiddlewareError):
+    """Opening the worker's resources failed (Dramatiq stops the boot only for this kind)."""
+
+
+class ResourcesMiddleware(Middleware):
+    """Opens `Resources` on the event-loop thread at boot and closes them at shutdown."""
+
+    def __init__(self, settings: Settings, *, pool_size: int) -> None:
+        self.settings = settings
+        self.pool_size = pool_size
+        self.resources: Resources | None = None
+
+    def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        loop = get_event_loop_thread()
+        assert loop is not None, "add ResourcesMiddleware after AsyncIO"
+        try:
+            self.resources = loop.run_coroutine(
+                Resources.open(self.settings, pool_size=self.pool_size)
+            )
+        except Exception as exc:
+            raise ResourcesFailed(str(exc)) from exc
+        install(self.resources)
+
+    def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        loop = get_event_loop_thread()
+        if self.resources is not None and loop is not None:
+            loop.run_coroutine(self.resources.close())
+        install(None)
+
+
+class LogContext(Middleware):
+    """Binds message id, actor and retries to every log line of a message's processing."""
+
+    def before_process_message(self, broker: dramatiq.Broker, message: Any) -> None:
+        structlog.contextvars.bind_contextvars(
+            message_id=message.message_id,
+            actor=message.actor_name,
+            retries=message.options.get("retries", 0),
+        )
+
+    def after_process_message(
+        self,
+        broker: dramatiq.Broker,
+        message: Any,
+        *,
+        result: Any = None,
+        exception: BaseException | None = None,
+    ) -> None:
+        structlog.contextvars.clear_contextvars()
+
+    def after_skip_message(self, broker: dramatiq.Broker, message: Any) -> None:
+        structlog.contextvars.clear_contextvars()
