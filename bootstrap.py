@@ -60,7 +60,7 @@ def install() -> None:
 
 def main(argv: list[str]) -> int:
     """Install, then hand over to the demo or the test suite."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this script may run under an older python3
         print("ledgersync needs Python 3.11 or newer; run this with python3.11+.", file=sys.stderr)
         return 2
     if not argv or argv[0] not in {"demo", "test", "install"}:

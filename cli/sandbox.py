@@ -1,14 +1,19 @@
-"""`ledgersync sandbox`: the offline Tripletex API."""
+"""`ledgersync sandbox`: the offline Tripletex API (its options are the sandbox's own)."""
 
 from __future__ import annotations
 
+import sys
+
 import click
 
-from cli.common import fail
+from sandbox.__main__ import main as sandbox_main
 
 
-@click.command()
-@click.option("--describe", is_flag=True, help="Print the scenario as JSON and exit.")
-def sandbox(describe: bool) -> None:
-    """Serve the offline Tripletex API v2 (a sandbox that behaves like the real one)."""
-    fail("The sandbox is being built.")
+@click.command(
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    add_help_option=False,
+)
+@click.pass_context
+def sandbox(ctx: click.Context) -> None:
+    """Serve the offline Tripletex API v2; --describe prints its scenario (see --help)."""
+    sys.exit(sandbox_main(["--help"] if "-h" in ctx.args else ctx.args))

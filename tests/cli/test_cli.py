@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -88,3 +90,24 @@ def test_unreachable_database_is_one_clear_sentence() -> None:
     assert "Cannot connect to Postgres at 127.0.0.1:1/x" in done.stderr
     assert "hunter2secret" not in done.stderr + done.stdout
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_sandbox_describe_prints_the_contract_scenario() -> None:
+    done = ledgersync("sandbox", "--scenario", "small", "--describe")
+    assert done.returncode == 0, done.stderr
+    scenario = json.loads(done.stdout)
+    assert set(scenario["tokens"]) == {
+        "good", "accountant", "integrations_off", "not_shared", "no_ledger_access", "expired",
+    }  # fmt: skip
+    assert scenario["consumer_token"]
+    company = scenario["companies"][0]
+    assert {"id", "name", "organizationNumber", "reached_by", "years"} <= set(company)
+    year = next(iter(company["years"].values()))
+    assert {"count", "debit", "credit"} == set(year)
+    assert Decimal(year["debit"]) == -Decimal(year["credit"]), "vouchers balance"
+
+
+def test_sandbox_refuses_an_unknown_scenario_with_exit_2() -> None:
+    done = ledgersync("sandbox", "--scenario", "nope", "--describe")
+    assert done.returncode == 2
+    assert "nope" in done.stderr

@@ -1,0 +1,79 @@
+"""`python -m sandbox`: serve the offline Tripletex API, or `--describe` its scenario as JSON."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+import orjson
+
+from sandbox.faults import Faults
+from sandbox.scenario import SCENARIOS, build_scenario
+from sandbox.server import serve
+from sandbox.truth import describe
+
+#: the defaults of every fault knob
+HEALTHY = Faults()
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line."""
+    p = argparse.ArgumentParser(prog="ledgersync sandbox", description=__doc__)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8089)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--scenario", default="demo", choices=sorted(SCENARIOS))
+    p.add_argument("--describe", action="store_true", help="print the scenario as JSON and exit")
+    sizes = p.add_argument_group("bench sizes")
+    sizes.add_argument("--companies", type=int, help="bench: number of client companies")
+    sizes.add_argument("--postings", type=int, help="bench: postings per company")
+    sizes.add_argument("--years", type=int, help="bench: years per company")
+    faults = p.add_argument_group("faults")
+    faults.add_argument("--rate-limit", type=int, default=HEALTHY.rate_limit)
+    faults.add_argument("--rate-window", type=float, default=HEALTHY.rate_window)
+    faults.add_argument("--error-share", type=float, default=0.0)
+    faults.add_argument("--delay-ms", type=int, default=0)
+    faults.add_argument("--reset-share", type=float, default=0.0)
+    faults.add_argument("--truncate-share", type=float, default=0.0)
+    faults.add_argument("--session-ttl", type=float, default=None)
+    faults.add_argument("--inexact-total", action="store_true")
+    faults.add_argument("--page-mutations", type=int, default=0)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = parser().parse_args(argv)
+    sizes = {
+        k: v for k in ("companies", "postings", "years") if (v := getattr(args, k)) is not None
+    }
+    try:
+        scenario = build_scenario(args.scenario, args.seed, **sizes)
+        faults = Faults().updated(
+            {
+                "rate_limit": args.rate_limit,
+                "rate_window": args.rate_window,
+                "error_share": args.error_share,
+                "delay_ms": args.delay_ms,
+                "reset_share": args.reset_share,
+                "truncate_share": args.truncate_share,
+                "session_ttl": args.session_ttl,
+                "inexact_total": args.inexact_total,
+                "page_mutations": args.page_mutations,
+            }
+        )
+    except ValueError as error:
+        print(f"sandbox: {error}", file=sys.stderr)
+        return 2
+    if args.describe:
+        sys.stdout.write(
+            orjson.dumps(describe(scenario), option=orjson.OPT_INDENT_2).decode() + "\n"
+        )
+        return 0
+    serve(args.host, args.port, scenario, faults)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""The aiohttp application: routes, Tripletex's response conventions, and fault injection."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from sandbox import errors
+from sandbox.envelope import error_response, proxy_error
+from sandbox.faults import ERROR_STATUSES, Faults
+from sandbox.handlers import RATE, books, company, control, ledger, session
+from sandbox.scenario import Scenario
+from sandbox.state import STATE, SandboxState
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+#: where the Tripletex API lives, and the control API
+API, CONTROL = "/v2", "/_sandbox"
+
+
+def create_app(scenario: Scenario, faults: Faults | None = None) -> web.Application:
+    """The sandbox as an aiohttp application (state under `sandbox.state.STATE`)."""
+    app = web.Application(middlewares=[tripletex, control.control_errors])
+    app[STATE] = SandboxState(scenario, faults)
+    add = app.router.add_route
+    for method, path, handler in (
+        ("PUT", "/token/session/:create", session.create_put),
+        ("POST", "/token/session/:create", session.create_post),
+        ("GET", "/token/session/>whoAmI", session.who_am_i),
+        ("DELETE", "/token/session/{token:.+}", session.delete),
+        ("GET", "/company/>withLoginAccess", company.with_login_access),
+        ("GET", r"/company/{id:\d+}", company.company),
+        ("GET", "/ledger", books.general_ledger),
+        ("GET", "/ledger/posting", ledger.postings),
+        ("GET", r"/ledger/posting/{id:\d+}", ledger.posting),
+        ("GET", "/ledger/voucher", ledger.vouchers),
+        ("GET", r"/ledger/voucher/{id:\d+}", ledger.voucher),
+        ("GET", "/ledger/account", books.accounts),
+        ("GET", r"/ledger/account/{id:\d+}", books.account),
+        ("GET", "/ledger/annualAccount", books.annual_accounts),
+    ):
+        add(method, API + path, handler)
+    postings = CONTROL + r"/companies/{company:\d+}/postings"
+    for method, path, handler in (
+        ("GET", CONTROL, control.info),
+        ("GET", CONTROL + "/faults", control.get_faults),
+        ("PUT", CONTROL + "/faults", control.put_faults),
+        ("PATCH", CONTROL + "/faults", control.put_faults),
+        ("GET", CONTROL + "/truth", control.truth),
+        ("POST", postings, control.add_postings),
+        ("PATCH", postings + r"/{posting:\d+}", control.change_posting),
+        ("DELETE", postings + r"/{posting:\d+}", control.delete_posting),
+        ("POST", CONTROL + "/sessions/expire", control.expire_sessions),
+        ("GET", CONTROL + "/counters", control.counters),
+        ("DELETE", CONTROL + "/counters", control.counters),
+        ("GET", CONTROL + "/mutations", control.mutations),
+    ):
+        add(method, path, handler)
+    return app
+
+
+def _endpoint(request: web.Request) -> str:
+    resource = request.match_info.route.resource
+    return f"{request.method} {resource.canonical if resource else 'unknown'}"
+
+
+@web.middleware
+async def tripletex(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Request ids, ApiError bodies, rate-limit headers, counters and injected faults on /v2."""
+    if not request.path.startswith(API + "/") and request.path != API:
+        return await handler(request)
+    state = request.app[STATE]
+    faults = state.faults
+    if faults.delay_ms:
+        await asyncio.sleep(faults.delay_ms / 1000)
+    request_id = str(uuid.uuid4())
+    if state.dice.roll(faults.error_share):
+        status = state.dice.choice(ERROR_STATUSES)
+        response: web.StreamResponse = proxy_error(status)
+        if status == 500:
+            response = error_response(errors.server_error(), request_id)
+            response.headers["x-tlx-request-id"] = request_id
+        state.counters.count(_endpoint(request), response.status)
+        return response
+    response = await _serve(request, handler, request_id)
+    state.counters.count(_endpoint(request), response.status)
+    if isinstance(response, web.Response) and response.status < 300:
+        return await _mangle(request, state, response)
+    return response
+
+
+async def _mangle(
+    request: web.Request, state: SandboxState, response: web.Response
+) -> web.StreamResponse:
+    """Apply the body faults to a successful response: cut the JSON short or drop the connection."""
+    body = response.body
+    if not isinstance(body, bytes) or not body:
+        return response
+    if state.dice.roll(state.faults.truncate_share):
+        response.body = body[: len(body) // 2]
+    elif state.dice.roll(state.faults.reset_share):
+        return await _reset(request, response, body)
+    return response
+
+
+async def _serve(request: web.Request, handler: Handler, request_id: str) -> web.StreamResponse:
+    """Run the handler, turning ApiError and routing errors into ApiError responses."""
+    try:
+        response = await handler(request)
+        rate = request.get(RATE)
+    except errors.ApiError as error:
+        response, rate = error_response(error, request_id), error.rate
+    except web.HTTPNotFound:
+        response, rate = error_response(errors.not_found("No such endpoint."), request_id), None
+    except web.HTTPMethodNotAllowed as refused:
+        allowed = ", ".join(sorted(refused.allowed_methods))
+        not_allowed = errors.ApiError(
+            405, 4000, "Method not allowed", developer=f"Allowed: {allowed}"
+        )
+        response, rate = error_response(not_allowed, request_id), None
+    response.headers["x-tlx-request-id"] = request_id
+    if rate is not None:
+        response.headers.update(rate.headers())
+    return response
+
+
+async def _reset(
+    request: web.Request, response: web.StreamResponse, body: bytes
+) -> web.StreamResponse:
+    """Send the headers and half the body, then drop the connection."""
+    partial = web.StreamResponse(status=response.status, headers=response.headers)
+    partial.content_length = len(body)
+    await partial.prepare(request)
+    await partial.write(body[: len(body) // 2])
+    if request.transport is not None:
+        request.transport.close()
+    return partial

@@ -1,0 +1,90 @@
+"""Faults on demand: what the sandbox breaks, settable at start and through the control API."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+#: the statuses an injected server error may have
+ERROR_STATUSES = (500, 502, 503)
+
+
+@dataclass(frozen=True, slots=True)
+class Faults:
+    """Every fault knob; the defaults are a healthy Tripletex with the default rate limit."""
+
+    #: requests allowed per employee token per window (`:create` counts too)
+    rate_limit: int = 1200
+    #: rate-limit window in seconds
+    rate_window: float = 60.0
+    #: share of /v2 requests answered by a 500 (ApiError), 502 or 503 (HTML, no request id)
+    error_share: float = 0.0
+    #: extra latency added to every /v2 request, in milliseconds
+    delay_ms: int = 0
+    #: share of successful responses whose connection is closed halfway through the body
+    reset_share: float = 0.0
+    #: share of successful responses whose JSON body is cut short (Content-Length matches the cut)
+    truncate_share: float = 0.0
+    #: session tokens stop working this many seconds after creation (None: at expirationDate)
+    session_ttl: float | None = None
+    #: report a wrong `fullResultSize` (too small) on list responses
+    inexact_total: bool = False
+    #: number of mutations to make between pages: a posting added, changed or deleted inside the
+    #: range being paged, at an offset the client has already read
+    page_mutations: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The faults as a JSON-ready dict."""
+        return asdict(self)
+
+    def updated(self, changes: Mapping[str, Any]) -> Faults:
+        """These faults with some knobs changed; raises ValueError naming every bad knob."""
+        known = {f.name: f for f in fields(self)}
+        problems = [f"unknown fault {name!r}" for name in changes if name not in known]
+        clean: dict[str, Any] = {}
+        for name, value in changes.items():
+            if name in known:
+                problem = _check(name, value)
+                if problem:
+                    problems.append(problem)
+                else:
+                    clean[name] = int(value) if name in WHOLE else value
+        if problems:
+            raise ValueError("; ".join(problems))
+        return replace(self, **clean)
+
+
+#: knobs holding whole numbers; the other numeric knobs are seconds or shares
+WHOLE = ("rate_limit", "delay_ms", "page_mutations")
+
+
+def _check(name: str, value: Any) -> str | None:
+    """What is wrong with one knob's value, or None."""
+    if name == "inexact_total" or (name == "session_ttl" and value is None):
+        ok, rule = isinstance(value, bool) or value is None, "true or false"
+    elif isinstance(value, bool) or not isinstance(value, int | float):
+        ok, rule = False, "a number"
+    elif name.endswith("_share"):
+        ok, rule = 0 <= value <= 1, "between 0 and 1"
+    elif name in WHOLE:
+        ok, rule = value >= 0 and value == int(value), "a whole number of at least 0"
+    else:
+        ok, rule = value >= 0, "at least 0"
+    return None if ok else f"{name} must be {rule}"
+
+
+class Dice:
+    """Seeded random decisions for injecting faults."""
+
+    def __init__(self, seed: int) -> None:
+        self._random = random.Random(seed)
+
+    def roll(self, share: float) -> bool:
+        """True with probability `share`."""
+        return share >= 1 or (share > 0 and self._random.random() < share)
+
+    def choice(self, options: tuple[int, ...]) -> int:
+        """One of the options."""
+        return self._random.choice(options)

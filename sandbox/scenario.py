@@ -1,0 +1,211 @@
+"""Scenarios: which companies and tokens exist (`demo`, `small`, `bench`), from name and seed."""
+
+from __future__ import annotations
+
+import inspect
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sandbox.company import Company, CompanyType, organization_number
+from sandbox.tokens import ConsumerToken, EmployeeToken, TokenKind, consumer_token, employee_token
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """Everything the sandbox serves, before any run-time change."""
+
+    name: str
+    seed: int
+    consumer: ConsumerToken
+    tokens: tuple[EmployeeToken, ...]
+    companies: tuple[Company, ...]
+
+    def company(self, company_id: int) -> Company | None:
+        """A company by id."""
+        return next((c for c in self.companies if c.id == company_id), None)
+
+    def token(self, label: str) -> EmployeeToken:
+        """An employee token by label (KeyError when unknown)."""
+        found = next((t for t in self.tokens if t.label == label), None)
+        if found is None:
+            raise KeyError(label)
+        return found
+
+    def token_by_value(self, value: str) -> EmployeeToken | None:
+        """The employee token with this string, if any."""
+        return next((t for t in self.tokens if t.value == value), None)
+
+    def reached_by(self, company_id: int) -> list[str]:
+        """Labels of the tokens that can read the company's ledger."""
+        return [t.label for t in self.tokens if company_id in t.readable]
+
+
+def _slug(name: str) -> str:
+    plain = unicodedata.normalize("NFKD", name.replace("ø", "o").replace("æ", "ae"))
+    return "".join(ch for ch in plain.lower() if ch.isalnum())
+
+
+def company(
+    slot: int,
+    company_id: int,
+    name: str,
+    postings: dict[int, int],
+    *,
+    busy: tuple[tuple[int, int, int], ...] = (),
+    kind: CompanyType = CompanyType.AS,
+    accountant: bool = False,
+) -> Company:
+    """A company with a valid organisation number and e-mail derived from its id and name."""
+    number = organization_number(91_000_000 + company_id * 7_919 % 8_000_000)
+    email = f"post@{_slug(name.removesuffix(' ' + kind.value))}.no"
+    return Company(
+        company_id,
+        slot,
+        name,
+        number,
+        tuple(sorted(postings.items())),
+        busy,
+        kind,
+        accountant,
+        email,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Cast:
+    """Company ids playing each role: own company, accounting firm and clients, broken tokens."""
+
+    own: int
+    firm: int
+    clients: tuple[int, ...]
+    no_ledger: int
+    integrations_off: int
+    not_shared: int
+    expired: int
+
+
+def tokens(seed: int, cast: Cast) -> tuple[EmployeeToken, ...]:
+    """One employee token per troubleshooting case."""
+    return (
+        employee_token(seed, "good", TokenKind.GOOD, 1, cast.own),
+        employee_token(
+            seed, "accountant", TokenKind.ACCOUNTANT, 2, cast.firm, clients=cast.clients
+        ),
+        employee_token(
+            seed, "integrations_off", TokenKind.INTEGRATIONS_OFF, 3, cast.integrations_off
+        ),
+        employee_token(seed, "not_shared", TokenKind.NOT_SHARED, 4, cast.not_shared),
+        employee_token(seed, "no_ledger_access", TokenKind.NO_LEDGER_ACCESS, 5, cast.no_ledger),
+        employee_token(seed, "expired", TokenKind.EXPIRED, 6, cast.expired),
+    )
+
+
+def _years(first: int, volumes: list[int]) -> dict[int, int]:
+    return {first + i: volume for i, volume in enumerate(volumes)}
+
+
+def demo(seed: int) -> Scenario:
+    """A lively set: a café, a ten-year builder, an accounting firm with clients, broken tokens."""
+    companies = (
+        company(1, 101, "Fjordlys Kaffebar AS", _years(2021, [4_000, 5_500, 6_500, 7_000, 7_500])),
+        company(
+            2,
+            102,
+            "Nordvik Bygg og Anlegg AS",
+            _years(
+                2016, [8_000, 12_000, 15_000, 18_000, 0, 16_000, 20_000, 24_000, 26_000, 28_000]
+            ),
+            busy=((2024, 11, 12_500),),
+        ),
+        company(3, 103, "Tall og Tast Regnskap AS", _years(2023, [1_200] * 3), accountant=True),
+        company(4, 104, "Havbris Fiskeutstyr AS", _years(2019, [9_000] * 7)),
+        company(5, 105, "Solberg Tannklinikk AS", _years(2022, [3_000] * 4)),
+        company(6, 106, "Lyngheia Barnehage SA", _years(2024, [2_000] * 2), kind=CompanyType.SA),
+        company(
+            7, 107, "Østre Sykkelverksted ENK", _years(2023, [1_500] * 3), kind=CompanyType.ENK
+        ),
+    )
+    cast = Cast(101, 103, (102, 104, 105), 106, 107, not_shared=104, expired=105)
+    return Scenario("demo", seed, consumer_token(seed), tokens(seed, cast), companies)
+
+
+def small(seed: int) -> Scenario:
+    """Every feature with few postings (about 23,000): for tests that page everything."""
+    companies = (
+        company(1, 201, "Fjordlys Kaffebar AS", _years(2022, [1_200, 1_500, 1_800])),
+        company(
+            2,
+            202,
+            "Nordvik Bygg AS",
+            _years(2019, [900, 1_100, 0, 1_300, 1_500]),
+            busy=((2023, 3, 11_000),),
+        ),
+        company(3, 203, "Tall og Tast Regnskap AS", {2024: 400}, accountant=True),
+        company(4, 204, "Havbris Fiskeutstyr AS", {2023: 700, 2024: 800}),
+        company(5, 205, "Solberg Tannklinikk AS", {2024: 600}),
+        company(6, 206, "Lyngheia Barnehage SA", {2024: 300}, kind=CompanyType.SA),
+        company(7, 207, "Østre Sykkelverksted ENK", {2024: 300}, kind=CompanyType.ENK),
+    )
+    cast = Cast(201, 203, (202, 204, 205), 206, 207, not_shared=204, expired=205)
+    return Scenario("small", seed, consumer_token(seed), tokens(seed, cast), companies)
+
+
+#: first and second halves of bench company names
+_BENCH_NAMES = (
+    ("Fjell", "Fjord", "Skog", "Elv", "Myr", "Berg", "Vik", "Lia"),
+    ("handel", "bygg", "data", "transport", "mat", "regnskap", "eiendom", "helse"),
+)
+
+
+def bench(
+    seed: int,
+    companies: int = 1,
+    postings: int = 1_000_000,
+    years: int = 10,
+    first_year: int = 2016,
+) -> Scenario:
+    """`companies` clients of one accounting firm, each with about `postings` over `years`."""
+    if companies < 1 or postings < 0 or years < 1:
+        raise ValueError("bench needs companies >= 1, postings >= 0 and years >= 1")
+    per_year = postings // years
+    clients = tuple(
+        company(
+            i + 1,
+            1_001 + i,
+            f"{_BENCH_NAMES[0][i % 8]}{_BENCH_NAMES[1][i // 8 % 8]} {i + 1:03d} AS",
+            _years(first_year, [per_year] * years),
+        )
+        for i in range(companies)
+    )
+    extra = (
+        company(
+            companies + 1,
+            900,
+            "Tall og Tast Regnskap AS",
+            {first_year + years - 1: 400},
+            accountant=True,
+        ),
+        company(companies + 2, 901, "Lyngheia Barnehage SA", {first_year + years - 1: 300}),
+        company(companies + 3, 902, "Østre Sykkelverksted ENK", {first_year + years - 1: 300}),
+    )
+    ids = tuple(c.id for c in clients)
+    cast = Cast(ids[0], 900, ids, 901, 902, not_shared=ids[0], expired=ids[0])
+    return Scenario("bench", seed, consumer_token(seed), tokens(seed, cast), clients + extra)
+
+
+#: scenario factories by name; keyword arguments after `seed` are the sizes
+SCENARIOS: dict[str, Callable[..., Scenario]] = {"demo": demo, "small": small, "bench": bench}
+
+
+def build_scenario(name: str = "demo", seed: int = 1, **sizes: int) -> Scenario:
+    """Build a scenario by name; raises ValueError for an unknown name or size."""
+    factory = SCENARIOS.get(name)
+    if factory is None:
+        raise ValueError(f"unknown scenario {name!r}; choose one of {', '.join(SCENARIOS)}")
+    accepted = list(inspect.signature(factory).parameters)[1:]
+    unknown = sorted(set(sizes) - set(accepted))
+    if unknown:
+        allowed = ", ".join(accepted) or "none"
+        raise ValueError(f"scenario {name!r} has no size {', '.join(unknown)} (sizes: {allowed})")
+    return factory(seed, **sizes)

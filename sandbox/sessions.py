@@ -1,0 +1,89 @@
+"""Session tokens: creation rules for `:create`, lookup, deletion and expiry."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from sandbox import errors
+from sandbox.scenario import Scenario
+from sandbox.tokens import EmployeeToken, TokenKind, encode, seeded_uuid
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A session token and what it stands for."""
+
+    id: int
+    value: str
+    employee: EmployeeToken
+    expiration: date
+    created: float
+    encryption_key: str
+
+
+def check_create(
+    scenario: Scenario,
+    consumer: str | None,
+    employee: str | None,
+    expiration: str | None,
+    today: date,
+) -> tuple[EmployeeToken, date]:
+    """Validate a `:create` request; raise the ApiError section 12 prescribes."""
+    if consumer != scenario.consumer.value:
+        raise errors.invalid("arg:consumerToken", errors.UNKNOWN_CONSUMER)
+    token = scenario.token_by_value(employee or "")
+    if token is None or token.kind is TokenKind.EXPIRED:
+        raise errors.invalid("arg:employeeToken", errors.UNKNOWN_EMPLOYEE)
+    if token.kind is TokenKind.NOT_SHARED:
+        raise errors.invalid("arg:employeeToken", errors.UNSHARED_EMPLOYEE)
+    if token.kind is TokenKind.INTEGRATIONS_OFF:
+        raise errors.forbidden(errors.INTEGRATIONS_OFF)
+    try:
+        day = date.fromisoformat(expiration or "")
+    except ValueError:
+        raise errors.invalid("expirationDate", "Must be a date (yyyy-MM-dd).") from None
+    if day <= today:
+        raise errors.invalid("expirationDate", "The expiration date must be later than today.")
+    return token, day
+
+
+class Sessions:
+    """Every session created since start."""
+
+    def __init__(self, seed: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self._seed = seed
+        self._clock = clock
+        self._by_value: dict[str, Session] = {}
+        self._count = 0
+
+    def create(self, employee: EmployeeToken, expiration: date) -> Session:
+        """A new session token for an employee token."""
+        self._count += 1
+        session_id = 10_000_000 + self._count
+        value = encode(session_id, seeded_uuid(self._seed, "session", self._count))
+        key = seeded_uuid(self._seed, "key", self._count).replace("-", "")
+        session = Session(session_id, value, employee, expiration, self._clock(), key)
+        self._by_value[value] = session
+        return session
+
+    def get(self, value: str, ttl: float | None, today: date) -> Session | None:
+        """A live session by token string (None when unknown, deleted or expired)."""
+        session = self._by_value.get(value)
+        if session is None or today >= session.expiration:
+            return None
+        if ttl is not None and self._clock() - session.created >= ttl:
+            return None
+        return session
+
+    def delete(self, value: str) -> bool:
+        """Delete a session token; False when there was none."""
+        return self._by_value.pop(value, None) is not None
+
+    def expire_all(self) -> int:
+        """Expire every session token; returns how many there were."""
+        count = len(self._by_value)
+        self._by_value.clear()
+        return count
