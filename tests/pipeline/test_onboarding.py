@@ -1,0 +1,55 @@
+"""Register -> validate -> discover -> select -> synced, end to end with real worker processes."""
+
+from __future__ import annotations
+
+import json
+
+from pipeline_harness import Pipeline, assert_matches_truth
+
+GOOD_COMPANY = 201
+#: the accountant's client with a month above 10,000 postings
+BIG_CLIENT = 202
+
+
+async def test_direct_token_syncs_its_own_company_exactly(pipeline: Pipeline) -> None:
+    await pipeline.start_worker()
+    org_id = await pipeline.add_org("Fjordlys", "good")
+    row = await pipeline.wait_state(org_id, "synced", "needs_attention")
+    assert row["state"] == "synced", row["state_reason"]
+    assert row["company_id"] == GOOD_COMPANY, "a token that reaches one company selects it"
+    await assert_matches_truth(pipeline, org_id, GOOD_COMPANY)
+
+    code, out, _ = await pipeline.ledgersync("org", "show", str(org_id), "--json")
+    shown = json.loads(out)
+    assert code == 0
+    assert shown["company"]["id"] == GOOD_COMPANY
+    years = {y["year"]: y for y in shown["years"] if y["imported"]}
+    assert all(y["state"] == "synced" for y in years.values())
+    assert all(y["chunks_done"] == y["chunks_total"] > 0 for y in years.values())
+
+
+async def test_accountant_client_with_a_month_above_the_cap(pipeline: Pipeline) -> None:
+    await pipeline.start_worker(processes=2, threads=4)
+    org_id = await pipeline.add_org("Regnskapskontoret", "accountant")
+    await pipeline.wait_state(org_id, "choose_company")
+    code, out, _ = await pipeline.ledgersync("org", "companies", str(org_id), "--json")
+    assert code == 0
+    reachable = {c["id"] for c in json.loads(out)}
+    expected = {c["id"] for c in pipeline.truth["companies"] if "accountant" in c["reached_by"]}
+    assert reachable == expected
+
+    code, _, err = await pipeline.ledgersync("org", "select", str(org_id), str(BIG_CLIENT))
+    assert code == 0, err
+    row = await pipeline.wait_state(org_id, "synced", "needs_attention")
+    assert row["state"] == "synced", row["state_reason"]
+    await assert_matches_truth(pipeline, org_id, BIG_CLIENT)
+
+
+async def test_selecting_an_unreachable_company_is_refused_clearly(pipeline: Pipeline) -> None:
+    await pipeline.start_worker()
+    org_id = await pipeline.add_org("Regnskap", "accountant")
+    await pipeline.wait_state(org_id, "choose_company")
+    code, _, err = await pipeline.ledgersync("org", "select", str(org_id), str(GOOD_COMPANY))
+    assert code == 2
+    assert "not reachable" in err
+    assert len(err.strip().splitlines()) == 1
