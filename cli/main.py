@@ -9,6 +9,8 @@ from cli.db import db
 from cli.org import org
 from cli.placeholders import PLACEHOLDER_COMMANDS
 from cli.sandbox import sandbox
+from cli.scheduler import scheduler
+from cli.status import status
 from cli.worker import worker
 
 
@@ -26,6 +28,8 @@ ledgersync.add_command(db)
 ledgersync.add_command(sandbox)
 ledgersync.add_command(org)
 ledgersync.add_command(worker)
+ledgersync.add_command(status)
+ledgersync.add_command(scheduler)
 for placeholder in PLACEHOLDER_COMMANDS:
     ledgersync.add_command(placeholder)
 

@@ -13,7 +13,6 @@ _NOT_YET = {
     "check": "the troubleshooting checks",
     "saft": "the SAF-T import",
     "jobs": "on-call job handling",
-    "status": "the onboarding pipeline",
 }
 
 

@@ -340,3 +340,22 @@ FROM sync_years WHERE org_id = $1;
 -- Give a chunk back untouched (to be picked up again later).
 UPDATE chunks SET state = 'pending', lease_owner = NULL, lease_until = NULL
 WHERE id = $1 AND lease_owner = $2;
+
+-- name: orgs_by_state
+-- How many organizations are in each state.
+SELECT state, count(*) AS count FROM organizations GROUP BY state ORDER BY state;
+
+-- name: orgs_due_for_sync
+-- Synced organizations whose next re-sync is due ($1 seconds apart); claims them for this tick.
+UPDATE organizations
+SET next_sync_at = now() + make_interval(secs => $1)
+WHERE state = 'synced'
+  AND coalesce(next_sync_at, updated_at + make_interval(secs => $1)) <= now()
+RETURNING id;
+
+-- name: chunks_lost
+-- Chunks whose message may be lost: queued too long ($1 s), or running past their lease.
+UPDATE chunks SET queued_at = now()
+WHERE (state = 'queued' AND queued_at < now() - make_interval(secs => $1))
+   OR (state = 'running' AND lease_until < now())
+RETURNING id;

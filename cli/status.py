@@ -1,0 +1,55 @@
+"""`ledgersync status`: queues, workers with heartbeat age, organizations by state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+import redis
+
+from cli.common import print_json, run_async, servers
+from cli.tables import print_table
+from shared.db import connect
+from shared.status import snapshot
+
+#: a worker heard from within this many seconds counts as alive
+ALIVE_WITHIN_S = 60
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+def status(as_json: bool) -> None:
+    """Queues, workers with heartbeat age, organizations by state."""
+    with servers() as settings:
+        assert settings.database_url is not None
+        assert settings.redis_url is not None
+        client = redis.Redis.from_url(settings.redis_url)
+        url = settings.database_url
+
+        async def read() -> dict[str, Any]:
+            conn = await connect(url)
+            try:
+                return await snapshot(conn, client)
+            finally:
+                await conn.close()
+
+        try:
+            shown = run_async(read)
+        finally:
+            client.close()
+    if as_json:
+        print_json(shown)
+        return
+    alive = [w for w in shown["workers"] if w["heartbeat_age_s"] < ALIVE_WITHIN_S]
+    stale = len(shown["workers"]) - len(alive)
+    click.echo(
+        f"Workers alive: {len(alive)}" + (f" ({stale} silent, soon forgotten)" if stale else "")
+    )
+    print_table(
+        ["WORKER", "HEARTBEAT AGE (s)"], [[w["id"], w["heartbeat_age_s"]] for w in shown["workers"]]
+    )
+    print_table(
+        ["QUEUE", "WAITING", "DELAYED", "DEAD"],
+        [[q["name"], q["depth"], q["delayed"], q["dead"]] for q in shown["queues"]],
+    )
+    print_table(["STATE", "ORGANIZATIONS"], list(shown["organizations"].items()))

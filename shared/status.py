@@ -1,0 +1,58 @@
+"""The system at a glance: queues, workers with heartbeat age, organizations by state."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import asyncpg
+import redis
+
+from shared.db.queries import Q
+from shared.queue import QUEUES
+
+#: Dramatiq's Redis key namespace
+NAMESPACE = "dramatiq"
+
+
+def queue_depths(client: redis.Redis) -> list[dict[str, Any]]:
+    """Per queue: messages waiting, delayed (retries and backoffs), and dead-lettered."""
+    depths = []
+    for queue in QUEUES:
+        key = f"{NAMESPACE}:{queue}"
+        depths.append(
+            {
+                "name": queue,
+                "depth": int(client.llen(key)),
+                "delayed": int(client.zcard(f"{NAMESPACE}:{queue}.DQ")),
+                "dead": int(client.zcard(f"{key}.XQ")),
+            }
+        )
+    return depths
+
+
+def workers(client: redis.Redis) -> list[dict[str, Any]]:
+    """Worker processes known to Redis, with the seconds since their last heartbeat."""
+    now_ms = time.time() * 1000
+    beats: list[tuple[bytes, float]] = client.zrange(  # type: ignore[assignment]
+        f"{NAMESPACE}:__heartbeats__", 0, -1, withscores=True
+    )
+    found = [
+        {"id": worker_id.decode(), "heartbeat_age_s": round(max(0.0, now_ms - score) / 1000, 1)}
+        for worker_id, score in beats
+    ]
+    return sorted(found, key=lambda worker: float(worker["heartbeat_age_s"]))
+
+
+async def organizations_by_state(conn: asyncpg.Connection) -> dict[str, int]:
+    """How many organizations are in each state."""
+    return {row["state"]: row["count"] for row in await conn.fetch(Q["orgs_by_state"])}
+
+
+async def snapshot(conn: asyncpg.Connection, client: redis.Redis) -> dict[str, Any]:
+    """`status --json`: workers, queues, organizations by state."""
+    return {
+        "workers": workers(client),
+        "queues": queue_depths(client),
+        "organizations": await organizations_by_state(conn),
+    }
