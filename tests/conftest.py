@@ -87,14 +87,21 @@ async def pg(database_url: str) -> AsyncIterator[asyncpg.Connection]:
     await conn.close()
 
 
-@pytest.fixture
-def redis_url(servers: Settings) -> str:
-    """The session's Redis, emptied before the test."""
+@pytest.fixture(scope="session")
+def session_redis_url(servers: Settings) -> str:
+    """A Redis database of this test session's own (sessions running at once don't collide)."""
     assert servers.redis_url is not None
-    client = redis.Redis.from_url(servers.redis_url)
+    base = servers.redis_url.rsplit("/", 1)[0]
+    return f"{base}/{1 + os.getpid() % 15}"
+
+
+@pytest.fixture
+def redis_url(session_redis_url: str) -> str:
+    """The session's Redis database, emptied before the test."""
+    client = redis.Redis.from_url(session_redis_url)
     client.flushdb()
     client.close()
-    return servers.redis_url
+    return session_redis_url
 
 
 @pytest.fixture

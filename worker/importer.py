@@ -72,7 +72,7 @@ async def plan_sync(res: Resources, org_id: int, year: int | None = None) -> Non
         years = [year]
     for each in years:
         await _plan_year(res, org_id, username, each)
-    async with res.pool.acquire() as conn:
+    async with res.pool.acquire() as conn, conn.transaction():
         await settle_org(conn, org_id)
     await dispatch(res, org_id)
 
@@ -171,7 +171,7 @@ async def import_chunk(res: Resources, chunk_id: int) -> None:
 
 async def _fetch(client: TripletexClient, auth: Auth, span: DateRange) -> list[bytes]:
     """Every page of a range, raw, as received."""
-    return [page.raw async for page in client.iter_postings(auth, span.start, span.end)]
+    return [page.raw async for page in client.iter_raw_postings(auth, span.start, span.end)]
 
 
 async def _split(
@@ -201,7 +201,11 @@ async def after_chunk(res: Resources, org_id: int, year: int) -> None:
 
 
 async def settle_org(conn: asyncpg.Connection, org_id: int) -> None:
-    """The organization is synced when every year is, needs attention when one failed."""
+    """The organization is synced when every year is, needs attention when one failed.
+
+    Call inside a transaction: the organization's row lock orders concurrent settlements.
+    """
+    await conn.fetchrow(Q["org_lock"], org_id)
     summary = await conn.fetchrow(Q["org_years_summary"], org_id)
     if summary["open"]:
         await conn.execute(Q["org_set_state"], org_id, OrgState.SYNCING, None)

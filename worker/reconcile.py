@@ -49,6 +49,8 @@ async def reconcile_year(res: Resources, org_id: int, year: int) -> None:
         rows = await conn.fetch(Q["postings_account_sums"], org_id, span.start, span.end)
     diff = differences(api, {r["account_number"]: r["total"] for r in rows})
     async with res.pool.acquire() as conn, conn.transaction():
+        # one settlement per organization at a time, so the last one sees every year's outcome
+        await conn.fetchrow(Q["org_lock"], org_id)
         if not diff:
             await conn.execute(Q["year_settle"], org_id, year, "synced", None)
         elif await conn.fetchrow(Q["year_retry_after_mismatch"], org_id, year, describe(diff)):

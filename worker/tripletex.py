@@ -303,6 +303,21 @@ def parse_page(payload: Any, raw: bytes, start: int, requested: int) -> PostingP
     return PostingPage(start, requested, len(postings), postings, raw, full)
 
 
+@dataclass(frozen=True, slots=True)
+class RawPage:
+    """One page of `/ledger/posting` as received, with how many postings it holds."""
+
+    start: int
+    requested: int
+    count: int
+    raw: bytes = field(repr=False)
+
+    @property
+    def is_last(self) -> bool:
+        """Whether this page is shorter than requested, so no page follows."""
+        return self.count < self.requested
+
+
 def parse_full_result_size(payload: Any) -> int:
     """A list envelope's `fullResultSize`, or the length of its `values` if it has none."""
     full = _opt_int(_get(payload, "fullResultSize"))
@@ -412,6 +427,32 @@ class TripletexClient:
             auth, api_path("ledger", "posting"), params | {"fields": POSTING_FIELDS}
         )
         return _read(reply, lambda payload: parse_page(payload, reply.body, start, count))
+
+    async def raw_posting_page(
+        self, auth: Auth, date_from: dt.date, date_to: dt.date, start: int, count: int
+    ) -> RawPage:
+        """Like `posting_page`, but only checked and counted: the importer hands the raw JSON
+        to Postgres, which reads the amounts exactly, so nothing is parsed here."""
+        count = max(1, min(count, MAX_PAGE))
+        params = {**period(date_from, date_to), "from": str(start), "count": str(count)}
+        reply = await self._get(
+            auth, api_path("ledger", "posting"), params | {"fields": POSTING_FIELDS}
+        )
+        return _read_raw(
+            reply, lambda payload: RawPage(start, count, len(values_of(payload)), reply.body)
+        )
+
+    async def iter_raw_postings(
+        self, auth: Auth, date_from: dt.date, date_to: dt.date, page_size: int = MAX_PAGE
+    ) -> AsyncIterator[RawPage]:
+        """Every raw page of postings in [date_from, date_to), until one is short."""
+        start = 0
+        while True:
+            page = await self.raw_posting_page(auth, date_from, date_to, start, page_size)
+            yield page
+            if page.is_last:
+                return
+            start += page.count
 
     async def iter_postings(
         self, auth: Auth, date_from: dt.date, date_to: dt.date, page_size: int = MAX_PAGE
@@ -563,12 +604,14 @@ class TripletexClient:
                 await result
 
 
-def _read(reply: _Reply, parse: Callable[[Any], T]) -> T:
+def _read(
+    reply: _Reply, parse: Callable[[Any], T], decode: Callable[[bytes], Any] = decode_json
+) -> T:
     """Decode and parse a 2xx body: a broken body is transient, a wrong shape is not."""
     request_id = request_id_of(reply.headers, {})
     context = f"{reply.status} on {reply.where}"
     try:
-        payload = decode_json(reply.body)
+        payload = decode(reply.body)
     except ValueError as exc:
         message = f"Tripletex sent an incomplete or invalid JSON body ({context})."
         raise TransientUpstream(message, status=reply.status, request_id=request_id) from exc
@@ -607,3 +650,8 @@ __all__ = [
     "to_decimal",
     "values_of",
 ]
+
+
+def _read_raw(reply: _Reply, parse: Callable[[Any], T]) -> T:
+    """`_read` with a plain decode: numbers are not used, only the body's shape."""
+    return _read(reply, parse, orjson.loads)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import pytest
 
 from sandbox.server import SandboxServer
 from shared.db import connect
@@ -90,9 +91,18 @@ class Pipeline:
                 row = await conn.fetchrow("SELECT * FROM organizations WHERE id = $1", org_id)
                 if row["state"] in states:
                     return row
-                assert asyncio.get_running_loop().time() < deadline, (
-                    f"org {org_id} still {row['state']} ({row['state_reason']}); see {self.log_dir}"
-                )
+                if asyncio.get_running_loop().time() >= deadline:
+                    years = await conn.fetch(
+                        "SELECT year, state FROM sync_years WHERE org_id = $1", org_id
+                    )
+                    chunks = await conn.fetch(
+                        "SELECT state, count(*) FROM chunks WHERE org_id = $1 GROUP BY 1", org_id
+                    )
+                    pytest.fail(
+                        f"org {org_id} still {row['state']} ({row['state_reason']}); years "
+                        f"{[tuple(y) for y in years]}, chunks {[tuple(c) for c in chunks]}; "
+                        f"logs in {self.log_dir}"
+                    )
                 await asyncio.sleep(0.2)
         finally:
             await conn.close()
@@ -155,3 +165,194 @@ async def assert_matches_truth(world: Pipeline, org_id: int, company_id: int) ->
     for year in expected:
         ids = await stored_ids(world.database_url, org_id, int(year))
         assert ids == truth_ids(world.server, company_id, int(year)), f"ids differ in {year}"
+
+
+# --- helpers for re-sync and fault tests (appended; nothing above changed) ---------------------
+from collections.abc import Awaitable, Callable  # noqa: E402
+from typing import TypeVar  # noqa: E402
+
+#: the Dramatiq queues the workers consume, and the Redis namespace of their keys
+DRAMATIQ_QUEUES = ("chunks", "onboarding")
+T = TypeVar("T")
+DRAMATIQ_NAMESPACE = "dramatiq"
+
+
+def live_truth(world: Pipeline) -> dict[str, Any]:
+    """`--describe` of the sandbox's data as it stands now (after control-API changes)."""
+    from sandbox.truth import describe
+
+    return describe(world.server.scenario, world.server.state.ledgers)
+
+
+async def control(world: Pipeline, method: str, path: str, body: Any = None) -> Any:
+    """Call the sandbox's control API (`path` under /_sandbox); the JSON answer, or None."""
+    import aiohttp
+
+    async with (
+        aiohttp.ClientSession() as http,
+        http.request(method, world.server.control_url + path, json=body) as reply,
+    ):
+        text = await reply.text()
+        assert reply.status < 300, f"{method} {path}: {reply.status} {text}"
+        return await reply.json() if text else None
+
+
+async def assert_matches_live_truth(world: Pipeline, org_id: int, company_id: int) -> None:
+    """`assert_matches_truth` against the sandbox as it stands now, plus each row's content."""
+    expected = company_truth(live_truth(world), company_id)
+    assert await stored_years(world.database_url, org_id) == expected
+    for year in expected:
+        ids = await stored_ids(world.database_url, org_id, int(year))
+        assert ids == truth_ids(world.server, company_id, int(year)), f"ids differ in {year}"
+        assert await stored_rows(world.database_url, org_id, int(year)) == source_rows(
+            world.server, company_id, int(year)
+        ), f"posting contents differ in {year}"
+
+
+PostingRow = tuple[str, Decimal, str, str, int, int]
+
+
+def source_rows(server: SandboxServer, company_id: int, year: int) -> dict[int, PostingRow]:
+    """Per posting id of a year: (date, amount, account, description, voucher id, row)."""
+    ledger = server.state.ledgers[company_id]
+    first, stop = date(year, 1, 1).toordinal(), date(year + 1, 1, 1).toordinal()
+    return {
+        p.id: (
+            p.date,
+            Decimal(p.amount).scaleb(-2),
+            str(p.account.number),
+            p.description,
+            p.voucher.id,
+            p.row,
+        )
+        for p in ledger.postings(first, stop, 0, 10**9)
+    }
+
+
+async def stored_rows(database_url: str, org_id: int, year: int) -> dict[int, PostingRow]:
+    """The same as `source_rows`, from the database."""
+    conn = await connect(database_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT posting_id, posting_date, amount, account_number, description, voucher_id,"
+            " row_number FROM postings WHERE org_id = $1"
+            " AND posting_date >= $2 AND posting_date < $3",
+            org_id, date(year, 1, 1), date(year + 1, 1, 1),
+        )  # fmt: skip
+    finally:
+        await conn.close()
+    return {
+        r["posting_id"]: (
+            r["posting_date"].isoformat(),
+            r["amount"],
+            r["account_number"],
+            r["description"],
+            r["voucher_id"],
+            r["row_number"],
+        )
+        for r in rows
+    }
+
+
+async def fetch(database_url: str, sql: str, *args: Any) -> list[asyncpg.Record]:
+    """Run one query on the test's database; its rows."""
+    conn = await connect(database_url)
+    try:
+        return list(await conn.fetch(sql, *args))
+    finally:
+        await conn.close()
+
+
+async def poll(
+    what: str,
+    check: Callable[[], Awaitable[T]],
+    *,
+    within: float = SETTLE_TIMEOUT_S,
+    every: float = 0.1,
+) -> T:
+    """Await `check()` until it returns something truthy (returned); fail after `within` s."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        found = await check()
+        if found:
+            return found
+        assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(every)
+
+
+async def wait_year_resynced(world: Pipeline, org_id: int, year: int, since: Any) -> asyncpg.Record:
+    """Poll until a year restarted after `since` (a database timestamp) has settled again.
+
+    `org sync` only sends a message: the organization is `synced` before the worker plans the
+    year and again after. The year's `started_at` tells the two apart. Returns the
+    organization's row once it is synced or needs attention with the year settled.
+    """
+
+    async def settled() -> asyncpg.Record | None:
+        rows = await fetch(
+            world.database_url,
+            "SELECT o.state AS org_state, o.state_reason, y.state AS year_state"
+            " FROM organizations AS o JOIN sync_years AS y ON y.org_id = o.id"
+            " WHERE o.id = $1 AND y.year = $2 AND y.started_at > $3",
+            org_id, year, since,
+        )  # fmt: skip
+        if not rows:
+            return None
+        row = rows[0]
+        if row["org_state"] == "needs_attention":
+            return row
+        done = row["org_state"] == "synced" and row["year_state"] in ("synced", "failed")
+        return row if done else None
+
+    row: asyncpg.Record = await poll(
+        f"org {org_id} year {year} to settle again (see {world.log_dir})", settled
+    )
+    return row
+
+
+async def db_now(database_url: str) -> Any:
+    """The database's clock (compare with its own timestamps, never the test's)."""
+    return (await fetch(database_url, "SELECT now() AS now"))[0]["now"]
+
+
+def redis_url_of(world: Pipeline) -> str:
+    """The Redis the workers use."""
+    return world.env["LEDGERSYNC_REDIS_URL"]
+
+
+async def queued_messages(redis_url: str) -> int:
+    """Messages enqueued, delayed or being processed, but not yet acknowledged, in all queues."""
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis.from_url(redis_url)
+    try:
+        total = 0
+        for queue in DRAMATIQ_QUEUES:
+            for name in (queue, f"{queue}.DQ"):
+                total += await client.hlen(f"{DRAMATIQ_NAMESPACE}:{name}.msgs")
+        return total
+    finally:
+        await client.aclose()
+
+
+async def wait_queues_drained(redis_url: str, within: float = SETTLE_TIMEOUT_S) -> None:
+    """Poll until every message sent so far was processed and acknowledged."""
+
+    async def drained() -> bool:
+        return await queued_messages(redis_url) == 0
+
+    await poll("the Dramatiq queues to drain", drained, within=within)
+
+
+async def dead_letters(redis_url: str) -> dict[str, int]:
+    """Dead-lettered messages per queue (Dramatiq's `<namespace>:<queue>.XQ` sorted sets)."""
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis.from_url(redis_url)
+    try:
+        return {
+            queue: await client.zcard(f"{DRAMATIQ_NAMESPACE}:{queue}.XQ")
+            for queue in DRAMATIQ_QUEUES
+        }
+    finally:
+        await client.aclose()

@@ -1,0 +1,208 @@
+"""One rate limiter per employee token, shared by every worker process through Redis.
+
+Rate limits are pacing, not failure. Each key (a token fingerprint) has one Redis hash holding the
+current window as this fleet sees it: the limit, the requests sent in the window, its end, an
+estimate of the window's length, and a block set after a 429. A Lua script changes it atomically,
+and every time in it comes from Redis `TIME`, so processes on different machines agree on one
+clock; the only local clock reading is the age of a header (`time.time()` minus its
+`observed_at`, both from the observing process).
+
+- `acquire` takes one slot, or says how long until the window ends; a window that ended is
+  replaced at once by a provisional one with the whole limit, counted locally until its first
+  header arrives. Before any header, `probe` requests per `probe_window` seconds go through.
+- `observe` reads the headers: within a window it keeps the larger count (the smaller remaining;
+  requests in flight make headers stale-high) and the earlier end (Reset is rounded up); a header
+  whose end lies more than half a window beyond ours is a new window and replaces the count.
+  A header whose window is over, or that predates a provisional window, is ignored.
+- `blocked` stops every process until a 429's `retry_after` has passed.
+
+Plug it into the client with `TripletexClient(..., before_request=limiter.acquire,
+on_rate_limit=limiter.observe)` and into `Access(..., on_rate_limited=limiter.blocked)`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+import time
+
+import redis.asyncio as aioredis
+
+from worker.tripletex import fingerprint
+from worker.tripletex_errors import RateLimitState
+
+#: the Redis key prefix; a key adds only a token fingerprint
+KEY_PREFIX = "ledgersync:ratelimit:"
+#: requests left unsent in every window, absorbing clock edges and requests in flight
+DEFAULT_RESERVE = 2
+#: requests let through per probe window before any rate-limit header is seen for a key
+DEFAULT_PROBE = 4
+#: seconds of a probe window
+DEFAULT_PROBE_WINDOW = 1.0
+#: seconds a key is kept after its window (or block) ends
+DEFAULT_LINGER = 60.0
+#: the longest single sleep of a waiting `acquire` before it asks Redis again
+DEFAULT_MAX_STEP = 0.25
+#: what a key looks like when it is already a fingerprint (`worker.tripletex.fingerprint`)
+_FINGERPRINT = re.compile(r"[0-9a-f]{12}")
+
+#: shared by the three scripts: Redis time in ms, the key's state, and `save(linger_ms)`
+_PRELUDE = """
+if redis.replicate_commands then redis.replicate_commands() end
+local key = KEYS[1]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local s = redis.call('HMGET', key, 'limit', 'sent', 'start', 'end', 'window', 'prov', 'blocked')
+local limit = tonumber(s[1])
+local sent = tonumber(s[2]) or 0
+local start = tonumber(s[3]) or 0
+local wend = tonumber(s[4])
+local window = tonumber(s[5]) or 0
+local prov = tonumber(s[6]) or 1
+local blocked = tonumber(s[7]) or 0
+local function save(linger)
+  redis.call('HSET', key, 'sent', sent, 'start', start, 'end', wend or 0,
+             'window', window, 'prov', prov, 'blocked', blocked)
+  if limit then redis.call('HSET', key, 'limit', limit) end
+  redis.call('PEXPIRE', key, math.max(wend or now, blocked, now) - now + linger)
+end
+"""
+
+#: ARGV: reserve, probe, probe_ms, linger_ms. Returns 0 if a slot was taken, else ms to wait.
+_ACQUIRE = (
+    _PRELUDE
+    + """
+local reserve, probe = tonumber(ARGV[1]), tonumber(ARGV[2])
+local probe_ms, linger = tonumber(ARGV[3]), tonumber(ARGV[4])
+if blocked > now then return blocked - now end
+local known = limit ~= nil and window > 0
+if wend == nil or now >= wend then
+  sent, start, prov = 0, now, 1
+  if known then wend = now + window else wend = now + probe_ms end
+end
+local budget = probe
+if known then budget = math.max(limit - reserve, 1) end
+if sent >= budget then
+  save(linger)
+  return math.max(wend - now, 1)
+end
+sent = sent + 1
+save(linger)
+return 0
+"""
+)
+
+#: ARGV: limit, remaining, reset left in ms (-1: no Reset header), reset in ms, linger_ms
+_OBSERVE = (
+    _PRELUDE
+    + """
+local hlimit, remaining = tonumber(ARGV[1]), tonumber(ARGV[2])
+local left, reset, linger = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+limit = hlimit
+local used = hlimit - remaining
+local live = wend ~= nil and now < wend
+if left < 0 then
+  if live then sent = math.max(sent, used) end
+  save(linger)
+  return 0
+end
+if left == 0 then
+  save(linger)
+  return 0
+end
+local hend = now + left
+window = math.max(window, reset)
+local fresh = wend == nil
+if not fresh and (prov == 1 or not live) then
+  local since = wend
+  if live then since = start end
+  fresh = hend >= since + window / 2
+  if not fresh then
+    save(linger)
+    return 0
+  end
+end
+if fresh then
+  if not live then sent = 0 end
+  sent, start, wend, prov = math.max(sent, used), now, hend, 0
+elseif hend > wend + window / 2 then
+  sent, start, wend = used, now, hend
+else
+  sent, wend = math.max(sent, used), math.min(wend, hend)
+end
+save(linger)
+return 0
+"""
+)
+
+#: ARGV: retry_after_ms, linger_ms
+_BLOCK = (
+    _PRELUDE
+    + """
+local retry, linger = tonumber(ARGV[1]), tonumber(ARGV[2])
+blocked = math.max(blocked, now + retry)
+save(linger)
+return 0
+"""
+)
+
+
+class RedisRateLimiter:
+    """Paces requests per key (a token fingerprint) across every process that shares `redis`."""
+
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        *,
+        reserve: int = DEFAULT_RESERVE,
+        probe: int = DEFAULT_PROBE,
+        probe_window: float = DEFAULT_PROBE_WINDOW,
+        linger: float = DEFAULT_LINGER,
+        max_step: float = DEFAULT_MAX_STEP,
+        key_prefix: str = KEY_PREFIX,
+    ) -> None:
+        if reserve < 0 or probe < 1 or probe_window <= 0 or linger <= 0 or max_step <= 0:
+            raise ValueError("reserve must be >= 0, probe >= 1, and the durations positive")
+        self._reserve = reserve
+        self._probe = probe
+        self._probe_ms = _ms(probe_window)
+        self._linger_ms = _ms(linger)
+        self._max_step = max_step
+        self._prefix = key_prefix
+        self._acquire = redis.register_script(_ACQUIRE)
+        self._observe = redis.register_script(_OBSERVE)
+        self._block = redis.register_script(_BLOCK)
+
+    def redis_key(self, key: str) -> str:
+        """The Redis key for `key`; anything but a fingerprint is fingerprinted first."""
+        return self._prefix + (key if _FINGERPRINT.fullmatch(key) else fingerprint(key))
+
+    async def acquire(self, key: str) -> None:
+        """Wait until a request for `key` may be sent, and count it (the `before_request` hook)."""
+        args = (self._reserve, self._probe, self._probe_ms, self._linger_ms)
+        while True:
+            wait_ms = int(await self._acquire(keys=[self.redis_key(key)], args=args))
+            if wait_ms <= 0:
+                return
+            await asyncio.sleep(min(wait_ms / 1000, self._max_step))
+
+    async def observe(self, key: str, state: RateLimitState) -> None:
+        """Update the shared window from one answer's headers (the `on_rate_limit` hook)."""
+        if state.reset_s is None:
+            left, reset = -1, 0
+        else:
+            age = max(time.time() - state.observed_at, 0.0)
+            left, reset = _ms(max(state.reset_s - age, 0.0)), _ms(state.reset_s)
+        args = (state.limit, state.remaining, left, reset, self._linger_ms)
+        await self._observe(keys=[self.redis_key(key)], args=args)
+
+    async def blocked(self, key: str, retry_after: float) -> None:
+        """After a 429: hold every process's requests for `key` for `retry_after` seconds."""
+        args = (_ms(max(retry_after, 0.0)), self._linger_ms)
+        await self._block(keys=[self.redis_key(key)], args=args)
+
+
+def _ms(seconds: float) -> int:
+    """Whole milliseconds, rounded up so that waits never come out short."""
+    return math.ceil(round(seconds * 1000, 3))
