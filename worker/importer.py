@@ -35,8 +35,10 @@ from worker.tripletex_errors import ResultSetTooLarge
 
 logger = structlog.get_logger(__name__)
 
-#: chunks of one organization queued or running at once
-WINDOW = 6
+#: chunks of one organization queued or running at once (enough to keep a worker's threads busy)
+WINDOW = 12
+#: planning probes of one organization in flight at once
+PROBES = 8
 #: seconds a worker holds a chunk before another may take it over
 LEASE_S = 600.0
 #: the earliest year asked of `ledger/annualAccount`
@@ -70,14 +72,21 @@ async def plan_sync(res: Resources, org_id: int, year: int | None = None) -> Non
         years = years_newest_first({*listed, this_year}, through=this_year)
     else:
         years = [year]
-    for each in years:
-        await _plan_year(res, org_id, username, each)
+    async with res.pool.acquire() as conn, conn.transaction():
+        for each in years:  # every year open before any settles, so none settles too early
+            await conn.execute(Q["year_start"], org_id, each, None)
+    gate = asyncio.Semaphore(PROBES)
+    planned = [asyncio.ensure_future(_plan_year(res, org_id, username, y, gate)) for y in years]
+    for year_planned in planned:  # newest first: its chunks go out while older years plan
+        await year_planned
+        await dispatch(res, org_id)
     async with res.pool.acquire() as conn, conn.transaction():
         await settle_org(conn, org_id)
-    await dispatch(res, org_id)
 
 
-async def _plan_year(res: Resources, org_id: int, username: int, year: int) -> None:
+async def _plan_year(
+    res: Resources, org_id: int, username: int, year: int, gate: asyncio.Semaphore
+) -> None:
     async with res.pool.acquire() as conn:
         if await conn.fetchval(Q["year_has_chunks"], org_id, year):
             async with conn.transaction():
@@ -85,10 +94,10 @@ async def _plan_year(res: Resources, org_id: int, username: int, year: int) -> N
                 await conn.execute(Q["year_requeue_chunks"], org_id, year)
             return
     whole = year_range(year)
-    total = await _estimate(res.access, org_id, username, whole)
+    total = await _estimate(res.access, org_id, username, whole, gate)
     spans: list[tuple[DateRange, int]] = []
     if total != 0:
-        spans = await _fit(res.access, org_id, username, month_ranges(year))
+        spans = await _fit(res.access, org_id, username, month_ranges(year), gate)
     async with res.pool.acquire() as conn, conn.transaction():
         expected = sum(max(n, 0) for _, n in spans)
         await conn.execute(Q["year_start"], org_id, year, expected)
@@ -101,26 +110,29 @@ async def _plan_year(res: Resources, org_id: int, username: int, year: int) -> N
     logger.info("year_planned", org_id=org_id, year=year, chunks=len(spans), expected=total)
 
 
-async def _estimate(access: Access, org_id: int, username: int, span: DateRange) -> int:
+async def _estimate(
+    access: Access, org_id: int, username: int, span: DateRange, gate: asyncio.Semaphore
+) -> int:
     """The API's count estimate for a range, or TOO_MANY above the 10,000 cap."""
     try:
-        return await access.call(
+        async with gate:
+            return await access.call(
             org_id, username,
-            lambda auth: access.client.posting_count_estimate(auth, span.start, span.end),
-        )  # fmt: skip
+                lambda auth: access.client.posting_count_estimate(auth, span.start, span.end),
+            )  # fmt: skip
     except ResultSetTooLarge:
         return TOO_MANY
 
 
 async def _fit(
-    access: Access, org_id: int, username: int, spans: list[DateRange]
+    access: Access, org_id: int, username: int, spans: list[DateRange], gate: asyncio.Semaphore
 ) -> list[tuple[DateRange, int]]:
     """Ranges with their estimates, halved until each is under the cap (or one day long)."""
-    estimates = await asyncio.gather(*(_estimate(access, org_id, username, s) for s in spans))
+    estimates = await asyncio.gather(*(_estimate(access, org_id, username, s, gate) for s in spans))
     fitted: list[tuple[DateRange, int]] = []
     for span, estimate in zip(spans, estimates, strict=True):
         if estimate == TOO_MANY and can_split(span):
-            fitted += await _fit(access, org_id, username, list(halves(span)))
+            fitted += await _fit(access, org_id, username, list(halves(span)), gate)
         elif estimate != 0:
             fitted.append((span, estimate))
     return fitted

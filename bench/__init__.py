@@ -1,0 +1,1 @@
+"""Benchmarks: figures beside the ceilings and baselines measured in the same run."""

@@ -1,0 +1,70 @@
+"""`python -m bench`: run the benchmarks and print one table (and write bench/RESULTS.md).
+
+Sizes are flags, so CI runs the same suite small, as a smoke test of that it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import platform
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+from bench import import_speed
+from bench.world import Measure
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+
+
+def table(rows: list[Measure | str]) -> str:
+    """A Markdown table of measures, then the free-text lines."""
+    lines = ["| what | count | seconds | per second | note |", "|---|---:|---:|---:|---|"]
+    notes = []
+    for row in rows:
+        if isinstance(row, Measure):
+            lines.append(
+                f"| {row.name} | {row.count:,} | {row.seconds:.2f} | {row.rate:,.0f} | {row.note} |"
+            )
+        else:
+            notes.append(f"- {row}")
+    return "\n".join([*lines, "", *notes])
+
+
+def header() -> str:
+    """The machine, the date and the versions the figures come from."""
+    versions = ", ".join(
+        f"{name} {version(name)}" for name in ("aiohttp", "asyncpg", "dramatiq", "orjson")
+    )
+    return (
+        f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
+        f"{_cores()} cores, Python {platform.python_version()}; {versions}. The sandbox, the "
+        "worker and Postgres share the machine."
+    )
+
+
+def _cores() -> int:
+    import os
+
+    return os.cpu_count() or 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run, print, and (unless --no-write) record the results."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--postings", type=int, default=1_000_000, help="postings of the company")
+    parser.add_argument("--years", type=int, default=10)
+    parser.add_argument("--no-write", action="store_true", help="do not write bench/RESULTS.md")
+    args = parser.parse_args(argv)
+    rows = import_speed.run(args.postings, args.years)
+    report = f"## Import of one company ({args.postings:,} postings over {args.years} years)\n\n"
+    report += table(rows)
+    print(header() + "\n\n" + report)
+    if not args.no_write:
+        RESULTS.write_text(f"# Benchmark results\n\n{header()}\n\n{report}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

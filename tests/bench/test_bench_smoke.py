@@ -1,0 +1,19 @@
+"""The benchmark suite runs (small): that it runs and reports, not how fast."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def test_the_benchmark_runs_small_and_prints_its_table() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--postings", "3000", "--years", "2", "--no-write"],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    for row in ("end to end", "fetch + decode only", "COPY + merge only", "naive", "peak RSS"):
+        assert row in done.stdout
