@@ -6,6 +6,7 @@ import click
 
 from cli.common import run_command
 from cli.db import db
+from cli.demo import demo
 from cli.org import org
 from cli.placeholders import PLACEHOLDER_COMMANDS
 from cli.sandbox import sandbox
@@ -25,6 +26,7 @@ def ledgersync() -> None:
 
 
 ledgersync.add_command(db)
+ledgersync.add_command(demo)
 ledgersync.add_command(sandbox)
 ledgersync.add_command(org)
 ledgersync.add_command(worker)

@@ -8,7 +8,6 @@ from cli.common import fail
 
 #: command -> the piece of work that brings it
 _NOT_YET = {
-    "demo": "the one-command demo",
     "tui": "the operators' terminal UI",
     "check": "the troubleshooting checks",
     "saft": "the SAF-T import",

@@ -1,0 +1,222 @@
+"""`ledgersync demo`: the whole system alive on the sandbox, from a fresh clone.
+
+Embedded Postgres and Redis (or the configured ones), the sandbox's demo scenario, workers and
+the scheduler as the Procfile runs them, and example organizations: a small company, an
+accountant's large client with many years, and two whose tokens fail in ways the
+troubleshooting explains. The demo keeps its own database (`ledgersync_demo`) and Redis
+database (9), recreated at every start, so it never touches real data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import click
+import redis
+
+from cli.common import load_settings, run_async
+from cli.tables import print_table
+from sandbox.scenario import build_scenario
+from sandbox.truth import describe
+from shared import orgs
+from shared.config import Settings
+from shared.crypto import TokenCipher, demo_secret_key
+from shared.db import connect, with_database
+from shared.db.queries import Q
+from shared.embedded import servers_for
+from shared.models import Method, OrgState, Provider
+from shared.queue import send, sender
+
+CLI = [sys.executable, "-c", "from cli.main import main; main()"]
+DEMO_DATABASE = "ledgersync_demo"
+DEMO_REDIS_DB = 9
+#: (name, token label, client to choose when the token reaches several)
+EXAMPLES = (
+    ("Fjordlys Kaffebar", "good", None),
+    ("Tall og Tast Regnskap", "accountant", 102),
+    ("Lyngheia Barnehage", "no_ledger_access", None),
+    ("Østre Sykkelverksted", "integrations_off", None),
+)
+#: how long the headless demo waits for every organization to settle
+HEADLESS_TIMEOUT_S = 1800.0
+
+
+@dataclass
+class Demo:
+    """The running demo: its environment and child processes."""
+
+    env: dict[str, str]
+    database_url: str
+    redis_url: str
+    scenario: dict[str, Any]
+    children: list[subprocess.Popen[bytes]]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def _running(settings: Settings) -> Iterator[Demo]:
+    """Start the sandbox, workers and scheduler; stop every one of them on the way out."""
+    assert settings.database_url is not None
+    assert settings.redis_url is not None
+    database_url = with_database(settings.database_url, DEMO_DATABASE)
+    redis_url = f"{settings.redis_url.rsplit('/', 1)[0]}/{DEMO_REDIS_DB}"
+    run_async(lambda: _fresh_database(database_url))
+    redis.Redis.from_url(redis_url).flushdb()
+    scenario = describe(build_scenario("demo"))
+    port = _free_port()
+    env = {
+        **os.environ,
+        "LEDGERSYNC_DATABASE_URL": database_url,
+        "LEDGERSYNC_REDIS_URL": redis_url,
+        "LEDGERSYNC_TRIPLETEX_URL": f"http://127.0.0.1:{port}/v2",
+        "LEDGERSYNC_CONSUMER_TOKEN": scenario["consumer_token"],
+        "LEDGERSYNC_SECRET_KEY": settings.secret_key or demo_secret_key(settings.home),
+        "LEDGERSYNC_LOG_FORMAT": "json",
+    }
+    logs = settings.home / "demo-logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    commands = {
+        "sandbox": [*CLI, "sandbox", "--scenario", "demo", "--port", str(port)],
+        "worker": [*CLI, "worker", "--processes", "2", "--threads", "8"],
+        "scheduler": [*CLI, "scheduler"],
+    }
+    children = []
+    try:
+        for name, command in commands.items():
+            log = (logs / f"{name}.log").open("wb")
+            children.append(
+                subprocess.Popen(command, env=env, stdout=log, stderr=log, start_new_session=True)
+            )
+        yield Demo(env, database_url, redis_url, scenario, children)
+    finally:
+        _stop(children)
+
+
+def _stop(children: list[subprocess.Popen[bytes]]) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    for child in children:
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+async def _fresh_database(url: str) -> None:
+    from shared.db.migrate import migrate
+
+    admin = await connect(with_database(url, "postgres"))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{DEMO_DATABASE}" WITH (FORCE)')
+    finally:
+        await admin.close()
+    await migrate(url)
+
+
+async def _register(demo: Demo) -> dict[int, int | None]:
+    """Register the example organizations; {org id: client to choose}."""
+    cipher = TokenCipher(demo.env["LEDGERSYNC_SECRET_KEY"])
+    conn = await connect(demo.database_url)
+    broker = sender(demo.redis_url)
+    chosen: dict[int, int | None] = {}
+    try:
+        for name, label, client in EXAMPLES:
+            org_id = await orgs.register(
+                conn, name=name, method=Method.API, provider=Provider.TRIPLETEX,
+                token=demo.scenario["tokens"][label], cipher=cipher,
+            )  # fmt: skip
+            send(broker, "validate_token", org_id)
+            chosen[org_id] = client
+    finally:
+        broker.close()
+        await conn.close()
+    return chosen
+
+
+async def _progress(conn: asyncpg.Connection) -> list[list[object]]:
+    rows = []
+    for org in await conn.fetch(Q["org_list"]):
+        years = await conn.fetch(Q["years_progress"], org["id"])
+        imported = sum(y["imported"] for y in years)
+        expected = sum(y["expected"] or 0 for y in years)
+        done = sum(1 for y in years if y["state"] == "synced")
+        share = f"{100 * imported // expected}%" if expected else ""
+        rows.append([org["name"], org["state"], org["company_name"] or "",
+                     f"{imported:,}/{expected:,}", share, f"{done}/{len(years)}",
+                     (org["state_reason"] or "")[:70]])  # fmt: skip
+    return rows
+
+
+async def _watch(demo: Demo, chosen: dict[int, int | None], *, headless: bool) -> bool:
+    """Choose clients when asked; show progress; with `headless`, return once all settle."""
+    conn = await connect(demo.database_url)
+    broker = sender(demo.redis_url)
+    deadline = time.monotonic() + HEADLESS_TIMEOUT_S
+    try:
+        while True:
+            states = {r["id"]: r["state"] for r in await conn.fetch(Q["org_list"])}
+            for org_id, client in chosen.items():
+                if states.get(org_id) == OrgState.CHOOSE_COMPANY and client is not None:
+                    await orgs.select_company(conn, org_id, client)
+                    send(broker, "plan_sync", org_id)
+            settled = all(s in (OrgState.SYNCED, OrgState.NEEDS_ATTENTION) for s in states.values())
+            if headless and (settled or time.monotonic() > deadline):
+                return settled
+            if not headless:
+                click.clear()
+                click.echo("ledgersync demo: Ctrl-C stops everything it started.\n")
+                print_table(
+                    ["ORGANIZATION", "STATE", "COMPANY", "POSTINGS", "", "YEARS", "REASON"],
+                    await _progress(conn),
+                )
+            await asyncio.sleep(1.0)
+    finally:
+        broker.close()
+        await conn.close()
+
+
+@click.command()
+@click.option("--headless", is_flag=True, help="No live screen; exit once every example settled.")
+def demo(headless: bool) -> None:
+    """The whole system on the sandbox: servers, sandbox, workers, example organizations."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    settings = load_settings()
+    with servers_for(settings) as ready, _running(ready) as running:
+        click.echo("Starting the sandbox, workers and scheduler ...", err=True)
+        chosen = run_async(lambda: _register(running))
+        try:
+            settled = run_async(lambda: _watch(running, chosen, headless=headless))
+        except KeyboardInterrupt:
+            click.echo("\nStopping everything the demo started ...", err=True)
+            return
+        summary = run_async(lambda: _summary(running))
+    print_table(["ORGANIZATION", "STATE", "COMPANY", "POSTINGS", "", "YEARS", "REASON"], summary)
+    if not settled:
+        sys.exit(1)
+
+
+async def _summary(demo: Demo) -> list[list[object]]:
+    conn = await connect(demo.database_url)
+    try:
+        return await _progress(conn)
+    finally:
+        await conn.close()
