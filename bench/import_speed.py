@@ -28,7 +28,7 @@ from shared.db import connect
 from shared.db.queries import Q
 from worker.planner import DateRange, month_ranges
 from worker.store import write_chunk
-from worker.tripletex import TripletexClient
+from worker.tripletex import TripletexClient, fingerprint
 
 #: requests in flight for the fetch ceiling (the worker's thread count)
 CONCURRENCY = 8
@@ -53,7 +53,7 @@ async def fetch_ceiling(world: BenchWorld, years: list[int]) -> tuple[Measure, l
     async with aiohttp.ClientSession() as http:
         client = TripletexClient(http, world.base_url)
         session = await client.create_session(world.consumer_token, world.token, world.expires)
-        auth = session.auth()
+        auth = session.auth(limit_key=fingerprint(world.token))
         gate = asyncio.Semaphore(CONCURRENCY)
 
         async def fetch(span: DateRange) -> Chunk:

@@ -12,7 +12,7 @@ import asyncio
 import datetime as dt
 import random
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 import asyncpg
@@ -30,6 +30,8 @@ logger = structlog.get_logger(__name__)
 
 #: session tokens are asked for this many days ahead, and renewed a day before they end
 SESSION_DAYS = 2
+#: session renewals within one call (sessions adopted from other workers may be dead too)
+MAX_RENEWALS = 3
 #: tries of one call against transient faults before the job's retry policy takes over
 TRANSIENT_TRIES = 4
 #: the longest one call waits out rate limits in total before giving up for now
@@ -43,6 +45,8 @@ class Session:
     token: str = field(repr=False)
     generation: int
     limit_key: str
+    #: made by this process just now (a 401 on it is final), not adopted or cached
+    fresh: bool = False
 
 
 class Access:
@@ -69,7 +73,7 @@ class Access:
     ) -> T:
         """Run `request` with the organization's session acting in `company_id` (0: own)."""
         session = await self.session(org_id)
-        renewed = False
+        renewals = 0
         transient_tries = 0
         waited = 0.0
         while True:
@@ -77,9 +81,12 @@ class Access:
             try:
                 return await request(auth)
             except Unauthorized:
-                if renewed:
+                # final only when a session made for this very call is refused: one adopted
+                # from another worker may have died too, and is renewed again
+                renewals += 1
+                if session.fresh or renewals > MAX_RENEWALS:
                     raise
-                session, renewed = await self.renew(org_id, session.generation), True
+                session = await self.renew(org_id, session.generation)
             except TripletexRateLimited as exc:
                 waited += exc.retry_after
                 if waited > RATE_LIMIT_PATIENCE_S:
@@ -132,7 +139,7 @@ class Access:
                 )
             else:
                 session = await self._create(conn, org_id, employee_token, row, limit_key)
-        self._sessions[org_id] = session
+        self._sessions[org_id] = replace(session, fresh=False)
         return session
 
     async def _create(
@@ -159,7 +166,7 @@ class Access:
             generation,
         )
         logger.info("session_created", org_id=org_id, generation=generation)
-        return Session(created.token, generation, limit_key)
+        return Session(created.token, generation, limit_key, fresh=True)
 
     def forget(self, org_id: int) -> None:
         """Drop the cached session (the token was replaced)."""

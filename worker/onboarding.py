@@ -15,6 +15,7 @@ from shared.db.queries import Q
 from shared.errors import ConfigError, PermanentJobError
 from shared.models import OrgState
 from shared.queue import send
+from worker.checks_runner import diagnose
 from worker.resources import Resources
 from worker.tripletex_errors import (
     ConsumerTokenRejected,
@@ -55,8 +56,13 @@ def explain(exc: Exception) -> str:
 
 
 async def mark_needs_attention(res: Resources, org_id: int, exc: Exception) -> PermanentJobError:
-    """Record the problem on the organization; the error to end the job with."""
-    sentence = explain(exc)
+    """Record the problem on the organization; the error to end the job with.
+
+    The troubleshooting checks run first (and are stored): the first failing check's sentence
+    becomes the reason; `explain(exc)` stands in when they find nothing or cannot run.
+    """
+    failed = await diagnose(res.pool, res.http, res.settings, res.access.cipher, org_id)
+    sentence = failed.message if failed is not None else explain(exc)
     async with res.pool.acquire() as conn:
         await conn.execute(Q["org_set_state"], org_id, OrgState.NEEDS_ATTENTION, sentence)
     logger.warning("needs_attention", org_id=org_id, error=type(exc).__name__)

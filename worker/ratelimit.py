@@ -1,20 +1,23 @@
 """One rate limiter per employee token, shared by every worker process through Redis.
 
-Rate limits are pacing, not failure. Each key (a token fingerprint) has one Redis hash holding the
-current window as this fleet sees it: the limit, the requests sent in the window, its end, an
-estimate of the window's length, and a block set after a 429. A Lua script changes it atomically,
-and every time in it comes from Redis `TIME`, so processes on different machines agree on one
-clock; the only local clock reading is the age of a header (`time.time()` minus its
-`observed_at`, both from the observing process).
+Rate limits are pacing, not failure. Each key (a token fingerprint) has one Redis hash: the limit,
+the requests sent in the current window, the window's start and end, its estimated length (the
+largest Reset seen), a block set after a 429, and the requests sent lately (possibly in flight).
+Lua scripts change it atomically and read the time from Redis `TIME`, so processes on different
+machines share one clock; the only local reading is a header's age (`time.time()` minus its
+`observed_at`, both taken by the observing process).
 
-- `acquire` takes one slot, or says how long until the window ends; a window that ended is
-  replaced at once by a provisional one with the whole limit, counted locally until its first
-  header arrives. Before any header, `probe` requests per `probe_window` seconds go through.
-- `observe` reads the headers: within a window it keeps the larger count (the smaller remaining;
-  requests in flight make headers stale-high) and the earlier end (Reset is rounded up); a header
-  whose end lies more than half a window beyond ours is a new window and replaces the count.
-  A header whose window is over, or that predates a provisional window, is ignored.
-- `blocked` stops every process until a 429's `retry_after` has passed.
+- `acquire` takes a slot while `limit - reserve` are not used up, else waits for the window's end.
+  A window that ended is replaced at once by a provisional one holding the whole limit, counted
+  locally until its first header arrives. Before any header, `probe` requests per `probe_window`
+  seconds go through.
+- `observe` merges an answer's headers. Within a window it keeps the larger count (requests in
+  flight make `remaining` stale-high) and the earlier end (Reset is rounded up, so every end is
+  an upper bound). An end beyond ours by more than half a window (and `SETTLE_MS`) is a new
+  window: its count plus the requests sent lately replace ours. An answer whose window is over,
+  or older than a provisional window, is ignored.
+- `blocked` holds every process until a 429's `retry_after` has passed; the 429's own headers
+  (Remaining 0, no Reset) already used up the current window.
 
 Plug it into the client with `TripletexClient(..., before_request=limiter.acquire,
 on_rate_limit=limiter.observe)` and into `Access(..., on_rate_limited=limiter.blocked)`.
@@ -28,6 +31,7 @@ import re
 import time
 
 import redis.asyncio as aioredis
+from redis.commands.core import AsyncScript
 
 from worker.tripletex import fingerprint
 from worker.tripletex_errors import RateLimitState
@@ -42,18 +46,23 @@ DEFAULT_PROBE = 4
 DEFAULT_PROBE_WINDOW = 1.0
 #: seconds a key is kept after its window (or block) ends
 DEFAULT_LINGER = 60.0
+#: how far apart two answers' window ends may be and still be one window: Reset is whole seconds
+#: (rounded up) and answers travel, so only a jump beyond this (or half a window) is a new window
+SETTLE_MS = 1500
 #: the longest single sleep of a waiting `acquire` before it asks Redis again
 DEFAULT_MAX_STEP = 0.25
 #: what a key looks like when it is already a fingerprint (`worker.tripletex.fingerprint`)
 _FINGERPRINT = re.compile(r"[0-9a-f]{12}")
 
-#: shared by the three scripts: Redis time in ms, the key's state, and `save(linger_ms)`
+#: shared by the three scripts: Redis time in ms, the key's state, and `save(linger_ms)`;
+#: `cur` and `prev` count the requests sent in this and the previous settle period (in flight)
 _PRELUDE = """
 if redis.replicate_commands then redis.replicate_commands() end
-local key = KEYS[1]
+local key, settle = KEYS[1], SETTLE_MS
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local s = redis.call('HMGET', key, 'limit', 'sent', 'start', 'end', 'window', 'prov', 'blocked')
+local s = redis.call('HMGET', key, 'limit', 'sent', 'start', 'end', 'window', 'prov', 'blocked',
+                     'probes', 'bucket', 'cur', 'prev')
 local limit = tonumber(s[1])
 local sent = tonumber(s[2]) or 0
 local start = tonumber(s[3]) or 0
@@ -61,13 +70,23 @@ local wend = tonumber(s[4])
 local window = tonumber(s[5]) or 0
 local prov = tonumber(s[6]) or 1
 local blocked = tonumber(s[7]) or 0
+local probes = tonumber(s[8]) or 0
+local bucket = tonumber(s[9]) or 0
+local cur = tonumber(s[10]) or 0
+local prev = tonumber(s[11]) or 0
+local b = math.floor(now / settle)
+if b ~= bucket then
+  if b == bucket + 1 then prev = cur else prev = 0 end
+  bucket, cur = b, 0
+end
 local function save(linger)
-  redis.call('HSET', key, 'sent', sent, 'start', start, 'end', wend or 0,
-             'window', window, 'prov', prov, 'blocked', blocked)
+  redis.call('HSET', key, 'sent', sent, 'start', start, 'end', wend or 0, 'window', window,
+             'prov', prov, 'blocked', blocked, 'probes', probes, 'bucket', bucket, 'cur', cur,
+             'prev', prev)
   if limit then redis.call('HSET', key, 'limit', limit) end
   redis.call('PEXPIRE', key, math.max(wend or now, blocked, now) - now + linger)
 end
-"""
+""".replace("SETTLE_MS", str(SETTLE_MS))
 
 #: ARGV: reserve, probe, probe_ms, linger_ms. Returns 0 if a slot was taken, else ms to wait.
 _ACQUIRE = (
@@ -87,7 +106,8 @@ if sent >= budget then
   save(linger)
   return math.max(wend - now, 1)
 end
-sent = sent + 1
+sent, cur = sent + 1, cur + 1
+if not known then probes = probes + 1 end
 save(linger)
 return 0
 """
@@ -97,10 +117,10 @@ return 0
 _OBSERVE = (
     _PRELUDE
     + """
-local hlimit, remaining = tonumber(ARGV[1]), tonumber(ARGV[2])
-local left, reset, linger = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-limit = hlimit
-local used = hlimit - remaining
+local remaining, left = tonumber(ARGV[2]), tonumber(ARGV[3])
+local reset, linger = tonumber(ARGV[4]), tonumber(ARGV[5])
+limit = tonumber(ARGV[1])
+local used = limit - remaining
 local live = wend ~= nil and now < wend
 if left < 0 then
   if live then sent = math.max(sent, used) end
@@ -124,10 +144,11 @@ if not fresh and (prov == 1 or not live) then
   end
 end
 if fresh then
-  if not live then sent = 0 end
-  sent, start, wend, prov = math.max(sent, used), now, hend, 0
-elseif hend > wend + window / 2 then
-  sent, start, wend = used, now, hend
+  local mine = probes
+  if live then mine = math.max(mine, sent) end
+  sent, start, wend, prov, probes = math.max(mine, used), now, hend, 0, 0
+elseif hend > wend + math.max(window / 2, settle) then
+  sent, start, wend = math.min(used + cur + prev, limit), now, hend
 else
   sent, wend = math.max(sent, used), math.min(wend, hend)
 end
@@ -182,7 +203,7 @@ class RedisRateLimiter:
         """Wait until a request for `key` may be sent, and count it (the `before_request` hook)."""
         args = (self._reserve, self._probe, self._probe_ms, self._linger_ms)
         while True:
-            wait_ms = int(await self._acquire(keys=[self.redis_key(key)], args=args))
+            wait_ms = await self._run(self._acquire, key, args)
             if wait_ms <= 0:
                 return
             await asyncio.sleep(min(wait_ms / 1000, self._max_step))
@@ -193,14 +214,22 @@ class RedisRateLimiter:
             left, reset = -1, 0
         else:
             age = max(time.time() - state.observed_at, 0.0)
-            left, reset = _ms(max(state.reset_s - age, 0.0)), _ms(state.reset_s)
+            left, reset = _ms(max(state.reset_s - age, 0.0)), _ms(max(state.reset_s, 0.0))
         args = (state.limit, state.remaining, left, reset, self._linger_ms)
-        await self._observe(keys=[self.redis_key(key)], args=args)
+        await self._run(self._observe, key, args)
 
     async def blocked(self, key: str, retry_after: float) -> None:
         """After a 429: hold every process's requests for `key` for `retry_after` seconds."""
         args = (_ms(max(retry_after, 0.0)), self._linger_ms)
-        await self._block(keys=[self.redis_key(key)], args=args)
+        await self._run(self._block, key, args)
+
+    async def _run(self, script: AsyncScript, key: str, args: tuple[int, ...]) -> int:
+        """Run a script on `key`'s state; re-raise a cancellation that redis-py swallowed."""
+        result = int(await script(keys=[self.redis_key(key)], args=args))
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise asyncio.CancelledError
+        return result
 
 
 def _ms(seconds: float) -> int:

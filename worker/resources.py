@@ -15,6 +15,7 @@ from shared.db import create_pool
 from shared.errors import ConfigError
 from shared.queue import sender
 from worker.access import Access
+from worker.ratelimit import RedisRateLimiter
 from worker.tripletex import TripletexClient
 
 #: simultaneous connections to Tripletex per worker process
@@ -43,8 +44,15 @@ class Resources:
         pool = await create_pool(settings.database_url, min_size=1, max_size=pool_size)
         http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=HTTP_CONNECTIONS))
         redis = aioredis.Redis.from_url(settings.redis_url)
-        client = TripletexClient(http, settings.tripletex_url)
-        access = Access(pool=pool, client=client, cipher=cipher, settings=settings)
+        limiter = RedisRateLimiter(redis)  # one budget per employee token, for every worker
+        client = TripletexClient(
+            http, settings.tripletex_url,
+            before_request=limiter.acquire, on_rate_limit=limiter.observe,
+        )  # fmt: skip
+        access = Access(
+            pool=pool, client=client, cipher=cipher, settings=settings,
+            on_rate_limited=limiter.blocked,
+        )  # fmt: skip
         return cls(settings, pool, http, redis, access, sender(settings.redis_url))
 
     async def close(self) -> None:

@@ -89,9 +89,9 @@ class SessionToken:
     token: str = field(repr=False)
     expires: dt.date
 
-    def auth(self, company_id: int = 0) -> Auth:
+    def auth(self, company_id: int = 0, limit_key: str | None = None) -> Auth:
         """Credentials acting in the token's own company (0) or in a client company."""
-        return Auth(self.token, company_id)
+        return Auth(self.token, company_id, limit_key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,9 +319,14 @@ class RawPage:
 
 
 def parse_full_result_size(payload: Any) -> int:
-    """A list envelope's `fullResultSize`, or the length of its `values` if it has none."""
+    """A list envelope's `fullResultSize`, never below the number of values it holds.
+
+    `fullResultSize` is inexact: it may say 0 for a range whose first page holds a posting. The
+    page's own values are exact, so a range with data never estimates as empty.
+    """
     full = _opt_int(_get(payload, "fullResultSize"))
-    return len(values_of(payload)) if full is None else full
+    shown = len(values_of(payload))
+    return shown if full is None else max(full, shown)
 
 
 def parse_ledger_sum(item: Any) -> tuple[str, Decimal]:

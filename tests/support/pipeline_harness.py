@@ -171,9 +171,9 @@ async def assert_matches_truth(world: Pipeline, org_id: int, company_id: int) ->
 from collections.abc import Awaitable, Callable  # noqa: E402
 from typing import TypeVar  # noqa: E402
 
+T = TypeVar("T")
 #: the Dramatiq queues the workers consume, and the Redis namespace of their keys
 DRAMATIQ_QUEUES = ("chunks", "onboarding")
-T = TypeVar("T")
 DRAMATIQ_NAMESPACE = "dramatiq"
 
 
@@ -200,13 +200,22 @@ async def control(world: Pipeline, method: str, path: str, body: Any = None) -> 
 async def assert_matches_live_truth(world: Pipeline, org_id: int, company_id: int) -> None:
     """`assert_matches_truth` against the sandbox as it stands now, plus each row's content."""
     expected = company_truth(live_truth(world), company_id)
-    assert await stored_years(world.database_url, org_id) == expected
+    stored = await stored_years(world.database_url, org_id)
+    assert stored == expected, f"per-year totals differ: database {stored}, sandbox {expected}"
     for year in expected:
         ids = await stored_ids(world.database_url, org_id, int(year))
-        assert ids == truth_ids(world.server, company_id, int(year)), f"ids differ in {year}"
-        assert await stored_rows(world.database_url, org_id, int(year)) == source_rows(
-            world.server, company_id, int(year)
-        ), f"posting contents differ in {year}"
+        truth = truth_ids(world.server, company_id, int(year))
+        assert ids == truth, (
+            f"ids differ in {year}: {len(ids - truth)} extra in the database "
+            f"{sorted(ids - truth)[:5]}, {len(truth - ids)} missing {sorted(truth - ids)[:5]}"
+        )
+        rows = await stored_rows(world.database_url, org_id, int(year))
+        source = source_rows(world.server, company_id, int(year))
+        differ = sorted(pid for pid in source if rows.get(pid) != source[pid])
+        assert not differ, (
+            f"{len(differ)} posting(s) differ in {year}, e.g. {differ[0]}: "
+            f"database {rows.get(differ[0])}, sandbox {source[differ[0]]}"
+        )
 
 
 PostingRow = tuple[str, Decimal, str, str, int, int]
