@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from cli.check import check
 from cli.common import run_command
 from cli.db import db
 from cli.demo import demo
@@ -32,6 +33,7 @@ ledgersync.add_command(org)
 ledgersync.add_command(worker)
 ledgersync.add_command(status)
 ledgersync.add_command(scheduler)
+ledgersync.add_command(check)
 for placeholder in PLACEHOLDER_COMMANDS:
     ledgersync.add_command(placeholder)
 

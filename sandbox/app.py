@@ -53,6 +53,7 @@ def create_app(scenario: Scenario, faults: Faults | None = None) -> web.Applicat
         ("PATCH", postings + r"/{posting:\d+}", control.change_posting),
         ("DELETE", postings + r"/{posting:\d+}", control.delete_posting),
         ("POST", CONTROL + "/sessions/expire", control.expire_sessions),
+        ("POST", CONTROL + "/tokens/{label}/revoke", control.revoke_token),
         ("GET", CONTROL + "/counters", control.counters),
         ("DELETE", CONTROL + "/counters", control.counters),
         ("GET", CONTROL + "/mutations", control.mutations),

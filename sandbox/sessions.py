@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date
 
@@ -30,12 +30,17 @@ def check_create(
     employee: str | None,
     expiration: str | None,
     today: date,
+    *,
+    revoked: Collection[int] = (),
 ) -> tuple[EmployeeToken, date]:
-    """Validate a `:create` request; raise the ApiError section 12 prescribes."""
+    """Validate a `:create` request; raise the ApiError section 12 prescribes.
+
+    `revoked` holds the ids of employee tokens revoked at run time: they answer like expired ones.
+    """
     if consumer != scenario.consumer.value:
         raise errors.invalid("arg:consumerToken", errors.UNKNOWN_CONSUMER)
     token = scenario.token_by_value(employee or "")
-    if token is None or token.kind is TokenKind.EXPIRED:
+    if token is None or token.kind is TokenKind.EXPIRED or token.id in revoked:
         raise errors.invalid("arg:employeeToken", errors.UNKNOWN_EMPLOYEE)
     if token.kind is TokenKind.NOT_SHARED:
         raise errors.invalid("arg:employeeToken", errors.UNSHARED_EMPLOYEE)
@@ -81,6 +86,13 @@ class Sessions:
     def delete(self, value: str) -> bool:
         """Delete a session token; False when there was none."""
         return self._by_value.pop(value, None) is not None
+
+    def expire_token(self, token_id: int) -> int:
+        """Expire every session of one employee token; returns how many there were."""
+        gone = [v for v, s in self._by_value.items() if s.employee.id == token_id]
+        for value in gone:
+            del self._by_value[value]
+        return len(gone)
 
     def expire_all(self) -> int:
         """Expire every session token; returns how many there were."""

@@ -64,6 +64,13 @@ class SandboxState:
         self.faults = faults or Faults()
         self.limiter = RateLimiter(self.faults.rate_limit, self.faults.rate_window, clock)
         self.mutations_left = self.faults.page_mutations
+        #: ids of employee tokens revoked at run time (they answer like expired ones)
+        self.revoked: set[int] = set()
+
+    def revoke(self, token_id: int) -> int:
+        """Revoke an employee token: no new sessions, and its sessions end; how many ended."""
+        self.revoked.add(token_id)
+        return self.sessions.expire_token(token_id)
 
     def set_faults(self, faults: Faults) -> None:
         """Switch to new faults; a changed rate limit starts fresh windows."""

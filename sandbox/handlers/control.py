@@ -193,6 +193,17 @@ async def expire_sessions(request: web.Request) -> web.Response:
     return reply({"expired": state_of(request).sessions.expire_all()})
 
 
+async def revoke_token(request: web.Request) -> web.Response:
+    """POST /_sandbox/tokens/{label}/revoke: the employee token stops working, as if revoked."""
+    state = state_of(request)
+    label = request.match_info["label"]
+    try:
+        token = state.scenario.token(label)
+    except KeyError:
+        raise ControlError(f"No employee token labelled {label!r}.", 404) from None
+    return reply({"revoked": label, "sessions_expired": state.revoke(token.id)})
+
+
 async def counters(request: web.Request) -> web.Response:
     """GET /_sandbox/counters; DELETE resets them."""
     state = state_of(request)

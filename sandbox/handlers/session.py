@@ -50,6 +50,7 @@ def _create(request: web.Request, params: Mapping[str, str], status: int) -> web
             params.get("employeeToken"),
             params.get("expirationDate"),
             state.today(),
+            revoked=state.revoked,
         )
         chosen = selection(request.query, SESSION)
     except errors.ApiError as error:
