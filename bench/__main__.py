@@ -12,7 +12,7 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
-from bench import import_speed
+from bench import import_speed, rate_limited
 from bench.world import Measure
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -55,11 +55,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--postings", type=int, default=1_000_000, help="postings of the company")
     parser.add_argument("--years", type=int, default=10)
+    parser.add_argument(
+        "--limited-postings", type=int, default=150_000, help="postings of the rate-limited run"
+    )
     parser.add_argument("--no-write", action="store_true", help="do not write bench/RESULTS.md")
     args = parser.parse_args(argv)
     rows = import_speed.run(args.postings, args.years)
     report = f"## Import of one company ({args.postings:,} postings over {args.years} years)\n\n"
     report += table(rows)
+    limited = rate_limited.run(args.limited_postings, min(args.years, 3))
+    report += f"\n\n## Rate-limited import ({args.limited_postings:,} postings)\n\n"
+    report += table(limited)
     print(header() + "\n\n" + report)
     if not args.no_write:
         RESULTS.write_text(f"# Benchmark results\n\n{header()}\n\n{report}\n")

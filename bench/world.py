@@ -79,6 +79,8 @@ class BenchWorld:
         self.years = years
         self.expires = dt.date.today() + dt.timedelta(days=2)
         self.secret_key = secrets.token_urlsafe(24)
+        #: how to run the ledgersync command line
+        self.cli = [sys.executable, "-c", "from cli.main import main; main()"]
 
     @classmethod
     @contextlib.asynccontextmanager
