@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import click
 import orjson
+import redis
 
 from shared.config import Settings
 from shared.embedded import servers_for
@@ -39,6 +40,11 @@ def run_command(group: click.Group) -> None:
         sys.exit(exc.exit_code)
     except AppError as exc:
         fail(str(exc), exc.exit_code)
+    except redis.exceptions.ConnectionError:
+        fail(
+            "Cannot reach Redis; check LEDGERSYNC_REDIS_URL, or unset it to use the embedded one.",
+            EXIT_FAILED,
+        )
     except KeyboardInterrupt:
         fail("Interrupted.", 130)
 

@@ -338,10 +338,18 @@ def servers_for(settings: Settings, *, durable: bool = True) -> Iterator[Setting
         yield settings
         return
     embedded = EmbeddedServers(settings.home, durable=durable)
+    home = str(settings.home.resolve())
     urls = embedded.acquire(postgres=need_postgres, redis=need_redis)
+    _HELD[home] = _HELD.get(home, 0) + 1
     try:
         yield settings.with_servers(
             settings.database_url or urls.database_url, settings.redis_url or urls.redis_url
         )
     finally:
-        embedded.release()
+        _HELD[home] -= 1
+        if not _HELD[home]:  # nested uses in one process leave it to the outermost
+            embedded.release()
+
+
+#: how many `servers_for` blocks of this process hold each home's servers
+_HELD: dict[str, int] = {}

@@ -113,3 +113,15 @@ def test_configured_urls_are_used_as_given(home: Path) -> None:
     with servers_for(given) as settings:
         assert settings is given
     assert not (home / "servers.json").exists(), "nothing embedded was started"
+
+
+def test_nested_use_in_one_process_keeps_the_servers_until_the_outermost_ends(home: Path) -> None:
+    settings = Settings.from_env({"LEDGERSYNC_HOME": str(home)})
+    with servers_for(settings, durable=False) as outer:
+        with servers_for(settings, durable=False):
+            pass
+        assert outer.redis_url is not None
+        client = redis.Redis.from_url(outer.redis_url)
+        assert client.ping(), "the inner block must not stop the servers the outer one uses"
+        client.close()
+    assert _server_pids(EmbeddedServers(home)) == (None, None)
