@@ -26,9 +26,10 @@ import psutil
 from bench.world import BenchWorld, Measure
 from shared.db import connect
 from shared.db.queries import Q
-from worker.planner import DateRange, month_ranges
+from worker.planner import DateRange, halves, month_ranges
 from worker.store import write_chunk
 from worker.tripletex import TripletexClient, fingerprint
+from worker.tripletex_errors import ResultSetTooLarge
 
 #: requests in flight for the fetch ceiling (the worker's thread count)
 CONCURRENCY = 8
@@ -56,13 +57,18 @@ async def fetch_ceiling(world: BenchWorld, years: list[int]) -> tuple[Measure, l
         auth = session.auth(limit_key=fingerprint(world.token))
         gate = asyncio.Semaphore(CONCURRENCY)
 
-        async def fetch(span: DateRange) -> Chunk:
-            async with gate:
-                pages = [p async for p in client.iter_raw_postings(auth, span.start, span.end)]
-                return Chunk(span, [p.raw for p in pages], sum(p.count for p in pages))
+        async def fetch(span: DateRange) -> list[Chunk]:
+            try:
+                async with gate:
+                    pages = [p async for p in client.iter_raw_postings(auth, span.start, span.end)]
+            except ResultSetTooLarge:  # as the importer does: halve and fetch again
+                halved = await asyncio.gather(*(fetch(half) for half in halves(span)))
+                return [chunk for part in halved for chunk in part]
+            return [Chunk(span, [p.raw for p in pages], sum(p.count for p in pages))]
 
         started = time.perf_counter()
-        chunks = await asyncio.gather(*(fetch(span) for span in spans))
+        fetched = await asyncio.gather(*(fetch(span) for span in spans))
+        chunks = [chunk for part in fetched for chunk in part]
         elapsed = time.perf_counter() - started
     total = sum(c.count for c in chunks)
     return Measure("fetch + decode only (ceiling)", total, elapsed), list(chunks)
