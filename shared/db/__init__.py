@@ -91,8 +91,8 @@ async def ensure_database(database_url: str) -> bool:
         # CREATE DATABASE takes no parameters; quote_ident makes the name safe.
         quoted = await admin.fetchval("SELECT quote_ident($1)", name)
         await admin.execute(f"CREATE DATABASE {quoted}")
-    except asyncpg.DuplicateDatabaseError:
-        return False
+    except (asyncpg.DuplicateDatabaseError, asyncpg.UniqueViolationError):
+        return False  # another process created it at the same moment
     finally:
         await admin.close()
     return True
