@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import venv
@@ -79,7 +80,10 @@ def main(argv: list[str]) -> int:
     else:
         command = [str(venv_bin("python")), "-m", "pytest", *rest]
     os.chdir(ROOT)
-    return subprocess.call(command)
+    child = subprocess.Popen(command)
+    # Ctrl-C reaches the child too: let it stop what it started, and wait for it to finish
+    signal.signal(signal.SIGINT, lambda *_: None)
+    return child.wait()
 
 
 if __name__ == "__main__":
