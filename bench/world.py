@@ -7,7 +7,6 @@ import contextlib
 import datetime as dt
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -23,7 +22,7 @@ import redis
 from shared.config import Settings
 from shared.db import connect, ensure_database, with_database
 from shared.db.migrate import migrate
-from shared.embedded import servers_for
+from shared.embedded import free_port, servers_for
 
 ROOT = Path(__file__).resolve().parent.parent
 #: the benchmarks' own LEDGERSYNC_HOME (embedded servers), apart from the demo's and the tests'
@@ -49,13 +48,6 @@ class Measure:
     def with_note(self, note: str) -> Measure:
         """The same measure with a note."""
         return replace(self, note=note)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @contextlib.contextmanager
@@ -95,7 +87,7 @@ class BenchWorld:
         )  # fmt: skip
         scenario = orjson.loads(described.stdout)
         company = next(c for c in scenario["companies"] if "good" in c["reached_by"])
-        port = _free_port()
+        port = free_port()
         limits = faults or ("--rate-limit", "1000000000")
         sandbox = subprocess.Popen(  # noqa: ASYNC220 - a server outliving this coroutine
             [sys.executable, "-m", "sandbox", *sizes, "--port", str(port), *limits],

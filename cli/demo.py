@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -34,7 +33,7 @@ from shared.config import Settings
 from shared.crypto import TokenCipher, demo_secret_key
 from shared.db import connect, with_database
 from shared.db.queries import Q
-from shared.embedded import servers_for
+from shared.embedded import free_port, servers_for
 from shared.models import Method, OrgState, Provider
 from shared.queue import send, sender
 
@@ -63,13 +62,6 @@ class Demo:
     children: list[subprocess.Popen[bytes]]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @contextlib.contextmanager
 def _running(settings: Settings) -> Iterator[Demo]:
     """Start the sandbox, workers and scheduler; stop every one of them on the way out."""
@@ -80,7 +72,7 @@ def _running(settings: Settings) -> Iterator[Demo]:
     run_async(lambda: _fresh_database(database_url))
     redis.Redis.from_url(redis_url).flushdb()
     scenario = describe(build_scenario("demo"))
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "LEDGERSYNC_DATABASE_URL": database_url,

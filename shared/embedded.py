@@ -44,7 +44,7 @@ class ServerUrls:
     redis_url: str
 
 
-def _free_port(preferred: int | None = None) -> int:
+def free_port(preferred: int | None = None) -> int:
     """A TCP port on 127.0.0.1 that is free now, `preferred` when it is."""
     candidates = ([preferred] if preferred else []) + [0]
     for candidate in candidates:
@@ -292,7 +292,7 @@ class EmbeddedServers:
         if self.postgres.pid() is not None and isinstance(port, int) and _port_answers(port):
             return port
         self.postgres.init_if_needed()
-        port = _free_port(port if isinstance(port, int) else None)
+        port = free_port(port if isinstance(port, int) else None)
         self.postgres.start(port)
         state["postgres_port"] = port
         return port
@@ -301,7 +301,7 @@ class EmbeddedServers:
         port = state.get("redis_port")
         if self.redis.pid() is not None and isinstance(port, int) and _port_answers(port):
             return port
-        port = _free_port(port if isinstance(port, int) else None)
+        port = free_port(port if isinstance(port, int) else None)
         self.redis.start(port)
         state["redis_port"] = port
         return port
