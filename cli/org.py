@@ -38,17 +38,22 @@ WAIT_POLL_S = 0.5
 def _with_db(work: Callable[[asyncpg.Connection, Settings], Awaitable[T]]) -> T:
     """Run `work` with a connection to the (embedded or configured) database."""
     with servers() as settings:
-        url = settings.database_url
-        assert url is not None
+        return _on_db(settings, work)
 
-        async def run() -> T:
-            conn = await connect(url)
-            try:
-                return await work(conn, settings)
-            finally:
-                await conn.close()
 
-        return run_async(run)
+def _on_db(settings: Settings, work: Callable[[asyncpg.Connection, Settings], Awaitable[T]]) -> T:
+    """Run `work` with a connection, on servers the caller already holds."""
+    url = settings.database_url
+    assert url is not None
+
+    async def run() -> T:
+        conn = await connect(url)
+        try:
+            return await work(conn, settings)
+        finally:
+            await conn.close()
+
+    return run_async(run)
 
 
 def _cipher(settings: Settings) -> TokenCipher:
@@ -99,7 +104,7 @@ def org_add(name: str, method: str, provider: str, token_stdin: bool) -> None:
         )  # fmt: skip
 
     with servers() as settings:
-        org_id = _with_db(work)
+        org_id = _on_db(settings, work)
         if chosen is Method.API:
             _send(settings, "validate_token", org_id)
     click.echo(org_id)
@@ -192,7 +197,7 @@ def org_select(ref: str, company_id: int) -> None:
         return org_id
 
     with servers() as settings:
-        org_id = _with_db(work)
+        org_id = _on_db(settings, work)
         _send(settings, "plan_sync", org_id)
     click.echo(f"Synchronizing company {company_id} for organization {org_id}.")
 
@@ -210,7 +215,7 @@ def org_token(ref: str, token_stdin: bool) -> None:
         return org_id
 
     with servers() as settings:
-        org_id = _with_db(work)
+        org_id = _on_db(settings, work)
         _send(settings, "validate_token", org_id)
     click.echo(f"Token replaced for organization {org_id}; validating it now.")
 
@@ -225,7 +230,7 @@ def org_sync(ref: str, year: int | None) -> None:
         return await orgs.find(conn, ref)
 
     with servers() as settings:
-        found = _with_db(work)
+        found = _on_db(settings, work)
         if found["company_id"] is None:
             fail(f"Organization {found['name']!r} has no company chosen yet; use `org select`.")
         _send(settings, "plan_sync", found["id"], year)

@@ -451,13 +451,10 @@ class TripletexClient:
         self, auth: Auth, date_from: dt.date, date_to: dt.date, page_size: int = MAX_PAGE
     ) -> AsyncIterator[RawPage]:
         """Every raw page of postings in [date_from, date_to), until one is short."""
-        start = 0
-        while True:
-            page = await self.raw_posting_page(auth, date_from, date_to, start, page_size)
+        async for page in _pages(
+            lambda start: self.raw_posting_page(auth, date_from, date_to, start, page_size)
+        ):
             yield page
-            if page.is_last:
-                return
-            start += page.count
 
     async def iter_postings(
         self, auth: Auth, date_from: dt.date, date_to: dt.date, page_size: int = MAX_PAGE
@@ -466,13 +463,10 @@ class TripletexClient:
 
         More than 10,000 postings in the range raise `ResultSetTooLarge`: split the range.
         """
-        start = 0
-        while True:
-            page = await self.posting_page(auth, date_from, date_to, start, page_size)
+        async for page in _pages(
+            lambda start: self.posting_page(auth, date_from, date_to, start, page_size)
+        ):
             yield page
-            if page.is_last:
-                return
-            start += page.count
 
     async def posting_count_estimate(self, auth: Auth, date_from: dt.date, date_to: dt.date) -> int:
         """`fullResultSize` of a `count=1` query: inexact, an estimate only for planning.
@@ -655,6 +649,20 @@ __all__ = [
     "to_decimal",
     "values_of",
 ]
+
+
+PageT = TypeVar("PageT", RawPage, PostingPage)
+
+
+async def _pages(fetch: Callable[[int], Awaitable[PageT]]) -> AsyncIterator[PageT]:
+    """Pages from offset 0 on, until one is shorter than requested (never `fullResultSize`)."""
+    start = 0
+    while True:
+        page = await fetch(start)
+        yield page
+        if page.is_last:
+            return
+        start += page.count
 
 
 def _read_raw(reply: _Reply, parse: Callable[[Any], T]) -> T:
