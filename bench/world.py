@@ -89,8 +89,10 @@ class BenchWorld:
         company = next(c for c in scenario["companies"] if "good" in c["reached_by"])
         port = free_port()
         limits = faults or ("--rate-limit", "1000000000")
+        # every page stays in memory once rendered, so a warmed sandbox is not what limits a run
+        cache = ["--page-cache-mb", str(max(128, postings // 1000))]
         sandbox = subprocess.Popen(  # noqa: ASYNC220 - a server outliving this coroutine
-            [sys.executable, "-m", "sandbox", *sizes, "--port", str(port), *limits],
+            [sys.executable, "-m", "sandbox", *sizes, "--port", str(port), *limits, *cache],
             stdout=subprocess.DEVNULL,
         )  # fmt: skip
         try:

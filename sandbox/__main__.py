@@ -25,6 +25,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--scenario", default="demo", choices=sorted(SCENARIOS))
     p.add_argument("--describe", action="store_true", help="print the scenario as JSON and exit")
+    p.add_argument(
+        "--page-cache-mb", type=int, default=128,
+        help="rendered list pages kept in memory (a benchmark serving every page from memory "
+        "needs about 0.5 MB per 1,000 postings)",
+    )  # fmt: skip
     sizes = p.add_argument_group("bench sizes")
     sizes.add_argument("--companies", type=int, help="bench: number of client companies")
     sizes.add_argument("--postings", type=int, help="bench: postings per company")
@@ -71,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             orjson.dumps(describe(scenario), option=orjson.OPT_INDENT_2).decode() + "\n"
         )
         return 0
-    serve(args.host, args.port, scenario, faults)
+    serve(args.host, args.port, scenario, faults, page_cache_mb=args.page_cache_mb)
     return 0
 
 

@@ -20,10 +20,12 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 API, CONTROL = "/v2", "/_sandbox"
 
 
-def create_app(scenario: Scenario, faults: Faults | None = None) -> web.Application:
+def create_app(
+    scenario: Scenario, faults: Faults | None = None, *, page_cache_mb: int = 128
+) -> web.Application:
     """The sandbox as an aiohttp application (state under `sandbox.state.STATE`)."""
     app = web.Application(middlewares=[tripletex, control.control_errors])
-    app[STATE] = SandboxState(scenario, faults)
+    app[STATE] = SandboxState(scenario, faults, page_cache_mb=page_cache_mb)
     add = app.router.add_route
     for method, path, handler in (
         ("PUT", "/token/session/:create", session.create_put),

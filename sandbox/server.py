@@ -71,9 +71,16 @@ class SandboxServer:
         await self.stop()
 
 
-def serve(host: str, port: int, scenario: Scenario, faults: Faults | None = None) -> None:
+def serve(
+    host: str,
+    port: int,
+    scenario: Scenario,
+    faults: Faults | None = None,
+    *,
+    page_cache_mb: int = 128,
+) -> None:
     """Serve until interrupted (blocks); prints the API and control URLs once listening."""
-    app = create_app(scenario, faults)
+    app = create_app(scenario, faults, page_cache_mb=page_cache_mb)
     print(
         f"Tripletex sandbox ({scenario.name}, seed {scenario.seed}): http://{host}:{port}{API}"
         f"  control: http://{host}:{port}{CONTROL}",

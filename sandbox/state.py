@@ -51,6 +51,8 @@ class SandboxState:
         scenario: Scenario,
         faults: Faults | None = None,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        page_cache_mb: int = 128,
     ) -> None:
         self.scenario = scenario
         self.clock = clock
@@ -58,7 +60,7 @@ class SandboxState:
         self.balances = {cid: Balances(ledger) for cid, ledger in self.ledgers.items()}
         self.sessions = Sessions(scenario.seed, clock)
         self.dice = Dice(scenario.seed)
-        self.cache = PageCache()
+        self.cache = PageCache(page_cache_mb * 1024 * 1024)
         self.counters = Counters()
         self.mutations: list[dict[str, Any]] = []
         self.faults = faults or Faults()
