@@ -17,6 +17,7 @@ from worker.tripletex import (
     SessionToken,
     api_path,
     decode_json,
+    envelope_count,
     fingerprint,
     parse_posting,
     to_decimal,
@@ -206,3 +207,28 @@ def test_details_are_one_short_line_without_secrets() -> None:
     assert "\n" not in str(error)
     assert "s3cr3t-value-xyz" not in str(error)
     assert len(error.detail) <= 200
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b'{"fullResultSize":2,"from":0,"count":2,"versionDigest":null,"values":[{},{}]}', 2),
+        (b'  {"values":[{"id":1}],"count" : 1}\n', 1),  # any key order, any whitespace
+        (b'{"count":1,"values":[{"description":"say \\"count\\": 7"}]}', 1),  # escaped quotes
+    ],
+)
+def test_the_envelope_count_is_read_without_decoding(body: bytes, expected: int) -> None:
+    assert envelope_count(body) == expected
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"fullResultSize":2,"from":0,"count":2,"values":[{"id":1},{"i',  # cut short
+        b'{"count":1,"values":[{"count":3}]}',  # the key twice: unsure which is the envelope's
+        b'{"fullResultSize":0,"values":[]}',  # no count at all
+        b'[{"count":1,"values":[]}]',  # not an object
+    ],
+)
+def test_an_unsure_envelope_count_falls_back_to_decoding(body: bytes) -> None:
+    assert envelope_count(body) is None
