@@ -17,6 +17,10 @@ class LeaseLost(StorageError):
     """Another worker took the chunk over; this worker's result is discarded."""
 
 
+class BrokenPage(StorageError):
+    """A page was not whole JSON (cut short on the way): nothing is written; fetch it again."""
+
+
 @dataclass(frozen=True, slots=True)
 class ChunkWrite:
     """What writing one chunk did."""
@@ -39,9 +43,15 @@ async def write_chunk(
     async with conn.transaction():
         await conn.execute(Q["chunk_stage_create"])
         await conn.copy_records_to_table(
-            "staged_pages", records=[(page.decode(),) for page in pages], columns=["page"]
+            "staged_pages", records=[(page,) for page in pages], columns=["page"]
         )
-        merged = await conn.fetchrow(Q["chunk_merge"], org_id, span.start, span.end)
+        try:
+            merged = await conn.fetchrow(Q["chunk_merge"], org_id, span.start, span.end)
+        except (asyncpg.InvalidTextRepresentationError, asyncpg.CharacterNotInRepertoireError):
+            raise BrokenPage(
+                f"Tripletex sent a page of chunk {chunk_id} that is not whole JSON; "
+                "nothing was written, and the chunk is fetched again."
+            ) from None
         assert merged is not None
         finished = await conn.fetchrow(Q["chunk_finish"], chunk_id, lease_owner, merged["total"])
         if finished is None:

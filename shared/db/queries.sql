@@ -127,17 +127,18 @@ GROUP BY 1 ORDER BY 1;
 
 -- name: chunk_stage_create
 -- A staging table for one chunk's raw API pages, gone at commit.
-CREATE TEMP TABLE staged_pages (page text NOT NULL) ON COMMIT DROP;
+CREATE TEMP TABLE staged_pages (page bytea NOT NULL) ON COMMIT DROP;
 
 -- name: chunk_merge
 -- Make the chunk's date range hold exactly the staged postings: upsert, delete the missing, count.
--- Postgres unpacks the raw page JSON, so amounts go from JSON text to numeric exactly.
+-- Postgres unpacks the raw page JSON (UTF-8 bytes as received), so amounts go from JSON text to
+-- numeric exactly, and a page that is not whole JSON fails the chunk's transaction.
 WITH src AS (
     SELECT DISTINCT ON (p.id)
            p.id, p.date, p.amount, p.description, p."row", p."amountCurrency",
            p.currency ->> 'code' AS currency, p.account, p.voucher
     FROM staged_pages AS s,
-         jsonb_to_recordset((s.page::jsonb) -> 'values') AS p(
+         jsonb_to_recordset(convert_from(s.page, 'UTF8')::jsonb -> 'values') AS p(
              id bigint, date date, amount numeric, description text, "row" integer,
              "amountCurrency" numeric, currency jsonb, account jsonb, voucher jsonb)
     WHERE p.date >= $2 AND p.date < $3

@@ -13,7 +13,7 @@ import pytest
 
 from shared.db.queries import Q
 from worker.planner import DateRange
-from worker.store import LeaseLost, write_chunk
+from worker.store import BrokenPage, LeaseLost, write_chunk
 
 MARCH = DateRange(date(2024, 3, 1), date(2024, 4, 1))
 
@@ -140,3 +140,18 @@ async def test_a_claimed_chunk_cannot_be_claimed_again_until_its_lease_runs_out(
     again = await pg.fetchrow(Q["chunk_claim"], chunk_id, uuid.uuid4(), 300.0)
     assert again is not None
     assert again["deliveries"] == 2
+
+
+async def test_a_page_cut_short_writes_nothing_and_asks_for_a_refetch(
+    pg: asyncpg.Connection, org_id: int
+) -> None:
+    chunk_id, owner = await claim(pg, org_id)
+    whole = page(posting(1, 1, "10.00"), posting(2, 2, "-10.00"))
+    cut = whole[: len(whole) - 20] + b"}"  # looks like one object, is not whole JSON
+    with pytest.raises(BrokenPage, match="not whole JSON"):
+        await write_chunk(
+            pg, org_id=org_id, chunk_id=chunk_id, lease_owner=owner, span=MARCH,
+            pages=[whole, cut],
+        )  # fmt: skip
+    assert await rows(pg, org_id) == {}
+    assert await pg.fetchval("SELECT state FROM chunks WHERE id = $1", chunk_id) == "running"
