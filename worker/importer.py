@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 import uuid
 
 import asyncpg
@@ -161,6 +162,7 @@ async def import_chunk(res: Resources, chunk_id: int) -> None:
     org_id, year = chunk["org_id"], chunk["year"]
     span = DateRange(chunk["date_from"], chunk["date_to"])
     access = res.access
+    began = time.perf_counter()
     try:
         pages = await access.call(org_id, found[1], lambda auth: _fetch(access.client, auth, span))
     except ACCESS_ERRORS as exc:
@@ -170,6 +172,7 @@ async def import_chunk(res: Resources, chunk_id: int) -> None:
     except ResultSetTooLarge:
         await _split(res, chunk_id, owner, org_id=org_id, year=year, span=span)
     else:
+        fetched = time.perf_counter()
         async with res.pool.acquire() as conn:
             written = await write_chunk(
                 conn, org_id=org_id, chunk_id=chunk_id, lease_owner=owner, span=span, pages=pages
@@ -177,6 +180,7 @@ async def import_chunk(res: Resources, chunk_id: int) -> None:
         logger.info(
             "chunk_imported", org_id=org_id, chunk_id=chunk_id, span=f"{span.start}..{span.end}",
             postings=written.total, written=written.written, deleted=written.deleted,
+            fetch_s=round(fetched - began, 3), write_s=round(time.perf_counter() - fetched, 3),
         )  # fmt: skip
     await after_chunk(res, org_id, year)
 
