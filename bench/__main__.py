@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = import_speed.run(args.postings, args.years)
     report = f"## Import of one company ({args.postings:,} postings over {args.years} years)\n\n"
     report += table(rows)
-    limited = rate_limited.run(args.limited_postings, min(args.years, 3))
+    limited = rate_limited.run(args.limited_postings, args.years)
     report += f"\n\n## Rate-limited import ({args.limited_postings:,} postings)\n\n"
     report += table(limited)
     print(header() + "\n\n" + report)

@@ -16,6 +16,7 @@ from sandbox.faults import Faults
 from sandbox.handlers import state_of
 from sandbox.ledger import Ledger
 from sandbox.overlay import Patch, PostingSpec
+from sandbox.ratelimit import usage
 from sandbox.render import money
 from sandbox.state import Counters
 from sandbox.truth import describe
@@ -209,8 +210,17 @@ async def counters(request: web.Request) -> web.Response:
     state = state_of(request)
     if request.method == "DELETE":
         state.counters = Counters()
+        state.limiter.history.clear()
         return web.Response(status=204)
-    return reply(state.counters.to_json() | {"cache": state.cache.stats()})
+    limiter = state.limiter
+    usage_by_token = {
+        str(key): usage(list(windows), limiter.limit, limiter.window)
+        for key, windows in limiter.history.items()
+    }
+    return reply(
+        state.counters.to_json()
+        | {"cache": state.cache.stats(), "rate_limit_usage": usage_by_token}
+    )
 
 
 async def mutations(request: web.Request) -> web.Response:

@@ -162,3 +162,24 @@ def test_faults_validate_every_knob() -> None:
         Faults().updated({"error_share": 2, "nope": 1, "delay_ms": -1})
     assert "nope" in str(caught.value)
     assert "delay_ms" in str(caught.value)
+
+
+def test_rate_limit_usage_counts_full_windows_and_the_time_between_them() -> None:
+    from sandbox.ratelimit import usage
+
+    # three full windows of 10 requests per 2 s, back to back, then a short last one
+    assert usage([[0.0, 10], [2.0, 10], [4.0, 10], [6.0, 3]], 10, 2.0) == 1.0
+    # the same requests, but each window opened a second late: time lost counts too
+    assert usage([[0.0, 10], [3.0, 10], [6.0, 10], [9.0, 3]], 10, 2.0) == 30 / 45
+    assert usage([[0.0, 4]], 10, 2.0) is None
+
+
+def test_the_limiter_remembers_windows_and_what_it_served() -> None:
+    from sandbox.ratelimit import RateLimiter
+
+    now = [0.0]
+    limiter = RateLimiter(2, 1.0, clock=lambda: now[0])
+    for at in (0.0, 0.1, 0.2, 1.0, 1.5):
+        now[0] = at
+        limiter.hit("k")
+    assert [list(w) for w in limiter.history["k"]] == [[0.0, 2], [1.0, 2]]
