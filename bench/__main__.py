@@ -12,7 +12,7 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
-from bench import import_speed, rate_limited
+from bench import fairness, import_speed, rate_limited
 from bench.world import Measure
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -58,6 +58,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--limited-postings", type=int, default=150_000, help="postings of the rate-limited run"
     )
+    parser.add_argument("--orgs", type=int, default=50, help="organizations of the fairness run")
+    parser.add_argument("--org-postings", type=int, default=20_000, help="postings of each")
+    parser.add_argument("--org-years", type=int, default=2, help="years of each")
+    parser.add_argument(
+        "--processes", default="1,2,4", help="worker process counts of the fairness run"
+    )
     parser.add_argument("--no-write", action="store_true", help="do not write bench/RESULTS.md")
     args = parser.parse_args(argv)
     rows = import_speed.run(args.postings, args.years)
@@ -66,6 +72,13 @@ def main(argv: list[str] | None = None) -> int:
     limited = rate_limited.run(args.limited_postings, args.years)
     report += f"\n\n## Rate-limited import ({args.limited_postings:,} postings)\n\n"
     report += table(limited)
+    counts = [int(n) for n in args.processes.split(",")]
+    fair = fairness.run(args.orgs, args.org_postings, args.org_years, counts)
+    report += (
+        f"\n\n## Many organizations at once ({args.orgs} × {args.org_postings:,} postings "
+        f"over {args.org_years} years)\n\n"
+    )
+    report += table(fair)
     print(header() + "\n\n" + report)
     if not args.no_write:
         RESULTS.write_text(f"# Benchmark results\n\n{header()}\n\n{report}\n")

@@ -68,6 +68,11 @@ class BenchWorld:
         self.base_url = f"http://127.0.0.1:{port}/v2"
         self.consumer_token = str(scenario["consumer_token"])
         self.token = str(scenario["tokens"]["good"])
+        self.accountant_token = str(scenario["tokens"]["accountant"])
+        #: the client companies of the scenario (the accountant's own and the extras left out)
+        self.clients = [
+            int(c["id"]) for c in scenario["companies"] if "accountant" in c["reached_by"]
+        ]
         self.years = years
         self.expires = dt.date.today() + dt.timedelta(days=2)
         self.secret_key = secrets.token_urlsafe(24)
@@ -76,11 +81,15 @@ class BenchWorld:
 
     @classmethod
     @contextlib.asynccontextmanager
-    async def start(cls, *, postings: int, years: int, faults: tuple[str, ...] = ()
-                    ) -> AsyncIterator[BenchWorld]:  # fmt: skip
-        """Start the sandbox (no rate limit unless `faults` set one) and the servers."""
-        sizes = ["--scenario", "bench", "--companies", "1", "--postings", str(postings),
-                 "--years", str(years)]  # fmt: skip
+    async def start(cls, *, postings: int, years: int, faults: tuple[str, ...] = (),
+                    companies: int = 1) -> AsyncIterator[BenchWorld]:  # fmt: skip
+        """Start the sandbox (no rate limit unless `faults` set one) and the servers.
+
+        `companies` clients of one accounting firm hold `postings` over `years` each; the
+        "good" token reaches the first, the "accountant" token all of them.
+        """
+        sizes = ["--scenario", "bench", "--companies", str(companies), "--postings",
+                 str(postings), "--years", str(years)]  # fmt: skip
         described = subprocess.run(  # noqa: ASYNC221 - once, before anything runs
             [sys.executable, "-m", "sandbox", *sizes, "--describe"], capture_output=True,
             check=True,
@@ -90,7 +99,7 @@ class BenchWorld:
         port = free_port()
         limits = faults or ("--rate-limit", "1000000000")
         # every page stays in memory once rendered, so a warmed sandbox is not what limits a run
-        cache = ["--page-cache-mb", str(max(128, postings // 1000))]
+        cache = ["--page-cache-mb", str(max(128, companies * postings // 1000))]
         sandbox = subprocess.Popen(  # noqa: ASYNC220 - a server outliving this coroutine
             [sys.executable, "-m", "sandbox", *sizes, "--port", str(port), *limits, *cache],
             stdout=subprocess.DEVNULL,

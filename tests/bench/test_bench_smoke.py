@@ -18,6 +18,14 @@ def test_the_benchmark_runs_small_and_prints_its_table() -> None:
             "2",
             "--limited-postings",
             "3000",
+            "--orgs",
+            "3",
+            "--org-postings",
+            "500",
+            "--org-years",
+            "1",
+            "--processes",
+            "1,2",
             "--no-write",
         ],
         capture_output=True,
@@ -27,5 +35,6 @@ def test_the_benchmark_runs_small_and_prints_its_table() -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     rows = ("end to end", "fetch + decode only", "COPY + merge only", "naive", "peak RSS", "429")
+    rows += ("3 orgs at once, 1 worker", "3 orgs at once, 2 worker", "× the rate of 1")
     for row in rows:
         assert row in done.stdout
