@@ -25,6 +25,7 @@ import click
 import redis
 
 from cli.common import load_settings, run_async
+from cli.procfile import process_types
 from cli.tables import print_table
 from sandbox.scenario import build_scenario
 from sandbox.truth import describe
@@ -84,11 +85,9 @@ def _running(settings: Settings) -> Iterator[Demo]:
     }
     logs = settings.home / "demo-logs"
     logs.mkdir(parents=True, exist_ok=True)
-    commands = {
-        "sandbox": [*CLI, "sandbox", "--scenario", "demo", "--port", str(port)],
-        "worker": [*CLI, "worker", "--processes", "2", "--threads", "8"],
-        "scheduler": [*CLI, "scheduler"],
-    }
+    commands = {"sandbox": [*CLI, "sandbox", "--scenario", "demo", "--port", str(port)]}
+    for name, argv in process_types().items():  # the Procfile's lines, as honcho runs them
+        commands[name] = [*CLI, *argv[1:]] if argv[0] == "ledgersync" else argv
     children = []
     try:
         for name, command in commands.items():
