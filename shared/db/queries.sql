@@ -392,7 +392,7 @@ WHERE id = $1 AND lease_owner = $2 AND state = 'running';
 -- A chunk's job stopped for good: the chunk fails with its error (unless another took it since).
 UPDATE chunks
 SET state = 'failed', error = $2, lease_owner = NULL, lease_until = NULL, finished_at = now()
-WHERE id = $1 AND (state = 'queued' OR ($3 AND state = 'running'))
+WHERE id = $1 AND state = 'queued'
 RETURNING org_id, year;
 
 -- name: chunk_key
@@ -478,7 +478,8 @@ SELECT state, count(*) AS count FROM jobs WHERE state <> 'resolved' GROUP BY sta
 -- name: jobs_stop_cancelled
 -- An organization was cancelled: its jobs waiting for a retry stop (resume sends the work again).
 UPDATE jobs SET state = 'failed', stop_reason = 'cancelled', updated_at = now()
-WHERE org_id = $1 AND state = 'retrying';
+WHERE org_id = $1 AND state = 'retrying'
+RETURNING id;
 
 -- name: chunk_retry
 -- An operator retries a chunk's job: the chunk waits for the message sent next.
@@ -542,3 +543,9 @@ WHERE org_id = $1 AND state IN ('importing', 'reconciling') ORDER BY year DESC;
 -- name: org_has_years
 -- Whether an organization's sync was ever planned.
 SELECT EXISTS (SELECT 1 FROM sync_years WHERE org_id = $1);
+
+-- name: org_attention_unless_settled
+-- A job of the organization stopped for good: it needs attention (unless it does already).
+UPDATE organizations
+SET state = 'needs_attention', state_reason = $2, last_error = $2, updated_at = now()
+WHERE id = $1 AND state NOT IN ('needs_attention', 'cancelled') AND NOT cancel_requested;
