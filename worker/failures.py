@@ -24,7 +24,7 @@ from worker.retry_policy import Decision
 logger = structlog.get_logger(__name__)
 
 #: longest error sentence kept
-MAX_ERROR_CHARS = 400
+MAX_ERROR_CHARS = 1_000
 #: longest traceback kept (its end, where the error is)
 MAX_TRACEBACK_CHARS = 20_000
 #: frames of a traceback kept, per exception in a chain

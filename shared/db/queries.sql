@@ -197,12 +197,18 @@ LIMIT 1;
 
 -- name: chunk_claim
 -- Lease a waiting chunk (or one whose lease ran out) for this delivery; nothing when it is taken.
+-- A chunk whose last worker died holding it is taken only while no other such chunk runs: one
+-- that kills every worker then dies alone, and those that merely died beside it get through.
 UPDATE chunks
 SET state = 'running', lease_owner = $2, lease_until = now() + make_interval(secs => $3),
     deliveries = deliveries + 1, started_at = coalesce(started_at, now()),
     abandoned = CASE WHEN state = 'running' THEN abandoned + 1 ELSE 0 END
 WHERE id = $1
-  AND (state IN ('pending', 'queued') OR (state = 'running' AND lease_until < now()))
+  AND (state IN ('pending', 'queued')
+       OR (state = 'running' AND lease_until < now()
+           AND NOT EXISTS (SELECT 1 FROM chunks AS other
+                           WHERE other.state = 'running' AND other.abandoned > 0
+                             AND other.lease_until >= now() AND other.id <> $1)))
 RETURNING id, org_id, year, date_from, date_to, deliveries, abandoned;
 
 -- name: credentials_lock
