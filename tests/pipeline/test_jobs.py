@@ -61,6 +61,12 @@ async def test_an_access_error_is_recorded_as_permanent_at_once(pipeline: Pipeli
     assert pipeline.token("expired") not in json.dumps(job)
     attempts = await fetch(pipeline.database_url, "SELECT outcome FROM job_attempts")
     assert [a["outcome"] for a in attempts] == ["permanent"], "never retried"
+    code, out, err = await pipeline.ledgersync("jobs", "show", str(job["id"]))
+    assert code == 0, err
+    assert "State: failed (permanent), 1 attempt(s) failed" in out
+    assert "Traceback" in out
+    assert "PermanentJobError" in out
+    assert pipeline.token("expired") not in out
 
     code, _, err = await pipeline.ledgersync(
         "org", "token", str(org_id), "--token-stdin", stdin=pipeline.token("good")
