@@ -10,7 +10,6 @@ from cli.common import fail
 _NOT_YET = {
     "tui": "the operators' terminal UI",
     "saft": "the SAF-T import",
-    "jobs": "on-call job handling",
 }
 
 
