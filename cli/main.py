@@ -13,6 +13,7 @@ from cli.placeholders import PLACEHOLDER_COMMANDS
 from cli.sandbox import sandbox
 from cli.scheduler import scheduler
 from cli.status import status
+from cli.tui import tui
 from cli.worker import worker
 
 
@@ -34,6 +35,7 @@ ledgersync.add_command(worker)
 ledgersync.add_command(status)
 ledgersync.add_command(scheduler)
 ledgersync.add_command(check)
+ledgersync.add_command(tui)
 for placeholder in PLACEHOLDER_COMMANDS:
     ledgersync.add_command(placeholder)
 

@@ -123,6 +123,26 @@ async def replace_token(
         await audit(conn, "org.replace_token", org_id)
 
 
+async def request_sync(conn: asyncpg.Connection, org_id: int, year: int | None) -> None:
+    """Record a request to synchronize again (every year, or one); the caller sends `plan_sync`."""
+    org = await conn.fetchrow(Q["org_by_id"], org_id)
+    if org is None:
+        raise BadInput(f"No organization {org_id}; `ledgersync org list` shows them.")
+    if org["company_id"] is None:
+        raise BadInput(
+            f"Organization {org['name']!r} has no company chosen yet; choose one first "
+            "(`ledgersync org select`, or the terminal UI)."
+        )
+    await audit(conn, "org.sync", org_id, year=year)
+
+
+async def request_cancel(conn: asyncpg.Connection, org_id: int) -> None:
+    """Stop sending the organization's work; chunks already running finish."""
+    async with conn.transaction():
+        await conn.execute(Q["org_request_cancel"], org_id)
+        await audit(conn, "org.cancel", org_id)
+
+
 async def remove(conn: asyncpg.Connection, org_id: int) -> None:
     """Remove an organization and all its data."""
     async with conn.transaction():

@@ -10,6 +10,8 @@ from dramatiq.actor import ActorDecorator
 
 from shared.errors import PermanentJobError
 from worker import importer, onboarding, reconcile
+from worker.checks_runner import check_org
+from worker.checks_store import Trigger
 from worker.resources import current
 
 #: retries of a failing message, with exponential backoff between them
@@ -51,3 +53,13 @@ async def import_chunk(chunk_id: int) -> None:
 async def reconcile_year(org_id: int, year: int) -> None:
     """Compare a finished year with the API's sums."""
     await onboarding.guarded(current(), org_id, reconcile.reconcile_year(current(), org_id, year))
+
+
+@dramatiq.actor(queue_name="onboarding", max_retries=0)
+async def run_checks(org_id: int) -> None:
+    """Run and store the troubleshooting checks for the terminal UI (it never imports `worker`)."""
+    res = current()
+    async with res.pool.acquire() as conn:
+        await check_org(
+            conn, res.http, res.settings, res.access.cipher, org_id, trigger=Trigger.TUI
+        )

@@ -96,9 +96,13 @@ SELECT company_id, name, organization_number, customer_company_id, is_own
 FROM companies WHERE org_id = $1 AND company_id = $2;
 
 -- name: years_progress
--- Per-year progress of an organization, newest year first.
+-- Per-year progress of an organization, newest year first; `recent`: postings of chunks finished
+-- in the last minute (the current rate's window).
 SELECT y.year, y.state, y.expected, y.difference,
        coalesce(sum(c.postings) FILTER (WHERE c.state = 'done'), 0)::bigint AS imported,
+       coalesce(sum(c.postings) FILTER (
+           WHERE c.state = 'done' AND c.finished_at > now() - interval '60 seconds'), 0
+       )::bigint AS recent,
        count(c.id) FILTER (WHERE c.state <> 'split') AS chunks_total,
        count(c.id) FILTER (WHERE c.state = 'done') AS chunks_done,
        count(c.id) FILTER (WHERE c.state = 'failed') AS chunks_failed
@@ -107,6 +111,10 @@ LEFT JOIN chunks AS c ON c.org_id = y.org_id AND c.year = y.year
 WHERE y.org_id = $1
 GROUP BY y.year, y.state, y.expected, y.difference
 ORDER BY y.year DESC;
+
+-- name: org_request_cancel
+-- Stop dispatching an organization's work (the importer checks the flag before each chunk).
+UPDATE organizations SET cancel_requested = true, updated_at = now() WHERE id = $1;
 
 -- name: org_delete
 -- Remove an organization and, by cascade, all its data.
@@ -379,3 +387,75 @@ FROM check_runs
 WHERE org_id = $1 AND triggered_by = 'access_error' AND first_failure IS NOT NULL
   AND ran_at > now() - make_interval(secs => $2)
 ORDER BY ran_at DESC, id DESC LIMIT 1;
+
+-- name: tui_org_rows
+-- The terminal UI's home screen: every organization with its progress, `recent` postings (chunks
+-- finished in the last minute: the current rate), failed chunks, and the database's clock.
+WITH chunk_totals AS (
+    SELECT org_id,
+           coalesce(sum(postings) FILTER (WHERE state = 'done'), 0)::bigint AS imported,
+           coalesce(sum(postings) FILTER (
+               WHERE state = 'done' AND finished_at > now() - interval '60 seconds'), 0
+           )::bigint AS recent,
+           count(*) FILTER (WHERE state = 'failed') AS chunks_failed
+    FROM chunks GROUP BY org_id
+), year_totals AS (
+    SELECT org_id, sum(expected)::bigint AS expected FROM sync_years GROUP BY org_id
+)
+SELECT o.id, o.name, o.method, o.provider, o.company_name, o.state, o.state_reason,
+       o.last_error, o.cancel_requested, y.expected,
+       coalesce(c.imported, 0) AS imported, coalesce(c.recent, 0) AS recent,
+       coalesce(c.chunks_failed, 0) AS chunks_failed, now() AS at
+FROM organizations AS o
+LEFT JOIN year_totals AS y ON y.org_id = o.id
+LEFT JOIN chunk_totals AS c ON c.org_id = o.id
+ORDER BY o.id;
+
+-- name: tui_org_row
+-- One organization as `tui_org_rows` shows it, with its company and token hint.
+WITH chunk_totals AS (
+    SELECT coalesce(sum(postings) FILTER (WHERE state = 'done'), 0)::bigint AS imported,
+           coalesce(sum(postings) FILTER (
+               WHERE state = 'done' AND finished_at > now() - interval '60 seconds'), 0
+           )::bigint AS recent,
+           count(*) FILTER (WHERE state = 'failed') AS chunks_failed
+    FROM chunks WHERE org_id = $1
+)
+SELECT o.id, o.name, o.method, o.provider, o.company_name, o.state, o.state_reason,
+       o.last_error, o.cancel_requested, o.company_id, o.company_org_number, cr.token_hint,
+       (SELECT sum(expected)::bigint FROM sync_years WHERE org_id = $1) AS expected,
+       c.imported, c.recent, c.chunks_failed, now() AS at
+FROM organizations AS o
+CROSS JOIN chunk_totals AS c
+LEFT JOIN credentials AS cr ON cr.org_id = o.id
+WHERE o.id = $1;
+
+-- name: tui_timeline
+-- What happened to an organization, newest first ($2 lines at most): actions (audit_log), the
+-- token validated, check runs, years started and settled, failed chunks, chunks delivered again.
+SELECT at, kind, actor, subject, note, detail FROM (
+    SELECT a.at, 'action' AS kind, a.actor, a.action AS subject, NULL AS note, a.detail
+    FROM audit_log AS a WHERE a.org_id = $1
+    UNION ALL
+    SELECT cr.validated_at, 'validated', NULL, NULL,
+           (SELECT count(*) FROM companies WHERE org_id = $1)::text, NULL
+    FROM credentials AS cr WHERE cr.org_id = $1 AND cr.validated_at IS NOT NULL
+    UNION ALL
+    SELECT r.ran_at, 'checks', r.triggered_by, r.first_failure, NULL, NULL
+    FROM check_runs AS r WHERE r.org_id = $1
+    UNION ALL
+    SELECT y.started_at, 'year_started', NULL, y.year::text, y.expected::text, NULL
+    FROM sync_years AS y WHERE y.org_id = $1
+    UNION ALL
+    SELECT y.finished_at, 'year_' || y.state, NULL, y.year::text, y.difference, NULL
+    FROM sync_years AS y WHERE y.org_id = $1 AND y.finished_at IS NOT NULL
+    UNION ALL
+    SELECT c.finished_at, 'chunk_failed', NULL, c.date_from || ' – ' || c.date_to, c.error, NULL
+    FROM chunks AS c WHERE c.org_id = $1 AND c.state = 'failed' AND c.finished_at IS NOT NULL
+    UNION ALL
+    SELECT coalesce(c.finished_at, c.started_at), 'chunk_redelivered', NULL,
+           c.date_from || ' – ' || c.date_to, c.deliveries::text, NULL
+    FROM chunks AS c WHERE c.org_id = $1 AND c.deliveries > 1 AND c.started_at IS NOT NULL
+) AS events
+ORDER BY at DESC
+LIMIT $2;
