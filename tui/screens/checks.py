@@ -34,15 +34,16 @@ class ChecksScreen(LiveScreen):
     ]
     MUTATING = frozenset({"rerun"})
 
-    def __init__(self, org_id: int, *, run_now: bool = False) -> None:
+    def __init__(self, org_id: int, org_name: str | None = None, *, run_now: bool = False) -> None:
         super().__init__()
         self.org_id = org_id
+        self.org_name = org_name or f"Organization #{org_id}"
         self.run_now = run_now
         self.running = False
 
     def compose(self) -> ComposeResult:
         """Status, summary, checklist, keys."""
-        yield StatusBar(f"Organization #{self.org_id} › Troubleshooting")
+        yield StatusBar(f"Organizations › {self.org_name} › Troubleshooting")
         yield Label("Reading the last run…", id="checks-summary")
         yield Checklist(id="checklist")
         yield Footer()

@@ -180,13 +180,13 @@ class DetailScreen(LiveScreen):
         """Run the checks and show them."""
         from tui.screens.checks import ChecksScreen
 
-        self.app.push_screen(ChecksScreen(self.org_id, run_now=True))
+        self.app.push_screen(ChecksScreen(self.org_id, self.org_name, run_now=True))
 
     def action_troubleshoot(self) -> None:
         """The last run of the checks."""
         from tui.screens.checks import ChecksScreen
 
-        self.app.push_screen(ChecksScreen(self.org_id))
+        self.app.push_screen(ChecksScreen(self.org_id, self.org_name))
 
     def action_import_saft(self) -> None:
         """Ask for a SAF-T file and import it."""

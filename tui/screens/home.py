@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Footer, Input, Label
 from tui.listing import Arrangement, arrange
 from tui.messages import OverviewRefreshed
 from tui.screens.base import LiveScreen
-from tui.views import Overview
+from tui.views import OrgRow, Overview
 from tui.widgets.org_pane import OrgPane
 from tui.widgets.org_table import OrgTable
 from tui.widgets.status_bar import StatusBar
@@ -90,10 +90,13 @@ class HomeScreen(LiveScreen):
         self.query_one("#empty").display = not overview.orgs
         self._describe_current()
 
-    def _describe_current(self) -> None:
+    def _current_row(self) -> OrgRow | None:
         org_id, overview = self.table.current_id, self.overview
         rows = overview.orgs if overview else ()
-        self.query_one(OrgPane).show(next((r for r in rows if r.id == org_id), None))
+        return next((r for r in rows if r.id == org_id), None)
+
+    def _describe_current(self) -> None:
+        self.query_one(OrgPane).show(self._current_row())
 
     @on(DataTable.RowHighlighted, "#orgs")
     def row_highlighted(self) -> None:
@@ -134,13 +137,13 @@ class HomeScreen(LiveScreen):
 
     def action_troubleshoot(self) -> None:
         """The checks of the organization under the cursor."""
-        org_id = self.table.current_id
-        if org_id is None:
+        row = self._current_row()
+        if row is None:
             self.notify("Choose an organization first.", severity="warning")
             return
         from tui.screens.checks import ChecksScreen
 
-        self.app.push_screen(ChecksScreen(org_id))
+        self.app.push_screen(ChecksScreen(row.id, row.name))
 
     def action_jobs(self) -> None:
         """Failed jobs, workers, queues."""

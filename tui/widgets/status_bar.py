@@ -67,5 +67,5 @@ class StatusBar(Horizontal):
         label = self.query_one("#refresh", Label)
         every = getattr(self.app, "refresh_s", 0)
         when = f" · {fmt.moment(self.at, self.at)}" if self.at else ""
-        label.update(("paused (p)" if paused else f"every {every:g}s") + when)
+        label.update(("paused (p)" if paused else f"every {fmt.duration(every)}") + when)
         label.set_class(paused, "-paused")

@@ -113,7 +113,10 @@ class Table(DataTable[Any]):
         if keep is not None and keep in self._cells:
             index = self.get_row_index(keep)
             if index != self.cursor_row:
+                # rows came or went above: the cursor's row keeps its line on the screen
+                line = self.scroll_y + index - self.cursor_row
                 self.move_cursor(row=index, animate=False)
+                self.call_after_refresh(self.scroll_to, y=line, animate=False)
 
     def forget(self) -> None:
         """Drop every row (a new filter or organization), keeping the columns."""
