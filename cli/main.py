@@ -8,7 +8,9 @@ from cli.check import check
 from cli.common import run_command
 from cli.db import db
 from cli.demo import demo
+from cli.jobs import jobs
 from cli.org import org
+from cli.org_cancel import ORG_CANCEL_COMMANDS
 from cli.placeholders import PLACEHOLDER_COMMANDS
 from cli.sandbox import sandbox
 from cli.scheduler import scheduler
@@ -36,6 +38,9 @@ ledgersync.add_command(status)
 ledgersync.add_command(scheduler)
 ledgersync.add_command(check)
 ledgersync.add_command(tui)
+ledgersync.add_command(jobs)
+for org_command in ORG_CANCEL_COMMANDS:
+    org.add_command(org_command)
 for placeholder in PLACEHOLDER_COMMANDS:
     ledgersync.add_command(placeholder)
 

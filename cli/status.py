@@ -50,3 +50,8 @@ def status(as_json: bool) -> None:
         [[q["name"], q["depth"], q["delayed"], q["dead"]] for q in shown["queues"]],
     )
     print_table(["STATE", "ORGANIZATIONS"], list(shown["organizations"].items()))
+    jobs = shown["jobs"]
+    click.echo(
+        f"Jobs: {jobs['failed']} failed, {jobs['retrying']} retrying"
+        + (" (`ledgersync jobs list` shows why)" if jobs["failed"] or jobs["retrying"] else "")
+    )

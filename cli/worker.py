@@ -12,6 +12,7 @@ import click
 
 from cli.common import servers
 from shared.queue import QUEUES
+from worker.retry_policy import RetryPolicy
 
 
 @click.command()
@@ -19,6 +20,7 @@ from shared.queue import QUEUES
 @click.option("--threads", default=8, show_default=True, help="Threads per process.")
 def worker(processes: int, threads: int) -> None:
     """Run Dramatiq workers against the configured (or embedded) Redis and Postgres."""
+    RetryPolicy.from_env()  # a bad LEDGERSYNC_JOB_* value: one sentence here, not in each child
     with servers() as settings:
         settings.require("secret_key")
         env = {

@@ -136,13 +136,6 @@ async def request_sync(conn: asyncpg.Connection, org_id: int, year: int | None) 
     await audit(conn, "org.sync", org_id, year=year)
 
 
-async def request_cancel(conn: asyncpg.Connection, org_id: int) -> None:
-    """Stop sending the organization's work; chunks already running finish."""
-    async with conn.transaction():
-        await conn.execute(Q["org_request_cancel"], org_id)
-        await audit(conn, "org.cancel", org_id)
-
-
 async def remove(conn: asyncpg.Connection, org_id: int) -> None:
     """Remove an organization and all its data."""
     async with conn.transaction():

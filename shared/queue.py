@@ -14,6 +14,7 @@ ACTOR_QUEUES = {
     "plan_sync": "onboarding",
     "reconcile_year": "onboarding",
     "import_chunk": "chunks",
+    "resume_sync": "onboarding",
     "run_checks": "onboarding",
 }
 #: every queue the workers consume

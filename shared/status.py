@@ -1,4 +1,4 @@
-"""The system at a glance: queues, workers with heartbeat age, organizations by state."""
+"""The system at a glance: queues, workers with heartbeat age, organizations by state, jobs."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import asyncpg
 import redis
 
 from shared.db.queries import Q
+from shared.jobs import count_by_state
 from shared.queue import QUEUES
 
 #: Dramatiq's Redis key namespace
@@ -57,9 +58,10 @@ async def organizations_by_state(conn: asyncpg.Connection) -> dict[str, int]:
 
 
 async def snapshot(conn: asyncpg.Connection, client: redis.Redis) -> dict[str, Any]:
-    """`status --json`: workers, queues, organizations by state."""
+    """`status --json`: workers, queues, organizations by state, failed and retrying jobs."""
     return {
         "workers": workers(client),
         "queues": queue_depths(client),
         "organizations": await organizations_by_state(conn),
+        "jobs": await count_by_state(conn),
     }

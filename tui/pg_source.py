@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -10,24 +11,17 @@ from typing import TypeVar
 import asyncpg
 import redis
 
-from shared import orgs, status
+from shared import cancellation, jobs, orgs, status
 from shared.config import Settings
 from shared.crypto import TokenCipher
 from shared.db import create_pool
 from shared.db.queries import Q
 from shared.errors import BadInput, TimedOut
+from shared.jobs import Job, StuckChunk
 from shared.models import Method, Provider
 from shared.queue import send, sender
 from tui import rows
-from tui.views import (
-    CheckRunView,
-    Company,
-    JobView,
-    OrgDetail,
-    Overview,
-    StuckChunk,
-    SystemView,
-)
+from tui.views import CheckRunView, Company, OrgDetail, Overview, SystemView
 
 T = TypeVar("T")
 
@@ -172,8 +166,23 @@ class PgSource:
         await self._send("plan_sync", org_id, year)
 
     async def cancel(self, org_id: int) -> None:
-        """Stop the organization's synchronization where it stands."""
-        await self._write(lambda conn: orgs.request_cancel(conn, org_id))
+        """Stop the organization's synchronization between chunks."""
+
+        async def write(conn: asyncpg.Connection) -> None:
+            org = await orgs.find(conn, str(org_id))
+            await cancellation.cancel(conn, org, actor=getpass.getuser())
+
+        await self._write(write)
+
+    async def resume(self, org_id: int) -> None:
+        """Let a cancelled organization synchronize again, from where it stopped."""
+
+        async def write(conn: asyncpg.Connection) -> None:
+            org = await orgs.find(conn, str(org_id))
+            await cancellation.resume(conn, org, actor=getpass.getuser())
+
+        await self._write(write)
+        await self._send("resume_sync", org_id)
 
     async def remove(self, org_id: int) -> None:
         """Remove the organization and all its data."""
@@ -186,18 +195,23 @@ class PgSource:
 
     # --- jobs ------------------------------------------------------------------------------
 
-    async def jobs(self, *, state: str | None, org_id: int | None) -> Sequence[JobView]:
-        """Jobs in a state (failed by default), of one organization or all."""
-        return []
+    async def jobs(self, *, state: str | None, org_id: int | None) -> Sequence[Job]:
+        """Jobs in a state (failed by default; None: all), of one organization or all."""
+        return await self._read(lambda conn: jobs.list_jobs(conn, state=state, org_id=org_id))
 
     async def retry_jobs(self, job_ids: Sequence[int] | None, *, org_id: int | None) -> list[int]:
-        """Retry failed jobs; the ids sent again."""
-        await self._write(lambda conn: conn.fetchval("SELECT 1"))
-        return []
+        """Retry these failed jobs (None: every failed one, of `org_id` if given); audited."""
+
+        async def write(conn: asyncpg.Connection) -> list[int]:
+            return await jobs.retry_jobs(
+                conn, self._broker, job_ids, org_id=org_id, actor=getpass.getuser()
+            )
+
+        return await self._write(write)
 
     async def stuck(self) -> Sequence[StuckChunk]:
-        """Work that looks stuck."""
-        return []
+        """Chunks running past their lease, or queued far too long."""
+        return await self._read(jobs.stuck_chunks)
 
     async def close(self) -> None:
         """Release connections."""

@@ -10,15 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
-from tui.views import (
-    CheckRunView,
-    Company,
-    JobView,
-    OrgDetail,
-    Overview,
-    StuckChunk,
-    SystemView,
-)
+from shared.jobs import Job, StuckChunk
+from tui.views import CheckRunView, Company, OrgDetail, Overview, SystemView
 
 
 class Source(Protocol):
@@ -57,7 +50,10 @@ class Source(Protocol):
         """Synchronize again: every year, or one."""
 
     async def cancel(self, org_id: int) -> None:
-        """Stop the organization's synchronization where it stands."""
+        """Stop the organization's synchronization between chunks."""
+
+    async def resume(self, org_id: int) -> None:
+        """Let a cancelled organization synchronize again, from where it stopped."""
 
     async def remove(self, org_id: int) -> None:
         """Remove the organization and all its data."""
@@ -65,14 +61,14 @@ class Source(Protocol):
     async def import_saft(self, org_id: int, path: Path) -> None:
         """Validate and import a SAF-T Financial file for the organization."""
 
-    async def jobs(self, *, state: str | None, org_id: int | None) -> Sequence[JobView]:
+    async def jobs(self, *, state: str | None, org_id: int | None) -> Sequence[Job]:
         """Jobs in a state (failed by default), of one organization or all."""
 
     async def retry_jobs(self, job_ids: Sequence[int] | None, *, org_id: int | None) -> list[int]:
         """Retry these failed jobs (None: every failed one, of `org_id` if given); the ids sent."""
 
     async def stuck(self) -> Sequence[StuckChunk]:
-        """Work that looks stuck: chunks queued or running far too long."""
+        """Work that looks stuck: chunks running past their lease, or queued far too long."""
 
     async def close(self) -> None:
         """Release connections."""

@@ -14,11 +14,13 @@ ACTIONS: dict[str, Callable[[dict[str, object]], str]] = {
     "org.select_company": lambda d: f"Chose company #{d.get('company_id')}; first sync started",
     "org.replace_token": lambda d: "Replaced the employee token; validating again",
     "org.sync": lambda d: f"Asked to synchronize {_year(d.get('year'))} again",
-    "org.cancel": lambda d: "Cancelled the synchronization",
+    "org.cancel": lambda d: (
+        f"Cancelled the sync ({d.get('running_chunks', 0)} chunks left running)"
+    ),
     "org.resume": lambda d: "Resumed the synchronization",
     "org.check": lambda d: "Ran the troubleshooting checks",
     "org.remove": lambda d: "Removed the organization",
-    "jobs.retry": lambda d: f"Retried {d.get('count', '')} failed job(s)".replace("  ", " "),
+    "job.retry": lambda d: f"Retried failed job #{d.get('job_id')} ({d.get('actor')})",
     "saft.import": lambda d: f"Imported a SAF-T file {d.get('file', '')}".rstrip(),
 }
 

@@ -156,35 +156,3 @@ class CheckRunView:
     ran_at: dt.datetime
     triggered_by: str
     results: tuple[Check, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class JobView:
-    """A job of the workers, as the Jobs screen shows it (the fields of `shared.jobs.Job`)."""
-
-    id: int
-    actor: str
-    org_id: int | None
-    org_name: str | None
-    year: int | None
-    chunk_id: int | None
-    state: str
-    attempts: int
-    error_class: str
-    error: str
-    traceback: str
-    stop_reason: str | None
-    failed_at: dt.datetime
-    updated_at: dt.datetime
-
-
-@dataclass(frozen=True, slots=True)
-class StuckChunk:
-    """A chunk queued or running for much longer than a chunk takes."""
-
-    chunk_id: int
-    org_id: int
-    org_name: str | None
-    year: int
-    state: str
-    age_s: float

@@ -4,23 +4,29 @@ from __future__ import annotations
 
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
-from dramatiq.middleware import AsyncIO
+from dramatiq.middleware import AsyncIO, Retries, default_middleware
 
 from shared.config import Settings
-from worker.middleware import LogContext, ResourcesMiddleware
+from worker.middleware import JobFailures, LogContext, ResourcesMiddleware
+from worker.retry_policy import RetryPolicy
 
 #: seconds a worker may go silent before Redis hands its unacknowledged messages to others
 HEARTBEAT_TIMEOUT_MS = 60_000
 
 
-def build_broker(settings: Settings, *, threads: int = 8) -> RedisBroker:
-    """The broker from LEDGERSYNC_REDIS_URL, with AsyncIO, resources and log context; set global."""
+def build_broker(
+    settings: Settings, *, threads: int = 8, policy: RetryPolicy | None = None
+) -> RedisBroker:
+    """The broker from LEDGERSYNC_REDIS_URL with our middleware (retries by cause); set global."""
     settings.require("redis_url")
     broker = RedisBroker(  # type: ignore[no-untyped-call]
-        url=settings.redis_url, heartbeat_timeout=HEARTBEAT_TIMEOUT_MS
+        url=settings.redis_url,
+        heartbeat_timeout=HEARTBEAT_TIMEOUT_MS,
+        middleware=[m() for m in default_middleware if m is not Retries],
     )
     broker.add_middleware(AsyncIO())
     broker.add_middleware(ResourcesMiddleware(settings, pool_size=threads + 2), after=AsyncIO)
     broker.add_middleware(LogContext())
+    broker.add_middleware(JobFailures(policy or RetryPolicy()))  # last: its after_* runs first
     dramatiq.set_broker(broker)
     return broker

@@ -18,7 +18,9 @@ import structlog
 from shared.db.queries import Q
 from shared.models import OrgState
 from shared.queue import send
+from worker import testhooks
 from worker.access import Access
+from worker.failures import chunk_crashed
 from worker.onboarding import ACCESS_ERRORS, mark_needs_attention
 from worker.planner import (
     DateRange,
@@ -41,6 +43,8 @@ WINDOW = 12
 PROBES = 8
 #: seconds a worker holds a chunk before another may take it over
 LEASE_S = 600.0
+#: deliveries in a row that may die holding a chunk before it is failed as crashing its worker
+DELIVERY_CAP = 5
 #: the earliest year asked of `ledger/annualAccount`
 FIRST_YEAR = 2000
 #: a marker for an estimate above the API's 10,000 cap
@@ -150,16 +154,23 @@ async def dispatch(res: Resources, org_id: int) -> int:
     return len(ids)
 
 
-async def import_chunk(res: Resources, chunk_id: int) -> None:
+async def import_chunk(res: Resources, chunk_id: int, owner: uuid.UUID | None = None) -> None:
     """Lease the chunk, fetch its postings, write them with its status, then dispatch more."""
-    owner = uuid.uuid4()
+    owner = owner or uuid.uuid4()
     async with res.pool.acquire() as conn:
         chunk = await conn.fetchrow(Q["chunk_claim"], chunk_id, owner, LEASE_S)
         found = await target(conn, chunk["org_id"]) if chunk else None
+        if chunk is not None and found is None:  # the organization stopped: hand it back
+            await conn.execute(Q["chunk_release"], chunk_id, owner)
     if chunk is None or found is None:
         return  # done already, held by another worker, or the organization stopped
     org_id, year = chunk["org_id"], chunk["year"]
+    if chunk["abandoned"] >= DELIVERY_CAP:  # its last deliveries all died with their worker
+        await chunk_crashed(res, chunk, owner)
+        await after_chunk(res, org_id, year)
+        return
     span = DateRange(chunk["date_from"], chunk["date_to"])
+    testhooks.crash_if_asked(span.start, span.end)
     access = res.access
     try:
         pages = await access.call(org_id, found[1], lambda auth: _fetch(access.client, auth, span))
@@ -204,10 +215,15 @@ async def _split(
 
 
 async def after_chunk(res: Resources, org_id: int, year: int) -> None:
-    """Send more chunks; when the year has none open, send it to reconciliation (once)."""
+    """Send more chunks; a year with none open is reconciled (once), or failed if chunks did."""
     await dispatch(res, org_id)
-    async with res.pool.acquire() as conn:
+    async with res.pool.acquire() as conn, conn.transaction():
         closed = await conn.fetchrow(Q["year_close_if_done"], org_id, year)
+        if closed is not None and closed["failed_chunks"]:
+            reason = f"{closed['failed_chunks']} chunk(s) failed; see `ledgersync jobs list`."
+            await conn.execute(Q["year_fail"], org_id, year, reason)
+            await settle_org(conn, org_id)
+            return
     if closed is not None:
         send(res.broker, "reconcile_year", org_id, year)
 
@@ -217,14 +233,17 @@ async def settle_org(conn: asyncpg.Connection, org_id: int) -> None:
 
     Call inside a transaction: the organization's row lock orders concurrent settlements.
     """
-    await conn.fetchrow(Q["org_lock"], org_id)
+    org = await conn.fetchrow(Q["org_lock"], org_id)
+    if org is None or org["cancel_requested"]:
+        return  # stays cancelled: `org resume` settles it later
     summary = await conn.fetchrow(Q["org_years_summary"], org_id)
     if summary["open"]:
         await conn.execute(Q["org_set_state"], org_id, OrgState.SYNCING, None)
     elif summary["failed"]:
         await conn.execute(
             Q["org_set_state"], org_id, OrgState.NEEDS_ATTENTION,
-            f"{summary['failed']} year(s) did not reconcile with Tripletex; see `org show`.",
+            f"{summary['failed']} year(s) failed: chunks that failed or sums that differ from "
+            "Tripletex; see `org show` and `jobs list`.",
         )  # fmt: skip
     else:
         await conn.execute(Q["org_set_state"], org_id, OrgState.SYNCED, None)

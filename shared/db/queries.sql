@@ -112,10 +112,6 @@ WHERE y.org_id = $1
 GROUP BY y.year, y.state, y.expected, y.difference
 ORDER BY y.year DESC;
 
--- name: org_request_cancel
--- Stop dispatching an organization's work (the importer checks the flag before each chunk).
-UPDATE organizations SET cancel_requested = true, updated_at = now() WHERE id = $1;
-
 -- name: org_delete
 -- Remove an organization and, by cascade, all its data.
 DELETE FROM organizations WHERE id = $1;
@@ -205,12 +201,19 @@ LIMIT 1;
 
 -- name: chunk_claim
 -- Lease a waiting chunk (or one whose lease ran out) for this delivery; nothing when it is taken.
+-- A chunk whose last worker died holding it is taken only while no other such chunk runs: one
+-- that kills every worker then dies alone, and those that merely died beside it get through.
 UPDATE chunks
 SET state = 'running', lease_owner = $2, lease_until = now() + make_interval(secs => $3),
-    deliveries = deliveries + 1, started_at = coalesce(started_at, now())
+    deliveries = deliveries + 1, started_at = coalesce(started_at, now()),
+    abandoned = CASE WHEN state = 'running' THEN abandoned + 1 ELSE 0 END
 WHERE id = $1
-  AND (state IN ('pending', 'queued') OR (state = 'running' AND lease_until < now()))
-RETURNING id, org_id, year, date_from, date_to, deliveries;
+  AND (state IN ('pending', 'queued')
+       OR (state = 'running' AND lease_until < now()
+           AND NOT EXISTS (SELECT 1 FROM chunks AS other
+                           WHERE other.state = 'running' AND other.abandoned > 0
+                             AND other.lease_until >= now() AND other.id <> $1)))
+RETURNING id, org_id, year, date_from, date_to, deliveries, abandoned;
 
 -- name: credentials_lock
 -- An organization's credentials, locked so one worker at a time renews the session.
@@ -387,6 +390,175 @@ FROM check_runs
 WHERE org_id = $1 AND triggered_by = 'access_error' AND first_failure IS NOT NULL
   AND ran_at > now() - make_interval(secs => $2)
 ORDER BY ran_at DESC, id DESC LIMIT 1;
+
+-- name: chunk_release_after_error
+-- An attempt failed: give the chunk back for its retry (queued: the retry's message is coming).
+UPDATE chunks
+SET state = 'queued', error = $3, attempts = attempts + 1, lease_owner = NULL,
+    lease_until = NULL, queued_at = now()
+WHERE id = $1 AND lease_owner = $2 AND state = 'running';
+
+-- name: chunk_fail_stopped
+-- A chunk's job stopped for good: the chunk fails with its error (unless another took it since).
+UPDATE chunks
+SET state = 'failed', error = $2, lease_owner = NULL, lease_until = NULL, finished_at = now()
+WHERE id = $1 AND state = 'queued'
+RETURNING org_id, year;
+
+-- name: chunk_key
+-- A chunk's organization and year.
+SELECT org_id, year, state FROM chunks WHERE id = $1;
+
+-- name: job_record_failure
+-- One failed attempt: create the job's unresolved row or update it; returns id and attempt number.
+INSERT INTO jobs AS j (actor, args, org_id, year, chunk_id, message_id, state, attempts,
+                       error_class, error, traceback, stop_reason)
+SELECT $1, $2, (SELECT id FROM organizations WHERE id = coalesce($3, c.org_id)),
+       coalesce($4, c.year), c.id, $6, $7, 1, $8, $9, $10, $11
+FROM (SELECT NULL) AS one
+LEFT JOIN chunks AS c ON c.id = $5
+ON CONFLICT (actor, args) WHERE state <> 'resolved' DO UPDATE SET
+    message_id = excluded.message_id, state = excluded.state, attempts = j.attempts + 1,
+    error_class = excluded.error_class, error = excluded.error, traceback = excluded.traceback,
+    stop_reason = excluded.stop_reason, last_failed_at = now(), updated_at = now()
+RETURNING id, attempts, org_id, year, chunk_id;
+
+-- name: job_attempt_insert
+-- Keep one failed attempt of a job.
+INSERT INTO job_attempts (job_id, attempt, message_id, error_class, error, traceback, outcome)
+VALUES ($1, $2, $3, $4, $5, $6, $7);
+
+-- name: job_resolve
+-- A job succeeded: its unresolved row is resolved (a chunk's only once the chunk is done).
+UPDATE jobs AS j SET state = 'resolved', stop_reason = NULL, resolved_at = now(),
+    updated_at = now()
+WHERE j.actor = $1 AND j.args = $2 AND j.state <> 'resolved'
+  AND (j.chunk_id IS NULL
+       OR EXISTS (SELECT 1 FROM chunks AS c
+                  WHERE c.id = j.chunk_id AND c.state IN ('done', 'split')))
+RETURNING id;
+
+-- name: jobs_list
+-- Jobs, last failed first: in any of the states $1 (NULL: all), of one organization ($2) or all.
+SELECT j.id, j.actor, j.args, j.org_id, o.name AS org_name, j.year, j.chunk_id, j.message_id,
+       j.state, j.attempts, j.error_class, j.error, j.traceback, j.stop_reason,
+       j.first_failed_at, j.last_failed_at, j.updated_at, j.resolved_at
+FROM jobs AS j
+LEFT JOIN organizations AS o ON o.id = j.org_id
+WHERE ($1::text[] IS NULL OR j.state = ANY ($1::text[]))
+  AND ($2::bigint IS NULL OR j.org_id = $2)
+ORDER BY j.last_failed_at DESC, j.id DESC
+LIMIT $3;
+
+-- name: job_by_id
+-- One job.
+SELECT j.id, j.actor, j.args, j.org_id, o.name AS org_name, j.year, j.chunk_id, j.message_id,
+       j.state, j.attempts, j.error_class, j.error, j.traceback, j.stop_reason,
+       j.first_failed_at, j.last_failed_at, j.updated_at, j.resolved_at
+FROM jobs AS j
+LEFT JOIN organizations AS o ON o.id = j.org_id
+WHERE j.id = $1;
+
+-- name: job_lock
+-- One job, locked while an operator retries it.
+SELECT id, actor, args, org_id, year, chunk_id, state FROM jobs WHERE id = $1 FOR UPDATE;
+
+-- name: jobs_existing
+-- Which of the ids $1 name a job.
+SELECT id FROM jobs WHERE id = ANY ($1::bigint[]);
+
+-- name: jobs_failed_ids
+-- Every failed job, of one organization ($1) or all, oldest first.
+SELECT id FROM jobs WHERE state = 'failed' AND ($1::bigint IS NULL OR org_id = $1) ORDER BY id;
+
+-- name: job_attempts_by_job
+-- A job's failed attempts, in order.
+SELECT attempt, failed_at, message_id, error_class, error, traceback, outcome
+FROM job_attempts WHERE job_id = $1 ORDER BY id;
+
+-- name: job_mark_retrying
+-- An operator retries a job: attempts start again from zero.
+UPDATE jobs SET state = 'retrying', attempts = 0, stop_reason = NULL, updated_at = now()
+WHERE id = $1;
+
+-- name: jobs_count_by_state
+-- How many jobs are in each unresolved state.
+SELECT state, count(*) AS count FROM jobs WHERE state <> 'resolved' GROUP BY state ORDER BY state;
+
+-- name: jobs_stop_cancelled
+-- An organization was cancelled: its jobs waiting for a retry stop (resume sends the work again).
+UPDATE jobs SET state = 'failed', stop_reason = 'cancelled', updated_at = now()
+WHERE org_id = $1 AND state = 'retrying'
+RETURNING id;
+
+-- name: chunk_retry
+-- An operator retries a chunk's job: the chunk waits for the message sent next.
+UPDATE chunks
+SET state = 'queued', error = NULL, attempts = 0, abandoned = 0, lease_owner = NULL,
+    lease_until = NULL, finished_at = NULL, queued_at = now()
+WHERE id = $1 AND state IN ('failed', 'pending', 'queued')
+RETURNING org_id, year;
+
+-- name: year_reopen
+-- A year settled as failed imports again (a chunk of it is retried).
+UPDATE sync_years SET state = 'importing', difference = NULL, finished_at = NULL
+WHERE org_id = $1 AND year = $2 AND state IN ('failed', 'synced');
+
+-- name: year_reopen_reconcile
+-- A year whose reconciliation failed is reconciled again.
+UPDATE sync_years SET state = 'reconciling', difference = NULL, finished_at = NULL
+WHERE org_id = $1 AND year = $2 AND state IN ('failed', 'reconciling');
+
+-- name: org_reopen
+-- An organization works again (validating or syncing), unless an operator cancelled it.
+UPDATE organizations SET state = $2, state_reason = NULL, updated_at = now()
+WHERE id = $1 AND NOT cancel_requested;
+
+-- name: year_fail
+-- A year ends failed without reconciling (chunks of it failed for good).
+UPDATE sync_years SET state = 'failed', difference = $3, finished_at = now()
+WHERE org_id = $1 AND year = $2 AND state IN ('importing', 'reconciling');
+
+-- name: chunks_stuck
+-- Work that looks stuck: chunks running past their lease, or queued longer than $1 seconds.
+SELECT c.id AS chunk_id, c.org_id, o.name AS org_name, c.year, c.state, c.date_from,
+       c.date_to, c.deliveries, c.abandoned,
+       CASE WHEN c.state = 'running' THEN c.lease_until ELSE c.queued_at END AS since
+FROM chunks AS c
+JOIN organizations AS o ON o.id = c.org_id
+WHERE (c.state = 'running' AND c.lease_until < now())
+   OR (c.state = 'queued' AND c.queued_at < now() - make_interval(secs => $1))
+ORDER BY since
+LIMIT $2;
+
+-- name: org_cancel
+-- Stop an organization's sync between chunks; returns how many of its chunks are running.
+UPDATE organizations
+SET cancel_requested = true, state = 'cancelled', state_reason = $2, updated_at = now()
+WHERE id = $1
+RETURNING (SELECT count(*) FROM chunks WHERE org_id = $1 AND state = 'running') AS running;
+
+-- name: org_resume
+-- Let a cancelled organization sync again (the workers continue where it stopped).
+UPDATE organizations
+SET cancel_requested = false, state = 'syncing', state_reason = NULL, updated_at = now()
+WHERE id = $1 AND cancel_requested
+RETURNING id;
+
+-- name: years_open
+-- An organization's years still importing or reconciling.
+SELECT year, state FROM sync_years
+WHERE org_id = $1 AND state IN ('importing', 'reconciling') ORDER BY year DESC;
+
+-- name: org_has_years
+-- Whether an organization's sync was ever planned.
+SELECT EXISTS (SELECT 1 FROM sync_years WHERE org_id = $1);
+
+-- name: org_attention_unless_settled
+-- A job of the organization stopped for good: it needs attention (unless it does already).
+UPDATE organizations
+SET state = 'needs_attention', state_reason = $2, last_error = $2, updated_at = now()
+WHERE id = $1 AND state NOT IN ('needs_attention', 'cancelled') AND NOT cancel_requested;
 
 -- name: tui_org_rows
 -- The terminal UI's home screen: every organization with its progress, `recent` postings (chunks

@@ -12,17 +12,16 @@ from pathlib import Path
 
 from shared.checks import Check, CheckName, CheckStatus
 from shared.errors import BadInput
+from shared.jobs import Job, StuckChunk
 from tui.views import (
     CheckRunView,
     Company,
     Event,
-    JobView,
     OrgDetail,
     OrgRow,
     Overview,
     Progress,
     QueueView,
-    StuckChunk,
     SystemView,
     WorkerView,
     YearRow,
@@ -125,23 +124,25 @@ SYSTEM = SystemView(
     (QueueView("chunks", 1_240, 12, 0), QueueView("onboarding", 2, 0, 1)),
 )
 
-JOBS: tuple[JobView, ...] = (
-    JobView(901, "import_chunk", 4, "Havbris Sjømat AS", 2024, 5521, "failed", 6,
+JOBS: tuple[Job, ...] = (
+    Job(901, "import_chunk", 4, "Havbris Sjømat AS", 2024, 5521, "failed", 6,
             "UpstreamError", "Tripletex answered 500 Internal Server Error",
             "Traceback (most recent call last):\n  File \"worker/importer.py\", line 160, in "
             "import_chunk\n    pages = await access.call(...)\nshared.errors.UpstreamError: "
-            "Tripletex answered 500", None, ago(600), ago(600)),
-    JobView(902, "reconcile_year", 2, "Tall og Tast Regnskap", 2021, None, "failed", 1,
+            "Tripletex answered 500", "retries_exhausted", ago(600), ago(600)),
+    Job(902, "reconcile_year", 2, "Tall og Tast Regnskap", 2021, None, "failed", 1,
             "PermanentJobError", "account 1920 differs by 1 200.00", "Traceback …", "permanent",
             ago(300), ago(300)),
-    JobView(903, "validate_token", 5, "Vestland Bygg", None, None, "failed", 6,
-            "TimeoutError", "Tripletex did not answer within 60 s", "Traceback …", None,
+    Job(903, "validate_token", 5, "Vestland Bygg", None, None, "failed", 6,
+            "TimeoutError", "Tripletex did not answer within 60 s", "Traceback …",
+            "retries_exhausted",
             ago(1800), ago(1800)),
 )  # fmt: skip
 
 STUCK: tuple[StuckChunk, ...] = (
-    StuckChunk(5530, 2, "Tall og Tast Regnskap", 2024, "running", 1_900),
-)
+    StuckChunk(5530, 2, "Tall og Tast Regnskap", 2024, "running", dt.date(2024, 5, 1),
+               dt.date(2024, 6, 1), 3, 2, ago(1_900)),
+)  # fmt: skip
 
 
 class FakeSource:
@@ -199,6 +200,9 @@ class FakeSource:
     async def cancel(self, org_id: int) -> None:
         self.actions.append(("cancel", org_id))
 
+    async def resume(self, org_id: int) -> None:
+        self.actions.append(("resume", org_id))
+
     async def remove(self, org_id: int) -> None:
         self.actions.append(("remove", org_id))
         self.orgs = [o for o in self.orgs if o.id != org_id]
@@ -207,7 +211,7 @@ class FakeSource:
         self.actions.append(("import_saft", org_id, str(path)))
         raise BadInput("SAF-T import arrives with issue 7; the organization is registered.")
 
-    async def jobs(self, *, state: str | None, org_id: int | None) -> Sequence[JobView]:
+    async def jobs(self, *, state: str | None, org_id: int | None) -> Sequence[Job]:
         return [j for j in self.jobs_failed if org_id is None or j.org_id == org_id]
 
     async def retry_jobs(self, job_ids: Sequence[int] | None, *, org_id: int | None) -> list[int]:

@@ -37,11 +37,12 @@ class DetailScreen(LiveScreen):
         Binding("t", "troubleshoot", "Troubleshoot", tooltip="The last checks, with help"),
         Binding("i", "import_saft", "SAF-T file", tooltip="Import a SAF-T Financial file"),
         Binding("x", "cancel_sync", "Cancel sync", tooltip="Stop the synchronization"),
+        Binding("R", "resume_sync", "Resume", tooltip="Resume a cancelled synchronization"),
         Binding("D", "remove", "Remove", tooltip="Remove the organization and all its data"),
     ]
     MUTATING = frozenset(
         {"resync_year", "resync_all", "choose_company", "replace_token", "run_checks",
-         "import_saft", "cancel_sync", "remove"}
+         "import_saft", "cancel_sync", "resume_sync", "remove"}
     )  # fmt: skip
 
     detail: reactive[OrgDetail | None] = reactive(None, always_update=True)
@@ -210,6 +211,11 @@ class DetailScreen(LiveScreen):
             ),
             yes="Stop",
         )
+
+    def action_resume_sync(self) -> None:
+        """Synchronize a cancelled organization again, from where it stopped."""
+        done = f"{self.org_name}: synchronizing again from where it stopped."
+        self.act(lambda: self.source.resume(self.org_id), done)
 
     def action_remove(self) -> None:
         """Remove the organization and all its data (confirmed)."""

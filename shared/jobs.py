@@ -1,0 +1,229 @@
+"""Jobs that failed: list them, see why, retry them (one, or all that match), find stuck work.
+
+Shared by the command line and the terminal UI; async functions taking a connection. The
+workers record failures (worker/failures.py); this module reads them and retries them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import asyncpg
+from dramatiq.brokers.redis import RedisBroker
+
+from shared.db.queries import Q
+from shared.errors import BadInput
+from shared.models import OrgState
+from shared.queue import send
+
+
+class JobState(StrEnum):
+    """Where a failing job stands."""
+
+    #: stopped for good: an operator must retry it (or fix the cause first)
+    FAILED = "failed"
+    #: another attempt is coming (a retry after backoff, or an operator's retry)
+    RETRYING = "retrying"
+    #: the job succeeded since it failed
+    RESOLVED = "resolved"
+
+
+class StopReason(StrEnum):
+    """Why a job stopped for good."""
+
+    RETRIES_EXHAUSTED = "retries_exhausted"
+    #: an error retrying cannot fix (access refused, bad input)
+    PERMANENT = "permanent"
+    #: its worker died again and again while running it
+    CRASHED = "crashed"
+    #: an operator cancelled the organization's sync
+    CANCELLED = "cancelled"
+
+
+#: `list_jobs(state=UNRESOLVED)`: failed and retrying jobs
+UNRESOLVED = "unresolved"
+_STATES: dict[str | None, list[str] | None] = {
+    None: None,
+    UNRESOLVED: [JobState.FAILED, JobState.RETRYING],
+    **{state.value: [state.value] for state in JobState},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One failing logical job (an actor and its arguments) and its last failure."""
+
+    id: int
+    actor: str
+    org_id: int | None
+    org_name: str | None
+    year: int | None
+    chunk_id: int | None
+    state: str
+    attempts: int
+    error_class: str
+    error: str
+    traceback: str
+    stop_reason: str | None
+    failed_at: dt.datetime
+    updated_at: dt.datetime
+    args: tuple[Any, ...] = ()
+    first_failed_at: dt.datetime | None = None
+    resolved_at: dt.datetime | None = None
+
+    def to_json(self, *, traceback: bool = False) -> dict[str, Any]:
+        """`jobs list --json`: every field but the traceback (unless asked for)."""
+        shown: dict[str, Any] = {
+            "id": self.id, "actor": self.actor, "args": list(self.args), "org_id": self.org_id,
+            "org_name": self.org_name, "year": self.year, "chunk_id": self.chunk_id,
+            "state": self.state, "attempts": self.attempts, "error_class": self.error_class,
+            "error": self.error, "stop_reason": self.stop_reason,
+            "first_failed_at": self.first_failed_at, "failed_at": self.failed_at,
+            "updated_at": self.updated_at, "resolved_at": self.resolved_at,
+        }  # fmt: skip
+        if traceback:
+            shown["traceback"] = self.traceback
+        return shown
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One failed attempt of a job."""
+
+    attempt: int
+    failed_at: dt.datetime
+    message_id: str | None
+    error_class: str
+    error: str
+    traceback: str
+    #: 'retrying', or why the job stopped
+    outcome: str
+
+
+@dataclass(frozen=True, slots=True)
+class StuckChunk:
+    """A chunk that looks stuck: running past its lease, or queued too long."""
+
+    chunk_id: int
+    org_id: int
+    org_name: str
+    year: int
+    state: str
+    date_from: dt.date
+    date_to: dt.date
+    deliveries: int
+    #: deliveries in a row whose worker died holding the chunk
+    abandoned: int
+    #: when its lease ran out (running) or when it was queued
+    since: dt.datetime
+
+
+def _job(row: asyncpg.Record) -> Job:
+    return Job(
+        id=row["id"], actor=row["actor"], org_id=row["org_id"], org_name=row["org_name"],
+        year=row["year"], chunk_id=row["chunk_id"], state=row["state"],
+        attempts=row["attempts"], error_class=row["error_class"], error=row["error"],
+        traceback=row["traceback"], stop_reason=row["stop_reason"],
+        failed_at=row["last_failed_at"], updated_at=row["updated_at"],
+        args=tuple(row["args"]), first_failed_at=row["first_failed_at"],
+        resolved_at=row["resolved_at"],
+    )  # fmt: skip
+
+
+async def list_jobs(
+    conn: asyncpg.Connection,
+    *,
+    state: str | None = JobState.FAILED,
+    org_id: int | None = None,
+    limit: int = 500,
+) -> list[Job]:
+    """Jobs, last failed first; `state` None for all, or UNRESOLVED for failed and retrying."""
+    if state not in _STATES:
+        choices = ", ".join(s for s in _STATES if s)
+        raise BadInput(f"Unknown job state {state!r}; use one of {choices}.")
+    rows = await conn.fetch(Q["jobs_list"], _STATES[state], org_id, limit)
+    return [_job(row) for row in rows]
+
+
+async def get_job(conn: asyncpg.Connection, job_id: int) -> Job | None:
+    """One job, or None."""
+    row = await conn.fetchrow(Q["job_by_id"], job_id)
+    return None if row is None else _job(row)
+
+
+async def job_attempts(conn: asyncpg.Connection, job_id: int) -> list[Attempt]:
+    """A job's failed attempts, in order."""
+    return [Attempt(**dict(row)) for row in await conn.fetch(Q["job_attempts_by_job"], job_id)]
+
+
+async def count_by_state(conn: asyncpg.Connection) -> dict[str, int]:
+    """How many jobs are failed and retrying (for `status`)."""
+    found = {row["state"]: row["count"] for row in await conn.fetch(Q["jobs_count_by_state"])}
+    return {JobState.FAILED.value: 0, JobState.RETRYING.value: 0} | found
+
+
+async def retry_jobs(
+    conn: asyncpg.Connection,
+    broker: RedisBroker,
+    job_ids: Sequence[int] | None,
+    *,
+    org_id: int | None = None,
+    actor: str,
+) -> list[int]:
+    """Retry jobs (None: every failed one, of `org_id` or all); the ids retried, audited.
+
+    Each retry resets the job's attempts, makes its work waiting again (a failed chunk queued,
+    its year and organization open) and sends its message once that is committed. Resolved
+    jobs are left alone; an unknown id is BadInput before anything changes.
+    """
+    if job_ids is None:
+        ids = [row["id"] for row in await conn.fetch(Q["jobs_failed_ids"], org_id)]
+    else:
+        ids = list(dict.fromkeys(job_ids))
+        known = {row["id"] for row in await conn.fetch(Q["jobs_existing"], ids)}
+        unknown = [str(job_id) for job_id in ids if job_id not in known]
+        if unknown:
+            raise BadInput(
+                f"No job {', '.join(unknown)}; `ledgersync jobs list --state all` shows them."
+            )
+    to_send: list[tuple[int, str, list[Any]]] = []
+    async with conn.transaction():
+        for job_id in ids:
+            job = await conn.fetchrow(Q["job_lock"], job_id)
+            if job["state"] == JobState.RESOLVED:
+                continue
+            await _reopen(conn, job)
+            await conn.execute(Q["job_mark_retrying"], job_id)
+            await conn.execute(
+                Q["audit_insert"], actor, "job.retry", job["org_id"],
+                {"job_id": job_id, "actor": job["actor"], "args": job["args"]},
+            )  # fmt: skip
+            to_send.append((job_id, job["actor"], job["args"]))
+    for _, actor_name, args in to_send:
+        send(broker, actor_name, *args)
+    return [job_id for job_id, _, _ in to_send]
+
+
+async def _reopen(conn: asyncpg.Connection, job: asyncpg.Record) -> None:
+    """Make the job's work waiting again, so its message finds something to do."""
+    org_id, year = job["org_id"], job["year"]
+    if job["actor"] == "import_chunk" and job["chunk_id"] is not None:
+        await conn.execute(Q["chunk_retry"], job["chunk_id"])
+        await conn.execute(Q["year_reopen"], org_id, year)
+    elif job["actor"] == "reconcile_year" and year is not None:
+        await conn.execute(Q["year_reopen_reconcile"], org_id, year)
+    if org_id is not None:
+        state = OrgState.VALIDATING if job["actor"] == "validate_token" else OrgState.SYNCING
+        await conn.execute(Q["org_reopen"], org_id, state)
+
+
+async def stuck_chunks(
+    conn: asyncpg.Connection, *, older_than_s: float = 600, limit: int = 500
+) -> list[StuckChunk]:
+    """Chunks running past their lease, or queued longer than `older_than_s` seconds."""
+    rows = await conn.fetch(Q["chunks_stuck"], older_than_s, limit)
+    return [StuckChunk(**dict(row)) for row in rows]
