@@ -10,6 +10,7 @@ from cli.db import db
 from cli.demo import demo
 from cli.org import org
 from cli.placeholders import PLACEHOLDER_COMMANDS
+from cli.saft import saft
 from cli.sandbox import sandbox
 from cli.scheduler import scheduler
 from cli.status import status
@@ -34,6 +35,7 @@ ledgersync.add_command(worker)
 ledgersync.add_command(status)
 ledgersync.add_command(scheduler)
 ledgersync.add_command(check)
+ledgersync.add_command(saft)
 for placeholder in PLACEHOLDER_COMMANDS:
     ledgersync.add_command(placeholder)
 

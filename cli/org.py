@@ -148,9 +148,8 @@ def org_show(ref: str, as_json: bool) -> None:
     company = shown["company"] or {}
     click.echo(f"{shown['name']} (#{shown['id']}, {shown['method']}): {shown['state']}")
     if company:
-        click.echo(
-            f"Company: {company['name']} ({company['organizationNumber']}, #{company['id']})"
-        )
+        number = f", #{company['id']}" if company["id"] is not None else ""
+        click.echo(f"Company: {company['name']} ({company['organizationNumber']}{number})")
     if shown["last_error"]:
         click.echo(f"Last error: {shown['last_error']}")
     print_table(
@@ -231,6 +230,11 @@ def org_sync(ref: str, year: int | None) -> None:
 
     with servers() as settings:
         found = _on_db(settings, work)
+        if found["method"] == Method.SAFT:
+            fail(
+                f"{found['name']} is updated by importing a new SAF-T file: "
+                "`ledgersync saft import ORG FILE`."
+            )
         if found["company_id"] is None:
             fail(f"Organization {found['name']!r} has no company chosen yet; use `org select`.")
         _send(settings, "plan_sync", found["id"], year)

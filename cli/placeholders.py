@@ -9,7 +9,6 @@ from cli.common import fail
 #: command -> the piece of work that brings it
 _NOT_YET = {
     "tui": "the operators' terminal UI",
-    "saft": "the SAF-T import",
     "jobs": "on-call job handling",
 }
 

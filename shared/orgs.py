@@ -133,7 +133,8 @@ async def remove(conn: asyncpg.Connection, org_id: int) -> None:
 def summary(org: asyncpg.Record) -> dict[str, Any]:
     """The contract's fields of an organization, without per-year progress."""
     company = None
-    if org["company_id"] is not None:
+    # a SAF-T organization's company comes from its file: a name and number, no Tripletex id
+    if org["company_id"] is not None or org["company_org_number"] is not None:
         company = {
             "id": org["company_id"],
             "name": org["company_name"],

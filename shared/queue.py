@@ -14,6 +14,8 @@ ACTOR_QUEUES = {
     "plan_sync": "onboarding",
     "reconcile_year": "onboarding",
     "import_chunk": "chunks",
+    # long-running file imports on a queue of their own: they never hold up the API pipeline
+    "import_saft": "saft",
 }
 #: every queue the workers consume
 QUEUES = tuple(sorted(set(ACTOR_QUEUES.values())))

@@ -16,4 +16,4 @@ settings = Settings.from_env()
 configure_logging(settings)
 broker = build_broker(settings, threads=int(os.environ.get("LEDGERSYNC_WORKER_THREADS", "8")))
 
-from worker import actors  # noqa: E402,F401 - declares the actors on the broker set above
+from worker import actors, saft_actors  # noqa: E402,F401 - declares the actors on the broker above
