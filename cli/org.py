@@ -148,9 +148,8 @@ def org_show(ref: str, as_json: bool) -> None:
     company = shown["company"] or {}
     click.echo(f"{shown['name']} (#{shown['id']}, {shown['method']}): {shown['state']}")
     if company:
-        click.echo(
-            f"Company: {company['name']} ({company['organizationNumber']}, #{company['id']})"
-        )
+        number = f", #{company['id']}" if company["id"] is not None else ""
+        click.echo(f"Company: {company['name']} ({company['organizationNumber']}{number})")
     if shown["last_error"]:
         click.echo(f"Last error: {shown['last_error']}")
     print_table(

@@ -128,6 +128,11 @@ async def request_sync(conn: asyncpg.Connection, org_id: int, year: int | None) 
     org = await conn.fetchrow(Q["org_by_id"], org_id)
     if org is None:
         raise BadInput(f"No organization {org_id}; `ledgersync org list` shows them.")
+    if org["method"] == Method.SAFT:
+        raise BadInput(
+            f"{org['name']} is updated by importing a new SAF-T file: "
+            "`ledgersync saft import ORG FILE` (or i on its screen in the terminal UI)."
+        )
     if org["company_id"] is None:
         raise BadInput(
             f"Organization {org['name']!r} has no company chosen yet; choose one first "
@@ -146,7 +151,8 @@ async def remove(conn: asyncpg.Connection, org_id: int) -> None:
 def summary(org: asyncpg.Record) -> dict[str, Any]:
     """The contract's fields of an organization, without per-year progress."""
     company = None
-    if org["company_id"] is not None:
+    # a SAF-T organization's company comes from its file: a name and number, no Tripletex id
+    if org["company_id"] is not None or org["company_org_number"] is not None:
         company = {
             "id": org["company_id"],
             "name": org["company_name"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from shared.models import OrgState, YearState
-from tui.views import Progress
+from tui.views import OrgRow, Progress
 
 #: the bar's cells: done and to do
 BAR_DONE, BAR_TODO = "━", "━"
@@ -25,6 +25,13 @@ def fraction(progress: Progress, state: str) -> float | None:
     if not progress.expected:
         return None
     return min(1.0, progress.imported / progress.expected)
+
+
+def org_fraction(row: OrgRow) -> float | None:
+    """An organization's progress: postings, or the share read of a SAF-T file it imports."""
+    if row.file_read is not None and row.state not in COMPLETE_STATES:
+        return row.file_read
+    return fraction(row.progress, row.state)
 
 
 def bar(done: float | None, width: int) -> tuple[str, str, str]:

@@ -38,7 +38,7 @@ SORT_KEYS: dict[str, Callable[[OrgRow], Any]] = {
     "provider": lambda row: row.provider or "",
     "company": lambda row: (row.company or "").casefold(),
     "state": lambda row: row.state,
-    "progress": lambda row: fmt.fraction(row.progress, row.state) or 0.0,
+    "progress": lambda row: fmt.org_fraction(row) or 0.0,
     "postings": lambda row: row.progress.imported,
     "rate": lambda row: row.progress.rate,
     "eta": _eta,

@@ -11,7 +11,7 @@ from typing import TypeVar
 import asyncpg
 import redis
 
-from shared import cancellation, jobs, orgs, status
+from shared import cancellation, jobs, orgs, saft_submit, status
 from shared.config import Settings
 from shared.crypto import TokenCipher
 from shared.db import create_pool
@@ -188,10 +188,15 @@ class PgSource:
         """Remove the organization and all its data."""
         await self._write(lambda conn: orgs.remove(conn, org_id))
 
-    async def import_saft(self, org_id: int, path: Path) -> None:
-        """Validate and import a SAF-T Financial file (arrives with the SAF-T work, issue 7)."""
-        # TODO(issue 7): call the shared SAF-T import once it lands.
-        raise BadInput("SAF-T import arrives with issue 7; the organization is registered.")
+    async def import_saft(self, org_id: int, path: Path) -> int:
+        """Check the SAF-T file, copy it where the workers read it, queue its import; its id."""
+
+        async def write(conn: asyncpg.Connection) -> int:
+            return await saft_submit.submit_file(
+                conn, self._broker, self.settings, org_id, path, actor=getpass.getuser()
+            )
+
+        return await self._write(write)
 
     # --- jobs ------------------------------------------------------------------------------
 

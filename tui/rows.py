@@ -39,6 +39,7 @@ def org_row(row: Row) -> OrgRow:
         progress=Progress(row["expected"], row["imported"], row["recent"]),
         chunks_failed=row["chunks_failed"],
         cancel_requested=row["cancel_requested"],
+        file_read=row["file_read"],
     )
 
 

@@ -58,8 +58,8 @@ class Source(Protocol):
     async def remove(self, org_id: int) -> None:
         """Remove the organization and all its data."""
 
-    async def import_saft(self, org_id: int, path: Path) -> None:
-        """Validate and import a SAF-T Financial file for the organization."""
+    async def import_saft(self, org_id: int, path: Path) -> int:
+        """Check a SAF-T Financial file and queue its import for the organization; its id."""
 
     async def jobs(self, *, state: str | None, org_id: int | None) -> Sequence[Job]:
         """Jobs in a state (failed by default), of one organization or all."""

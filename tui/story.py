@@ -21,8 +21,13 @@ ACTIONS: dict[str, Callable[[dict[str, object]], str]] = {
     "org.check": lambda d: "Ran the troubleshooting checks",
     "org.remove": lambda d: "Removed the organization",
     "job.retry": lambda d: f"Retried failed job #{d.get('job_id')} ({d.get('actor')})",
-    "saft.import": lambda d: f"Imported a SAF-T file {d.get('file', '')}".rstrip(),
+    "saft.submit": lambda d: f"Submitted the SAF-T file {d.get('file', '')}".rstrip(),
+    "saft.import": lambda d: f"SAF-T import #{d.get('import_id')} stored its postings",
 }
+
+
+def _postings(note: str | None) -> str:
+    return f"{fmt.count(int(note))} postings" if note and note.isdigit() else "done"
 
 
 def _year(year: object) -> str:
@@ -63,6 +68,13 @@ TELLERS: dict[str, Callable[[Event], str]] = {
     "year_failed": lambda e: f"Year {e.subject} did not reconcile: {e.note or 'see the checks'}",
     "chunk_failed": lambda e: f"Chunk {e.subject} failed: {e.note}",
     "chunk_redelivered": lambda e: f"Chunk {e.subject} delivered {e.note} times (retried)",
+    "job_failed": lambda e: f"Job {e.actor} #{e.detail.get('job_id')} failed: {e.note}",
+    "job_retrying": lambda e: f"Job {e.actor} #{e.detail.get('job_id')} retrying after: {e.note}",
+    "saft_queued": lambda e: f"SAF-T file {e.subject} queued for import",
+    "saft_running": lambda e: f"SAF-T file {e.subject} importing",
+    "saft_done": lambda e: f"SAF-T file {e.subject} imported: {_postings(e.note)}",
+    "saft_invalid": lambda e: f"SAF-T file {e.subject} refused: {e.note}",
+    "saft_failed": lambda e: f"SAF-T file {e.subject} failed: {e.note}",
 }
 
 
@@ -76,12 +88,16 @@ def tell(event: Event) -> str:
 
 def looks(event: Event) -> str:
     """How the event looks: bad, ok, busy or muted (a component class suffix)."""
-    if event.kind in ("chunk_failed", "year_failed") or (
-        event.kind == "checks" and event.subject is not None
-    ):
+    if event.kind in (
+        "chunk_failed",
+        "year_failed",
+        "job_failed",
+        "saft_invalid",
+        "saft_failed",
+    ) or (event.kind == "checks" and event.subject is not None):
         return "bad"
-    if event.kind in ("year_synced", "validated") or event.kind == "checks":
+    if event.kind in ("year_synced", "validated", "saft_done") or event.kind == "checks":
         return "ok"
-    if event.kind == "chunk_redelivered":
+    if event.kind in ("chunk_redelivered", "job_retrying"):
         return "wait"
     return "busy" if event.kind == "action" else "muted"

@@ -90,6 +90,8 @@ class OrgRow:
     progress: Progress
     chunks_failed: int = 0
     cancel_requested: bool = False
+    #: the share of a SAF-T file being imported read so far
+    file_read: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

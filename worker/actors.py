@@ -45,7 +45,7 @@ async def reconcile_year(org_id: int, year: int) -> None:
     await onboarding.guarded(current(), org_id, reconcile.reconcile_year(current(), org_id, year))
 
 
-@dramatiq.actor(queue_name="onboarding", max_retries=0)
+@dramatiq.actor(queue_name="onboarding")
 async def run_checks(org_id: int) -> None:
     """Run and store the troubleshooting checks for the terminal UI (it never imports `worker`)."""
     res = current()

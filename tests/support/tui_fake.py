@@ -207,9 +207,11 @@ class FakeSource:
         self.actions.append(("remove", org_id))
         self.orgs = [o for o in self.orgs if o.id != org_id]
 
-    async def import_saft(self, org_id: int, path: Path) -> None:
+    async def import_saft(self, org_id: int, path: Path) -> int:
         self.actions.append(("import_saft", org_id, str(path)))
-        raise BadInput("SAF-T import arrives with issue 7; the organization is registered.")
+        if not path.name.endswith(".xml"):
+            raise BadInput(f"{path.name} is not XML; export the SAF-T Financial file again.")
+        return 77
 
     async def jobs(self, *, state: str | None, org_id: int | None) -> Sequence[Job]:
         return [j for j in self.jobs_failed if org_id is None or j.org_id == org_id]

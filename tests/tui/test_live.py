@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 
 from pipeline_harness import Pipeline, fetch
+from saft_support import FIXTURES, VALID, read_truth
 from textual import events
 from tui_pilot import WORKERS_S, until
 
@@ -152,3 +153,26 @@ async def test_read_only_hides_and_refuses_every_action_that_changes_something(
     assert [r["action"] for r in audit] == ["org.register"], "only the CLI's registration"
     names = await fetch(pipeline.database_url, "SELECT name FROM organizations")
     assert [r["name"] for r in names] == ["Bare se AS"]
+
+
+async def test_registering_a_saft_organization_imports_its_file(pipeline: Pipeline) -> None:
+    await pipeline.start_worker()
+    app = cockpit(pipeline)
+    path = FIXTURES / VALID[0]
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", *"Eksempel AS", "enter", "down", "enter")
+        assert getattr(app.screen.focused, "id", "") == "file-input"
+        app.screen.focused.post_message(events.Paste(str(path)))  # type: ignore[union-attr]
+        await pilot.pause()
+        await pilot.press("enter")
+        text = app.screen.query_one("#saft-text")
+        await until(pilot, "the file queued", lambda: "queued" in str(text.render()))
+        await pilot.press("escape")
+        await until(pilot, "the organization synced", lambda: isinstance(app.screen, DetailScreen)
+                    and app.screen.detail is not None
+                    and app.screen.detail.row.state == "synced", within=WORKERS_S)  # fmt: skip
+        truth = read_truth(path)
+        assert app.screen.detail.row.progress.imported == truth.lines
+
+    audit = await fetch(pipeline.database_url, "SELECT action FROM audit_log ORDER BY id")
+    assert [r["action"] for r in audit] == ["org.register", "saft.submit", "saft.import"]

@@ -267,11 +267,14 @@ class RegisterScreen(Screen[int | None]):
                     name=self.values["name"], method="saft", provider=None, token=None
                 )
             self._go("saft-done")
-            text.update(f"Importing {path.name}…")
-            await self.source.import_saft(self.org_id, path)
+            text.update(f"Checking {path.name}…")
+            import_id = await self.source.import_saft(self.org_id, path)
         except AppError as exc:
             self._problem(str(exc))
             if self.org_id is not None:
-                text.update("The organization is registered. Esc opens it.")
+                text.update("The organization is registered; i on its screen imports a file.")
             return
-        text.update(f"{path.name} imported. Esc opens the organization.")
+        text.update(
+            f"{path.name} passed the first checks and is queued (import #{import_id}); "
+            "the workers import it now. Esc opens the organization to watch."
+        )

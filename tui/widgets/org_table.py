@@ -44,7 +44,7 @@ class OrgTable(Table):
             row.provider or "",
             fmt.one_line(row.company, widths["company"]) or self.look("–", "table--muted"),
             self._state(row),
-            self.bar(fmt.fraction(progress, row.state), BAR_WIDTH, row.state),
+            self.bar(fmt.org_fraction(row), BAR_WIDTH, row.state),
             Text(fmt.postings(progress), justify="right", end=""),
             Text(fmt.rate(progress), justify="right", end=""),
             Text(fmt.eta(progress, row.state), justify="right", end=""),
