@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from tui.views import CheckRunView, OrgDetail, Overview, SystemView
+from tui.views import CheckRunView, FailuresView, OrgDetail, Overview, SystemView
 
 
 @dataclass
@@ -51,3 +51,14 @@ class ChecksRefreshed(Message, bubble=False):
     def can_replace(self, message: Message) -> bool:
         """Only the newest matters."""
         return isinstance(message, ChecksRefreshed)
+
+
+@dataclass
+class FailuresRefreshed(Message, bubble=False):
+    """New data for the Jobs screen."""
+
+    failures: FailuresView
+
+    def can_replace(self, message: Message) -> bool:
+        """Only the newest matters."""
+        return isinstance(message, FailuresRefreshed)

@@ -17,11 +17,10 @@ from shared.crypto import TokenCipher
 from shared.db import create_pool
 from shared.db.queries import Q
 from shared.errors import BadInput, TimedOut
-from shared.jobs import Job, StuckChunk
 from shared.models import Method, Provider
 from shared.queue import send, sender
 from tui import rows
-from tui.views import CheckRunView, Company, OrgDetail, Overview, SystemView
+from tui.views import CheckRunView, Company, FailuresView, OrgDetail, Overview, SystemView
 
 T = TypeVar("T")
 
@@ -200,9 +199,15 @@ class PgSource:
 
     # --- jobs ------------------------------------------------------------------------------
 
-    async def jobs(self, *, state: str | None, org_id: int | None) -> Sequence[Job]:
-        """Jobs in a state (failed by default; None: all), of one organization or all."""
-        return await self._read(lambda conn: jobs.list_jobs(conn, state=state, org_id=org_id))
+    async def failures(self, *, state: str | None, org_id: int | None) -> FailuresView:
+        """Jobs in a state (None: all), of one organization or all, and work that looks stuck."""
+
+        async def read(conn: asyncpg.Connection) -> FailuresView:
+            found = await jobs.list_jobs(conn, state=state, org_id=org_id)
+            stuck = await jobs.stuck_chunks(conn)
+            return FailuresView(await conn.fetchval(Q["db_now"]), tuple(found), tuple(stuck))
+
+        return await self._read(read)
 
     async def retry_jobs(self, job_ids: Sequence[int] | None, *, org_id: int | None) -> list[int]:
         """Retry these failed jobs (None: every failed one, of `org_id` if given); audited."""
@@ -213,10 +218,6 @@ class PgSource:
             )
 
         return await self._write(write)
-
-    async def stuck(self) -> Sequence[StuckChunk]:
-        """Chunks running past their lease, or queued far too long."""
-        return await self._read(jobs.stuck_chunks)
 
     async def close(self) -> None:
         """Release connections."""

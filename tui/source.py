@@ -10,8 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
-from shared.jobs import Job, StuckChunk
-from tui.views import CheckRunView, Company, OrgDetail, Overview, SystemView
+from tui.views import CheckRunView, Company, FailuresView, OrgDetail, Overview, SystemView
 
 
 class Source(Protocol):
@@ -61,14 +60,11 @@ class Source(Protocol):
     async def import_saft(self, org_id: int, path: Path) -> int:
         """Check a SAF-T Financial file and queue its import for the organization; its id."""
 
-    async def jobs(self, *, state: str | None, org_id: int | None) -> Sequence[Job]:
-        """Jobs in a state (failed by default), of one organization or all."""
+    async def failures(self, *, state: str | None, org_id: int | None) -> FailuresView:
+        """Jobs in a state (None: all), of one organization or all, and work that looks stuck."""
 
     async def retry_jobs(self, job_ids: Sequence[int] | None, *, org_id: int | None) -> list[int]:
         """Retry these failed jobs (None: every failed one, of `org_id` if given); the ids sent."""
-
-    async def stuck(self) -> Sequence[StuckChunk]:
-        """Work that looks stuck: chunks running past their lease, or queued far too long."""
 
     async def close(self) -> None:
         """Release connections."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.checks import Check
+from shared.jobs import Job, StuckChunk
 
 #: seconds the queries' `recent` columns count over (see `queries.sql`): the current rate's window
 RATE_WINDOW_S = 60.0
@@ -158,3 +159,12 @@ class CheckRunView:
     ran_at: dt.datetime
     triggered_by: str
     results: tuple[Check, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FailuresView:
+    """The Jobs screen's data: jobs, work that looks stuck, at the database's time."""
+
+    at: dt.datetime
+    jobs: tuple[Job, ...]
+    stuck: tuple[StuckChunk, ...]

@@ -725,6 +725,10 @@ UPDATE organizations
 SET state = 'needs_attention', state_reason = $2, last_error = $2, updated_at = now()
 WHERE id = $1 AND state NOT IN ('needs_attention', 'cancelled') AND NOT cancel_requested;
 
+-- name: db_now
+-- The database's clock (the UI shows ages against it, never against the viewer's).
+SELECT now();
+
 -- name: tui_org_rows
 -- The terminal UI's home screen: every organization with its progress, `recent` postings (chunks
 -- finished in the last minute: the current rate), failed chunks, the share of its running SAF-T

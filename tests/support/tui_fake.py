@@ -17,6 +17,7 @@ from tui.views import (
     CheckRunView,
     Company,
     Event,
+    FailuresView,
     OrgDetail,
     OrgRow,
     Overview,
@@ -213,18 +214,16 @@ class FakeSource:
             raise BadInput(f"{path.name} is not XML; export the SAF-T Financial file again.")
         return 77
 
-    async def jobs(self, *, state: str | None, org_id: int | None) -> Sequence[Job]:
-        return [j for j in self.jobs_failed if org_id is None or j.org_id == org_id]
+    async def failures(self, *, state: str | None, org_id: int | None) -> FailuresView:
+        jobs = [j for j in self.jobs_failed if org_id is None or j.org_id == org_id]
+        return FailuresView(NOW, tuple(j for j in jobs if state in (None, j.state)), STUCK)
 
     async def retry_jobs(self, job_ids: Sequence[int] | None, *, org_id: int | None) -> list[int]:
-        chosen = [j.id for j in await self.jobs(state="failed", org_id=org_id)]
+        chosen = [j.id for j in (await self.failures(state="failed", org_id=org_id)).jobs]
         retried = chosen if job_ids is None else [i for i in job_ids if i in chosen]
         self.actions.append(("retry_jobs", tuple(retried)))
         self.jobs_failed = [j for j in self.jobs_failed if j.id not in retried]
         return retried
-
-    async def stuck(self) -> Sequence[StuckChunk]:
-        return STUCK
 
     async def close(self) -> None:
         return None

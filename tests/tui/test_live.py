@@ -10,6 +10,7 @@ from textual import events
 from tui_pilot import WORKERS_S, until
 
 from shared.config import Settings
+from shared.db import connect
 from tui.app import LedgersyncApp
 from tui.pg_source import PgSource, ReadOnly
 from tui.screens.checks import ChecksScreen
@@ -18,6 +19,7 @@ from tui.screens.detail import DetailScreen
 from tui.screens.home import HomeScreen
 from tui.widgets.checklist import CheckItem
 from tui.widgets.company_picker import CompanyTable
+from tui.widgets.job_table import JobTable
 from tui.widgets.org_table import OrgTable
 from tui.widgets.year_table import YearTable
 
@@ -176,3 +178,37 @@ async def test_registering_a_saft_organization_imports_its_file(pipeline: Pipeli
 
     audit = await fetch(pipeline.database_url, "SELECT action FROM audit_log ORDER BY id")
     assert [r["action"] for r in audit] == ["org.register", "saft.submit", "saft.import"]
+
+
+async def test_a_failed_job_retried_from_the_jobs_screen_runs_again_and_resolves(
+    pipeline: Pipeline,
+) -> None:
+    org_id = await pipeline.add_org("Prøv igjen AS", "good")
+    conn = await connect(pipeline.database_url)
+    try:
+        job_id = await conn.fetchval(
+            "INSERT INTO jobs (actor, args, org_id, state, attempts, error_class, error,"
+            " traceback, stop_reason) VALUES ('validate_token', $1, $2, 'failed', 6,"
+            " 'TimeoutError', 'Tripletex did not answer within 60 s.',"
+            " 'Traceback (most recent call last): …', 'retries_exhausted') RETURNING id",
+            [org_id], org_id,
+        )  # fmt: skip
+    finally:
+        await conn.close()
+    await pipeline.start_worker()
+    app = cockpit(pipeline)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f")
+        table = app.screen.query_one(JobTable)
+        await until(pilot, "the failed job", lambda: table.row_count == 1)
+        assert "Tripletex did not answer" in str(app.screen.query_one("#job-detail").render())
+        await pilot.press("r")
+        await until(pilot, "the job gone from the failed ones", lambda: table.row_count == 0)
+        await pilot.press("a", "a")  # failed → unresolved → all
+        await until(pilot, "the job resolved by its new run", lambda: table.row_count == 1
+                    and "resolved" in str(table.get_cell(str(job_id), "state")),
+                    within=WORKERS_S)  # fmt: skip
+
+    audit = await fetch(pipeline.database_url, "SELECT action, detail FROM audit_log ORDER BY id")
+    retried = [r["detail"]["job_id"] for r in audit if r["action"] == "job.retry"]
+    assert retried == [job_id]

@@ -16,6 +16,7 @@ from tui.screens.checks import ChecksScreen
 from tui.screens.detail import DetailScreen
 from tui.widgets.checklist import CheckItem
 from tui.widgets.company_picker import CompanyTable
+from tui.widgets.job_table import JobTable
 from tui.widgets.org_table import OrgTable
 from tui.widgets.timeline import Timeline
 
@@ -86,6 +87,11 @@ companies_loaded = waiting(
     and p.app.screen.query_one(CompanyTable).row_count > 3,
 )  # fmt: skip
 
+jobs_loaded = waiting(
+    "the jobs", lambda p: len(p.app.screen.query(JobTable)) > 0
+    and p.app.screen.query_one(JobTable).row_count > 0,
+)  # fmt: skip
+
 SCREENS: dict[str, tuple[bool, Steps]] = {
     "home": (False, then(home, keys("j", "j", "j"))),
     "home_filtered": (False, then(home, keys("slash", *"syncing"))),
@@ -104,6 +110,9 @@ SCREENS: dict[str, tuple[bool, Steps]] = {
     "register_confirm": (False, then(home, keys("n", *"Fjordkraft", "enter", "enter", "enter",
                                                    *"tok-0123456789abcdef", "enter"),
                                      companies_loaded, keys(*"havbris", "enter"))),
+    "jobs": (False, then(home, keys("f"), jobs_loaded)),
+    "jobs_retry_all": (False, then(home, keys("f"), jobs_loaded, keys("R"))),
+    "detail_needs_attention": (False, then(home, keys("j", "j", "j", "enter"), detail_loaded)),
     "token": (False, then(home, keys("j", "enter"), detail_loaded, keys("T", *"new-token"))),
 }  # fmt: skip
 

@@ -21,6 +21,18 @@ from tui.widgets.status_bar import StatusBar
 from tui.widgets.timeline import Timeline
 from tui.widgets.year_table import YearTable
 
+#: actions that apply only in some states: (method, state, company chosen) → shown
+APPLIES: dict[str, Callable[[str, str, bool], bool]] = {
+    "resync_year": lambda method, state, chosen: method == "api" and chosen,
+    "resync_all": lambda method, state, chosen: method == "api" and chosen,
+    "choose_company": lambda method, state, chosen: state == "choose_company",
+    "replace_token": lambda method, state, chosen: method == "api",
+    "run_checks": lambda method, state, chosen: method == "api",
+    "import_saft": lambda method, state, chosen: method == "saft",
+    "cancel_sync": lambda method, state, chosen: state == "syncing",
+    "resume_sync": lambda method, state, chosen: state == "cancelled",
+}
+
 
 class DetailScreen(LiveScreen):
     """Years with progress bars, the timeline, and the organization's actions."""
@@ -38,6 +50,7 @@ class DetailScreen(LiveScreen):
         Binding("i", "import_saft", "SAF-T file", tooltip="Import a SAF-T Financial file"),
         Binding("x", "cancel_sync", "Cancel sync", tooltip="Stop the synchronization"),
         Binding("R", "resume_sync", "Resume", tooltip="Resume a cancelled synchronization"),
+        Binding("f", "jobs", "Jobs", tooltip="The organization's failed jobs"),
         Binding("D", "remove", "Remove", tooltip="Remove the organization and all its data"),
     ]
     MUTATING = frozenset(
@@ -50,6 +63,16 @@ class DetailScreen(LiveScreen):
     def __init__(self, org_id: int) -> None:
         super().__init__()
         self.org_id = org_id
+        self._applies: tuple[str, str, bool, bool] | None = None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Read-only hides what changes things; the rest shows when it applies to this state."""
+        if not super().check_action(action, parameters):
+            return False
+        if self.detail is None or action not in APPLIES:
+            return True
+        row = self.detail.row
+        return APPLIES[action](row.method, row.state, self.detail.company_id is not None)
 
     def compose(self) -> ComposeResult:
         """Status, heading, years, timeline, keys."""
@@ -86,6 +109,10 @@ class DetailScreen(LiveScreen):
         if detail is None:
             return
         row = detail.row
+        applies = (row.method, row.state, detail.company_id is not None, row.cancel_requested)
+        if applies != self._applies:
+            self._applies = applies
+            self.refresh_bindings()
         self.query_one(StatusBar).title = f"Organizations › {row.name}"
         self.query_one(StatusBar).at = detail.at
         self.query_one("#org-head", Static).update(self._heading(detail))
@@ -211,6 +238,12 @@ class DetailScreen(LiveScreen):
             ),
             yes="Stop",
         )
+
+    def action_jobs(self) -> None:
+        """The organization's jobs."""
+        from tui.screens.jobs import JobsScreen
+
+        self.app.push_screen(JobsScreen(self.org_id, self.org_name))
 
     def action_resume_sync(self) -> None:
         """Synchronize a cancelled organization again, from where it stopped."""
