@@ -9,20 +9,12 @@ import click
 
 from cli.common import EXIT_FAILED, EXIT_OK, print_json, run_async, servers
 from shared import orgs
+from shared.checks import SYMBOLS, TITLES, Check, CheckStatus, all_clear
 from shared.config import Settings
 from shared.crypto import TokenCipher
 from shared.db import connect
-from worker.checks import TITLES, Check, CheckStatus, all_clear
 from worker.checks_runner import check_org
 from worker.checks_store import CheckRun, Trigger
-
-#: how each status shows in the checklist
-SYMBOLS = {
-    CheckStatus.PASS: "✓",
-    CheckStatus.FAIL: "✗",
-    CheckStatus.WARN: "!",
-    CheckStatus.SKIP: "–",
-}
 
 
 @click.command("check")

@@ -12,9 +12,11 @@ from cli.jobs import jobs
 from cli.org import org
 from cli.org_cancel import ORG_CANCEL_COMMANDS
 from cli.placeholders import PLACEHOLDER_COMMANDS
+from cli.saft import saft
 from cli.sandbox import sandbox
 from cli.scheduler import scheduler
 from cli.status import status
+from cli.tui import tui
 from cli.worker import worker
 
 
@@ -36,9 +38,11 @@ ledgersync.add_command(worker)
 ledgersync.add_command(status)
 ledgersync.add_command(scheduler)
 ledgersync.add_command(check)
+ledgersync.add_command(tui)
 ledgersync.add_command(jobs)
 for org_command in ORG_CANCEL_COMMANDS:
     org.add_command(org_command)
+ledgersync.add_command(saft)
 for placeholder in PLACEHOLDER_COMMANDS:
     ledgersync.add_command(placeholder)
 

@@ -148,9 +148,8 @@ def org_show(ref: str, as_json: bool) -> None:
     company = shown["company"] or {}
     click.echo(f"{shown['name']} (#{shown['id']}, {shown['method']}): {shown['state']}")
     if company:
-        click.echo(
-            f"Company: {company['name']} ({company['organizationNumber']}, #{company['id']})"
-        )
+        number = f", #{company['id']}" if company["id"] is not None else ""
+        click.echo(f"Company: {company['name']} ({company['organizationNumber']}{number})")
     if shown["last_error"]:
         click.echo(f"Last error: {shown['last_error']}")
     print_table(
@@ -227,12 +226,12 @@ def org_sync(ref: str, year: int | None) -> None:
     """Synchronize again now (all years, or one)."""
 
     async def work(conn: asyncpg.Connection, _: Settings) -> asyncpg.Record:
-        return await orgs.find(conn, ref)
+        found = await orgs.find(conn, ref)
+        await orgs.request_sync(conn, found["id"], year)
+        return found
 
     with servers() as settings:
         found = _on_db(settings, work)
-        if found["company_id"] is None:
-            fail(f"Organization {found['name']!r} has no company chosen yet; use `org select`.")
         _send(settings, "plan_sync", found["id"], year)
     click.echo(f"Synchronizing {'year ' + str(year) if year else 'every year'} of {found['name']}.")
 

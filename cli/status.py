@@ -10,10 +10,7 @@ import redis
 from cli.common import print_json, run_async, servers
 from cli.tables import print_table
 from shared.db import connect
-from shared.status import snapshot
-
-#: a worker heard from within this many seconds counts as alive
-ALIVE_WITHIN_S = 60
+from shared.status import alive, snapshot
 
 
 @click.command()
@@ -40,10 +37,10 @@ def status(as_json: bool) -> None:
     if as_json:
         print_json(shown)
         return
-    alive = [w for w in shown["workers"] if w["heartbeat_age_s"] < ALIVE_WITHIN_S]
-    stale = len(shown["workers"]) - len(alive)
+    living = alive(shown["workers"])
+    stale = len(shown["workers"]) - len(living)
     click.echo(
-        f"Workers alive: {len(alive)}" + (f" ({stale} silent, soon forgotten)" if stale else "")
+        f"Workers alive: {len(living)}" + (f" ({stale} silent, soon forgotten)" if stale else "")
     )
     print_table(
         ["WORKER", "HEARTBEAT AGE (s)"], [[w["id"], w["heartbeat_age_s"]] for w in shown["workers"]]

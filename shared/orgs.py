@@ -123,6 +123,24 @@ async def replace_token(
         await audit(conn, "org.replace_token", org_id)
 
 
+async def request_sync(conn: asyncpg.Connection, org_id: int, year: int | None) -> None:
+    """Record a request to synchronize again (every year, or one); the caller sends `plan_sync`."""
+    org = await conn.fetchrow(Q["org_by_id"], org_id)
+    if org is None:
+        raise BadInput(f"No organization {org_id}; `ledgersync org list` shows them.")
+    if org["method"] == Method.SAFT:
+        raise BadInput(
+            f"{org['name']} is updated by importing a new SAF-T file: "
+            "`ledgersync saft import ORG FILE` (or i on its screen in the terminal UI)."
+        )
+    if org["company_id"] is None:
+        raise BadInput(
+            f"Organization {org['name']!r} has no company chosen yet; choose one first "
+            "(`ledgersync org select`, or the terminal UI)."
+        )
+    await audit(conn, "org.sync", org_id, year=year)
+
+
 async def remove(conn: asyncpg.Connection, org_id: int) -> None:
     """Remove an organization and all its data."""
     async with conn.transaction():
@@ -133,7 +151,8 @@ async def remove(conn: asyncpg.Connection, org_id: int) -> None:
 def summary(org: asyncpg.Record) -> dict[str, Any]:
     """The contract's fields of an organization, without per-year progress."""
     company = None
-    if org["company_id"] is not None:
+    # a SAF-T organization's company comes from its file: a name and number, no Tripletex id
+    if org["company_id"] is not None or org["company_org_number"] is not None:
         company = {
             "id": org["company_id"],
             "name": org["company_name"],

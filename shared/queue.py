@@ -15,6 +15,9 @@ ACTOR_QUEUES = {
     "reconcile_year": "onboarding",
     "import_chunk": "chunks",
     "resume_sync": "onboarding",
+    "run_checks": "onboarding",
+    # long-running file imports on a queue of their own: they never hold up the API pipeline
+    "import_saft": "saft",
 }
 #: every queue the workers consume
 QUEUES = tuple(sorted(set(ACTOR_QUEUES.values())))

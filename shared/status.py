@@ -14,6 +14,8 @@ from shared.queue import QUEUES
 
 #: Dramatiq's Redis key namespace
 NAMESPACE = "dramatiq"
+#: a worker heard from within this many seconds counts as alive
+ALIVE_WITHIN_S = 60
 
 
 def queue_depths(client: redis.Redis) -> list[dict[str, Any]]:
@@ -43,6 +45,11 @@ def workers(client: redis.Redis) -> list[dict[str, Any]]:
         for worker_id, score in beats
     ]
     return sorted(found, key=lambda worker: float(worker["heartbeat_age_s"]))
+
+
+def alive(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The workers of `workers()` heard from recently enough to count as alive."""
+    return [worker for worker in found if worker["heartbeat_age_s"] < ALIVE_WITHIN_S]
 
 
 async def organizations_by_state(conn: asyncpg.Connection) -> dict[str, int]:

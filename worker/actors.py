@@ -11,6 +11,8 @@ import uuid
 import dramatiq
 
 from worker import failures, importer, onboarding, reconcile, resumption
+from worker.checks_runner import check_org
+from worker.checks_store import Trigger
 from worker.resources import current
 
 
@@ -41,6 +43,16 @@ async def import_chunk(chunk_id: int) -> None:
 async def reconcile_year(org_id: int, year: int) -> None:
     """Compare a finished year with the API's sums."""
     await onboarding.guarded(current(), org_id, reconcile.reconcile_year(current(), org_id, year))
+
+
+@dramatiq.actor(queue_name="onboarding")
+async def run_checks(org_id: int) -> None:
+    """Run and store the troubleshooting checks for the terminal UI (it never imports `worker`)."""
+    res = current()
+    async with res.pool.acquire() as conn:
+        await check_org(
+            conn, res.http, res.settings, res.access.cipher, org_id, trigger=Trigger.TUI
+        )
 
 
 @dramatiq.actor(queue_name="onboarding")

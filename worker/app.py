@@ -21,4 +21,4 @@ broker = build_broker(
     policy=RetryPolicy.from_env(),
 )
 
-from worker import actors  # noqa: E402,F401 - declares the actors on the broker set above
+from worker import actors, saft_actors  # noqa: E402,F401 - declares the actors on the broker above

@@ -2,7 +2,8 @@
 
 Each result carries one plain sentence saying what is wrong and what to do, and the titles of the
 help pages to point the customer to. This module is the pure core: the results, the order, which
-check skips when, and the facts the checks decide from. What each check concludes is in
+check skips when, and the facts the checks decide from (the results' names, statuses and titles are
+in `shared.checks`, for everyone who shows a stored run). What each check concludes is in
 `worker.checks_setup` (1-7) and `worker.checks_company` (8-12), with their shared sentences in
 `worker.checks_sentences`; the local token-shape check is in `worker.checks_tokens`, the calls in
 `worker.checks_runner`, and stored runs in `worker.checks_store`.
@@ -16,61 +17,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
+from shared.checks import (
+    ORDER,
+    TITLES,
+    Check,
+    CheckName,
+    CheckStatus,
+    first_failure,
+)
 from worker.checks_tokens import TokenShape
 from worker.tripletex import Company, WhoAmI
 from worker.tripletex_errors import RateLimitState, TripletexError
 
 T = TypeVar("T")
 
-
-class CheckStatus(StrEnum):
-    """The outcome of one check."""
-
-    PASS = "pass"  # noqa: S105 (a status)
-    FAIL = "fail"
-    #: works, but something deserves attention (slow, little rate-limit headroom, no data)
-    WARN = "warn"
-    #: not run: an earlier check failed, or it does not apply
-    SKIP = "skip"
-
-
-class CheckName(StrEnum):
-    """The checks, in the order they run (the order of this enum)."""
-
-    API_SYNC = "api_sync"
-    PROVIDER = "provider"
-    CONSUMER_TOKEN = "consumer_token"  # noqa: S105 (a check name)
-    TRIPLETEX_ANSWERS = "tripletex_answers"
-    INTEGRATIONS_ADDON = "integrations_addon"
-    EMPLOYEE_TOKEN = "employee_token"  # noqa: S105 (a check name)
-    TOKEN_SHARED = "token_shared"  # noqa: S105 (a check name)
-    TOKEN_OWNER = "token_owner"  # noqa: S105 (a check name)
-    COMPANY_REACHABLE = "company_reachable"
-    LEDGER_ACCESS = "ledger_access"
-    RATE_LIMIT = "rate_limit"
-    LEDGER_DATA = "ledger_data"
-
-
-#: the run order
-ORDER: tuple[CheckName, ...] = tuple(CheckName)
-#: what each check establishes, for people
-TITLES: dict[CheckName, str] = {
-    CheckName.API_SYNC: "Uses API synchronization",
-    CheckName.PROVIDER: "Provider is Tripletex",
-    CheckName.CONSUMER_TOKEN: "Consumer token configured",
-    CheckName.TRIPLETEX_ANSWERS: "Tripletex answers",
-    CheckName.INTEGRATIONS_ADDON: "Integrations add-on active",
-    CheckName.EMPLOYEE_TOKEN: "Employee token valid",
-    CheckName.TOKEN_SHARED: "Token shared with this application",
-    CheckName.TOKEN_OWNER: "Token belongs to the expected user",
-    CheckName.COMPANY_REACHABLE: "Selected company reachable",
-    CheckName.LEDGER_ACCESS: "Access to the ledger",
-    CheckName.RATE_LIMIT: "Rate-limit headroom",
-    CheckName.LEDGER_DATA: "Company has ledger data",
-}
 #: the checks each one needs to have run (passed or warned); the add-on check is not needed by
 #: the token check, because Tripletex reports the add-on only for a token it accepts
 DEPENDS: dict[CheckName, tuple[CheckName, ...]] = {
@@ -87,35 +49,6 @@ DEPENDS: dict[CheckName, tuple[CheckName, ...]] = {
     CheckName.RATE_LIMIT: (CheckName.TRIPLETEX_ANSWERS,),
     CheckName.LEDGER_DATA: (CheckName.LEDGER_ACCESS,),
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Check:
-    """One check's result: its status, one sentence, and the help pages to point to."""
-
-    name: CheckName
-    status: CheckStatus
-    message: str
-    help: tuple[str, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        """The contract's `{name, status, message, help}`."""
-        return {
-            "name": self.name.value,
-            "status": self.status.value,
-            "message": self.message,
-            "help": list(self.help),
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Check:
-        """A result as `to_json` wrote it."""
-        return cls(
-            CheckName(data["name"]),
-            CheckStatus(data["status"]),
-            str(data["message"]),
-            tuple(str(h) for h in data.get("help") or ()),
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,13 +140,3 @@ def conclude(facts: Facts, verdicts: dict[CheckName, Verdict]) -> list[Check]:
     for _ in ORDER:
         done.append(next_check(facts, done, verdicts))
     return done
-
-
-def first_failure(results: Sequence[Check]) -> Check | None:
-    """The first failing check, if any."""
-    return next((check for check in results if check.status is CheckStatus.FAIL), None)
-
-
-def all_clear(results: Sequence[Check]) -> bool:
-    """Whether nothing failed (warnings and skips do not fail a run)."""
-    return first_failure(results) is None

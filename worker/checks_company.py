@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from worker.checks import Check, CheckName, Facts, LedgerData, Target
+from shared.checks import Check, CheckName
+from worker.checks import Facts, LedgerData, Target
 from worker.checks_sentences import (
     ACCESS_RIGHTS,
     CLIENT_ACCESS,

@@ -22,19 +22,10 @@ import aiohttp
 import asyncpg
 import structlog
 
+from shared.checks import ORDER, Check, CheckName
 from shared.config import Settings
 from shared.crypto import TokenCipher
-from worker.checks import (
-    ORDER,
-    Check,
-    CheckName,
-    Facts,
-    LedgerData,
-    Probe,
-    Verdict,
-    next_check,
-    skip_reason,
-)
+from worker.checks import Facts, LedgerData, Probe, Verdict, next_check, skip_reason
 from worker.checks_company import (
     choose_target,
     company_reachable,

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from worker.checks import Check, CheckName, CheckStatus, Facts, Probe
+from shared.checks import Check, CheckName, CheckStatus
+from worker.checks import Facts, Probe
 from worker.checks_tokens import TokenShape, is_production
 from worker.tripletex import Company
 from worker.tripletex_errors import (

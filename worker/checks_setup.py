@@ -8,7 +8,8 @@ sharpen the advice (the likelier cause first), never to decide.
 
 from __future__ import annotations
 
-from worker.checks import Check, CheckName, Facts
+from shared.checks import Check, CheckName
+from worker.checks import Facts
 from worker.checks_sentences import (
     CREATE_TOKEN,
     ENABLE_INTEGRATIONS,

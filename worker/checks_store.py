@@ -9,10 +9,11 @@ from typing import Any
 
 import asyncpg
 
+from shared.checks import Check, first_failure
 from shared.crypto import TokenCipher
 from shared.db.queries import Q
 from shared.errors import BadInput, ConfigError
-from worker.checks import Check, Owner, first_failure
+from worker.checks import Owner
 
 
 class Trigger(StrEnum):

@@ -1,9 +1,9 @@
 """The scheduler (its own Procfile line): periodic re-syncs, and lost work sent again.
 
 Every tick it re-syncs the current and previous year of each synced organization whose
-interval has passed, and re-sends chunks whose message may have been lost (queued too long, or
-running past their lease: a killed worker, an emptied Redis). Several schedulers may run: each
-claim is one UPDATE … RETURNING, so no organization or chunk is sent twice by one tick.
+interval has passed, and re-sends chunks and SAF-T imports whose message may have been lost
+(queued too long, or running past their lease: a killed worker, an emptied Redis). Several
+schedulers may run: each claim is one UPDATE … RETURNING, so nothing is sent twice by one tick.
 """
 
 from __future__ import annotations
@@ -39,14 +39,21 @@ async def tick(pool: asyncpg.Pool, broker: RedisBroker, schedule: Schedule) -> t
     async with pool.acquire() as conn:
         due = [r["id"] for r in await conn.fetch(Q["orgs_due_for_sync"], schedule.sync_interval_s)]
         lost = [r["id"] for r in await conn.fetch(Q["chunks_lost"], schedule.requeue_after_s)]
+        files = [
+            r["id"] for r in await conn.fetch(Q["saft_imports_lost"], schedule.requeue_after_s)
+        ]
     this_year = dt.date.today().year
     for org_id in due:
         for year in (this_year, this_year - 1):
             send(broker, "plan_sync", org_id, year)
     for chunk_id in lost:
         send(broker, "import_chunk", chunk_id)
-    if due or lost:
-        logger.info("scheduler_tick", resynced=len(due), resent_chunks=len(lost))
+    for import_id in files:
+        send(broker, "import_saft", import_id)
+    if due or lost or files:
+        logger.info(
+            "scheduler_tick", resynced=len(due), resent_chunks=len(lost), resent_files=len(files)
+        )
     return len(due), len(lost)
 
 

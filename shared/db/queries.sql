@@ -96,16 +96,21 @@ SELECT company_id, name, organization_number, customer_company_id, is_own
 FROM companies WHERE org_id = $1 AND company_id = $2;
 
 -- name: years_progress
--- Per-year progress of an organization, newest year first.
+-- Per-year progress of an organization, newest year first; `recent`: postings of chunks finished
+-- in the last minute (the current rate's window).
 SELECT y.year, y.state, y.expected, y.difference,
-       coalesce(sum(c.postings) FILTER (WHERE c.state = 'done'), 0)::bigint AS imported,
+       coalesce(y.imported, sum(c.postings) FILTER (WHERE c.state = 'done'), 0)::bigint
+           AS imported,
+       coalesce(sum(c.postings) FILTER (
+           WHERE c.state = 'done' AND c.finished_at > now() - interval '60 seconds'), 0
+       )::bigint AS recent,
        count(c.id) FILTER (WHERE c.state <> 'split') AS chunks_total,
        count(c.id) FILTER (WHERE c.state = 'done') AS chunks_done,
        count(c.id) FILTER (WHERE c.state = 'failed') AS chunks_failed
 FROM sync_years AS y
 LEFT JOIN chunks AS c ON c.org_id = y.org_id AND c.year = y.year
 WHERE y.org_id = $1
-GROUP BY y.year, y.state, y.expected, y.difference
+GROUP BY y.year, y.state, y.expected, y.difference, y.imported
 ORDER BY y.year DESC;
 
 -- name: org_delete
@@ -354,10 +359,11 @@ WHERE id = $1 AND lease_owner = $2;
 SELECT state, count(*) AS count FROM organizations GROUP BY state ORDER BY state;
 
 -- name: orgs_due_for_sync
--- Synced organizations whose next re-sync is due ($1 seconds apart); claims them for this tick.
+-- Synced API organizations whose next re-sync is due ($1 s apart); claims them for this tick.
+-- (SAF-T organizations change only when a new file is imported.)
 UPDATE organizations
 SET next_sync_at = now() + make_interval(secs => $1)
-WHERE state = 'synced'
+WHERE state = 'synced' AND method = 'api'
   AND coalesce(next_sync_at, updated_at + make_interval(secs => $1)) <= now()
 RETURNING id;
 
@@ -387,6 +393,169 @@ FROM check_runs
 WHERE org_id = $1 AND triggered_by = 'access_error' AND first_failure IS NOT NULL
   AND ran_at > now() - make_interval(secs => $2)
 ORDER BY ran_at DESC, id DESC LIMIT 1;
+
+-- name: saft_import_same
+-- An import of the same content for the organization that is open, or done and still current
+-- (no later import of an overlapping period replaced it): submitting the file again is a no-op.
+SELECT i.id, i.state
+FROM saft_imports AS i
+WHERE i.org_id = $1 AND i.sha256 = $2
+  AND (i.state IN ('queued', 'running')
+       OR (i.state = 'done' AND NOT EXISTS (
+           SELECT 1 FROM saft_imports AS later
+           WHERE later.org_id = i.org_id AND later.state = 'done' AND later.id > i.id
+             AND later.period_start <= i.period_end AND later.period_end >= i.period_start)))
+ORDER BY i.id DESC LIMIT 1;
+
+-- name: saft_import_insert
+-- Record a submitted file (its copies already in place); returns its id.
+INSERT INTO saft_imports (org_id, file_name, files, sha256, bytes_total, submitted_by)
+VALUES ($1, $2, $3, $4, $5, $6)
+RETURNING id;
+
+-- name: saft_import_get
+-- One import, as the command line and the terminal UI show it.
+SELECT i.id, i.org_id, o.name AS org_name, i.file_name, i.files, i.sha256, i.state,
+       i.bytes_total, i.bytes_read, i.transactions_read, i.postings_read, i.years, i.version,
+       i.org_number, i.company_name, i.currency, i.period_start, i.period_end,
+       i.postings_replaced, i.warnings, i.error, i.error_kind, i.attempts, i.submitted_by,
+       i.created_at, i.started_at, i.finished_at, i.updated_at
+FROM saft_imports AS i JOIN organizations AS o ON o.id = i.org_id
+WHERE i.id = $1;
+
+-- name: saft_imports_by_org
+-- An organization's imports, newest first.
+SELECT id, file_name, state, bytes_total, bytes_read, transactions_read, postings_read,
+       period_start, period_end, error, created_at, finished_at
+FROM saft_imports WHERE org_id = $1 ORDER BY id DESC;
+
+-- name: saft_import_claim
+-- Lease a waiting import (or one whose lease ran out) for this delivery; nothing when taken.
+UPDATE saft_imports
+SET state = 'running', lease_owner = $2, lease_until = now() + make_interval(secs => $3),
+    attempts = attempts + 1, started_at = now(), updated_at = now(),
+    bytes_read = 0, transactions_read = 0, postings_read = 0, years = '{}'::jsonb
+WHERE id = $1
+  AND (state = 'queued' OR (state = 'running' AND lease_until < now()))
+RETURNING id, org_id, file_name, files, sha256, bytes_total, attempts;
+
+-- name: saft_import_progress
+-- How far the reading got; extends the lease. Nothing returned when the lease was lost.
+UPDATE saft_imports
+SET bytes_read = $3, transactions_read = $4, postings_read = $5, years = $6,
+    lease_until = now() + make_interval(secs => $7), updated_at = now()
+WHERE id = $1 AND lease_owner = $2 AND state = 'running'
+RETURNING id;
+
+-- name: saft_import_finish
+-- The import is done: what was read and replaced, and the warnings. Nothing when lease lost.
+UPDATE saft_imports
+SET state = 'done', bytes_read = bytes_total, transactions_read = $3, postings_read = $4,
+    years = $5, version = $6, org_number = $7, company_name = $8, currency = $9,
+    period_start = $10, period_end = $11, postings_replaced = $12, warnings = $13,
+    error = NULL, error_kind = NULL, lease_owner = NULL, lease_until = NULL,
+    finished_at = now(), updated_at = now()
+WHERE id = $1 AND lease_owner = $2 AND state = 'running'
+RETURNING id;
+
+-- name: saft_import_fail
+-- The import ends refused ('invalid') or failed, with the sentence and its kind.
+UPDATE saft_imports
+SET state = $3, error = $4, error_kind = $5, lease_owner = NULL, lease_until = NULL,
+    finished_at = now(), updated_at = now()
+WHERE id = $1 AND lease_owner = $2 AND state = 'running'
+RETURNING id;
+
+-- name: saft_import_release
+-- Give an import back after an unexpected error, to be tried again.
+UPDATE saft_imports
+SET state = 'queued', error = $3, lease_owner = NULL, lease_until = NULL, updated_at = now()
+WHERE id = $1 AND lease_owner = $2 AND state = 'running';
+
+-- name: saft_imports_open_other
+-- Other imports of the organization still waiting or running.
+SELECT count(*) FROM saft_imports
+WHERE org_id = $1 AND id <> $2 AND state IN ('queued', 'running');
+
+-- name: saft_imports_lost
+-- Imports whose message may be lost: queued too long ($1 s), or running past their lease.
+UPDATE saft_imports SET updated_at = now()
+WHERE (state = 'queued' AND updated_at < now() - make_interval(secs => $1))
+   OR (state = 'running' AND lease_until < now())
+RETURNING id;
+
+-- name: saft_stage_create
+-- The staging table one import's lines are copied into, gone at commit.
+CREATE TEMP TABLE saft_staged (
+    ordinal          bigint NOT NULL,
+    voucher          bigint NOT NULL,
+    posting_date     date NOT NULL,
+    amount           numeric NOT NULL,
+    account_number   text NOT NULL,
+    account_name     text,
+    voucher_number   text NOT NULL,
+    row_number       integer NOT NULL,
+    description      text,
+    amount_currency  numeric,
+    currency         text,
+    source_line      integer NOT NULL
+) ON COMMIT DROP;
+
+-- name: saft_staged_duplicate
+-- A TransactionID used by more than one transaction (first lines only: one row per voucher).
+SELECT voucher_number FROM saft_staged
+WHERE row_number = 1
+GROUP BY voucher_number HAVING count(*) > 1
+ORDER BY max(voucher) LIMIT 1;
+
+-- name: saft_staged_occurrences
+-- The first two transactions using a TransactionID: their position and line.
+SELECT voucher, source_line FROM saft_staged
+WHERE voucher_number = $1 AND row_number = 1
+ORDER BY voucher LIMIT 2;
+
+-- name: saft_replace_period
+-- Delete what an import of the period replaces: its earlier import ($2 <= id < $3) and every
+-- posting dated in the period; the years it touched, with how many went.
+WITH gone AS (
+    DELETE FROM postings
+    WHERE org_id = $1
+      AND ((posting_id >= $2 AND posting_id < $3) OR (posting_date >= $4 AND posting_date <= $5))
+    RETURNING posting_date
+)
+SELECT extract(year FROM posting_date)::int AS year, count(*) AS count FROM gone GROUP BY 1;
+
+-- name: saft_insert_staged
+-- Store the staged lines: ids are the period's block ($2) plus the line's or voucher's position.
+INSERT INTO postings (org_id, posting_id, posting_date, amount, account_number, account_name,
+                      voucher_id, voucher_number, row_number, description, amount_currency,
+                      currency)
+SELECT $1, $2 + ordinal, posting_date, amount, account_number, account_name, $2 + voucher,
+       voucher_number, row_number, description, amount_currency, currency
+FROM saft_staged;
+
+-- name: saft_year_counts
+-- Postings per year of an organization, for the given years.
+SELECT y.year, count(p.posting_id) AS count
+FROM unnest($2::int[]) AS y(year)
+LEFT JOIN postings AS p
+       ON p.org_id = $1 AND p.posting_date >= make_date(y.year, 1, 1)
+      AND p.posting_date < make_date(y.year + 1, 1, 1)
+GROUP BY y.year ORDER BY y.year;
+
+-- name: saft_year_settle
+-- A year imported from a SAF-T file: what the sources hold and what is stored.
+INSERT INTO sync_years (org_id, year, state, expected, imported, started_at, finished_at)
+VALUES ($1, $2, 'synced', $3, $4, now(), now())
+ON CONFLICT (org_id, year) DO UPDATE SET
+    state = 'synced', expected = excluded.expected, imported = excluded.imported,
+    difference = NULL, finished_at = now();
+
+-- name: org_set_company_from_file
+-- A SAF-T organization's company, as its file's header names it (no Tripletex id).
+UPDATE organizations
+SET company_name = $2, company_org_number = $3, updated_at = now()
+WHERE id = $1;
 
 -- name: chunk_release_after_error
 -- An attempt failed: give the chunk back for its retry (queued: the retry's message is coming).
@@ -556,3 +725,102 @@ SELECT EXISTS (SELECT 1 FROM sync_years WHERE org_id = $1);
 UPDATE organizations
 SET state = 'needs_attention', state_reason = $2, last_error = $2, updated_at = now()
 WHERE id = $1 AND state NOT IN ('needs_attention', 'cancelled') AND NOT cancel_requested;
+
+-- name: db_now
+-- The database's clock (the UI shows ages against it, never against the viewer's).
+SELECT now();
+
+-- name: tui_org_rows
+-- The terminal UI's home screen: every organization with its progress, `recent` postings (chunks
+-- finished in the last minute: the current rate), failed chunks, the share of its running SAF-T
+-- file read so far, and the database's clock.
+WITH chunk_totals AS (
+    SELECT org_id,
+           coalesce(sum(postings) FILTER (WHERE state = 'done'), 0)::bigint AS imported,
+           coalesce(sum(postings) FILTER (
+               WHERE state = 'done' AND finished_at > now() - interval '60 seconds'), 0
+           )::bigint AS recent,
+           count(*) FILTER (WHERE state = 'failed') AS chunks_failed
+    FROM chunks GROUP BY org_id
+), year_totals AS (
+    SELECT org_id, sum(expected)::bigint AS expected, sum(imported)::bigint AS imported
+    FROM sync_years GROUP BY org_id
+), files AS (
+    SELECT DISTINCT ON (org_id) org_id, bytes_read::float8 / nullif(bytes_total, 0) AS file_read
+    FROM saft_imports WHERE state IN ('queued', 'running')
+    ORDER BY org_id, id DESC
+)
+SELECT o.id, o.name, o.method, o.provider, o.company_name, o.state, o.state_reason,
+       o.last_error, o.cancel_requested, y.expected,
+       coalesce(y.imported, c.imported, 0) AS imported, coalesce(c.recent, 0) AS recent,
+       coalesce(c.chunks_failed, 0) AS chunks_failed, f.file_read, now() AS at
+FROM organizations AS o
+LEFT JOIN year_totals AS y ON y.org_id = o.id
+LEFT JOIN chunk_totals AS c ON c.org_id = o.id
+LEFT JOIN files AS f ON f.org_id = o.id
+ORDER BY o.id;
+
+-- name: tui_org_row
+-- One organization as `tui_org_rows` shows it, with its company and token hint.
+WITH chunk_totals AS (
+    SELECT coalesce(sum(postings) FILTER (WHERE state = 'done'), 0)::bigint AS imported,
+           coalesce(sum(postings) FILTER (
+               WHERE state = 'done' AND finished_at > now() - interval '60 seconds'), 0
+           )::bigint AS recent,
+           count(*) FILTER (WHERE state = 'failed') AS chunks_failed
+    FROM chunks WHERE org_id = $1
+), year_totals AS (
+    SELECT sum(expected)::bigint AS expected, sum(imported)::bigint AS imported
+    FROM sync_years WHERE org_id = $1
+)
+SELECT o.id, o.name, o.method, o.provider, o.company_name, o.state, o.state_reason,
+       o.last_error, o.cancel_requested, o.company_id, o.company_org_number, cr.token_hint,
+       y.expected, coalesce(y.imported, c.imported) AS imported, c.recent, c.chunks_failed,
+       (SELECT bytes_read::float8 / nullif(bytes_total, 0) FROM saft_imports
+        WHERE org_id = $1 AND state IN ('queued', 'running') ORDER BY id DESC LIMIT 1)
+           AS file_read,
+       now() AS at
+FROM organizations AS o
+CROSS JOIN chunk_totals AS c
+CROSS JOIN year_totals AS y
+LEFT JOIN credentials AS cr ON cr.org_id = o.id
+WHERE o.id = $1;
+
+-- name: tui_timeline
+-- What happened to an organization, newest first ($2 lines at most): actions (audit_log), the
+-- token validated, check runs, years started and settled, failed chunks, chunks delivered again,
+-- jobs failing or retrying, SAF-T files submitted and imported.
+SELECT at, kind, actor, subject, note, detail FROM (
+    SELECT a.at, 'action' AS kind, a.actor, a.action AS subject, NULL AS note, a.detail
+    FROM audit_log AS a WHERE a.org_id = $1
+    UNION ALL
+    SELECT cr.validated_at, 'validated', NULL, NULL,
+           (SELECT count(*) FROM companies WHERE org_id = $1)::text, NULL
+    FROM credentials AS cr WHERE cr.org_id = $1 AND cr.validated_at IS NOT NULL
+    UNION ALL
+    SELECT r.ran_at, 'checks', r.triggered_by, r.first_failure, NULL, NULL
+    FROM check_runs AS r WHERE r.org_id = $1
+    UNION ALL
+    SELECT y.started_at, 'year_started', NULL, y.year::text, y.expected::text, NULL
+    FROM sync_years AS y WHERE y.org_id = $1
+    UNION ALL
+    SELECT y.finished_at, 'year_' || y.state, NULL, y.year::text, y.difference, NULL
+    FROM sync_years AS y WHERE y.org_id = $1 AND y.finished_at IS NOT NULL
+    UNION ALL
+    SELECT c.finished_at, 'chunk_failed', NULL, c.date_from || ' – ' || c.date_to, c.error, NULL
+    FROM chunks AS c WHERE c.org_id = $1 AND c.state = 'failed' AND c.finished_at IS NOT NULL
+    UNION ALL
+    SELECT coalesce(c.finished_at, c.started_at), 'chunk_redelivered', NULL,
+           c.date_from || ' – ' || c.date_to, c.deliveries::text, NULL
+    FROM chunks AS c WHERE c.org_id = $1 AND c.deliveries > 1 AND c.started_at IS NOT NULL
+    UNION ALL
+    SELECT j.last_failed_at, 'job_' || j.state, j.actor, j.error_class, j.error,
+           jsonb_build_object('job_id', j.id, 'attempts', j.attempts, 'year', j.year)
+    FROM jobs AS j WHERE j.org_id = $1 AND j.state <> 'resolved'
+    UNION ALL
+    SELECT coalesce(s.finished_at, s.started_at, s.created_at), 'saft_' || s.state,
+           s.submitted_by, s.file_name, coalesce(s.error, s.postings_read::text), NULL
+    FROM saft_imports AS s WHERE s.org_id = $1
+) AS events
+ORDER BY at DESC
+LIMIT $2;

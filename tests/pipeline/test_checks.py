@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from pipeline_harness import Pipeline, control, fetch
 
-from worker.checks import ORDER, CheckName
+from shared.checks import ORDER, CheckName
 
 #: both causes a 422 on `arg:employeeToken` may have, which the check must name
 BOTH_CAUSES = ("expired or revoked", "another application")

@@ -32,7 +32,8 @@ async def test_every_named_query_prepares_against_the_migrated_schema(
     assert len(Q) >= 5
     failures = {}
     async with pg.transaction():
-        await pg.execute(Q["chunk_stage_create"])  # the temp table some statements read
+        await pg.execute(Q["chunk_stage_create"])  # the temp tables some statements read
+        await pg.execute(Q["saft_stage_create"])
         for name, sql in Q.items():
             try:
                 await pg.prepare(sql)

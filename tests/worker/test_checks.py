@@ -9,20 +9,8 @@ from typing import Any
 import orjson
 import pytest
 
-from worker.checks import (
-    ORDER,
-    TITLES,
-    Check,
-    CheckName,
-    CheckStatus,
-    Facts,
-    LedgerData,
-    Owner,
-    Probe,
-    all_clear,
-    conclude,
-    first_failure,
-)
+from shared.checks import ORDER, TITLES, Check, CheckName, CheckStatus, all_clear, first_failure
+from worker.checks import Facts, LedgerData, Owner, Probe, conclude
 from worker.checks_company import choose_target
 from worker.checks_runner import VERDICTS, diagnose
 from worker.checks_store import Subject

@@ -1,0 +1,19 @@
+"""`ledgersync tui [--read-only]`: the operators' terminal UI."""
+
+from __future__ import annotations
+
+import click
+
+from cli.common import servers
+
+
+@click.command("tui")
+@click.option(
+    "--read-only", is_flag=True, help="Watch only: every action that changes something is hidden."
+)
+def tui(read_only: bool) -> None:
+    """The operators' terminal UI: organizations, progress, checks, jobs (logs go to a file)."""
+    from tui.__main__ import run
+
+    with servers() as settings:
+        run(settings, read_only=read_only)

@@ -1,0 +1,103 @@
+"""What a SAF-T Financial file holds, as far as a general-ledger import needs it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import NamedTuple
+
+#: the namespace of every SAF-T Financial NO file, whatever prefix it goes by
+NS = "urn:StandardAuditFile-Taxation-Financial:NO"
+#: the root element, namespace-qualified
+ROOT = f"{{{NS}}}AuditFile"
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A selection period: first and last day, both included."""
+
+    start: dt.date
+    end: dt.date
+
+    def years(self) -> range:
+        """The calendar years it touches."""
+        return range(self.start.year, self.end.year + 1)
+
+    def __str__(self) -> str:
+        return f"{self.start.isoformat()}..{self.end.isoformat()}"
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """The file's header: who, in which currency, for which period, by which software."""
+
+    version: str
+    org_number: str
+    company_name: str
+    currency: str
+    #: None when the file has no SelectionCriteria (allowed before 1.30)
+    period: Period | None
+    software: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A general ledger account of the MasterFiles, with its net balances (debit positive)."""
+
+    account_id: str
+    description: str
+    opening: Decimal | None
+    closing: Decimal | None
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """The control totals of GeneralLedgerEntries, with the line of each."""
+
+    entries: int
+    debit: Decimal
+    credit: Decimal
+    #: element name -> line number
+    lines: dict[str, int] = field(default_factory=dict)
+
+
+class Posting(NamedTuple):
+    """One line of a transaction: a signed amount (debit positive, credit negative)."""
+
+    record_id: str
+    account_id: str
+    account_name: str
+    amount: Decimal
+    description: str | None
+    currency: str | None
+    #: the amount in `currency`, signed like `amount`; None for lines in the default currency
+    currency_amount: Decimal | None
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Transaction:
+    """One voucher with its lines; `debit` and `credit` are the sums of each side as written."""
+
+    transaction_id: str
+    journal_id: str
+    date: dt.date
+    description: str
+    line: int
+    debit: Decimal
+    credit: Decimal
+    postings: list[Posting]
+
+
+@dataclass(frozen=True, slots=True)
+class FileEnd:
+    """The end of one file (of a split set): its control totals can be compared now."""
+
+    name: str
+
+
+#: what the reader yields, in document order
+Event = Header | Account | Totals | Transaction | FileEnd

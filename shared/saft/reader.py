@@ -1,0 +1,260 @@
+"""Streaming reader of SAF-T Financial files: events in document order, in constant memory.
+
+lxml's `iterparse` reports only the elements named in `TAGS`; each is read, then cleared and its
+earlier siblings deleted, so the tree never grows whatever the file's size. Elements are matched
+on namespace and local name, never on prefix. Line-level problems (a line with both sides or
+neither, an amount that is not one, an account missing from the MasterFiles) are raised here,
+as the line is read; rules over many elements are `shared.saft.checks`'.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import IO, Any
+
+from lxml import etree
+
+from shared.saft.errors import NotXml, WrongNamespace
+from shared.saft.lines import LineReader
+from shared.saft.model import NS, ROOT, Account, Event, FileEnd, Header, Period, Totals
+from shared.saft.values import amount as read_amount
+from shared.saft.values import (
+    check_version,
+    checked_period,
+    missing,
+    month_of_period,
+    optional_amount,
+    period_of_months,
+    required,
+    year,
+)
+from shared.saft.values import date as read_date
+
+Element = Any  # lxml's _Element: untyped
+
+
+def q(local: str) -> str:
+    """`{namespace}local`, the way lxml names a qualified element."""
+    return f"{{{NS}}}{local}"
+
+
+#: MasterFiles entries that are only cleared (their content is not imported)
+_CLEARED = ("Customer", "Supplier", "TaxTableEntry", "AnalysisTypeTableEntry", "Owner",
+            "UOMTableEntry", "MovementTypeTableEntry", "Product", "PhysicalStockEntry", "Asset",
+            "MasterFiles", "SourceDocuments")  # fmt: skip
+_TOTALS = ("NumberOfEntries", "TotalDebit", "TotalCredit")
+#: every element the reader is told about (all others are built into their parent's subtree)
+TAGS = tuple(
+    q(t)
+    for t in ("Header", "Account", *_CLEARED, *_TOTALS, "JournalID", "Transaction", "Journal",
+              "GeneralLedgerEntries")
+)  # fmt: skip
+T_HEADER, T_ACCOUNT, T_TRANSACTION, T_JOURNAL_ID = (
+    q("Header"), q("Account"), q("Transaction"), q("JournalID"),
+)  # fmt: skip
+T_GLE, T_ACCOUNTS = q("GeneralLedgerEntries"), q("GeneralLedgerAccounts")
+_TOTAL_TAGS = {q(t): t for t in _TOTALS}
+#: bytes read to find the root and the header's version
+SNIFF_EVENTS = 64
+
+
+def sniff(stream: IO[bytes], name: str) -> Header:
+    """Read only the header: NotXml, WrongNamespace or UnknownVersion early, cheaply."""
+    try:
+        for event, elem in etree.iterparse(stream, events=("start", "end"), **_PARSER):
+            if event == "start" and elem.getparent() is None:
+                check_root(elem, name)
+            elif event == "end" and elem.tag == T_HEADER:
+                return read_header(elem, name)
+    except etree.XMLSyntaxError as exc:
+        raise not_xml(exc, name) from None
+    raise NotXml(f"{name} has no SAF-T <Header>; is it the right file?", file=name)
+
+
+def read(stream: IO[bytes], name: str, accounts: dict[str, str]) -> Iterator[Event]:
+    """Every event of one file, in document order, then `FileEnd`.
+
+    `accounts` maps AccountID to description: filled from this file's MasterFiles, and read to
+    name each line's account (a split set passes the same dict to every part).
+    """
+    start = stream.tell()
+    sniff(stream, name)
+    stream.seek(start)
+    state = _FileState(name, accounts)
+    try:
+        for _, elem in etree.iterparse(stream, events=("end",), tag=TAGS, **_PARSER):
+            found = state.handle(elem)
+            if found is not None:
+                yield found
+    except etree.XMLSyntaxError as exc:
+        raise not_xml(exc, name) from None
+    yield FileEnd(name)
+
+
+_PARSER: dict[str, Any] = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "remove_comments": True,
+    "remove_pis": True,
+    "huge_tree": False,
+}
+
+
+def not_xml(exc: etree.XMLSyntaxError, name: str) -> NotXml:
+    """One sentence for a file lxml cannot parse."""
+    line = exc.lineno or 1
+    problem = _POSITION.sub("", str(exc.msg or "unreadable")).rstrip(". ")
+    return NotXml(
+        f"{name} is not well-formed XML at line {line} ({problem}); export the file again and "
+        "send the .xml file itself, unzipped and unchanged.",
+        line=line, file=name,
+    )  # fmt: skip
+
+
+_POSITION = re.compile(r",? line \d+, column \d+$")
+
+
+def check_root(elem: Element, name: str) -> None:
+    """WrongNamespace unless the root is AuditFile in the SAF-T Financial namespace."""
+    if elem.tag == ROOT:
+        return
+    qname = etree.QName(elem)
+    found = f"in the namespace {qname.namespace}" if qname.namespace else "in no namespace"
+    raise WrongNamespace(
+        f"The root element <{qname.localname}> at line {elem.sourceline} of {name} is {found}; "
+        f"a SAF-T Financial file has <AuditFile> in {NS}: export a SAF-T Financial file.",
+        element=qname.localname, line=elem.sourceline, file=name,
+    )  # fmt: skip
+
+
+def drop(elem: Element) -> None:
+    """Free an element read: clear it and delete its earlier siblings."""
+    elem.clear(keep_tail=False)
+    parent = elem.getparent()
+    if parent is not None:
+        while elem.getprevious() is not None:
+            del parent[0]
+
+
+def child(elem: Element, local: str) -> Element | None:
+    """The first child named `local` (qualified), or None."""
+    return elem.find(q(local))
+
+
+def text_of(elem: Element, local: str) -> tuple[str | None, int]:
+    """A child's text and line (the parent's line when the child is absent)."""
+    found = elem.find(q(local))
+    return (None, elem.sourceline) if found is None else (found.text, found.sourceline)
+
+
+def need(elem: Element, local: str, name: str) -> str:
+    """A required child's text, stripped; InvalidValue naming it when missing or empty."""
+    text, line = text_of(elem, local)
+    return required(text, local, line, name).strip()
+
+
+def read_header(elem: Element, name: str) -> Header:
+    """The header's version, company, currency, selection period and software."""
+    version = check_version(*text_of(elem, "AuditFileVersion"), name)
+    company = child(elem, "Company")
+    if company is None:
+        raise missing("Company", elem.sourceline, name)
+    org_number = need(company, "RegistrationNumber", name)
+    company_name = need(company, "Name", name)
+    currency = need(elem, "DefaultCurrencyCode", name)
+    software = " ".join(
+        filter(None, (elem.findtext(q(t)) for t in ("SoftwareCompanyName", "SoftwareID",
+                                                    "SoftwareVersion")))
+    )  # fmt: skip
+    criteria = child(elem, "SelectionCriteria")
+    period = None if criteria is None else read_period(criteria, name)
+    return Header(version, org_number, company_name, currency, period, software, elem.sourceline)
+
+
+def read_period(criteria: Element, name: str) -> Period | None:
+    """The selection period by dates or by accounting periods; None when neither is given."""
+    line = criteria.sourceline
+    if child(criteria, "SelectionStartDate") is not None:
+        start = read_date(criteria.findtext(q("SelectionStartDate")), "SelectionStartDate",
+                          line, name)  # fmt: skip
+        end = read_date(criteria.findtext(q("SelectionEndDate")), "SelectionEndDate", line, name)
+        return checked_period(Period(start, end), line, name)
+    if child(criteria, "PeriodStart") is None:
+        return None
+    values = [
+        reader(criteria.findtext(q(local)), local, line, name)
+        for local, reader in (
+            ("PeriodStartYear", year), ("PeriodStart", month_of_period),
+            ("PeriodEndYear", year), ("PeriodEnd", month_of_period),
+        )
+    ]  # fmt: skip
+    return checked_period(period_of_months(*values), line, name)
+
+
+def read_account(elem: Element, name: str) -> Account:
+    """A general ledger account with its opening and closing net balances."""
+    account_id = need(elem, "AccountID", name)
+    description = elem.findtext(q("AccountDescription")) or ""
+
+    def net(debit: str, credit: str) -> Decimal | None:
+        d = optional_amount(elem.findtext(q(debit)), debit, elem.sourceline, name)
+        c = optional_amount(elem.findtext(q(credit)), credit, elem.sourceline, name)
+        return None if d is None and c is None else (d or Decimal(0)) - (c or Decimal(0))
+
+    return Account(
+        account_id, description,
+        net("OpeningDebitBalance", "OpeningCreditBalance"),
+        net("ClosingDebitBalance", "ClosingCreditBalance"),
+        elem.sourceline,
+    )  # fmt: skip
+
+
+class _FileState:
+    """What reading one file remembers between elements."""
+
+    def __init__(self, name: str, accounts: dict[str, str]) -> None:
+        self.name = name
+        self.accounts = accounts
+        self.journal_id = ""
+        self.totals: dict[str, tuple[str | None, int]] = {}
+        self.lines = LineReader(name, accounts)
+
+    def handle(self, elem: Element) -> Event | None:
+        """The event for an element that ended (or None), the element freed."""
+        tag = elem.tag
+        found: Event | None = None
+        if tag == T_TRANSACTION:
+            found = self.lines.transaction(elem, self.journal_id)
+        elif tag == T_JOURNAL_ID:
+            self.journal_id = elem.text or ""
+        elif tag == T_ACCOUNT and elem.getparent().tag == T_ACCOUNTS:
+            account = read_account(elem, self.name)
+            self.accounts[account.account_id] = account.description
+            found = account
+        elif tag == T_HEADER:
+            found = read_header(elem, self.name)
+        elif tag in _TOTAL_TAGS and elem.getparent().tag == T_GLE:
+            found = self._total(_TOTAL_TAGS[tag], elem)
+        elif tag == T_GLE and len(self.totals) < len(_TOTALS):
+            absent = next(t for t in _TOTALS if t not in self.totals)
+            raise missing(absent, elem.sourceline, self.name)
+        drop(elem)
+        return found
+
+    def _total(self, local: str, elem: Element) -> Totals | None:
+        self.totals[local] = (elem.text, elem.sourceline)
+        if len(self.totals) < len(_TOTALS):
+            return None
+        (entries, n_line), (debit, d_line), (credit, c_line) = (self.totals[t] for t in _TOTALS)
+        count = (entries or "").strip()
+        if not count.isdigit():
+            raise missing("NumberOfEntries", n_line, self.name)
+        return Totals(
+            int(count),
+            read_amount(debit, "TotalDebit", d_line, self.name),
+            read_amount(credit, "TotalCredit", c_line, self.name),
+            {"NumberOfEntries": n_line, "TotalDebit": d_line, "TotalCredit": c_line},
+        )

@@ -1,0 +1,229 @@
+"""An in-memory data source with fixed data and a fixed clock, for snapshots and UI unit tests.
+
+It implements `tui.source.Source` and records every action asked of it in `actions`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from shared.checks import Check, CheckName, CheckStatus
+from shared.errors import BadInput
+from shared.jobs import Job, StuckChunk
+from tui.views import (
+    CheckRunView,
+    Company,
+    Event,
+    FailuresView,
+    OrgDetail,
+    OrgRow,
+    Overview,
+    Progress,
+    QueueView,
+    SystemView,
+    WorkerView,
+    YearRow,
+)
+
+#: the fixed "now" of every fake view
+NOW = dt.datetime(2025, 3, 14, 13, 30, 0, tzinfo=dt.UTC)
+
+
+def ago(seconds: float) -> dt.datetime:
+    """A time `seconds` before NOW."""
+    return NOW - dt.timedelta(seconds=seconds)
+
+
+def _org(
+    org_id: int, name: str, company: str | None, state: str, progress: Progress, *,
+    method: str = "api", reason: str | None = None, error: str | None = None, failed: int = 0,
+) -> OrgRow:  # fmt: skip
+    provider = "tripletex" if method == "api" else None
+    return OrgRow(org_id, name, method, provider, company, state, reason, error, progress, failed)
+
+
+ORGS: tuple[OrgRow, ...] = (
+    _org(1, "Bakeriet Brød AS", "Bakeriet Brød AS", "synced", Progress(184_220, 184_220)),
+    _org(2, "Tall og Tast Regnskap", "Fjordline Transport AS", "syncing",
+         Progress(412_000, 151_338, 9_120)),
+    _org(3, "Nordlys Eiendom", None, "choose_company", Progress(None, 0)),
+    _org(4, "Havbris Sjømat AS", "Havbris Sjømat AS", "needs_attention", Progress(96_000, 40_212),
+         reason="Tripletex rejected the employee token: it is expired or revoked; ask the customer "
+                "for a new token shared with this application.", error="401 Unauthorized",
+         failed=2),
+    _org(5, "Vestland Bygg", "Vestland Bygg AS", "validating", Progress(None, 0)),
+    _org(6, "Fjellstue Drift", None, "awaiting_file", Progress(None, 0), method="saft"),
+    _org(7, "Kystlinjen Rør", "Kystlinjen Rør AS", "syncing", Progress(58_000, 57_100, 1_800)),
+    _org(8, "Solsiden Kafé", "Solsiden Kafé AS", "cancelled", Progress(22_000, 8_000)),
+)  # fmt: skip
+
+YEARS: tuple[YearRow, ...] = (
+    YearRow(2025, "importing", Progress(38_000, 21_338, 9_120), 24, 13, 0),
+    YearRow(2024, "importing", Progress(140_000, 90_000, 0), 36, 22, 1),
+    YearRow(2023, "reconciling", Progress(122_000, 40_000), 30, 30, 0),
+    YearRow(2022, "synced", Progress(112_000, 112_000), 28, 28, 0),
+    YearRow(2021, "failed", Progress(0, 0), 12, 11, 1, "account 1920 differs by 1 200.00"),
+)
+
+TIMELINE: tuple[Event, ...] = (
+    Event(ago(40), "chunk_failed", subject="2024-03-01 – 2024-04-01",
+          note="Tripletex answered 500 Internal Server Error three times"),
+    Event(ago(95), "chunk_redelivered", subject="2025-02-01 – 2025-03-01", note="2"),
+    Event(ago(300), "year_failed", subject="2021", note="account 1920 differs by 1 200.00"),
+    Event(ago(900), "year_started", subject="2025", note="38000"),
+    Event(ago(1_000), "action", actor="kari", subject="org.select_company",
+          detail={"company_id": 202}),
+    Event(ago(1_100), "validated", note="3"),
+    Event(ago(1_200), "action", actor="kari", subject="org.register",
+          detail={"name": "Tall og Tast Regnskap", "method": "api"}),
+)  # fmt: skip
+
+COMPANIES: tuple[Company, ...] = (
+    Company(201, "Tall og Tast Regnskap AS", "911 222 333", own=True),
+    *(
+        Company(300 + n, name, f"9{n:02d} 000 {n:03d}")
+        for n, name in enumerate(
+            [
+                "Fjordline Transport AS", "Bakeriet Brød AS", "Havbris Sjømat AS",
+                "Nordlys Eiendom AS", "Vestland Bygg AS", "Kystlinjen Rør AS",
+                "Solsiden Kafé AS", "Fjellstue Drift AS", "Tindefjell Turisme AS",
+                "Elvebredden Barnehage SA", "Grønnsaksgården DA", "Snøhvit Maskin AS",
+            ]
+        )
+    ),
+)  # fmt: skip
+
+
+def _check(name: CheckName, status: CheckStatus, message: str, *help_: str) -> Check:
+    return Check(name, status, message, help_)
+
+
+CHECKS = CheckRunView(
+    41, ago(120), "access_error",
+    (
+        _check(CheckName.API_SYNC, CheckStatus.PASS, "The organization synchronizes by API."),
+        _check(CheckName.PROVIDER, CheckStatus.PASS, "The provider is Tripletex."),
+        _check(CheckName.CONSUMER_TOKEN, CheckStatus.PASS, "The consumer token is configured."),
+        _check(CheckName.TRIPLETEX_ANSWERS, CheckStatus.WARN,
+               "Tripletex answered, but slowly (2,400 ms)."),
+        _check(CheckName.INTEGRATIONS_ADDON, CheckStatus.PASS, "The Integrations add-on is on."),
+        _check(CheckName.EMPLOYEE_TOKEN, CheckStatus.FAIL,
+               "Tripletex rejected the employee token: it is expired or revoked; ask the "
+               "customer for a new token.", "Tripletex: Create an employee token"),
+        *(
+            _check(name, CheckStatus.SKIP, "Skipped because “Employee token valid” failed.")
+            for name in list(CheckName)[6:]
+        ),
+    ),
+)  # fmt: skip
+
+SYSTEM = SystemView(
+    (WorkerView("worker-a1", 1.2), WorkerView("worker-b7", 3.9), WorkerView("worker-c3", 812.0)),
+    (QueueView("chunks", 1_240, 12, 0), QueueView("onboarding", 2, 0, 1)),
+)
+
+JOBS: tuple[Job, ...] = (
+    Job(901, "import_chunk", 4, "Havbris Sjømat AS", 2024, 5521, "failed", 6,
+            "UpstreamError", "Tripletex answered 500 Internal Server Error",
+            "Traceback (most recent call last):\n  File \"worker/importer.py\", line 160, in "
+            "import_chunk\n    pages = await access.call(...)\nshared.errors.UpstreamError: "
+            "Tripletex answered 500", "retries_exhausted", ago(600), ago(600)),
+    Job(902, "reconcile_year", 2, "Tall og Tast Regnskap", 2021, None, "failed", 1,
+            "PermanentJobError", "account 1920 differs by 1 200.00", "Traceback …", "permanent",
+            ago(300), ago(300)),
+    Job(903, "validate_token", 5, "Vestland Bygg", None, None, "failed", 6,
+            "TimeoutError", "Tripletex did not answer within 60 s", "Traceback …",
+            "retries_exhausted",
+            ago(1800), ago(1800)),
+)  # fmt: skip
+
+STUCK: tuple[StuckChunk, ...] = (
+    StuckChunk(5530, 2, "Tall og Tast Regnskap", 2024, "running", dt.date(2024, 5, 1),
+               dt.date(2024, 6, 1), 3, 2, ago(1_900)),
+)  # fmt: skip
+
+
+class FakeSource:
+    """Fixed organizations, years, timeline, checks and jobs; actions are recorded."""
+
+    def __init__(
+        self, orgs: Sequence[OrgRow] = ORGS, *, validation: str = "choose_company"
+    ) -> None:
+        self.orgs = list(orgs)
+        self.validation = validation
+        self.actions: list[tuple[object, ...]] = []
+        self.jobs_failed = list(JOBS)
+
+    async def overview(self) -> Overview:
+        return Overview(NOW, tuple(self.orgs))
+
+    async def system(self) -> SystemView:
+        return SYSTEM
+
+    async def organization(self, org_id: int) -> OrgDetail | None:
+        row = next((o for o in self.orgs if o.id == org_id), None)
+        if row is None:
+            return None
+        return OrgDetail(NOW, row, 302, "900 000 000", "…x9Qa", YEARS, TIMELINE)
+
+    async def companies(self, org_id: int) -> Sequence[Company]:
+        return COMPANIES
+
+    async def last_checks(self, org_id: int) -> CheckRunView | None:
+        return CHECKS
+
+    async def run_checks(self, org_id: int) -> CheckRunView:
+        self.actions.append(("run_checks", org_id))
+        return replace(CHECKS, id=CHECKS.id + 1, triggered_by="tui")
+
+    async def register(
+        self, *, name: str, method: str, provider: str | None, token: str | None
+    ) -> int:
+        self.actions.append(("register", name, method, provider, token))
+        org_id = max(o.id for o in self.orgs) + 1
+        state = self.validation if method == "api" else "awaiting_file"
+        self.orgs.append(OrgRow(org_id, name, method, provider, None, state, None, None,
+                                Progress(None, 0)))  # fmt: skip
+        return org_id
+
+    async def select_company(self, org_id: int, company_id: int) -> None:
+        self.actions.append(("select_company", org_id, company_id))
+
+    async def replace_token(self, org_id: int, token: str) -> None:
+        self.actions.append(("replace_token", org_id, token))
+
+    async def resync(self, org_id: int, year: int | None) -> None:
+        self.actions.append(("resync", org_id, year))
+
+    async def cancel(self, org_id: int) -> None:
+        self.actions.append(("cancel", org_id))
+
+    async def resume(self, org_id: int) -> None:
+        self.actions.append(("resume", org_id))
+
+    async def remove(self, org_id: int) -> None:
+        self.actions.append(("remove", org_id))
+        self.orgs = [o for o in self.orgs if o.id != org_id]
+
+    async def import_saft(self, org_id: int, path: Path) -> int:
+        self.actions.append(("import_saft", org_id, str(path)))
+        if not path.name.endswith(".xml"):
+            raise BadInput(f"{path.name} is not XML; export the SAF-T Financial file again.")
+        return 77
+
+    async def failures(self, *, state: str | None, org_id: int | None) -> FailuresView:
+        jobs = [j for j in self.jobs_failed if org_id is None or j.org_id == org_id]
+        return FailuresView(NOW, tuple(j for j in jobs if state in (None, j.state)), STUCK)
+
+    async def retry_jobs(self, job_ids: Sequence[int] | None, *, org_id: int | None) -> list[int]:
+        chosen = [j.id for j in (await self.failures(state="failed", org_id=org_id)).jobs]
+        retried = chosen if job_ids is None else [i for i in job_ids if i in chosen]
+        self.actions.append(("retry_jobs", tuple(retried)))
+        self.jobs_failed = [j for j in self.jobs_failed if j.id not in retried]
+        return retried
+
+    async def close(self) -> None:
+        return None

@@ -1,0 +1,41 @@
+"""`python -m tui [--read-only]`: the operators' UI (`ledgersync tui` runs the same `run`)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+from shared.config import Settings
+from shared.db.migrate import migrate
+from shared.embedded import servers_for
+from shared.logging import configure_logging
+
+
+def log_file(settings: Settings) -> Path:
+    """Where the UI logs: never the screen."""
+    return settings.home / "logs" / "tui.log"
+
+
+def run(settings: Settings, *, read_only: bool) -> None:
+    """Log to the file, build the real data source, run the App until the operator quits."""
+    from tui.app import LedgersyncApp
+    from tui.pg_source import PgSource
+
+    configure_logging(settings, file=log_file(settings))
+    source = PgSource(settings, read_only=read_only)
+    LedgersyncApp(source, read_only=read_only).run()
+
+
+def main() -> None:
+    """Settings from the environment, servers (embedded unless configured), schema up to date."""
+    settings = Settings.from_env()
+    configure_logging(settings, file=log_file(settings))
+    with servers_for(settings) as ready:
+        assert ready.database_url is not None
+        asyncio.run(migrate(ready.database_url))
+        run(ready, read_only="--read-only" in sys.argv[1:])
+
+
+if __name__ == "__main__":
+    main()

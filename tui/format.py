@@ -1,0 +1,103 @@
+"""How numbers, durations, progress and times read on screen (pure functions, no styles)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from shared.models import OrgState, YearState
+from tui.views import OrgRow, Progress
+
+#: the bar's cells: done and to do
+BAR_DONE, BAR_TODO = "━", "━"
+#: states whose progress is complete whatever the estimate said
+COMPLETE_STATES = frozenset({OrgState.SYNCED.value, YearState.SYNCED.value})
+
+
+def count(n: int | None) -> str:
+    """A count with thousands separated by thin spaces; `?` when unknown."""
+    return "?" if n is None else f"{n:,}".replace(",", "\u2009")
+
+
+def fraction(progress: Progress, state: str) -> float | None:
+    """How far along, 0 to 1; None when nothing is planned yet."""
+    if state in COMPLETE_STATES:
+        return 1.0
+    if not progress.expected:
+        return None
+    return min(1.0, progress.imported / progress.expected)
+
+
+def org_fraction(row: OrgRow) -> float | None:
+    """An organization's progress: postings, or the share read of a SAF-T file it imports."""
+    if row.file_read is not None and row.state not in COMPLETE_STATES:
+        return row.file_read
+    return fraction(row.progress, row.state)
+
+
+def bar(done: float | None, width: int) -> tuple[str, str, str]:
+    """A progress bar `width` cells wide: (done part, to-do part, percentage label)."""
+    if done is None:
+        return "", BAR_TODO * width, "  –"
+    cells = round(done * width)
+    if done < 1.0:
+        cells = min(cells, width - 1)
+    return BAR_DONE * cells, BAR_TODO * (width - cells), f"{int(done * 100):>3}%"
+
+
+def postings(progress: Progress) -> str:
+    """Imported / expected."""
+    return f"{count(progress.imported)} / {count(progress.expected)}"
+
+
+def rate(progress: Progress) -> str:
+    """Postings per second lately; empty when idle."""
+    per_s = progress.rate
+    if per_s <= 0:
+        return ""
+    return f"{count(round(per_s))}/s" if per_s >= 10 else f"{per_s:.1f}/s"
+
+
+def duration(seconds: float) -> str:
+    """A short duration: 45s, 3m 20s, 1h 05m, 2d 3h."""
+    s = round(seconds)
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m {s % 60:02d}s"
+    if s < 86400:
+        return f"{s // 3600}h {s % 3600 // 60:02d}m"
+    return f"{s // 86400}d {s % 86400 // 3600}h"
+
+
+def eta(progress: Progress, state: str) -> str:
+    """Time left at the current rate while importing; empty otherwise."""
+    if state in COMPLETE_STATES:
+        return ""
+    left = progress.eta_s()
+    return "" if left is None else duration(left)
+
+
+def label(state: str) -> str:
+    """A state for people: `needs_attention` → `needs attention`."""
+    return state.replace("_", " ")
+
+
+def moment(at: dt.datetime, now: dt.datetime) -> str:
+    """A time of day today, else with its date; always in the viewer's local zone."""
+    local, today = at.astimezone(), now.astimezone()
+    if local.date() == today.date():
+        return local.strftime("%H:%M:%S")
+    if local.year == today.year:
+        return local.strftime("%d %b %H:%M")
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+def ago(at: dt.datetime, now: dt.datetime) -> str:
+    """How long ago: `3m 20s ago`."""
+    return f"{duration(max(0.0, (now - at).total_seconds()))} ago"
+
+
+def one_line(text: str | None, width: int) -> str:
+    """Text on one line, cut to `width` with an ellipsis."""
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"

@@ -1,0 +1,64 @@
+"""Messages the refresh workers post to their screens; a backlog of refreshes collapses into one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from tui.views import CheckRunView, FailuresView, OrgDetail, Overview, SystemView
+
+
+@dataclass
+class OverviewRefreshed(Message, bubble=False):
+    """New data for the home table."""
+
+    overview: Overview
+
+    def can_replace(self, message: Message) -> bool:
+        """A newer overview makes an older one waiting in the queue pointless."""
+        return isinstance(message, OverviewRefreshed)
+
+
+@dataclass
+class SystemRefreshed(Message, bubble=False):
+    """New workers and queues for the header."""
+
+    system: SystemView
+
+    def can_replace(self, message: Message) -> bool:
+        """Only the newest matters."""
+        return isinstance(message, SystemRefreshed)
+
+
+@dataclass
+class DetailRefreshed(Message, bubble=False):
+    """New data for an organization's screen; None when it was removed."""
+
+    detail: OrgDetail | None
+
+    def can_replace(self, message: Message) -> bool:
+        """Only the newest matters."""
+        return isinstance(message, DetailRefreshed)
+
+
+@dataclass
+class ChecksRefreshed(Message, bubble=False):
+    """The last stored run of the checks."""
+
+    run: CheckRunView | None
+
+    def can_replace(self, message: Message) -> bool:
+        """Only the newest matters."""
+        return isinstance(message, ChecksRefreshed)
+
+
+@dataclass
+class FailuresRefreshed(Message, bubble=False):
+    """New data for the Jobs screen."""
+
+    failures: FailuresView
+
+    def can_replace(self, message: Message) -> bool:
+        """Only the newest matters."""
+        return isinstance(message, FailuresRefreshed)

@@ -1,0 +1,112 @@
+"""Database rows and Redis answers made into the UI's values (pure: no I/O)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from shared.checks import Check
+from shared.status import ALIVE_WITHIN_S
+from tui.views import (
+    CheckRunView,
+    Company,
+    Event,
+    OrgDetail,
+    OrgRow,
+    Overview,
+    Progress,
+    QueueView,
+    SystemView,
+    WorkerView,
+    YearRow,
+)
+
+Row = Mapping[str, Any]
+
+
+def org_row(row: Row) -> OrgRow:
+    """A `tui_org_rows` (or `tui_org_row`) row."""
+    return OrgRow(
+        id=row["id"],
+        name=row["name"],
+        method=row["method"],
+        provider=row["provider"],
+        company=row["company_name"],
+        state=row["state"],
+        reason=row["state_reason"],
+        last_error=row["last_error"],
+        progress=Progress(row["expected"], row["imported"], row["recent"]),
+        chunks_failed=row["chunks_failed"],
+        cancel_requested=row["cancel_requested"],
+        file_read=row["file_read"],
+    )
+
+
+def overview(found: Sequence[Row]) -> Overview:
+    """The home screen's data; its time is the database's (the first row's `at`)."""
+    at = found[0]["at"] if found else dt.datetime.now(dt.UTC)
+    return Overview(at, tuple(org_row(row) for row in found))
+
+
+def system(workers: Sequence[Row], queues: Sequence[Row]) -> SystemView:
+    """`shared.status.workers` and `queue_depths` as the header shows them."""
+    return SystemView(
+        tuple(WorkerView(w["id"], float(w["heartbeat_age_s"])) for w in workers),
+        tuple(QueueView(q["name"], q["depth"], q["delayed"], q["dead"]) for q in queues),
+        ALIVE_WITHIN_S,
+    )
+
+
+def year_row(row: Row) -> YearRow:
+    """A `years_progress` row."""
+    return YearRow(
+        year=row["year"],
+        state=row["state"],
+        progress=Progress(row["expected"], row["imported"], row["recent"]),
+        chunks_total=row["chunks_total"],
+        chunks_done=row["chunks_done"],
+        chunks_failed=row["chunks_failed"],
+        difference=row["difference"],
+    )
+
+
+def event(row: Row) -> Event:
+    """A `tui_timeline` row."""
+    return Event(
+        at=row["at"],
+        kind=row["kind"],
+        actor=row["actor"],
+        subject=row["subject"],
+        note=row["note"],
+        detail=dict(row["detail"] or {}),
+    )
+
+
+def detail(org: Row, years: Sequence[Row], timeline: Sequence[Row]) -> OrgDetail:
+    """One organization: its row, company, token hint, years and timeline."""
+    return OrgDetail(
+        at=org["at"],
+        row=org_row(org),
+        company_id=org["company_id"],
+        company_org_number=org["company_org_number"],
+        token_hint=org["token_hint"],
+        years=tuple(year_row(y) for y in years),
+        timeline=tuple(event(e) for e in timeline),
+    )
+
+
+def company(item: Mapping[str, Any]) -> Company:
+    """An item of `shared.orgs.companies`."""
+    return Company(item["id"], item["name"], item["organizationNumber"], bool(item["own"]))
+
+
+def check_run(row: Row) -> CheckRunView:
+    """A `check_run_last` row."""
+    results: list[dict[str, Any]] = row["results"]
+    return CheckRunView(
+        row["id"],
+        row["ran_at"],
+        row["triggered_by"],
+        tuple(Check.from_json(item) for item in results),
+    )

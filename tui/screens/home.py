@@ -1,0 +1,191 @@
+"""Home: every organization live, filtered and sorted, one key from everything else."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.reactive import reactive
+from textual.widgets import DataTable, Footer, Input, Label
+
+from tui.listing import Arrangement, arrange
+from tui.messages import OverviewRefreshed
+from tui.screens.base import LiveScreen
+from tui.views import OrgRow, Overview
+from tui.widgets.org_pane import OrgPane
+from tui.widgets.org_table import OrgTable
+from tui.widgets.status_bar import StatusBar
+
+
+class HomeScreen(LiveScreen):
+    """The organizations table."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open", tooltip="Open the organization under the cursor"),
+        Binding("n", "register", "Register", tooltip="Register a new organization"),
+        Binding("t", "troubleshoot", "Troubleshoot", tooltip="Checks of the organization"),
+        Binding("f", "jobs", "Jobs", tooltip="Failed jobs, workers, queues, stuck work"),
+        Binding("slash", "filter", "Filter", key_display="/", tooltip="Filter the organizations"),
+        Binding("s", "sort", "Sort", tooltip="Sort by the next column (S reverses)"),
+        Binding("S", "reverse", "Reverse", show=False, tooltip="Reverse the sort order"),
+        Binding("r", "refresh", "Refresh", show=False, tooltip="Refresh now"),
+    ]
+    MUTATING = frozenset({"register"})
+
+    overview: reactive[Overview | None] = reactive(None, always_update=True)
+    arrangement: reactive[Arrangement] = reactive(Arrangement)
+
+    def compose(self) -> ComposeResult:
+        """Status, filter, table, keys."""
+        yield StatusBar("Organizations")
+        yield Input(placeholder="filter: words in name, company, state, error…", id="filter")
+        yield OrgTable(id="orgs")
+        yield Label("No organizations yet: press n to register one.", id="empty")
+        yield OrgPane(id="org-pane")
+        yield Footer()
+
+    @property
+    def table(self) -> OrgTable:
+        """The organizations table."""
+        return self.query_one(OrgTable)
+
+    def on_mount(self) -> None:
+        """Focus the table; the first refresh comes with the screen's resume."""
+        self.table.focus()
+
+    def refresh_data(self) -> None:
+        """Read every organization (in a worker)."""
+        self._load()
+
+    @work(exclusive=True, group="refresh", exit_on_error=False)
+    async def _load(self) -> None:
+        self.post_message(OverviewRefreshed(await self.source.overview()))
+
+    def on_overview_refreshed(self, message: OverviewRefreshed) -> None:
+        """Show the new data."""
+        self.overview = message.overview
+
+    def watch_overview(self) -> None:
+        """New data: update the table in place."""
+        self._show()
+
+    def watch_arrangement(self) -> None:
+        """Another filter or sort."""
+        self._show()
+
+    def _show(self) -> None:
+        overview = self.overview
+        if overview is None:
+            return
+        shown = arrange(overview.orgs, self.arrangement)
+        self.table.show_orgs(shown)
+        how = self.arrangement
+        counted = f"{len(shown)} of {len(overview.orgs)}" if how.filter else f"{len(shown)}"
+        matching = f" matching “{how.filter}”" if how.filter else ""
+        status = self.query_one(StatusBar)
+        status.note = f"{counted} organizations{matching} · {how.describe()}"
+        status.at = overview.at
+        self.query_one("#empty").display = not overview.orgs
+        self._describe_current()
+
+    def _current_row(self) -> OrgRow | None:
+        org_id, overview = self.table.current_id, self.overview
+        rows = overview.orgs if overview else ()
+        return next((r for r in rows if r.id == org_id), None)
+
+    def _describe_current(self) -> None:
+        self.query_one(OrgPane).show(self._current_row())
+
+    @on(DataTable.RowHighlighted, "#orgs")
+    def row_highlighted(self) -> None:
+        """The pane follows the cursor."""
+        self._describe_current()
+
+    # --- keys ------------------------------------------------------------------------------
+
+    def action_open(self) -> None:
+        """Open the organization under the cursor."""
+        org_id = self.table.current_id
+        if org_id is not None:
+            from tui.screens.detail import DetailScreen
+
+            self.app.push_screen(DetailScreen(org_id))
+
+    @on(DataTable.RowSelected, "#orgs")
+    def row_selected(self) -> None:
+        """Enter on a row opens it."""
+        self.action_open()
+
+    @on(DataTable.HeaderSelected, "#orgs")
+    def header_selected(self, event: DataTable.HeaderSelected) -> None:
+        """A click on a heading sorts by it (again: reversed)."""
+        self.arrangement = self.arrangement.by(str(event.column_key.value))
+
+    def action_register(self) -> None:
+        """The registration wizard; the new organization opens when it is done."""
+        from tui.screens.register import RegisterScreen
+
+        def opened(org_id: int | None) -> None:
+            if org_id is not None:
+                from tui.screens.detail import DetailScreen
+
+                self.app.push_screen(DetailScreen(org_id))
+
+        self.app.push_screen(RegisterScreen(), opened)
+
+    def action_troubleshoot(self) -> None:
+        """The checks of the organization under the cursor."""
+        row = self._current_row()
+        if row is None:
+            self.notify("Choose an organization first.", severity="warning")
+            return
+        from tui.screens.checks import ChecksScreen
+
+        self.app.push_screen(ChecksScreen(row.id, row.name))
+
+    def action_jobs(self) -> None:
+        """Failed jobs, workers, queues."""
+        from tui.screens.jobs import JobsScreen
+
+        self.app.push_screen(JobsScreen())
+
+    def action_filter(self) -> None:
+        """Show and focus the filter."""
+        field = self.query_one("#filter", Input)
+        field.add_class("-open")
+        field.focus()
+
+    @on(Input.Changed, "#filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        """Filter as you type."""
+        self.arrangement = Arrangement(
+            event.value.strip(), self.arrangement.sort, self.arrangement.reverse
+        )
+
+    @on(Input.Submitted, "#filter")
+    def filter_done(self) -> None:
+        """Enter: back to the table, the filter kept."""
+        self.table.focus()
+
+    def key_escape(self) -> None:
+        """Esc in the filter clears it and hides it."""
+        field = self.query_one("#filter", Input)
+        if field.has_class("-open"):
+            field.value = ""
+            field.remove_class("-open")
+            self.table.focus()
+
+    def action_sort(self) -> None:
+        """Sort by the next column."""
+        self.arrangement = self.arrangement.next_sort()
+
+    def action_reverse(self) -> None:
+        """Reverse the order."""
+        how = self.arrangement
+        self.arrangement = Arrangement(how.filter, how.sort, not how.reverse)
+
+    def action_refresh(self) -> None:
+        """Refresh now."""
+        self.refresh_data()

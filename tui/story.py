@@ -1,0 +1,103 @@
+"""A timeline event told in one line (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from shared.checks import TITLES
+from tui import format as fmt
+from tui.views import Event
+
+#: what each audited action says, given its detail
+ACTIONS: dict[str, Callable[[dict[str, object]], str]] = {
+    "org.register": lambda d: f"Registered ({d.get('method', '?')})",
+    "org.select_company": lambda d: f"Chose company #{d.get('company_id')}; first sync started",
+    "org.replace_token": lambda d: "Replaced the employee token; validating again",
+    "org.sync": lambda d: f"Asked to synchronize {_year(d.get('year'))} again",
+    "org.cancel": lambda d: (
+        f"Cancelled the sync ({d.get('running_chunks', 0)} chunks left running)"
+    ),
+    "org.resume": lambda d: "Resumed the synchronization",
+    "org.check": lambda d: "Ran the troubleshooting checks",
+    "org.remove": lambda d: "Removed the organization",
+    "job.retry": lambda d: f"Retried failed job #{d.get('job_id')} ({d.get('actor')})",
+    "saft.submit": lambda d: f"Submitted the SAF-T file {d.get('file', '')}".rstrip(),
+    "saft.import": lambda d: f"SAF-T import #{d.get('import_id')} stored its postings",
+}
+
+
+def _postings(note: str | None) -> str:
+    return f"{fmt.count(int(note))} postings" if note and note.isdigit() else "done"
+
+
+def _year(year: object) -> str:
+    return "every year" if year is None else f"year {year}"
+
+
+def _checks(event: Event) -> str:
+    trigger = {"access_error": "after an access error", "tui": "from the UI"}.get(
+        event.actor or "", f"by `{event.actor}`"
+    )
+    if event.subject is None:
+        return f"Checks ran {trigger}: nothing failed"
+    failed = {name.value: title for name, title in TITLES.items()}.get(event.subject)
+    return f"Checks ran {trigger}: “{failed or event.subject}” failed"
+
+
+def _year_started(event: Event) -> str:
+    expected = f", {fmt.count(int(event.note))} postings expected" if event.note else ""
+    return f"Year {event.subject} import started{expected}"
+
+
+def _validated(event: Event) -> str:
+    return f"Token validated; {event.note} compan{'y' if event.note == '1' else 'ies'} found"
+
+
+def _action(event: Event) -> str:
+    told = ACTIONS.get(event.subject or "")
+    return told(event.detail) if told else f"{event.subject} {event.detail or ''}".strip()
+
+
+#: how each kind of event reads
+TELLERS: dict[str, Callable[[Event], str]] = {
+    "action": _action,
+    "validated": _validated,
+    "checks": _checks,
+    "year_started": _year_started,
+    "year_synced": lambda e: f"Year {e.subject} reconciled with Tripletex: synced",
+    "year_failed": lambda e: f"Year {e.subject} did not reconcile: {e.note or 'see the checks'}",
+    "chunk_failed": lambda e: f"Chunk {e.subject} failed: {e.note}",
+    "chunk_redelivered": lambda e: f"Chunk {e.subject} delivered {e.note} times (retried)",
+    "job_failed": lambda e: f"Job {e.actor} #{e.detail.get('job_id')} failed: {e.note}",
+    "job_retrying": lambda e: f"Job {e.actor} #{e.detail.get('job_id')} retrying after: {e.note}",
+    "saft_queued": lambda e: f"SAF-T file {e.subject} queued for import",
+    "saft_running": lambda e: f"SAF-T file {e.subject} importing",
+    "saft_done": lambda e: f"SAF-T file {e.subject} imported: {_postings(e.note)}",
+    "saft_invalid": lambda e: f"SAF-T file {e.subject} refused: {e.note}",
+    "saft_failed": lambda e: f"SAF-T file {e.subject} failed: {e.note}",
+}
+
+
+def tell(event: Event) -> str:
+    """The event's line in the timeline."""
+    teller = TELLERS.get(event.kind)
+    if teller is None:
+        return f"{event.kind} {event.subject or ''} {event.note or ''}".strip()
+    return teller(event)
+
+
+def looks(event: Event) -> str:
+    """How the event looks: bad, ok, busy or muted (a component class suffix)."""
+    if event.kind in (
+        "chunk_failed",
+        "year_failed",
+        "job_failed",
+        "saft_invalid",
+        "saft_failed",
+    ) or (event.kind == "checks" and event.subject is not None):
+        return "bad"
+    if event.kind in ("year_synced", "validated", "saft_done") or event.kind == "checks":
+        return "ok"
+    if event.kind in ("chunk_redelivered", "job_retrying"):
+        return "wait"
+    return "busy" if event.kind == "action" else "muted"

@@ -1,0 +1,170 @@
+"""What the screens show: immutable values a data source returns (no I/O, no widgets)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.checks import Check
+from shared.jobs import Job, StuckChunk
+
+#: seconds the queries' `recent` columns count over (see `queries.sql`): the current rate's window
+RATE_WINDOW_S = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerView:
+    """A worker process and the seconds since its last heartbeat."""
+
+    id: str
+    heartbeat_age_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class QueueView:
+    """A Dramatiq queue: messages waiting, delayed (retries, backoffs) and dead-lettered."""
+
+    name: str
+    depth: int
+    delayed: int
+    dead: int
+
+
+@dataclass(frozen=True, slots=True)
+class SystemView:
+    """The workers and queues, for the header of every screen."""
+
+    workers: tuple[WorkerView, ...] = ()
+    queues: tuple[QueueView, ...] = ()
+    #: seconds within which a heartbeat counts as alive
+    alive_within_s: float = 60.0
+
+    @property
+    def alive(self) -> int:
+        """How many workers were heard from recently."""
+        return sum(1 for w in self.workers if w.heartbeat_age_s < self.alive_within_s)
+
+    @property
+    def waiting(self) -> int:
+        """Messages waiting in every queue."""
+        return sum(q.depth for q in self.queues)
+
+    @property
+    def delayed(self) -> int:
+        """Messages delayed in every queue."""
+        return sum(q.delayed for q in self.queues)
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Postings imported against expected, and those imported within the rate's window."""
+
+    expected: int | None
+    imported: int
+    recent: int = 0
+
+    @property
+    def rate(self) -> float:
+        """Postings per second lately."""
+        return self.recent / RATE_WINDOW_S
+
+    def eta_s(self) -> float | None:
+        """Seconds left at the current rate, None when unknown or idle."""
+        if self.expected is None or self.rate <= 0:
+            return None
+        return max(0, self.expected - self.imported) / self.rate
+
+
+@dataclass(frozen=True, slots=True)
+class OrgRow:
+    """One organization as the home table shows it."""
+
+    id: int
+    name: str
+    method: str
+    provider: str | None
+    company: str | None
+    state: str
+    reason: str | None
+    last_error: str | None
+    progress: Progress
+    chunks_failed: int = 0
+    cancel_requested: bool = False
+    #: the share of a SAF-T file being imported read so far
+    file_read: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    """The home screen's data: every organization, at the database's time."""
+
+    at: dt.datetime
+    orgs: tuple[OrgRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class YearRow:
+    """One year of one organization: its progress and chunks."""
+
+    year: int
+    state: str
+    progress: Progress
+    chunks_total: int
+    chunks_done: int
+    chunks_failed: int
+    difference: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One line of an organization's timeline."""
+
+    at: dt.datetime
+    kind: str
+    actor: str | None = None
+    subject: str | None = None
+    note: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Company:
+    """A company the organization's token reaches."""
+
+    id: int
+    name: str
+    org_number: str | None
+    own: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OrgDetail:
+    """One organization: who it is, its years, and what happened to it."""
+
+    at: dt.datetime
+    row: OrgRow
+    company_id: int | None
+    company_org_number: str | None
+    token_hint: str | None
+    years: tuple[YearRow, ...]
+    timeline: tuple[Event, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRunView:
+    """A stored run of the troubleshooting checks."""
+
+    id: int
+    ran_at: dt.datetime
+    triggered_by: str
+    results: tuple[Check, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FailuresView:
+    """The Jobs screen's data: jobs, work that looks stuck, at the database's time."""
+
+    at: dt.datetime
+    jobs: tuple[Job, ...]
+    stuck: tuple[StuckChunk, ...]

@@ -1,0 +1,76 @@
+"""The home table: one row per organization, with its progress bar, rate and ETA."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+
+from tui import format as fmt
+from tui.listing import COLUMNS
+from tui.views import OrgRow
+from tui.widgets.table import Cells, Table
+
+#: cells of the progress bar
+BAR_WIDTH = 10
+#: the widths of the columns before the last error, with their padding
+FIXED_WIDTH = sum((width or 0) + 2 for _, _, width in COLUMNS)
+#: the last error gets the width the other columns leave, but at least this
+ERROR_MIN_WIDTH = 12
+
+
+class OrgTable(Table):
+    """Organizations; the row key is the organization's id."""
+
+    def on_mount(self) -> None:
+        """Add the columns."""
+        for key, heading, width in COLUMNS:
+            self.add_column(heading, key=key, width=width)
+
+    @property
+    def current_id(self) -> int | None:
+        """The organization under the cursor."""
+        key = self.current_key
+        return None if key is None else int(key)
+
+    def cells(self, row: OrgRow) -> Cells:
+        """The row's cells, in the order of `COLUMNS`."""
+        progress = row.progress
+        widths = {key: width or 0 for key, _, width in COLUMNS}
+        return (
+            Text(str(row.id), justify="right", end=""),
+            fmt.one_line(row.name, widths["name"]),
+            row.method,
+            row.provider or "",
+            fmt.one_line(row.company, widths["company"]) or self.look("–", "table--muted"),
+            self._state(row),
+            self.bar(fmt.org_fraction(row), BAR_WIDTH, row.state),
+            Text(fmt.postings(progress), justify="right", end=""),
+            Text(fmt.rate(progress), justify="right", end=""),
+            Text(fmt.eta(progress, row.state), justify="right", end=""),
+            self._problem(row),
+        )
+
+    def _state(self, row: OrgRow) -> Text:
+        """The state; chunks that failed, and a cancel on its way, beside it."""
+        parts = [self.state(row.state)]
+        if row.chunks_failed:
+            parts.append(self.look(f" ✗{row.chunks_failed}", "table--bad"))
+        if row.cancel_requested and row.state != "cancelled":
+            parts.append(self.look(" stopping", "table--muted"))
+        return Text.assemble(*parts, end="")
+
+    def _problem(self, row: OrgRow) -> Text:
+        """The reason a person is needed, in red; an older error, muted."""
+        width = self._error_width()
+        if row.state == "needs_attention":
+            return self.look(fmt.one_line(row.reason or row.last_error, width), "table--bad")
+        return self.look(fmt.one_line(row.last_error, width), "table--muted")
+
+    def _error_width(self) -> int:
+        """What the other columns leave of the table's width (less the scrollbar)."""
+        return max(ERROR_MIN_WIDTH, self.size.width - FIXED_WIDTH - 4)
+
+    def show_orgs(self, rows: Sequence[OrgRow]) -> None:
+        """Show these organizations in this order."""
+        self.show([(str(row.id), self.cells(row)) for row in rows])

@@ -1,0 +1,59 @@
+"""An organization's years: progress bar, postings, chunks, rate and ETA per year."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+
+from tui import format as fmt
+from tui.views import YearRow
+from tui.widgets.table import Table
+
+#: cells of the progress bar
+BAR_WIDTH = 24
+COLUMNS = (
+    ("year", "Year"),
+    ("state", "State"),
+    ("progress", "Progress"),
+    ("postings", "Postings"),
+    ("chunks", "Chunks done / total"),
+    ("failed", "Failed"),
+    ("rate", "Rate"),
+    ("eta", "ETA"),
+    ("note", "Difference"),
+)
+
+
+class YearTable(Table):
+    """One row per year, newest first; the row key is the year."""
+
+    def on_mount(self) -> None:
+        """Add the columns."""
+        for key, heading in COLUMNS:
+            self.add_column(heading, key=key)
+
+    @property
+    def current_year(self) -> int | None:
+        """The year under the cursor."""
+        key = self.current_key
+        return None if key is None else int(key)
+
+    def show_years(self, years: Sequence[YearRow]) -> None:
+        """Show these years in this order."""
+        self.show([(str(year.year), self._year_cells(year)) for year in years])
+
+    def _year_cells(self, year: YearRow) -> tuple[object, ...]:
+        progress = year.progress
+        failed = self.look(str(year.chunks_failed), "table--bad") if year.chunks_failed else ""
+        return (
+            str(year.year),
+            self.state(year.state),
+            self.bar(fmt.fraction(progress, year.state), BAR_WIDTH, year.state),
+            Text(fmt.postings(progress), justify="right", end=""),
+            Text(f"{year.chunks_done} / {year.chunks_total}", justify="right", end=""),
+            failed,
+            Text(fmt.rate(progress), justify="right", end=""),
+            Text(fmt.eta(progress, year.state), justify="right", end=""),
+            self.look(fmt.one_line(year.difference, 60), "table--bad"),
+        )

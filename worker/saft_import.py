@@ -1,0 +1,215 @@
+"""Import a SAF-T file by its import id: read, check, stage, swap into `postings`, all or nothing.
+
+The file is read on a thread (the event loop stays free for other actors) one batch ahead of the
+COPY into a staging table, inside one transaction: nothing is visible until every check passed
+and the period's postings were swapped, and a refused file leaves the postings as they were.
+Progress goes to `saft_imports` through another connection about once a second; it also
+extends the lease, so a worker that died is replaced and the import starts over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import getpass
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import structlog
+
+from shared.db.queries import Q
+from shared.errors import PermanentJobError
+from shared.models import OrgState
+from shared.saft.checks import Ledger, check_company
+from shared.saft.errors import InvalidSaftFile
+from shared.saft.files import SetReader
+from shared.saft.reader import sniff
+from worker.saft_store import (
+    COLUMNS,
+    Batch,
+    Positions,
+    Replaced,
+    Snapshot,
+    find_duplicate,
+    replace_period,
+    staged_rows,
+)
+from worker.store import LeaseLost
+
+logger = structlog.get_logger(__name__)
+
+#: seconds an import is held without news before another worker may take it over
+LEASE_S = 300.0
+#: seconds between progress writes
+PROGRESS_EVERY_S = 1.0
+#: lines per COPY
+BATCH_ROWS = 20_000
+#: deliveries that end in an unexpected error before the import is marked failed
+MAX_ATTEMPTS = 3
+
+
+class Job:
+    """One claimed import: its row, its lease, and how it reports and ends."""
+
+    def __init__(self, pool: asyncpg.Pool, claimed: asyncpg.Record, owner: uuid.UUID) -> None:
+        self.pool = pool
+        self.id: int = claimed["id"]
+        self.org_id: int = claimed["org_id"]
+        self.attempts: int = claimed["attempts"]
+        self.parts = [(f["name"], Path(f["path"])) for f in claimed["files"]]
+        self.owner = owner
+        self._last = 0.0
+
+    async def report(self, snap: Snapshot, *, force: bool = False) -> None:
+        """Write progress (at most once a second); LeaseLost when another worker took over."""
+        now = time.monotonic()
+        if not force and now - self._last < PROGRESS_EVERY_S:
+            return
+        self._last = now
+        async with self.pool.acquire() as conn:
+            held = await conn.fetchval(
+                Q["saft_import_progress"], self.id, self.owner, snap.bytes_read,
+                snap.transactions, snap.postings, snap.years, LEASE_S,
+            )  # fmt: skip
+        if held is None:
+            raise LeaseLost(f"SAF-T import {self.id} was taken over by another worker.")
+
+    async def refuse(self, exc: InvalidSaftFile) -> None:
+        """The file is invalid: the import ends refused, the organization needs attention."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                Q["saft_import_fail"], self.id, self.owner, "invalid", str(exc),
+                type(exc).__name__,
+            )  # fmt: skip
+            await conn.execute(Q["org_set_state"], self.org_id, OrgState.NEEDS_ATTENTION, str(exc))
+        logger.warning("saft_refused", import_id=self.id, kind=type(exc).__name__, line=exc.line)
+
+    async def give_back(self, exc: Exception) -> None:
+        """After an unexpected error: try again later, or fail for good after MAX_ATTEMPTS."""
+        sentence = f"The import failed ({type(exc).__name__}: {exc})."
+        async with self.pool.acquire() as conn, conn.transaction():
+            if self.attempts < MAX_ATTEMPTS and not isinstance(exc, PermanentJobError):
+                await conn.execute(Q["saft_import_release"], self.id, self.owner, sentence)
+                return
+            await conn.execute(Q["saft_import_fail"], self.id, self.owner, "failed", sentence,
+                               "failed")  # fmt: skip
+            await conn.execute(Q["org_set_state"], self.org_id, OrgState.NEEDS_ATTENTION, sentence)
+
+
+async def import_saft(pool: asyncpg.Pool, home: Path, import_id: int) -> None:
+    """Import one submitted file (a no-op when it is done, refused, or held by another worker).
+
+    `home` is LEDGERSYNC_HOME: the stored copies under it are deleted once the import ended.
+    """
+    owner = uuid.uuid4()
+    async with pool.acquire() as conn:
+        claimed = await conn.fetchrow(Q["saft_import_claim"], import_id, owner, LEASE_S)
+    if claimed is None:
+        return
+    job = Job(pool, claimed, owner)
+    try:
+        await run(job)
+    except InvalidSaftFile as exc:
+        await job.refuse(exc)
+    except LeaseLost:
+        logger.warning("saft_lease_lost", import_id=import_id)
+        return
+    except Exception as exc:
+        await job.give_back(exc)
+        raise
+    remove_copies(job.parts, home)
+
+
+async def run(job: Job) -> None:
+    """Read, check and store the file in one transaction."""
+    for _, path in job.parts:
+        if not path.is_file():
+            raise PermanentJobError(f"The stored copy {path} is gone; submit the file again.")
+    ledger = Ledger()
+    reader = SetReader(job.parts, ledger)
+    positions = Positions()
+    started = time.monotonic()
+    async with job.pool.acquire() as conn, conn.transaction():
+        org = await conn.fetchrow(Q["org_by_id"], job.org_id)
+        first = await asyncio.to_thread(_sniff, job.parts[0])
+        check_company(first, org["name"], org["company_org_number"], job.parts[0][0])
+        await conn.execute(Q["saft_stage_create"])
+        await stage(conn, staged_rows(reader, positions, BATCH_ROWS), job)
+        await find_duplicate(conn, positions)
+        await conn.fetchrow(Q["org_lock"], job.org_id)
+        org = await conn.fetchrow(Q["org_by_id"], job.org_id)
+        assert ledger.header is not None
+        check_company(ledger.header, org["name"], org["company_org_number"], job.parts[0][0])
+        replaced = await _swap(conn, job, ledger)
+    seconds = time.monotonic() - started
+    logger.info(
+        "saft_imported", import_id=job.id, org_id=job.org_id, transactions=ledger.transactions,
+        postings=ledger.postings, replaced=replaced.deleted, seconds=round(seconds, 2),
+        mb_per_s=round(reader.bytes_read() / 2**20 / max(seconds, 1e-9), 1),
+    )  # fmt: skip
+
+
+def _sniff(part: tuple[str, Path]) -> Any:
+    with part[1].open("rb") as stream:
+        return sniff(stream, part[0])
+
+
+async def stage(conn: asyncpg.Connection, batches: Iterator[Batch], job: Job) -> None:
+    """COPY the batches into the staging table, reading the next one meanwhile on a thread."""
+    loop = asyncio.get_running_loop()
+    pending = loop.run_in_executor(None, next, batches, None)
+    try:
+        while (batch := await pending) is not None:
+            pending = loop.run_in_executor(None, next, batches, None)
+            if batch.rows:
+                await conn.copy_records_to_table("saft_staged", records=batch.rows, columns=COLUMNS)
+            await job.report(batch.progress)
+    finally:
+        with contextlib.suppress(Exception):
+            await pending  # the reading thread finishes its batch before the generator goes
+
+
+async def _swap(conn: asyncpg.Connection, job: Job, ledger: Ledger) -> Replaced:
+    """Replace the period's postings, settle the years, finish the import and the organization."""
+    period = ledger.period()
+    replaced = Replaced(0, {})
+    if period is not None:
+        replaced = await replace_period(conn, job.org_id, period, ledger)
+    header = ledger.header
+    assert header is not None
+    years = {
+        str(y): {"transactions": c.transactions, "postings": c.postings}
+        for y, c in sorted(ledger.years.items())
+    }
+    finished = await conn.fetchval(
+        Q["saft_import_finish"], job.id, job.owner, ledger.transactions, ledger.postings, years,
+        header.version, header.org_number, header.company_name, header.currency,
+        period.start if period else None, period.end if period else None, replaced.deleted,
+        ledger.warnings(),
+    )  # fmt: skip
+    if finished is None:
+        raise LeaseLost(f"SAF-T import {job.id} was taken over by another worker.")
+    await conn.execute(
+        Q["org_set_company_from_file"], job.org_id, header.company_name, header.org_number
+    )
+    others = await conn.fetchval(Q["saft_imports_open_other"], job.org_id, job.id)
+    state = OrgState.SYNCING if others else OrgState.SYNCED
+    await conn.execute(Q["org_set_state"], job.org_id, state, None)
+    await conn.execute(
+        Q["audit_insert"], getpass.getuser(), "saft.import", job.org_id,
+        {"import_id": job.id, "postings": ledger.postings, "replaced": replaced.deleted},
+    )  # fmt: skip
+    return replaced
+
+
+def remove_copies(parts: list[tuple[str, Path]], home: Path) -> None:
+    """Delete the stored copies of a finished import (only under LEDGERSYNC_HOME/saft)."""
+    root = (home / "saft").resolve()
+    for folder in {path.parent.resolve() for _, path in parts}:
+        if folder.parent == root:
+            shutil.rmtree(folder, ignore_errors=True)
