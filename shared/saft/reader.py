@@ -10,13 +10,14 @@ as the line is read; rules over many elements are `shared.saft.checks`'.
 from __future__ import annotations
 
 import re
+import traceback
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import IO, Any
 
 from lxml import etree
 
-from shared.saft.errors import NotXml, WrongNamespace
+from shared.saft.errors import InvalidSaftFile, NotXml, WrongNamespace
 from shared.saft.lines import LineReader
 from shared.saft.model import NS, ROOT, Account, Event, FileEnd, Header, Period, Totals
 from shared.saft.values import amount as read_amount
@@ -63,6 +64,13 @@ SNIFF_EVENTS = 64
 def sniff(stream: IO[bytes], name: str) -> Header:
     """Read only the header: NotXml, WrongNamespace or UnknownVersion early, cheaply."""
     try:
+        return _sniff(stream, name)
+    except Exception as exc:
+        raise detached(exc) from None
+
+
+def _sniff(stream: IO[bytes], name: str) -> Header:
+    try:
         for event, elem in etree.iterparse(stream, events=("start", "end"), **_PARSER):
             if event == "start" and elem.getparent() is None:
                 check_root(elem, name)
@@ -79,8 +87,15 @@ def read(stream: IO[bytes], name: str, accounts: dict[str, str]) -> Iterator[Eve
     `accounts` maps AccountID to description: filled from this file's MasterFiles, and read to
     name each line's account (a split set passes the same dict to every part).
     """
+    try:
+        yield from _read(stream, name, accounts)
+    except Exception as exc:
+        raise detached(exc) from None
+
+
+def _read(stream: IO[bytes], name: str, accounts: dict[str, str]) -> Iterator[Event]:
     start = stream.tell()
-    sniff(stream, name)
+    _sniff(stream, name)
     stream.seek(start)
     state = _FileState(name, accounts)
     try:
@@ -93,12 +108,30 @@ def read(stream: IO[bytes], name: str, accounts: dict[str, str]) -> Iterator[Eve
     yield FileEnd(name)
 
 
+def detached(exc: BaseException) -> BaseException:
+    """The error without its tracebacks (theirs held lxml's elements), here and in its chain.
+
+    lxml's objects must be freed on the thread that parsed them: a traceback carried to
+    another thread (or into a garbage cycle) would free them elsewhere, later. A failure that
+    is not a refusal keeps its traceback as text in a note.
+    """
+    if not isinstance(exc, InvalidSaftFile):
+        exc.add_note("".join(traceback.format_exception(exc)))
+    current: BaseException | None = exc
+    while current is not None:
+        following = current.__cause__ or current.__context__
+        current.__traceback__ = current.__context__ = current.__cause__ = None
+        current = following
+    return exc
+
+
 _PARSER: dict[str, Any] = {
     "resolve_entities": False,
     "no_network": True,
     "load_dtd": False,
     "remove_comments": True,
     "remove_pis": True,
+    "remove_blank_text": True,
     "huge_tree": False,
 }
 
