@@ -127,8 +127,10 @@ class LineReader:
         value = _fast_amount(text) or checked_amount(text, f"{local}/Amount", line, self.name)
         if currency_text is None:
             return value, currency, None
-        return value, currency, optional_amount(
-            currency_text, f"{local}/CurrencyAmount", line, self.name
+        return (
+            value,
+            currency,
+            optional_amount(currency_text, f"{local}/CurrencyAmount", line, self.name),
         )
 
     def _side_error(self, line: int, *, both: bool) -> LineSideError:
