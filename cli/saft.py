@@ -75,7 +75,7 @@ async def _wait(settings: Settings, import_id: int, within: float) -> dict[str, 
     assert settings.database_url is not None
     conn = await connect(settings.database_url)
     deadline = time.monotonic() + within
-    shown, shown_at = "", 0.0
+    shown, shown_at = "", time.monotonic()  # without a terminal: a line every LOG_EVERY_S
     try:
         while True:
             status = await import_status(conn, import_id)

@@ -142,6 +142,8 @@ async def _record(
         await conn.fetchrow(Q["org_lock"], org_id)  # one submission per organization at a time
         same = await conn.fetchrow(Q["saft_import_same"], org_id, sha256)
         if same is not None:
+            if same["state"] == "done":  # the organization holds this file: a refusal since is moot
+                await conn.execute(Q["saft_org_settle_current"], org_id)
             return int(same["id"]), True
         size = sum(f["bytes"] for f in files)
         import_id = int(

@@ -395,6 +395,14 @@ WHERE i.org_id = $1 AND i.sha256 = $2
              AND later.period_start <= i.period_end AND later.period_end >= i.period_start)))
 ORDER BY i.id DESC LIMIT 1;
 
+-- name: saft_org_settle_current
+-- A SAF-T organization whose current file was submitted again is synced, unless it is busy.
+UPDATE organizations
+SET state = 'synced', state_reason = NULL, updated_at = now()
+WHERE id = $1 AND state = 'needs_attention'
+  AND NOT EXISTS (SELECT 1 FROM saft_imports
+                  WHERE org_id = $1 AND state IN ('queued', 'running'));
+
 -- name: saft_import_insert
 -- Record a submitted file (its copies already in place); returns its id.
 INSERT INTO saft_imports (org_id, file_name, files, sha256, bytes_total, submitted_by)

@@ -12,6 +12,7 @@ from saft_support import FIXTURES, VALID, SaftWorld, read_truth
 
 from shared import orgs
 from shared.crypto import TokenCipher
+from shared.db import connect
 from shared.db.queries import Q
 from shared.errors import BadInput
 from shared.models import Method, Provider
@@ -272,3 +273,22 @@ async def test_progress_is_written_while_the_file_is_read(
     middle = seen[len(seen) // 2]
     assert 0 < middle["transactions_read"] < written.transactions
     assert middle["years"]["2025"]["postings"] == middle["postings_read"]
+
+
+async def test_a_second_import_of_the_organization_waits_untried_while_one_runs(
+    saft: SaftWorld, database_url: str
+) -> None:
+    path, written = saft.generate(Spec(transactions=20))
+    import_id = await submit_file(saft.pg, saft.broker, saft.settings, saft.org_id, path)
+    other = await connect(database_url)
+    try:  # another import of the organization holds its lock
+        await other.execute("SELECT pg_advisory_lock(72120446, $1::int)", saft.org_id)
+        with pytest.raises(saft_import.Busy):
+            await import_saft(saft.pool, saft.settings.home, import_id)
+        status = await import_status(saft.pg, import_id)
+        assert (status["state"], status["attempts"]) == ("queued", 0)
+    finally:
+        await other.close()
+    await import_saft(saft.pool, saft.settings.home, import_id)
+    assert (await import_status(saft.pg, import_id))["state"] == "done"
+    assert (await saft.stored())["count"] == written.postings
