@@ -55,7 +55,7 @@ def saft_import(
             click.echo(f"{paths[0].name} {verb} (import #{submission.import_id}).", err=True)
             return
         status = run_async(lambda: _wait(settings, submission.import_id, timeout))
-    _conclude(status, submission, timeout, as_json)
+    conclude(status, submission, timeout, as_json)
 
 
 async def _submit(settings: Settings, ref: str, paths: list[Path]) -> Submission:
@@ -113,7 +113,7 @@ def progress_line(status: dict[str, Any]) -> str:
     )
 
 
-def _conclude(
+def conclude(
     status: dict[str, Any], submission: Submission, timeout: float, as_json: bool
 ) -> None:
     state = status["state"]

@@ -88,16 +88,17 @@ class Job:
             await conn.execute(Q["org_set_state"], self.org_id, OrgState.NEEDS_ATTENTION, str(exc))
         logger.warning("saft_refused", import_id=self.id, kind=type(exc).__name__, line=exc.line)
 
-    async def give_back(self, exc: Exception) -> None:
-        """After an unexpected error: try again later, or fail for good after MAX_ATTEMPTS."""
+    async def give_back(self, exc: Exception) -> bool:
+        """After an unexpected error: try again later, or (True) fail for good."""
         sentence = f"The import failed ({type(exc).__name__}: {exc})."
         async with self.pool.acquire() as conn, conn.transaction():
             if self.attempts < MAX_ATTEMPTS and not isinstance(exc, PermanentJobError):
                 await conn.execute(Q["saft_import_release"], self.id, self.owner, sentence)
-                return
+                return False
             await conn.execute(Q["saft_import_fail"], self.id, self.owner, "failed", sentence,
                                "failed")  # fmt: skip
             await conn.execute(Q["org_set_state"], self.org_id, OrgState.NEEDS_ATTENTION, sentence)
+        return True
 
 
 class Busy(StorageError):
@@ -128,7 +129,8 @@ async def import_saft(pool: asyncpg.Pool, home: Path, import_id: int) -> None:
             await conn.execute(Q["saft_import_defer"], job.id, owner)
         raise
     except Exception as exc:
-        await job.give_back(exc)
+        if await job.give_back(exc):
+            remove_copies(job.parts, home)
         raise
     remove_copies(job.parts, home)
 

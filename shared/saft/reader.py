@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from lxml import etree
 
-from shared.saft.errors import InvalidSaftFile, NotXml, WrongNamespace
+from shared.saft.errors import InvalidSaftFile, InvalidValue, NotXml, WrongNamespace
 from shared.saft.lines import LineReader
 from shared.saft.model import NS, ROOT, Account, Event, FileEnd, Header, Period, Totals
 from shared.saft.values import amount as read_amount
@@ -57,8 +57,6 @@ T_HEADER, T_ACCOUNT, T_TRANSACTION, T_JOURNAL_ID = (
 )  # fmt: skip
 T_GLE, T_ACCOUNTS = q("GeneralLedgerEntries"), q("GeneralLedgerAccounts")
 _TOTAL_TAGS = {q(t): t for t in _TOTALS}
-#: bytes read to find the root and the header's version
-SNIFF_EVENTS = 64
 
 
 def sniff(stream: IO[bytes], name: str) -> Header:
@@ -70,15 +68,23 @@ def sniff(stream: IO[bytes], name: str) -> Header:
 
 
 def _sniff(stream: IO[bytes], name: str) -> Header:
+    root = None
     try:
         for event, elem in etree.iterparse(stream, events=("start", "end"), **_PARSER):
-            if event == "start" and elem.getparent() is None:
+            if root is None:
+                root = elem
                 check_root(elem, name)
-            elif event == "end" and elem.tag == T_HEADER:
-                return read_header(elem, name)
+            elif event == "end" and elem.getparent() is root:  # the root's first child
+                if elem.tag == T_HEADER:
+                    return read_header(elem, name)
+                break
     except etree.XMLSyntaxError as exc:
         raise not_xml(exc, name) from None
-    raise NotXml(f"{name} has no SAF-T <Header>; is it the right file?", file=name)
+    raise InvalidValue(
+        f"{name} has no <Header> as the first element of <AuditFile>; send the SAF-T "
+        "Financial file as exported.",
+        element="Header", line=1, file=name,
+    )  # fmt: skip
 
 
 def read(stream: IO[bytes], name: str, accounts: dict[str, str]) -> Iterator[Event]:

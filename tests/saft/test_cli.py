@@ -92,3 +92,24 @@ def test_an_unknown_organization_and_an_api_one_are_exit_2(server_env: dict[str,
     refused = ledgersync("saft", "import", "Via API", str(FIXTURES / VALID[2]), env=server_env)
     assert refused.returncode == 2
     assert "through the API" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("state", "code"), [("done", 0), ("invalid", 2), ("failed", 1), ("running", 3)]
+)
+def test_waiting_ends_with_the_contract_s_exit_code(state: str, code: int) -> None:
+    from cli.saft import conclude
+    from shared.saft_submit import Submission
+
+    status = {
+        "id": 7, "state": state, "file_name": "f.xml", "org_name": "Fil AS",
+        "error": "One sentence.", "transactions_read": 1, "postings_read": 2,
+        "period_start": "2025-01-01", "period_end": "2025-12-31", "postings_replaced": 0,
+        "warnings": [],
+    }  # fmt: skip
+    if code == 0:
+        conclude(status, Submission(7, already=False), 1.0, as_json=False)
+        return
+    with pytest.raises(SystemExit) as ended:
+        conclude(status, Submission(7, already=False), 1.0, as_json=False)
+    assert ended.value.code == code
