@@ -113,9 +113,7 @@ def progress_line(status: dict[str, Any]) -> str:
     )
 
 
-def conclude(
-    status: dict[str, Any], submission: Submission, timeout: float, as_json: bool
-) -> None:
+def conclude(status: dict[str, Any], submission: Submission, timeout: float, as_json: bool) -> None:
     """Report how a waited-for import ended; exit with the contract's code unless it is done."""
     state = status["state"]
     if as_json:
