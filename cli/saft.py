@@ -55,7 +55,7 @@ def saft_import(
             click.echo(f"{paths[0].name} {verb} (import #{submission.import_id}).", err=True)
             return
         status = run_async(lambda: _wait(settings, submission.import_id, timeout))
-    _conclude(status, submission, timeout, as_json)
+    conclude(status, submission, timeout, as_json)
 
 
 async def _submit(settings: Settings, ref: str, paths: list[Path]) -> Submission:
@@ -75,7 +75,7 @@ async def _wait(settings: Settings, import_id: int, within: float) -> dict[str, 
     assert settings.database_url is not None
     conn = await connect(settings.database_url)
     deadline = time.monotonic() + within
-    shown, shown_at = "", 0.0
+    shown, shown_at = "", time.monotonic()  # without a terminal: a line every LOG_EVERY_S
     try:
         while True:
             status = await import_status(conn, import_id)
@@ -113,9 +113,8 @@ def progress_line(status: dict[str, Any]) -> str:
     )
 
 
-def _conclude(
-    status: dict[str, Any], submission: Submission, timeout: float, as_json: bool
-) -> None:
+def conclude(status: dict[str, Any], submission: Submission, timeout: float, as_json: bool) -> None:
+    """Report how a waited-for import ended; exit with the contract's code unless it is done."""
     state = status["state"]
     if as_json:
         print_json(status)

@@ -114,18 +114,28 @@ async def submit(
     check_company(first, org["name"], org["company_org_number"], first_path.name)
     parts = [path for path, _ in checked]
     files, sha256 = await asyncio.to_thread(store_copies, parts, settings.home)
+    created = False
     try:
-        import_id, already = await _record(
+        submission, created = await _record(
             conn, org_id, name=first_path.name, files=files, sha256=sha256, actor=actor
         )
-    except BaseException:
-        shutil.rmtree(Path(files[0]["path"]).parent, ignore_errors=True)
-        raise
-    if already:
-        shutil.rmtree(Path(files[0]["path"]).parent, ignore_errors=True)
-    else:
-        send(broker, ACTOR, import_id)
-    return Submission(import_id, already)
+    finally:
+        if not created:  # nothing refers to the copies
+            shutil.rmtree(Path(files[0]["path"]).parent, ignore_errors=True)
+    if created:
+        send(broker, ACTOR, submission.import_id)
+    return submission
+
+
+async def _same(conn: asyncpg.Connection, org_id: int, sha256: str) -> Submission | None:
+    """The import of this content that is running or still current, if there is one."""
+    same = await conn.fetchrow(Q["saft_import_same"], org_id, sha256)
+    if same is None:
+        return None
+    done = same["state"] == "done"
+    if done:  # the organization holds this file: a refusal since then is moot
+        await conn.execute(Q["saft_org_settle_current"], org_id)
+    return Submission(int(same["id"]), already=done)
 
 
 async def _record(
@@ -136,13 +146,14 @@ async def _record(
     files: list[dict[str, Any]],
     sha256: str,
     actor: str | None,
-) -> tuple[int, bool]:
+) -> tuple[Submission, bool]:
+    """The import recorded, and True; or the one of the same content already there, and False."""
     who = actor or getpass.getuser()
     async with conn.transaction():
         await conn.fetchrow(Q["org_lock"], org_id)  # one submission per organization at a time
-        same = await conn.fetchrow(Q["saft_import_same"], org_id, sha256)
+        same = await _same(conn, org_id, sha256)
         if same is not None:
-            return int(same["id"]), True
+            return same, False
         size = sum(f["bytes"] for f in files)
         import_id = int(
             await conn.fetchval(Q["saft_import_insert"], org_id, name, files, sha256, size, who)
@@ -152,7 +163,7 @@ async def _record(
             Q["audit_insert"], who, "saft.submit", org_id,
             {"import_id": import_id, "file": name, "sha256": sha256, "bytes": size},
         )  # fmt: skip
-    return import_id, False
+    return Submission(import_id, already=False), True
 
 
 async def submit_file(  # noqa: PLR0917 - the register wizard's call, as agreed

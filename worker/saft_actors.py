@@ -12,6 +12,8 @@ from worker.resources import current
 
 #: milliseconds one import may run: a set of parts may hold tens of gigabytes
 TIME_LIMIT_MS = 12 * 3600 * 1000
+#: milliseconds before an import waiting for another of its organization looks again
+BUSY_RETRY_MS = 30_000
 
 
 # retried by cause like every actor (worker/retry_policy.py): refused files are not retried
@@ -19,4 +21,7 @@ TIME_LIMIT_MS = 12 * 3600 * 1000
 async def import_saft(import_id: int) -> None:
     """Read, check and store one submitted SAF-T file (or split set)."""
     resources = current()
-    await saft_import.import_saft(resources.pool, resources.settings.home, import_id)
+    try:
+        await saft_import.import_saft(resources.pool, resources.settings.home, import_id)
+    except saft_import.Busy as exc:
+        raise dramatiq.Retry(str(exc), delay=BUSY_RETRY_MS) from exc

@@ -10,34 +10,33 @@ extends the lease, so a worker that died is replaced and the import starts over.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import getpass
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import structlog
 
 from shared.db.queries import Q
-from shared.errors import PermanentJobError
+from shared.errors import PermanentJobError, StorageError
 from shared.models import OrgState
 from shared.saft.checks import Ledger, check_company
 from shared.saft.errors import InvalidSaftFile
 from shared.saft.files import SetReader
+from shared.saft.model import Header, span_of
 from shared.saft.reader import sniff
+from worker.on_thread import pump
 from worker.saft_store import (
-    COLUMNS,
     Batch,
     Positions,
     Replaced,
     Snapshot,
-    find_duplicate,
-    replace_period,
+    Writer,
     staged_rows,
+    years_of,
 )
 from worker.store import LeaseLost
 
@@ -89,22 +88,28 @@ class Job:
             await conn.execute(Q["org_set_state"], self.org_id, OrgState.NEEDS_ATTENTION, str(exc))
         logger.warning("saft_refused", import_id=self.id, kind=type(exc).__name__, line=exc.line)
 
-    async def give_back(self, exc: Exception) -> None:
-        """After an unexpected error: try again later, or fail for good after MAX_ATTEMPTS."""
+    async def give_back(self, exc: Exception) -> bool:
+        """After an unexpected error: try again later, or (True) fail for good."""
         sentence = f"The import failed ({type(exc).__name__}: {exc})."
         async with self.pool.acquire() as conn, conn.transaction():
             if self.attempts < MAX_ATTEMPTS and not isinstance(exc, PermanentJobError):
                 await conn.execute(Q["saft_import_release"], self.id, self.owner, sentence)
-                return
+                return False
             await conn.execute(Q["saft_import_fail"], self.id, self.owner, "failed", sentence,
                                "failed")  # fmt: skip
             await conn.execute(Q["org_set_state"], self.org_id, OrgState.NEEDS_ATTENTION, sentence)
+        return True
+
+
+class Busy(StorageError):
+    """Another import of the same organization is running: try this one again later."""
 
 
 async def import_saft(pool: asyncpg.Pool, home: Path, import_id: int) -> None:
     """Import one submitted file (a no-op when it is done, refused, or held by another worker).
 
     `home` is LEDGERSYNC_HOME: the stored copies under it are deleted once the import ended.
+    Raises Busy, untried, while another import of the organization runs.
     """
     owner = uuid.uuid4()
     async with pool.acquire() as conn:
@@ -119,8 +124,13 @@ async def import_saft(pool: asyncpg.Pool, home: Path, import_id: int) -> None:
     except LeaseLost:
         logger.warning("saft_lease_lost", import_id=import_id)
         return
+    except Busy:
+        async with pool.acquire() as conn:
+            await conn.execute(Q["saft_import_defer"], job.id, owner)
+        raise
     except Exception as exc:
-        await job.give_back(exc)
+        if await job.give_back(exc):
+            remove_copies(job.parts, home)
         raise
     remove_copies(job.parts, home)
 
@@ -130,22 +140,22 @@ async def run(job: Job) -> None:
     for _, path in job.parts:
         if not path.is_file():
             raise PermanentJobError(f"The stored copy {path} is gone; submit the file again.")
+    headers = await asyncio.to_thread(_sniff_all, job.parts)
     ledger = Ledger()
     reader = SetReader(job.parts, ledger)
     positions = Positions()
     started = time.monotonic()
     async with job.pool.acquire() as conn, conn.transaction():
+        if not await conn.fetchval(Q["saft_org_lock"], job.org_id):
+            raise Busy(f"Another SAF-T import of organization {job.org_id} is running.")
         org = await conn.fetchrow(Q["org_by_id"], job.org_id)
-        first = await asyncio.to_thread(_sniff, job.parts[0])
-        check_company(first, org["name"], org["company_org_number"], job.parts[0][0])
-        await conn.execute(Q["saft_stage_create"])
-        await stage(conn, staged_rows(reader, positions, BATCH_ROWS), job)
-        await find_duplicate(conn, positions)
+        check_company(headers[0], org["name"], org["company_org_number"], job.parts[0][0])
+        writer = Writer(conn, job.org_id, span_of(h.period for h in headers), headers[0].currency)
+        await writer.open()
+        await stage(writer, lambda: staged_rows(reader, positions, BATCH_ROWS), job)
+        replaced = await writer.finish(ledger, positions)
         await conn.fetchrow(Q["org_lock"], job.org_id)
-        org = await conn.fetchrow(Q["org_by_id"], job.org_id)
-        assert ledger.header is not None
-        check_company(ledger.header, org["name"], org["company_org_number"], job.parts[0][0])
-        replaced = await _swap(conn, job, ledger)
+        await _finish(conn, job, ledger, replaced)
     seconds = time.monotonic() - started
     logger.info(
         "saft_imported", import_id=job.id, org_id=job.org_id, transactions=ledger.transactions,
@@ -154,43 +164,34 @@ async def run(job: Job) -> None:
     )  # fmt: skip
 
 
-def _sniff(part: tuple[str, Path]) -> Any:
-    with part[1].open("rb") as stream:
-        return sniff(stream, part[0])
+def _sniff_all(parts: list[tuple[str, Path]]) -> list[Header]:
+    headers = []
+    for name, path in parts:
+        with path.open("rb") as stream:
+            headers.append(sniff(stream, name))
+    return headers
 
 
-async def stage(conn: asyncpg.Connection, batches: Iterator[Batch], job: Job) -> None:
-    """COPY the batches into the staging table, reading the next one meanwhile on a thread."""
-    loop = asyncio.get_running_loop()
-    pending = loop.run_in_executor(None, next, batches, None)
-    try:
-        while (batch := await pending) is not None:
-            pending = loop.run_in_executor(None, next, batches, None)
-            if batch.rows:
-                await conn.copy_records_to_table("saft_staged", records=batch.rows, columns=COLUMNS)
-            await job.report(batch.progress)
-    finally:
-        with contextlib.suppress(Exception):
-            await pending  # the reading thread finishes its batch before the generator goes
+async def stage(writer: Writer, batches: Callable[[], Iterator[Batch]], job: Job) -> None:
+    """Store the batches as they come, the next one read meanwhile on a thread of its own."""
+
+    async def store(batch: Batch) -> None:
+        await writer.write(batch.rows)
+        await job.report(batch.progress)
+
+    await pump(batches, store, name=f"saft-import-{job.id}")
 
 
-async def _swap(conn: asyncpg.Connection, job: Job, ledger: Ledger) -> Replaced:
-    """Replace the period's postings, settle the years, finish the import and the organization."""
+async def _finish(conn: asyncpg.Connection, job: Job, ledger: Ledger, replaced: Replaced) -> None:
+    """Finish the import's row and the organization (its company, its state), audited."""
     period = ledger.period()
-    replaced = Replaced(0, {})
-    if period is not None:
-        replaced = await replace_period(conn, job.org_id, period, ledger)
     header = ledger.header
     assert header is not None
-    years = {
-        str(y): {"transactions": c.transactions, "postings": c.postings}
-        for y, c in sorted(ledger.years.items())
-    }
     finished = await conn.fetchval(
-        Q["saft_import_finish"], job.id, job.owner, ledger.transactions, ledger.postings, years,
-        header.version, header.org_number, header.company_name, header.currency,
-        period.start if period else None, period.end if period else None, replaced.deleted,
-        ledger.warnings(),
+        Q["saft_import_finish"], job.id, job.owner, ledger.transactions, ledger.postings,
+        years_of(ledger), header.version, header.org_number, header.company_name,
+        header.currency, period.start if period else None, period.end if period else None,
+        replaced.deleted, ledger.warnings(),
     )  # fmt: skip
     if finished is None:
         raise LeaseLost(f"SAF-T import {job.id} was taken over by another worker.")
@@ -204,7 +205,6 @@ async def _swap(conn: asyncpg.Connection, job: Job, ledger: Ledger) -> Replaced:
         Q["audit_insert"], getpass.getuser(), "saft.import", job.org_id,
         {"import_id": job.id, "postings": ledger.postings, "replaced": replaced.deleted},
     )  # fmt: skip
-    return replaced
 
 
 def remove_copies(parts: list[tuple[str, Path]], home: Path) -> None:

@@ -1,15 +1,23 @@
-"""Storing a SAF-T import: staged rows, the duplicate check, and the swap into `postings`.
+"""Storing a SAF-T import: staged batches into `postings`, the duplicate check, the years.
+
+Everything runs in the import's one transaction, so nothing is visible before the commit and a
+refused file rolls back to exactly the postings that were there. The period's earlier import
+goes first; then each batch is COPYed into a staging table and moved into `postings` at once,
+so Postgres stores while the next batch is read (on the other core), rather than all at the
+end.
 
 Posting ids: a period's postings form one block of ids, `block_of(period) + position`, where the
 block is the selection period's first and last day (days since 1970, 16 bits each) shifted past
 a 31-bit line position. So ids are unique per organization without a table of their own, are
-the same every time the same file is imported, and a corrected file of the same period replaces
-exactly the block its predecessor wrote (plus anything else dated inside the period).
+the same every time the same file is imported, and a corrected file of the same period
+replaces exactly the block its predecessor wrote (plus anything else dated inside the period).
+A file without a selection period takes the calendar year of its first transaction as block.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,10 +30,11 @@ from shared.saft.checks import Ledger
 from shared.saft.errors import DuplicateTransaction, InvalidValue
 from shared.saft.files import SetReader
 from shared.saft.model import Period
-from shared.saft.values import where
+from shared.saft.values import FIRST_YEAR, LAST_YEAR, where
 
 #: bits of the line position inside a period's block of ids
 POSITION_BITS = 31
+BLOCK = 1 << POSITION_BITS
 #: the first day a block can encode (16 bits of days reach into 2149)
 EPOCH = dt.date(1970, 1, 1)
 #: columns of the staging table, in the order `staged_rows` fills them
@@ -70,19 +79,22 @@ class Positions:
         return next((name for end, name in self.ends if voucher <= end), "")
 
 
-def snapshot(reader: SetReader, ledger: Ledger) -> Snapshot:
-    """The reading's progress (taken on the reading thread)."""
-    years = {
+def years_of(ledger: Ledger) -> dict[str, dict[str, int]]:
+    """Transactions and postings per year, as stored in `saft_imports.years`."""
+    return {
         str(y): {"transactions": c.transactions, "postings": c.postings}
         for y, c in sorted(ledger.years.items())
     }
-    return Snapshot(reader.bytes_read(), ledger.transactions, ledger.postings, years)
 
 
 def staged_rows(reader: SetReader, positions: Positions, size: int) -> Iterator[Batch]:
-    """Every line of the set as staging rows, `size` rows at a time (pure: only reads files)."""
+    """Every line of the set as staging rows, `size` rows at a time (pure: only reads files).
+
+    Amounts go as text (exact); a line in the default currency has no currency of its own.
+    """
     ledger = reader.ledger
     rows: list[tuple[Any, ...]] = []
+    append = rows.append
     ordinal = 0
     ends = positions.ends
     for voucher, txn in enumerate(reader.transactions(), 1):
@@ -91,22 +103,119 @@ def staged_rows(reader: SetReader, positions: Positions, size: int) -> Iterator[
             ends[-1] = (voucher, name)
         else:
             ends.append((voucher, name))
-        default = ledger.header.currency if ledger.header is not None else None
         date, number, line = txn.date, txn.transaction_id, txn.line
-        for row_number, p in enumerate(txn.postings, 1):
+        for row_number, posting in enumerate(txn.postings, 1):
+            _, account, account_name, amount, text, currency, foreign, _ = posting
             ordinal += 1
-            foreign = p.currency is not None
-            rows.append((
-                ordinal, voucher, date, p.amount, p.account_id, p.account_name, number,
-                row_number, p.description, p.currency_amount if foreign else p.amount,
-                p.currency if foreign else default, line,
-            ))  # fmt: skip
+            append((ordinal, voucher, date, str(amount), account, account_name, number,
+                    row_number, text, None if foreign is None else str(foreign), currency,
+                    line))  # fmt: skip
         if len(rows) >= size:
-            yield Batch(rows, snapshot(reader, ledger))
+            yield Batch(rows, _snapshot(reader, ledger))
             rows = []
-    if ordinal >= 1 << POSITION_BITS:
+            append = rows.append
+    if ordinal >= BLOCK:
         raise InvalidValue("The file holds more than 2^31 lines; split the export by period.")
-    yield Batch(rows, snapshot(reader, ledger))
+    yield Batch(rows, _snapshot(reader, ledger))
+
+
+def _snapshot(reader: SetReader, ledger: Ledger) -> Snapshot:
+    return Snapshot(reader.bytes_read(), ledger.transactions, ledger.postings, years_of(ledger))
+
+
+@dataclass(frozen=True, slots=True)
+class Replaced:
+    """What storing an import changed: postings removed, and the years' counts after."""
+
+    deleted: int
+    #: year -> (expected, imported)
+    years: dict[int, tuple[int, int]]
+
+
+class Writer:
+    """Writes one import's batches into `postings` inside the caller's transaction."""
+
+    def __init__(
+        self, conn: asyncpg.Connection, org_id: int, period: Period | None, currency: str
+    ) -> None:
+        self.conn = conn
+        self.org_id = org_id
+        #: the file's default currency
+        self.currency = currency
+        #: the period the block is derived from (None: from the first transaction's year)
+        self.period = period
+        self.block: int | None = None
+        self.written = 0
+        self.deleted: Counter[int] = Counter()
+
+    async def open(self) -> None:
+        """Create the staging tables."""
+        await self.conn.execute(Q["saft_stage_create"])
+        await self.conn.execute(Q["saft_vouchers_create"])
+
+    async def write(self, rows: list[tuple[Any, ...]]) -> None:
+        """Store a batch (the first one replaces what an earlier import of the period wrote)."""
+        if not rows:
+            return
+        conn, block = self.conn, self.block
+        if block is None:
+            block = self._block(rows[0][2], rows[0][-1])
+            await self._delete(Q["saft_replace_block"], block, block + BLOCK)
+        await conn.copy_records_to_table("saft_staged", records=rows, columns=COLUMNS)
+        await conn.execute(Q["saft_insert_staged"], self.org_id, block, self.currency)
+        await conn.execute(Q["saft_keep_vouchers"])
+        await conn.execute(Q["saft_stage_clear"])
+        self.written += len(rows)
+
+    def _block(self, first_date: dt.date, line: int) -> int:
+        """The block of ids, from the period (or the first transaction's year); set once."""
+        if self.period is None:
+            if not FIRST_YEAR <= first_date.year <= LAST_YEAR:
+                raise InvalidValue(
+                    f"{where('TransactionDate', line, 'the file')} is in {first_date.year}, "
+                    f"outside {FIRST_YEAR}-{LAST_YEAR}; correct it in the export.",
+                    element="TransactionDate", line=line,
+                )  # fmt: skip
+            year = first_date.year
+            self.period = Period(dt.date(year, 1, 1), dt.date(year, 12, 31))
+        self.block = block_of(self.period)
+        return self.block
+
+    async def _delete(self, query: str, *args: Any) -> None:
+        for row in await self.conn.fetch(query, self.org_id, *args):
+            self.deleted[row["year"]] += row["count"]
+
+    async def finish(self, ledger: Ledger, positions: Positions) -> Replaced:
+        """After the last batch: duplicates, the rest of the period replaced, the years settled."""
+        await find_duplicate(self.conn, positions)
+        period = ledger.period()
+        if self.block is None and period is not None:
+            self.block = block_of(self.period or period)
+        if self.block is None or period is None:
+            return Replaced(0, {})
+        block = self.block
+        if not self.written:  # nothing was written, so the earlier import's block is still there
+            await self._delete(Q["saft_replace_block"], block, block + BLOCK)
+        await self._delete(Q["saft_replace_dates"], block, block + BLOCK, period.start, period.end)
+        if self.written != ledger.postings:
+            raise StorageError(f"Stored {self.written} of {ledger.postings} lines; nothing kept.")
+        return Replaced(sum(self.deleted.values()), await self._settle(ledger, period))
+
+    async def _settle(self, ledger: Ledger, period: Period) -> dict[int, tuple[int, int]]:
+        years = sorted({*self.deleted, *ledger.years, *period.years()})
+        block = self.block
+        assert block is not None
+        settled = {}
+        for row in await self.conn.fetch(
+            Q["saft_year_counts"], self.org_id, years, block, block + BLOCK
+        ):
+            year = row["year"]
+            mine = ledger.years[year].postings if year in ledger.years else 0
+            if row["mine"] != mine:
+                raise StorageError(f"Stored {row['mine']} postings for {year}, read {mine}.")
+            settled[year] = (row["total"] - row["mine"] + mine, row["total"])
+            await self.conn.execute(Q["saft_year_settle"], self.org_id, year, *settled[year])
+        return settled
 
 
 async def find_duplicate(conn: asyncpg.Connection, positions: Positions) -> None:
@@ -125,40 +234,3 @@ async def find_duplicate(conn: asyncpg.Connection, positions: Positions) -> None
         "the file: correct the export.",
         element="Transaction", line=second["source_line"], file=name,
     )  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class Replaced:
-    """What storing an import changed: postings removed, and the years' counts after."""
-
-    deleted: int
-    #: year -> (expected, imported)
-    years: dict[int, tuple[int, int]]
-
-
-async def replace_period(
-    conn: asyncpg.Connection, org_id: int, period: Period, ledger: Ledger
-) -> Replaced:
-    """Swap the period's postings for the staged ones; settle the years. Call in a transaction."""
-    block = block_of(period)
-    gone = await conn.fetch(
-        Q["saft_replace_period"], org_id, block, block + (1 << POSITION_BITS),
-        period.start, period.end,
-    )  # fmt: skip
-    deleted = {r["year"]: r["count"] for r in gone}
-    years = sorted({*deleted, *ledger.years, *period.years()})
-    kept = await _counts(conn, org_id, years)
-    status = await conn.execute(Q["saft_insert_staged"], org_id, block)
-    if int(status.rsplit(" ", 1)[1]) != ledger.postings:
-        raise StorageError(f"Stored {status} rows of {ledger.postings} lines read; nothing kept.")
-    imported = await _counts(conn, org_id, years)
-    settled = {}
-    for year in years:
-        count = ledger.years[year].postings if year in ledger.years else 0
-        settled[year] = (kept[year] + count, imported[year])
-        await conn.execute(Q["saft_year_settle"], org_id, year, *settled[year])
-    return Replaced(sum(deleted.values()), settled)
-
-
-async def _counts(conn: asyncpg.Connection, org_id: int, years: list[int]) -> dict[int, int]:
-    return {r["year"]: r["count"] for r in await conn.fetch(Q["saft_year_counts"], org_id, years)}

@@ -407,6 +407,14 @@ WHERE i.org_id = $1 AND i.sha256 = $2
              AND later.period_start <= i.period_end AND later.period_end >= i.period_start)))
 ORDER BY i.id DESC LIMIT 1;
 
+-- name: saft_org_settle_current
+-- A SAF-T organization whose current file was submitted again is synced, unless it is busy.
+UPDATE organizations
+SET state = 'synced', state_reason = NULL, updated_at = now()
+WHERE id = $1 AND state = 'needs_attention'
+  AND NOT EXISTS (SELECT 1 FROM saft_imports
+                  WHERE org_id = $1 AND state IN ('queued', 'running'));
+
 -- name: saft_import_insert
 -- Record a submitted file (its copies already in place); returns its id.
 INSERT INTO saft_imports (org_id, file_name, files, sha256, bytes_total, submitted_by)
@@ -449,12 +457,13 @@ RETURNING id;
 
 -- name: saft_import_finish
 -- The import is done: what was read and replaced, and the warnings. Nothing when lease lost.
+-- (Its transaction began when the reading did: the clock, not now(), says when it ended.)
 UPDATE saft_imports
 SET state = 'done', bytes_read = bytes_total, transactions_read = $3, postings_read = $4,
     years = $5, version = $6, org_number = $7, company_name = $8, currency = $9,
     period_start = $10, period_end = $11, postings_replaced = $12, warnings = $13,
     error = NULL, error_kind = NULL, lease_owner = NULL, lease_until = NULL,
-    finished_at = now(), updated_at = now()
+    finished_at = clock_timestamp(), updated_at = clock_timestamp()
 WHERE id = $1 AND lease_owner = $2 AND state = 'running'
 RETURNING id;
 
@@ -465,6 +474,17 @@ SET state = $3, error = $4, error_kind = $5, lease_owner = NULL, lease_until = N
     finished_at = now(), updated_at = now()
 WHERE id = $1 AND lease_owner = $2 AND state = 'running'
 RETURNING id;
+
+-- name: saft_import_defer
+-- Give an import back untried (another import of the organization is running).
+UPDATE saft_imports
+SET state = 'queued', attempts = attempts - 1, lease_owner = NULL, lease_until = NULL,
+    updated_at = now()
+WHERE id = $1 AND lease_owner = $2 AND state = 'running';
+
+-- name: saft_org_lock
+-- One import per organization at a time: a lock held until the transaction ends (or not got).
+SELECT pg_try_advisory_xact_lock(72120446, $1::int);
 
 -- name: saft_import_release
 -- Give an import back after an unexpected error, to be tried again.
@@ -485,58 +505,88 @@ WHERE (state = 'queued' AND updated_at < now() - make_interval(secs => $1))
 RETURNING id;
 
 -- name: saft_stage_create
--- The staging table one import's lines are copied into, gone at commit.
+-- The staging table each batch of an import's lines is copied into, gone at commit.
 CREATE TEMP TABLE saft_staged (
     ordinal          bigint NOT NULL,
     voucher          bigint NOT NULL,
     posting_date     date NOT NULL,
-    amount           numeric NOT NULL,
+    -- amounts as text (Postgres reads them exactly; half the COPY's cost of binary numerics)
+    amount           text NOT NULL,
     account_number   text NOT NULL,
     account_name     text,
     voucher_number   text NOT NULL,
     row_number       integer NOT NULL,
     description      text,
-    amount_currency  numeric,
+    -- NULL for a line in the file's default currency
+    amount_currency  text,
     currency         text,
     source_line      integer NOT NULL
 ) ON COMMIT DROP;
 
--- name: saft_staged_duplicate
--- A TransactionID used by more than one transaction (first lines only: one row per voucher).
-SELECT voucher_number FROM saft_staged
-WHERE row_number = 1
-GROUP BY voucher_number HAVING count(*) > 1
-ORDER BY max(voucher) LIMIT 1;
+-- name: saft_vouchers_create
+-- Every transaction of an import (id, position, line), to find a TransactionID used twice.
+CREATE TEMP TABLE saft_vouchers (
+    voucher_number  text NOT NULL,
+    voucher         bigint NOT NULL,
+    source_line     integer NOT NULL
+) ON COMMIT DROP;
 
--- name: saft_staged_occurrences
--- The first two transactions using a TransactionID: their position and line.
-SELECT voucher, source_line FROM saft_staged
-WHERE voucher_number = $1 AND row_number = 1
-ORDER BY voucher LIMIT 2;
+-- name: saft_replace_block
+-- Delete the organization's postings with ids in [$2, $3) (an earlier import of the same
+-- period's lines at these positions); the years they were in, with how many went.
+WITH gone AS (
+    DELETE FROM postings WHERE org_id = $1 AND posting_id >= $2 AND posting_id < $3
+    RETURNING posting_date
+)
+SELECT extract(year FROM posting_date)::int AS year, count(*) AS count FROM gone GROUP BY 1;
 
--- name: saft_replace_period
--- Delete what an import of the period replaces: its earlier import ($2 <= id < $3) and every
--- posting dated in the period; the years it touched, with how many went.
+-- name: saft_replace_dates
+-- Delete the organization's postings dated in [$4, $5] that are not in this import's block
+-- [$2, $3): what other imports held for the period; the years, with how many went.
 WITH gone AS (
     DELETE FROM postings
-    WHERE org_id = $1
-      AND ((posting_id >= $2 AND posting_id < $3) OR (posting_date >= $4 AND posting_date <= $5))
+    WHERE org_id = $1 AND posting_date >= $4 AND posting_date <= $5
+      AND NOT (posting_id >= $2 AND posting_id < $3)
     RETURNING posting_date
 )
 SELECT extract(year FROM posting_date)::int AS year, count(*) AS count FROM gone GROUP BY 1;
 
 -- name: saft_insert_staged
--- Store the staged lines: ids are the period's block ($2) plus the line's or voucher's position.
+-- Store the staged batch: ids are the period's block ($2) plus the line's or voucher's position;
+-- a line without a currency of its own is in the file's default currency ($3).
 INSERT INTO postings (org_id, posting_id, posting_date, amount, account_number, account_name,
                       voucher_id, voucher_number, row_number, description, amount_currency,
                       currency)
-SELECT $1, $2 + ordinal, posting_date, amount, account_number, account_name, $2 + voucher,
-       voucher_number, row_number, description, amount_currency, currency
+SELECT $1, $2 + ordinal, posting_date, amount::numeric, account_number, account_name,
+       $2 + voucher, voucher_number, row_number, description,
+       coalesce(amount_currency, amount)::numeric, coalesce(currency, $3)
 FROM saft_staged;
 
+-- name: saft_keep_vouchers
+-- Remember the staged batch's transactions (their first lines) for the duplicate check.
+INSERT INTO saft_vouchers (voucher_number, voucher, source_line)
+SELECT voucher_number, voucher, source_line FROM saft_staged WHERE row_number = 1;
+
+-- name: saft_stage_clear
+-- Empty the staging table for the next batch.
+TRUNCATE saft_staged;
+
+-- name: saft_staged_duplicate
+-- A TransactionID used by more than one transaction of the import.
+SELECT voucher_number FROM saft_vouchers
+GROUP BY voucher_number HAVING count(*) > 1
+ORDER BY max(voucher) LIMIT 1;
+
+-- name: saft_staged_occurrences
+-- The first two transactions using a TransactionID: their position and line.
+SELECT voucher, source_line FROM saft_vouchers
+WHERE voucher_number = $1
+ORDER BY voucher LIMIT 2;
+
 -- name: saft_year_counts
--- Postings per year of an organization, for the given years.
-SELECT y.year, count(p.posting_id) AS count
+-- Per year: the organization's postings, and those in the block [$3, $4).
+SELECT y.year, count(p.posting_id) AS total,
+       count(p.posting_id) FILTER (WHERE p.posting_id >= $3 AND p.posting_id < $4) AS mine
 FROM unnest($2::int[]) AS y(year)
 LEFT JOIN postings AS p
        ON p.org_id = $1 AND p.posting_date >= make_date(y.year, 1, 1)

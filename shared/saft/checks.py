@@ -18,7 +18,16 @@ from shared.saft.errors import (
     UnbalancedTransaction,
     WrongCompany,
 )
-from shared.saft.model import Account, Event, FileEnd, Header, Period, Totals, Transaction
+from shared.saft.model import (
+    Account,
+    Event,
+    FileEnd,
+    Header,
+    Period,
+    Totals,
+    Transaction,
+    span_of,
+)
 from shared.saft.values import where
 
 #: accounts named in a warning, at most
@@ -154,7 +163,7 @@ class Ledger:
     def period(self) -> Period | None:
         """The set's selection period (all parts'), else the transactions' first to last day."""
         if self._periods:
-            return Period(min(p.start for p in self._periods), max(p.end for p in self._periods))
+            return span_of(self._periods)
         if self.transactions:
             return Period(self.first_date, self.last_date)
         return None

@@ -110,6 +110,10 @@ class LineReader:
         return posting, debit is not None, value
 
     def _amounts(self, side: Element) -> tuple[Decimal, str | None, Decimal | None]:
+        if len(side) == 1:  # the usual case: only the Amount, in the default currency
+            value = _fast_amount(side[0].text)
+            if value is not None and side[0].tag == T_AMOUNT:
+                return value, None, None
         text = currency = currency_text = None
         for element in side:
             tag = element.tag
@@ -119,17 +123,15 @@ class LineReader:
                 currency = element.text
             elif tag == T_CURRENCY_AMOUNT:
                 currency_text = element.text
-        local = side.tag[len(_P) :]
-        line = side.sourceline
-        value = _fast_amount(text)
-        if value is None:
-            value = checked_amount(text, f"{local}/Amount", line, self.name)
-        currency_value = (
-            None
-            if currency_text is None
-            else optional_amount(currency_text, f"{local}/CurrencyAmount", line, self.name)
+        local, line = side.tag[len(_P) :], side.sourceline
+        value = _fast_amount(text) or checked_amount(text, f"{local}/Amount", line, self.name)
+        if currency_text is None:
+            return value, currency, None
+        return (
+            value,
+            currency,
+            optional_amount(currency_text, f"{local}/CurrencyAmount", line, self.name),
         )
-        return value, currency, currency_value
 
     def _side_error(self, line: int, *, both: bool) -> LineSideError:
         what = "both a DebitAmount and a CreditAmount" if both else "neither a DebitAmount nor a "

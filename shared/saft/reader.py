@@ -10,13 +10,14 @@ as the line is read; rules over many elements are `shared.saft.checks`'.
 from __future__ import annotations
 
 import re
+import traceback
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import IO, Any
 
 from lxml import etree
 
-from shared.saft.errors import NotXml, WrongNamespace
+from shared.saft.errors import InvalidSaftFile, InvalidValue, NotXml, WrongNamespace
 from shared.saft.lines import LineReader
 from shared.saft.model import NS, ROOT, Account, Event, FileEnd, Header, Period, Totals
 from shared.saft.values import amount as read_amount
@@ -56,21 +57,34 @@ T_HEADER, T_ACCOUNT, T_TRANSACTION, T_JOURNAL_ID = (
 )  # fmt: skip
 T_GLE, T_ACCOUNTS = q("GeneralLedgerEntries"), q("GeneralLedgerAccounts")
 _TOTAL_TAGS = {q(t): t for t in _TOTALS}
-#: bytes read to find the root and the header's version
-SNIFF_EVENTS = 64
 
 
 def sniff(stream: IO[bytes], name: str) -> Header:
     """Read only the header: NotXml, WrongNamespace or UnknownVersion early, cheaply."""
     try:
+        return _sniff(stream, name)
+    except Exception as exc:
+        raise detached(exc) from None
+
+
+def _sniff(stream: IO[bytes], name: str) -> Header:
+    root = None
+    try:
         for event, elem in etree.iterparse(stream, events=("start", "end"), **_PARSER):
-            if event == "start" and elem.getparent() is None:
+            if root is None:
+                root = elem
                 check_root(elem, name)
-            elif event == "end" and elem.tag == T_HEADER:
-                return read_header(elem, name)
+            elif event == "end" and elem.getparent() is root:  # the root's first child
+                if elem.tag == T_HEADER:
+                    return read_header(elem, name)
+                break
     except etree.XMLSyntaxError as exc:
         raise not_xml(exc, name) from None
-    raise NotXml(f"{name} has no SAF-T <Header>; is it the right file?", file=name)
+    raise InvalidValue(
+        f"{name} has no <Header> as the first element of <AuditFile>; send the SAF-T "
+        "Financial file as exported.",
+        element="Header", line=1, file=name,
+    )  # fmt: skip
 
 
 def read(stream: IO[bytes], name: str, accounts: dict[str, str]) -> Iterator[Event]:
@@ -79,8 +93,15 @@ def read(stream: IO[bytes], name: str, accounts: dict[str, str]) -> Iterator[Eve
     `accounts` maps AccountID to description: filled from this file's MasterFiles, and read to
     name each line's account (a split set passes the same dict to every part).
     """
+    try:
+        yield from _read(stream, name, accounts)
+    except Exception as exc:
+        raise detached(exc) from None
+
+
+def _read(stream: IO[bytes], name: str, accounts: dict[str, str]) -> Iterator[Event]:
     start = stream.tell()
-    sniff(stream, name)
+    _sniff(stream, name)
     stream.seek(start)
     state = _FileState(name, accounts)
     try:
@@ -93,12 +114,30 @@ def read(stream: IO[bytes], name: str, accounts: dict[str, str]) -> Iterator[Eve
     yield FileEnd(name)
 
 
+def detached(exc: BaseException) -> BaseException:
+    """The error without its tracebacks (theirs held lxml's elements), here and in its chain.
+
+    lxml's objects must be freed on the thread that parsed them: a traceback carried to
+    another thread (or into a garbage cycle) would free them elsewhere, later. A failure that
+    is not a refusal keeps its traceback as text in a note.
+    """
+    if not isinstance(exc, InvalidSaftFile):
+        exc.add_note("".join(traceback.format_exception(exc)))
+    current: BaseException | None = exc
+    while current is not None:
+        following = current.__cause__ or current.__context__
+        current.__traceback__ = current.__context__ = current.__cause__ = None
+        current = following
+    return exc
+
+
 _PARSER: dict[str, Any] = {
     "resolve_entities": False,
     "no_network": True,
     "load_dtd": False,
     "remove_comments": True,
     "remove_pis": True,
+    "remove_blank_text": True,
     "huge_tree": False,
 }
 

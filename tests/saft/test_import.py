@@ -12,8 +12,9 @@ from saft_support import FIXTURES, VALID, SaftWorld, read_truth
 
 from shared import orgs
 from shared.crypto import TokenCipher
+from shared.db import connect
 from shared.db.queries import Q
-from shared.errors import BadInput
+from shared.errors import BadInput, PermanentJobError
 from shared.models import Method, Provider
 from shared.saft.errors import InvalidSaftFile, UnknownVersion, WrongCompany, WrongNamespace
 from shared.saft.generate import Fault, Spec, tally
@@ -272,3 +273,37 @@ async def test_progress_is_written_while_the_file_is_read(
     middle = seen[len(seen) // 2]
     assert 0 < middle["transactions_read"] < written.transactions
     assert middle["years"]["2025"]["postings"] == middle["postings_read"]
+
+
+async def test_a_second_import_of_the_organization_waits_untried_while_one_runs(
+    saft: SaftWorld, database_url: str
+) -> None:
+    path, written = saft.generate(Spec(transactions=20))
+    import_id = await submit_file(saft.pg, saft.broker, saft.settings, saft.org_id, path)
+    other = await connect(database_url)
+    try:  # another import of the organization holds its lock
+        await other.execute("SELECT pg_advisory_lock(72120446, $1::int)", saft.org_id)
+        with pytest.raises(saft_import.Busy):
+            await import_saft(saft.pool, saft.settings.home, import_id)
+        status = await import_status(saft.pg, import_id)
+        assert (status["state"], status["attempts"]) == ("queued", 0)
+    finally:
+        await other.close()
+    await import_saft(saft.pool, saft.settings.home, import_id)
+    assert (await import_status(saft.pg, import_id))["state"] == "done"
+    assert (await saft.stored())["count"] == written.postings
+
+
+async def test_an_import_that_cannot_succeed_fails_for_good_and_says_why(
+    saft: SaftWorld,
+) -> None:
+    path, _ = saft.generate(Spec(transactions=5))
+    import_id = await submit_file(saft.pg, saft.broker, saft.settings, saft.org_id, path)
+    for copy in (saft.settings.home / "saft").rglob("*.xml"):
+        copy.unlink()  # someone cleaned LEDGERSYNC_HOME behind the worker's back
+    with pytest.raises(PermanentJobError):
+        await import_saft(saft.pool, saft.settings.home, import_id)
+    status = await import_status(saft.pg, import_id)
+    assert (status["state"], status["error_kind"]) == ("failed", "failed")
+    assert "submit the file again" in status["error"]
+    assert (await saft.org())["state"] == "needs_attention"

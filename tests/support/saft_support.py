@@ -149,3 +149,14 @@ class SaftWorld:
     async def stored(self) -> dict[str, Any]:
         """Count, debit and credit of the organization's postings."""
         return await stored(self.pg, self.org_id)
+
+
+async def fetch_count(database_url: str) -> int:
+    """How many postings the database holds."""
+    from shared.db import connect
+
+    conn = await connect(database_url)
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM postings"))
+    finally:
+        await conn.close()
