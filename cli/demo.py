@@ -1,10 +1,11 @@
 """`ledgersync demo`: the whole system alive on the sandbox, from a fresh clone.
 
 Embedded Postgres and Redis (or the configured ones), the sandbox's demo scenario, workers and
-the scheduler as the Procfile runs them, and example organizations: a small company, an
-accountant's large client with many years, and two whose tokens fail in ways the
-troubleshooting explains. The demo keeps its own database (`ledgersync_demo`) and Redis
-database (9), recreated at every start, so it never touches real data.
+the scheduler as the Procfile runs them, example organizations — a small company, an
+accountant's large client with many years, two whose tokens fail in ways the troubleshooting
+explains, and one that delivers a SAF-T file — and the terminal UI on top. The demo keeps its
+own database (`ledgersync_demo`) and Redis database (9), recreated at every start, so it never
+touches real data.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -37,6 +40,7 @@ from shared.db.queries import Q
 from shared.embedded import free_port, servers_for
 from shared.models import Method, OrgState, Provider
 from shared.queue import send, sender
+from shared.saft_submit import submit_file
 
 CLI = [sys.executable, "-c", "from cli.main import main; main()"]
 DEMO_DATABASE = "ledgersync_demo"
@@ -47,6 +51,11 @@ EXAMPLES = (
     ("Tall og Tast Regnskap", "accountant", 102),
     ("Lyngheia Barnehage", "no_ledger_access", None),
     ("Østre Sykkelverksted", "integrations_off", None),
+)
+#: the organization that delivers a SAF-T file instead, and its file (Skatteetaten's example)
+SAFT_EXAMPLE = (
+    "Tøyen Lekefabrikk",
+    Path(__file__).resolve().parent / "demo_data" / "SAF-T Financial_888888888_20180228235959.xml",
 )
 #: how long the headless demo waits for every organization to settle
 HEADLESS_TIMEOUT_S = 1800.0
@@ -61,6 +70,11 @@ class Demo:
     redis_url: str
     scenario: dict[str, Any]
     children: list[subprocess.Popen[bytes]]
+
+    @property
+    def settings(self) -> Settings:
+        """The settings every demo process runs with."""
+        return Settings.from_env(self.env)
 
 
 @contextlib.contextmanager
@@ -124,7 +138,8 @@ async def _fresh_database(url: str) -> None:
 
 
 async def _register(demo: Demo) -> dict[int, int | None]:
-    """Register the example organizations; {org id: client to choose}."""
+    """Register the example organizations (and submit the SAF-T one's file); {org id: client
+    to choose}."""
     cipher = TokenCipher(demo.env["LEDGERSYNC_SECRET_KEY"])
     conn = await connect(demo.database_url)
     broker = sender(demo.redis_url)
@@ -137,6 +152,11 @@ async def _register(demo: Demo) -> dict[int, int | None]:
             )  # fmt: skip
             send(broker, "validate_token", org_id)
             chosen[org_id] = client
+        name, path = SAFT_EXAMPLE
+        org_id = await orgs.register(
+            conn, name=name, method=Method.SAFT, provider=None, token=None, cipher=None
+        )
+        await submit_file(conn, broker, demo.settings, org_id, path, actor="demo")
     finally:
         broker.close()
         await conn.close()
@@ -157,32 +177,45 @@ async def _progress(conn: asyncpg.Connection) -> list[list[object]]:
     return rows
 
 
-async def _watch(demo: Demo, chosen: dict[int, int | None], *, headless: bool) -> bool:
-    """Choose clients when asked; show progress; with `headless`, return once all settle."""
+async def _watch(
+    demo: Demo, chosen: dict[int, int | None], stop: threading.Event | None = None
+) -> bool:
+    """Choose the clients the demo's operator would; return once every organization settled
+    (True), or when `stop` is set or the time is up (False)."""
     conn = await connect(demo.database_url)
     broker = sender(demo.redis_url)
     deadline = time.monotonic() + HEADLESS_TIMEOUT_S
     try:
-        while True:
+        while not (stop is not None and stop.is_set()):
             states = {r["id"]: r["state"] for r in await conn.fetch(Q["org_list"])}
             for org_id, client in chosen.items():
                 if states.get(org_id) == OrgState.CHOOSE_COMPANY and client is not None:
                     await orgs.select_company(conn, org_id, client)
                     send(broker, "plan_sync", org_id)
             settled = all(s in (OrgState.SYNCED, OrgState.NEEDS_ATTENTION) for s in states.values())
-            if headless and (settled or time.monotonic() > deadline):
+            if stop is None and (settled or time.monotonic() > deadline):
                 return settled
-            if not headless:
-                click.clear()
-                click.echo("ledgersync demo: Ctrl-C stops everything it started.\n")
-                print_table(
-                    ["ORGANIZATION", "STATE", "COMPANY", "POSTINGS", "", "YEARS", "REASON"],
-                    await _progress(conn),
-                )
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(0.5)
+        return False
     finally:
         broker.close()
         await conn.close()
+
+
+def _with_ui(demo: Demo, chosen: dict[int, int | None]) -> None:
+    """The terminal UI on the demo's data, while a thread plays the operator's part."""
+    from tui.__main__ import run as run_tui
+
+    stop = threading.Event()
+    operator = threading.Thread(
+        target=lambda: run_async(lambda: _watch(demo, chosen, stop)), name="demo-operator"
+    )
+    operator.start()
+    try:
+        run_tui(demo.settings, read_only=False)
+    finally:
+        stop.set()
+        operator.join(timeout=10)
 
 
 @click.command()
@@ -195,7 +228,11 @@ def demo(headless: bool) -> None:
         click.echo("Starting the sandbox, workers and scheduler ...", err=True)
         chosen = run_async(lambda: _register(running))
         try:
-            settled = run_async(lambda: _watch(running, chosen, headless=headless))
+            if not headless:
+                _with_ui(running, chosen)
+                click.echo("Stopping everything the demo started ...", err=True)
+                return
+            settled = run_async(lambda: _watch(running, chosen))
         except KeyboardInterrupt:
             click.echo("\nStopping everything the demo started ...", err=True)
             return

@@ -43,6 +43,8 @@ class LedgersyncApp(App[None]):
         Binding("question_mark", "keys", "Keys", key_display="?", tooltip="Show every key"),
         Binding("p", "pause", "Pause", tooltip="Pause or resume the live refresh"),
         Binding("q", "quit", "Quit", tooltip="Leave ledgersync"),
+        # a terminal tool stops on Ctrl-C (the demo then stops everything it started)
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
 
     #: the workers and queues, shown in every screen's header

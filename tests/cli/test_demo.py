@@ -34,6 +34,7 @@ def test_headless_demo_syncs_every_syncable_example_and_stops_its_children(
     assert " synced " in lines["Fjordlys Kaffebar"]
     assert " synced " in lines["Tall og Tast Regnskap"]
     assert "needs_attention" in lines["Østre Sykkelverksted"]
+    assert " synced " in lines["Tøyen Lekefabrikk"], "the SAF-T example was imported"
     assert (tmp_path / "demo-secret.key").exists(), "the demo made its own key"
     left = {p.pid for p in psutil.Process().children(recursive=True)} - before
     assert not left, "the demo left processes behind"
