@@ -12,17 +12,19 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
-from bench import fairness, import_speed, rate_limited
-from bench.world import Measure
+from bench import fairness, import_speed, rate_limited, saft_speed, summary
+from bench.world import Measure, Row, Value
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
 
-def table(rows: list[Measure | str]) -> str:
+def table(rows: list[Row]) -> str:
     """A Markdown table of measures, then the free-text lines."""
     lines = ["| what | count | seconds | per second | note |", "|---|---:|---:|---:|---|"]
     notes = []
     for row in rows:
+        if isinstance(row, Value):
+            continue
         if isinstance(row, Measure):
             lines.append(
                 f"| {row.name} | {row.count:,} | {row.seconds:.2f} | {row.rate:,.0f} | {row.note} |"
@@ -64,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--processes", default="1,2,4", help="worker process counts of the fairness run"
     )
+    parser.add_argument("--saft-mb", type=float, default=1024.0, help="size of the SAF-T file")
     parser.add_argument("--no-write", action="store_true", help="do not write bench/RESULTS.md")
     args = parser.parse_args(argv)
     rows = import_speed.run(args.postings, args.years)
@@ -79,6 +82,16 @@ def main(argv: list[str] | None = None) -> int:
         f"over {args.org_years} years)\n\n"
     )
     report += table(fair)
+    saft = saft_speed.run(args.saft_mb)
+    report += f"\n\n## SAF-T import ({saft.megabytes:,.0f} MB generated file)\n\n"
+    report += saft.table()
+    headlines = [
+        *summary.import_headlines(rows),
+        *summary.limited_headlines(limited),
+        *summary.fairness_headlines(fair),
+        *summary.saft_headlines(saft),
+    ]
+    report = "## Summary\n\n" + summary.table(headlines) + "\n\n" + report
     print(header() + "\n\n" + report)
     if not args.no_write:
         RESULTS.write_text(f"# Benchmark results\n\n{header()}\n\n{report}\n")

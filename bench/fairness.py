@@ -20,7 +20,7 @@ import asyncpg
 import psutil
 
 from bench.import_speed import LOGS
-from bench.world import IMPORT_TIMEOUT_S, BenchWorld, Measure
+from bench.world import IMPORT_TIMEOUT_S, BenchWorld, Measure, Row, Value
 from shared.crypto import TokenCipher
 from shared.db import connect
 from shared.models import Method, OrgState, Provider
@@ -147,18 +147,20 @@ async def one_round(world: BenchWorld, processes: int, orgs: int) -> Round:
     return Round(processes, total, max(finished), finished)
 
 
-def run(orgs: int, postings: int, years: int, process_counts: list[int]) -> list[Measure | str]:
+def run(orgs: int, postings: int, years: int, process_counts: list[int]) -> list[Row]:
     """The whole fairness benchmark; rows for the results table."""
     return asyncio.run(_run(orgs, postings, years, process_counts))
 
 
-async def _run(
-    orgs: int, postings: int, years: int, process_counts: list[int]
-) -> list[Measure | str]:
+async def _run(orgs: int, postings: int, years: int, process_counts: list[int]) -> list[Row]:
     async with BenchWorld.start(postings=postings, years=years, companies=orgs) as world:
         await warm(world)
         rounds = [await one_round(world, n, orgs) for n in process_counts]
-    rows: list[Measure | str] = [r.measure() for r in rounds]
+    rows: list[Row] = [r.measure() for r in rounds]
+    rows += [
+        Value(f"spread {r.processes}", max(r.finished) / statistics.median(r.finished))
+        for r in rounds
+    ]
     base = rounds[0].postings / rounds[0].seconds
     for r in rounds[1:]:
         rows.append(

@@ -24,7 +24,7 @@ import asyncpg
 import orjson
 import psutil
 
-from bench.world import BenchWorld, Measure
+from bench.world import BenchWorld, Measure, Row, Value
 from shared.db import connect
 from shared.db.queries import Q
 from worker.planner import DateRange, halves, month_ranges
@@ -164,12 +164,12 @@ async def end_to_end(world: BenchWorld, database_url: str, threads: int) -> tupl
     return Measure("end to end (ledgersync worker, 1 process)", total, elapsed), peak
 
 
-def run(postings: int, years: int, threads: int = CONCURRENCY) -> list[Measure | str]:
+def run(postings: int, years: int, threads: int = CONCURRENCY) -> list[Row]:
     """The whole import benchmark; rows for the results table."""
     return asyncio.run(_run(postings, years, threads))
 
 
-async def _run(postings: int, years: int, threads: int) -> list[Measure | str]:
+async def _run(postings: int, years: int, threads: int) -> list[Row]:
     async with BenchWorld.start(postings=postings, years=years) as world:
         database_url = await world.fresh_database("ledgersync_bench")
         # the first pass renders every page in the sandbox (and keeps it); the second is the
@@ -188,4 +188,5 @@ async def _run(postings: int, years: int, threads: int) -> list[Measure | str]:
         written,
         naive.with_note(f"COPY + merge is {written.rate / naive.rate:.0f}× faster"),
         f"worker peak RSS: {peak_mb:.0f} MB (goal < 250 MB); pid {os.getpid()} ran the ceilings",
+        Value("worker peak RSS", peak_mb),
     ]

@@ -16,7 +16,7 @@ import aiohttp
 import psutil
 
 from bench.import_speed import LOGS
-from bench.world import BenchWorld, Measure
+from bench.world import BenchWorld, Measure, Row, Value
 
 LIMIT = 30
 WINDOW_S = 3.0
@@ -28,12 +28,12 @@ async def _counters(control_url: str) -> dict[str, object]:
         return counters
 
 
-def run(postings: int, years: int) -> list[Measure | str]:
+def run(postings: int, years: int) -> list[Row]:
     """Import one company under the rate limit; the figures for the results table."""
     return asyncio.run(_run(postings, years))
 
 
-async def _run(postings: int, years: int) -> list[Measure | str]:
+async def _run(postings: int, years: int) -> list[Row]:
     faults = ("--rate-limit", str(LIMIT), "--rate-window", str(WINDOW_S))
     async with BenchWorld.start(postings=postings, years=years, faults=faults) as world:
         database_url = await world.fresh_database("ledgersync_bench_limited")
@@ -66,4 +66,6 @@ async def _run(postings: int, years: int) -> list[Measure | str]:
         ).with_note(f"{usage:.2f} of the requests allowed (goal ≥ 0.9)"),
         f"rate-limited: {limited} of {total} requests answered 429 "
         f"({100 * limited / max(total, 1):.1f} %, goal ≤ 1 %)",
+        Value("rate-limit usage", usage),
+        Value("429 share", limited / max(total, 1)),
     ]

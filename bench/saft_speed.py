@@ -28,6 +28,7 @@ from shared.db import connect, ensure_database, with_database
 from shared.db.migrate import migrate
 from shared.embedded import servers_for
 from shared.saft.generate import Spec, transactions_for, write
+from shared.saft.reader import read
 
 CLI = [sys.executable, "-c", "from cli.main import main; main()"]
 MB = 2**20
@@ -48,6 +49,17 @@ class Result:
     submit_s: float
     import_s: float
     peak_rss_mb: float
+    parse_s: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        """MB/s parsed and stored."""
+        return self.megabytes / self.import_s
+
+    @property
+    def parse_rate(self) -> float:
+        """MB/s only parsed (the ceiling)."""
+        return self.megabytes / self.parse_s if self.parse_s else 0.0
 
     def table(self) -> str:
         """The result as a Markdown table with the goals beside it."""
@@ -62,6 +74,8 @@ class Result:
             f"| import: parse, check, stage, swap | {self.import_s:.1f} s | "
             f"**{rate:,.1f} MB/s** (goal ≥ {GOAL_MB_S:.0f}), "
             f"{self.postings / self.import_s:,.0f} postings/s |",
+            f"| parse only, nothing stored (ceiling) | {self.parse_s:.1f} s | "
+            f"{self.parse_rate:,.1f} MB/s |",
             f"| worker peak RSS | {self.peak_rss_mb:,.0f} MB | goal < {GOAL_RSS_MB:.0f} MB |",
         ]  # fmt: skip
         return "\n".join(lines)
@@ -152,6 +166,16 @@ async def _watch(url: str, import_id: int, worker: psutil.Process) -> float:
         await conn.close()
 
 
+def parse_only(path: Path) -> float:
+    """Seconds to read every event of the file with the importer's reader, storing nothing:
+    the ceiling of the import (one core parsing)."""
+    started = time.perf_counter()
+    with path.open("rb") as stream:
+        for _ in read(stream, path.name, {}):
+            pass
+    return time.perf_counter() - started
+
+
 def run(megabytes: float) -> Result:
     """Generate, submit and import; the measures."""
     BENCH_HOME.mkdir(parents=True, exist_ok=True)
@@ -160,10 +184,11 @@ def run(megabytes: float) -> Result:
         path = folder / "SAF-T Financial_999999999_20251231235959_1_1.xml"
         spec, generate_s = generate(path, megabytes)
         size = path.stat().st_size / MB
+        parse_s = parse_only(path)
         with _servers() as settings:
             submit_s, import_s, peak = asyncio.run(measure(settings, path, folder))
     lines = spec.transactions * spec.lines
-    return Result(size, spec.transactions, lines, generate_s, submit_s, import_s, peak)
+    return Result(size, spec.transactions, lines, generate_s, submit_s, import_s, peak, parse_s)
 
 
 def main(argv: list[str] | None = None) -> None:

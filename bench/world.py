@@ -50,6 +50,18 @@ class Measure:
         return replace(self, note=note)
 
 
+@dataclass(frozen=True)
+class Value:
+    """A figure for the summary table only (the sections show it in their own words)."""
+
+    name: str
+    value: float
+
+
+#: what a benchmark module returns: measures, free-text lines, figures for the summary
+Row = Measure | Value | str
+
+
 @contextlib.contextmanager
 def _servers() -> Iterator[Settings]:
     environ = dict(os.environ)

@@ -26,6 +26,8 @@ def test_the_benchmark_runs_small_and_prints_its_table() -> None:
             "1",
             "--processes",
             "1,2",
+            "--saft-mb",
+            "1",
             "--no-write",
         ],
         capture_output=True,
@@ -36,5 +38,6 @@ def test_the_benchmark_runs_small_and_prints_its_table() -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     rows = ("end to end", "fetch + decode only", "COPY + merge only", "naive", "peak RSS", "429")
     rows += ("3 orgs at once, 1 worker", "3 orgs at once, 2 worker", "× the rate of 1")
+    rows += ("## Summary", "SAF-T import", "parse only", "SAF-T worker peak RSS")
     for row in rows:
         assert row in done.stdout

@@ -1,0 +1,94 @@
+"""The suite's one table: every headline figure beside its ceiling or baseline, as a ratio."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bench.saft_speed import GOAL_MB_S, GOAL_RSS_MB, Result
+from bench.world import Measure, Row, Value
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One row of the summary."""
+
+    what: str
+    figure: str
+    beside: str
+    ratio: str
+    goal: str = ""
+
+
+def measure_named(rows: list[Row], start: str) -> Measure:
+    """The measure whose name starts with `start`."""
+    return next(r for r in rows if isinstance(r, Measure) and r.name.startswith(start))
+
+
+def value_named(rows: list[Row], name: str) -> float:
+    """The summary figure of this name."""
+    return next(r.value for r in rows if isinstance(r, Value) and r.name == name)
+
+
+def import_headlines(rows: list[Row]) -> list[Headline]:
+    """End to end beside both ceilings and the naive baseline."""
+    e2e = measure_named(rows, "end to end")
+    write = measure_named(rows, "COPY + merge only")
+    fetch = measure_named(rows, "fetch + decode only")
+    naive = measure_named(rows, "naive")
+    return [
+        Headline("import, end to end", f"{e2e.rate:,.0f} postings/s",
+                 f"COPY + merge only {write.rate:,.0f}/s", f"{e2e.rate / write.rate:.2f}",
+                 "≥ 0.65"),
+        Headline("sandbox fetch + decode (must not limit)", f"{fetch.rate:,.0f} postings/s",
+                 f"end to end {e2e.rate:,.0f}/s", f"{fetch.rate / e2e.rate:.1f}×", "well above"),
+        Headline("naive row-by-row INSERT (baseline)", f"{naive.rate:,.0f} rows/s",
+                 f"COPY + merge only {write.rate:,.0f}/s", f"{naive.rate / write.rate:.2f}"),
+        Headline("import worker peak RSS", f"{value_named(rows, 'worker peak RSS'):.0f} MB",
+                 "goal 250 MB", f"{value_named(rows, 'worker peak RSS') / 250:.2f}", "< 1"),
+    ]  # fmt: skip
+
+
+def limited_headlines(rows: list[Row]) -> list[Headline]:
+    """Requests achieved beside those allowed, and the 429s."""
+    limited = next(r for r in rows if isinstance(r, Measure))
+    share = value_named(rows, "429 share")
+    return [
+        Headline("rate-limited import", f"{limited.count:,} requests", "allowed by the limit",
+                 f"{value_named(rows, 'rate-limit usage'):.2f}", "≥ 0.9"),
+        Headline("… answered 429", f"{100 * share:.1f} %", "all requests", f"{share:.3f}",
+                 "≤ 0.01"),
+    ]  # fmt: skip
+
+
+def fairness_headlines(rows: list[Row]) -> list[Headline]:
+    """Each process count beside the first, with the completion spread."""
+    rounds = [r for r in rows if isinstance(r, Measure)]
+    base = rounds[0]
+    found = []
+    for r in rounds:
+        processes = r.name.split(", ")[1].split()[0]
+        spread = value_named(rows, f"spread {processes}")
+        found.append(
+            Headline(r.name, f"{r.rate:,.0f} postings/s", base.name.split(", ")[1],
+                     f"{r.rate / base.rate:.2f}", f"last org done {spread:.1f}× the median")
+        )  # fmt: skip
+    return found
+
+
+def saft_headlines(result: Result) -> list[Headline]:
+    """Parsed-and-stored beside parsed only, and the memory."""
+    return [
+        Headline(f"SAF-T import ({result.megabytes:,.0f} MB file)", f"{result.rate:.1f} MB/s",
+                 f"parse only {result.parse_rate:.1f} MB/s",
+                 f"{result.rate / result.parse_rate:.2f}" if result.parse_rate else "",
+                 f"≥ {GOAL_MB_S:.0f} MB/s"),
+        Headline("SAF-T worker peak RSS", f"{result.peak_rss_mb:.0f} MB",
+                 f"goal {GOAL_RSS_MB:.0f} MB", f"{result.peak_rss_mb / GOAL_RSS_MB:.2f}", "< 1"),
+    ]  # fmt: skip
+
+
+def table(headlines: list[Headline]) -> str:
+    """The summary as Markdown."""
+    lines = ["| benchmark | figure | beside | ratio | goal |", "|---|---:|---|---:|---|"]
+    lines += [f"| {h.what} | {h.figure} | {h.beside} | {h.ratio} | {h.goal} |" for h in headlines]
+    return "\n".join(lines)
