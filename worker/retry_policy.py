@@ -20,6 +20,7 @@ import redis.exceptions
 from shared.errors import BadInput, ConfigError, PermanentJobError, RateLimited
 from shared.jobs import StopReason
 from worker.onboarding import ACCESS_ERRORS
+from worker.store import BrokenPage
 from worker.tripletex_errors import InvalidRequest, NotFound, TransientUpstream
 
 
@@ -39,6 +40,7 @@ PERMANENT_ERRORS: tuple[type[BaseException], ...] = (
 #: errors that the same job may well not meet a little later
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     TransientUpstream,
+    BrokenPage,  # a page cut short on the way: fetched again
     asyncpg.PostgresConnectionError,  # includes ConnectionDoesNotExistError
     asyncpg.InterfaceError,
     asyncpg.exceptions.OperatorInterventionError,  # pg_terminate_backend, shutdown, restart

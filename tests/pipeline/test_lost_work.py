@@ -82,10 +82,13 @@ async def test_a_chunk_that_always_crashes_its_worker_fails_after_the_delivery_c
             chunk = await crash_chunk(pipeline, org_id)
             if chunk is not None and chunk["state"] == "failed":
                 return "failed"
+            assert scheduler.returncode is None, f"the scheduler exited: {pipeline.log_dir}"
             return "died" if worker.returncode is not None else None
 
-        outcome = await poll("a worker to die or the chunk to fail", died_or_failed,
-                             within=CRASH_WITHIN_S)  # fmt: skip
+        outcome = await poll(
+            f"worker {len(pipeline.workers) - 1} to die or the chunk to fail (after {crashes} "
+            f"crashes; logs in {pipeline.log_dir})", died_or_failed, within=CRASH_WITHIN_S,
+        )  # fmt: skip
         if outcome == "failed":
             break
         crashes += 1

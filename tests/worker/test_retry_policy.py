@@ -9,6 +9,7 @@ import redis.exceptions
 from shared.errors import BadInput, ConfigError, PermanentJobError
 from shared.jobs import StopReason
 from worker.retry_policy import Cause, RetryPolicy, cause_of
+from worker.store import BrokenPage
 from worker.tripletex_errors import (
     EmployeeTokenRejected,
     Forbidden,
@@ -32,6 +33,7 @@ POLICY = RetryPolicy(transient_retries=3, other_retries=1, min_backoff_ms=1_000)
         (InvalidRequest("x", status=400), Cause.PERMANENT),
         (TransientUpstream("x", status=503), Cause.TRANSIENT),
         (Unreachable("x"), Cause.TRANSIENT),
+        (BrokenPage("x"), Cause.TRANSIENT),
         (asyncpg.ConnectionDoesNotExistError("x"), Cause.TRANSIENT),
         (asyncpg.InterfaceError("x"), Cause.TRANSIENT),
         (asyncpg.exceptions.AdminShutdownError("x"), Cause.TRANSIENT),
