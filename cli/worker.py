@@ -12,24 +12,45 @@ import click
 
 from cli.common import servers
 from shared.queue import QUEUES
+from worker.resources import WorkerOptions
+
+#: seconds a stopping worker may take beyond the grace period (handing back, closing)
+STOP_MARGIN_S = 15.0
+DEFAULTS = WorkerOptions()
 
 
 @click.command()
 @click.option("--processes", default=2, show_default=True, help="Worker processes.")
 @click.option("--threads", default=8, show_default=True, help="Threads per process.")
-def worker(processes: int, threads: int) -> None:
+@click.option(
+    "--lease",
+    default=DEFAULTS.lease_s,
+    show_default=True,
+    help="Seconds a worker holds a chunk before another may take it over.",
+)
+@click.option(
+    "--grace",
+    default=DEFAULTS.grace_s,
+    show_default=True,
+    help="Seconds work in flight may take to finish on SIGTERM before it is handed back.",
+)
+def worker(processes: int, threads: int, lease: float, grace: float) -> None:
     """Run Dramatiq workers against the configured (or embedded) Redis and Postgres."""
+    options = WorkerOptions(threads=threads, lease_s=lease, grace_s=grace)
     with servers() as settings:
         settings.require("secret_key")
         env = {
             **os.environ,
             "LEDGERSYNC_DATABASE_URL": settings.database_url or "",
             "LEDGERSYNC_REDIS_URL": settings.redis_url or "",
-            "LEDGERSYNC_WORKER_THREADS": str(threads),
+            **options.to_env(),
         }
+        # past the grace, handing back takes a few seconds at most
+        shutdown_ms = int((grace + STOP_MARGIN_S) * 1000)
         command = [
             sys.executable, "-m", "dramatiq", "worker.app", "--skip-logging",
             "--processes", str(processes), "--threads", str(threads), "--queues", *QUEUES,
+            "--worker-shutdown-timeout", str(shutdown_ms),
         ]  # fmt: skip
         sys.exit(run_forwarding_signals(command, env))
 

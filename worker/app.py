@@ -11,9 +11,10 @@ import os
 from shared.config import Settings
 from shared.logging import configure_logging
 from worker.broker import build_broker
+from worker.resources import WorkerOptions
 
 settings = Settings.from_env()
 configure_logging(settings)
-broker = build_broker(settings, threads=int(os.environ.get("LEDGERSYNC_WORKER_THREADS", "8")))
+broker = build_broker(settings, WorkerOptions.from_env(os.environ))
 
 from worker import actors  # noqa: E402,F401 - declares the actors on the broker set above

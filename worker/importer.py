@@ -14,6 +14,7 @@ import uuid
 
 import asyncpg
 import structlog
+from dramatiq.brokers.redis import RedisBroker
 
 from shared.db.queries import Q
 from shared.models import OrgState
@@ -39,8 +40,9 @@ logger = structlog.get_logger(__name__)
 WINDOW = 12
 #: planning probes of one organization in flight at once
 PROBES = 8
-#: seconds a worker holds a chunk before another may take it over
-LEASE_S = 600.0
+#: seconds a failing or stopping worker tries to give a chunk back before leaving it to its lease
+HAND_BACK_TIMEOUT_S = 5.0
+HAND_BACK_TRIES = 5
 #: the earliest year asked of `ledger/annualAccount`
 FIRST_YEAR = 2000
 #: a marker for an estimate above the API's 10,000 cap
@@ -140,13 +142,18 @@ async def _fit(
 
 async def dispatch(res: Resources, org_id: int) -> int:
     """Send pending chunks up to the organization's window; return how many were sent."""
-    async with res.pool.acquire() as conn, conn.transaction():
+    return await dispatch_pending(res.pool, res.broker, org_id)
+
+
+async def dispatch_pending(pool: asyncpg.Pool, broker: RedisBroker, org_id: int) -> int:
+    """`dispatch` with a pool and a broker (the scheduler has no worker resources)."""
+    async with pool.acquire() as conn, conn.transaction():
         org = await conn.fetchrow(Q["org_lock"], org_id)
         if org is None or org["cancel_requested"]:
             return 0
         ids = [row["id"] for row in await conn.fetch(Q["chunks_dispatch"], org_id, WINDOW)]
     for chunk_id in ids:
-        send(res.broker, "import_chunk", chunk_id)
+        send(broker, "import_chunk", chunk_id)
     return len(ids)
 
 
@@ -154,15 +161,30 @@ async def import_chunk(res: Resources, chunk_id: int) -> None:
     """Lease the chunk, fetch its postings, write them with its status, then dispatch more."""
     owner = uuid.uuid4()
     async with res.pool.acquire() as conn:
-        chunk = await conn.fetchrow(Q["chunk_claim"], chunk_id, owner, LEASE_S)
+        chunk = await conn.fetchrow(Q["chunk_claim"], chunk_id, owner, res.options.lease_s)
         found = await target(conn, chunk["org_id"]) if chunk else None
     if chunk is None or found is None:
         return  # done already, held by another worker, or the organization stopped
     org_id, year = chunk["org_id"], chunk["year"]
     span = DateRange(chunk["date_from"], chunk["date_to"])
+    try:
+        await _import_leased(res, chunk_id, owner, org_id=org_id, year=year, span=span,
+                             username=found[1])  # fmt: skip
+    except (Exception, asyncio.CancelledError):
+        # a failure or a stop: the job's retry (or the message sent again) may lease it at once,
+        # instead of finding it held until the lease runs out
+        await hand_back(res, chunk_id, owner)
+        raise
+    await after_chunk(res, org_id, year)
+
+
+async def _import_leased(
+    res: Resources, chunk_id: int, owner: uuid.UUID, *, org_id: int, year: int, span: DateRange,
+    username: int,
+) -> None:  # fmt: skip
     access = res.access
     try:
-        pages = await access.call(org_id, found[1], lambda auth: _fetch(access.client, auth, span))
+        pages = await access.call(org_id, username, lambda auth: _fetch(access.client, auth, span))
     except ACCESS_ERRORS as exc:
         async with res.pool.acquire() as conn:
             await conn.execute(Q["chunk_release"], chunk_id, owner)
@@ -178,7 +200,27 @@ async def import_chunk(res: Resources, chunk_id: int) -> None:
             "chunk_imported", org_id=org_id, chunk_id=chunk_id, span=f"{span.start}..{span.end}",
             postings=written.total, written=written.written, deleted=written.deleted,
         )  # fmt: skip
-    await after_chunk(res, org_id, year)
+
+
+async def hand_back(res: Resources, chunk_id: int, owner: uuid.UUID) -> None:
+    """Give back a chunk still held (not finished): queued, for its next message to lease."""
+    error: Exception | None = None
+    try:
+        async with asyncio.timeout(HAND_BACK_TIMEOUT_S):
+            for _ in range(HAND_BACK_TRIES):  # after a dropped connection, the pool's next is new
+                try:
+                    async with res.pool.acquire() as conn:
+                        handed = await conn.fetchrow(Q["chunk_hand_back"], chunk_id, owner)
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                    error = exc
+                else:
+                    if handed is not None:
+                        logger.info("chunk_handed_back", chunk_id=chunk_id)
+                    return
+    except TimeoutError as exc:
+        error = exc
+    # Postgres is away: the lease runs out, and the scheduler sends the chunk again
+    logger.warning("chunk_not_handed_back", chunk_id=chunk_id, error=type(error).__name__)
 
 
 async def _fetch(client: TripletexClient, auth: Auth, span: DateRange) -> list[bytes]:

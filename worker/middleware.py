@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import dramatiq
@@ -10,7 +11,7 @@ from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.middleware import Middleware, MiddlewareError
 
 from shared.config import Settings
-from worker.resources import Resources, install
+from worker.resources import Resources, WorkerOptions, install
 
 logger = structlog.get_logger(__name__)
 
@@ -22,9 +23,9 @@ class ResourcesFailed(MiddlewareError):
 class ResourcesMiddleware(Middleware):
     """Opens `Resources` on the event-loop thread at boot and closes them at shutdown."""
 
-    def __init__(self, settings: Settings, *, pool_size: int) -> None:
+    def __init__(self, settings: Settings, options: WorkerOptions) -> None:
         self.settings = settings
-        self.pool_size = pool_size
+        self.options = options
         self.resources: Resources | None = None
 
     def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
@@ -32,11 +33,20 @@ class ResourcesMiddleware(Middleware):
         assert loop is not None, "add ResourcesMiddleware after AsyncIO"
         try:
             self.resources = loop.run_coroutine(
-                Resources.open(self.settings, pool_size=self.pool_size)
+                Resources.open(
+                    self.settings, pool_size=self.options.threads + 2, options=self.options
+                )
             )
         except Exception as exc:
             raise ResourcesFailed(str(exc)) from exc
         install(self.resources)
+
+    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        """Give the actors in flight their grace period, then hand back what they hold."""
+        loop = get_event_loop_thread()
+        if self.resources is not None and loop is not None:
+            stop = self.resources.in_flight.stop(self.options.grace_s)
+            asyncio.run_coroutine_threadsafe(stop, loop.loop)  # Dramatiq waits for the actors
 
     def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         loop = get_event_loop_thread()
