@@ -10,7 +10,11 @@ from types import FrameType
 
 import click
 
-from cli.common import servers
+from cli.common import run_async, servers
+from shared.config import Settings
+from shared.crypto import TokenCipher
+from shared.db import connect
+from shared.orgs import check_key
 from shared.queue import QUEUES
 from worker.resources import WorkerOptions
 
@@ -39,6 +43,7 @@ def worker(processes: int, threads: int, lease: float, grace: float) -> None:
     options = WorkerOptions(threads=threads, lease_s=lease, grace_s=grace)
     with servers() as settings:
         settings.require("secret_key")
+        run_async(lambda: _check_key(settings))  # a wrong key: one sentence, before any work
         env = {
             **os.environ,
             "LEDGERSYNC_DATABASE_URL": settings.database_url or "",
@@ -53,6 +58,17 @@ def worker(processes: int, threads: int, lease: float, grace: float) -> None:
             "--worker-shutdown-timeout", str(shutdown_ms),
         ]  # fmt: skip
         sys.exit(run_forwarding_signals(command, env))
+
+
+async def _check_key(settings: Settings) -> None:
+    """WrongSecretKey unless the key is the one the stored tokens were encrypted with."""
+    assert settings.database_url is not None
+    assert settings.secret_key is not None
+    conn = await connect(settings.database_url)
+    try:
+        await check_key(conn, TokenCipher(settings.secret_key))
+    finally:
+        await conn.close()
 
 
 def run_forwarding_signals(command: list[str], env: dict[str, str]) -> int:

@@ -38,6 +38,8 @@ class ResourcesMiddleware(Middleware):
                 )
             )
         except Exception as exc:
+            # the event loop's thread would keep the failed process alive, hung, forever
+            loop.stop()  # type: ignore[no-untyped-call]
             raise ResourcesFailed(str(exc)) from exc
         install(self.resources)
 

@@ -16,6 +16,7 @@ from shared.config import Settings
 from shared.crypto import TokenCipher
 from shared.db import create_pool
 from shared.errors import ConfigError
+from shared.orgs import check_key
 from shared.queue import sender
 from worker.access import Access
 from worker.ratelimit import RedisRateLimiter
@@ -75,13 +76,23 @@ class Resources:
     async def open(
         cls, settings: Settings, *, pool_size: int, options: WorkerOptions | None = None
     ) -> Resources:
-        """Connect to Postgres, Redis and Tripletex (lazily); ConfigError if a setting lacks."""
+        """Connect to Postgres, Redis and Tripletex (lazily).
+
+        Raises ConfigError when a setting lacks, WrongSecretKey when the key is not the one the
+        stored tokens were encrypted with (before any message is taken).
+        """
         settings.require("database_url", "redis_url", "secret_key")
         assert settings.database_url is not None
         assert settings.redis_url is not None
         assert settings.secret_key is not None
         cipher = TokenCipher(settings.secret_key)
         pool = await create_pool(settings.database_url, min_size=1, max_size=pool_size)
+        try:
+            async with pool.acquire() as conn:
+                await check_key(conn, cipher)
+        except BaseException:
+            await pool.close()
+            raise
         http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=HTTP_CONNECTIONS))
         redis = aioredis.Redis.from_url(settings.redis_url)
         limiter = RedisRateLimiter(redis)  # one budget per employee token, for every worker
