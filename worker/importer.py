@@ -160,9 +160,13 @@ async def dispatch_pending(pool: asyncpg.Pool, broker: RedisBroker, org_id: int)
 async def import_chunk(res: Resources, chunk_id: int) -> None:
     """Lease the chunk, fetch its postings, write them with its status, then dispatch more."""
     owner = uuid.uuid4()
-    async with res.pool.acquire() as conn:
-        chunk = await conn.fetchrow(Q["chunk_claim"], chunk_id, owner, res.options.lease_s)
-        found = await target(conn, chunk["org_id"]) if chunk else None
+    try:
+        async with res.pool.acquire() as conn:
+            chunk = await conn.fetchrow(Q["chunk_claim"], chunk_id, owner, res.options.lease_s)
+            found = await target(conn, chunk["org_id"]) if chunk else None
+    except (Exception, asyncio.CancelledError):
+        await hand_back(res, chunk_id, owner)  # leased perhaps, the answer lost with the connection
+        raise
     if chunk is None or found is None:
         return  # done already, held by another worker, or the organization stopped
     org_id, year = chunk["org_id"], chunk["year"]
