@@ -79,9 +79,13 @@ async def plan_sync(res: Resources, org_id: int, year: int | None = None) -> Non
             await conn.execute(Q["year_start"], org_id, each, None)
     gate = asyncio.Semaphore(PROBES)
     planned = [asyncio.ensure_future(_plan_year(res, org_id, username, y, gate)) for y in years]
-    for year_planned in planned:  # newest first: its chunks go out while older years plan
-        await year_planned
-        await dispatch(res, org_id)
+    try:
+        for year_planned in planned:  # newest first: its chunks go out while older years plan
+            await year_planned
+            await dispatch(res, org_id)
+    finally:  # failed or stopped: no year goes on planning behind the job's back
+        for year_planned in planned:
+            year_planned.cancel()
     async with res.pool.acquire() as conn, conn.transaction():
         await settle_org(conn, org_id)
 
