@@ -10,30 +10,67 @@ from types import FrameType
 
 import click
 
-from cli.common import servers
+from cli.common import run_async, servers
+from shared.config import Settings
+from shared.crypto import TokenCipher
+from shared.db import connect
+from shared.orgs import check_key
 from shared.queue import QUEUES
+from worker.resources import WorkerOptions
 from worker.retry_policy import RetryPolicy
+
+#: seconds a stopping worker may take beyond the grace period (handing back, closing)
+STOP_MARGIN_S = 15.0
+DEFAULTS = WorkerOptions()
 
 
 @click.command()
 @click.option("--processes", default=2, show_default=True, help="Worker processes.")
 @click.option("--threads", default=8, show_default=True, help="Threads per process.")
-def worker(processes: int, threads: int) -> None:
+@click.option(
+    "--lease",
+    default=DEFAULTS.lease_s,
+    show_default=True,
+    help="Seconds a worker holds a chunk before another may take it over.",
+)
+@click.option(
+    "--grace",
+    default=DEFAULTS.grace_s,
+    show_default=True,
+    help="Seconds work in flight may take to finish on SIGTERM before it is handed back.",
+)
+def worker(processes: int, threads: int, lease: float, grace: float) -> None:
     """Run Dramatiq workers against the configured (or embedded) Redis and Postgres."""
     RetryPolicy.from_env()  # a bad LEDGERSYNC_JOB_* value: one sentence here, not in each child
+    options = WorkerOptions(threads=threads, lease_s=lease, grace_s=grace)
     with servers() as settings:
         settings.require("secret_key")
+        run_async(lambda: _check_key(settings))  # a wrong key: one sentence, before any work
         env = {
             **os.environ,
             "LEDGERSYNC_DATABASE_URL": settings.database_url or "",
             "LEDGERSYNC_REDIS_URL": settings.redis_url or "",
-            "LEDGERSYNC_WORKER_THREADS": str(threads),
+            **options.to_env(),
         }
+        # past the grace, handing back takes a few seconds at most
+        shutdown_ms = int((grace + STOP_MARGIN_S) * 1000)
         command = [
             sys.executable, "-m", "dramatiq", "worker.app", "--skip-logging",
             "--processes", str(processes), "--threads", str(threads), "--queues", *QUEUES,
+            "--worker-shutdown-timeout", str(shutdown_ms),
         ]  # fmt: skip
         sys.exit(run_forwarding_signals(command, env))
+
+
+async def _check_key(settings: Settings) -> None:
+    """WrongSecretKey unless the key is the one the stored tokens were encrypted with."""
+    assert settings.database_url is not None
+    assert settings.secret_key is not None
+    conn = await connect(settings.database_url)
+    try:
+        await check_key(conn, TokenCipher(settings.secret_key))
+    finally:
+        await conn.close()
 
 
 def run_forwarding_signals(command: list[str], env: dict[str, str]) -> int:

@@ -54,6 +54,7 @@ def create_app(
         ("POST", postings, control.add_postings),
         ("PATCH", postings + r"/{posting:\d+}", control.change_posting),
         ("DELETE", postings + r"/{posting:\d+}", control.delete_posting),
+        ("GET", CONTROL + "/sessions", control.issued_sessions),
         ("POST", CONTROL + "/sessions/expire", control.expire_sessions),
         ("POST", CONTROL + "/tokens/{label}/revoke", control.revoke_token),
         ("GET", CONTROL + "/counters", control.counters),

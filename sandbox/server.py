@@ -46,7 +46,8 @@ class SandboxServer:
 
     async def start(self) -> None:
         """Bind and start serving; with port 0 a free port is chosen."""
-        self._runner = web.AppRunner(self.app, access_log=None)
+        # a client gone (a worker stopped) cancels its request: no handler outlives it
+        self._runner = web.AppRunner(self.app, access_log=None, handler_cancellation=True)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()

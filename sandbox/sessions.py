@@ -63,6 +63,8 @@ class Sessions:
         self._clock = clock
         self._by_value: dict[str, Session] = {}
         self._count = 0
+        #: every session token ever created, live or not (tests look for leaks of any)
+        self.issued: list[str] = []
 
     def create(self, employee: EmployeeToken, expiration: date) -> Session:
         """A new session token for an employee token."""
@@ -72,6 +74,7 @@ class Sessions:
         key = seeded_uuid(self._seed, "key", self._count).replace("-", "")
         session = Session(session_id, value, employee, expiration, self._clock(), key)
         self._by_value[value] = session
+        self.issued.append(value)
         return session
 
     def get(self, value: str, ttl: float | None, today: date) -> Session | None:

@@ -47,6 +47,13 @@ async def verify_key(conn: asyncpg.Connection, cipher: TokenCipher) -> None:
         cipher.verify(stored)
 
 
+async def check_key(conn: asyncpg.Connection, cipher: TokenCipher) -> None:
+    """WrongSecretKey if tokens were stored under another key (reads only: for the workers)."""
+    stored = await conn.fetchval(Q["key_check_get"])
+    if stored is not None:
+        cipher.verify(stored)
+
+
 async def register(
     conn: asyncpg.Connection,
     *,

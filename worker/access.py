@@ -81,10 +81,11 @@ class Access:
             try:
                 return await request(auth)
             except Unauthorized:
-                # final only when a session made for this very call is refused: one adopted
-                # from another worker may have died too, and is renewed again
+                # final when a session made for this very call is refused while it still works
+                # (who-am-I answers): the request itself is refused. One adopted from another
+                # worker, or that died early (waiting on the rate limit), is renewed again.
                 renewals += 1
-                if session.fresh or renewals > MAX_RENEWALS:
+                if renewals > MAX_RENEWALS or (session.fresh and await self._alive(session)):
                     raise
                 session = await self.renew(org_id, session.generation)
             except TripletexRateLimited as exc:
@@ -97,6 +98,14 @@ class Access:
                 if transient_tries >= TRANSIENT_TRIES:
                     raise
                 await asyncio.sleep(_backoff(transient_tries))
+
+    async def _alive(self, session: Session) -> bool:
+        """Whether the session still works: who-am-I answers it (not known: not alive)."""
+        try:
+            await self.client.who_am_i(Auth(session.token, 0, limit_key=session.limit_key))
+        except (Unauthorized, TransientUpstream, TripletexRateLimited):
+            return False
+        return True
 
     async def _wait_rate_limit(self, limit_key: str, retry_after: float) -> None:
         logger.info("rate_limited", limit_key=limit_key, retry_after=round(retry_after, 1))

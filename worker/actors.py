@@ -1,48 +1,62 @@
 """Dramatiq actors: thin wrappers that take ids (never tokens) and call the pipeline.
 
 Import this module only after `worker.broker.build_broker` set the broker. How a failed actor
-is retried (by cause) is the `JobFailures` middleware's business (worker/retry_policy.py).
+is retried (by cause) is the `JobFailures` middleware's business (worker/retry_policy.py); a
+worker stopping while an actor runs sends its message again (`Resources.in_flight`).
 """
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Awaitable, Callable
 
 import dramatiq
 
-from worker import failures, importer, onboarding, reconcile, resumption
+from shared.queue import send
+from worker import importer, onboarding, reconcile, resumption
 from worker.checks_runner import check_org
 from worker.checks_store import Trigger
-from worker.resources import current
+from worker.resources import Resources, current
+
+#: an actor's work, given the process's resources
+Work = Callable[[Resources], Awaitable[None]]
+
+
+async def _run(actor: str, args: tuple[int | None, ...], work: Work) -> None:
+    """Run an actor's work; a worker stopping meanwhile sends its message again (hands it back)."""
+    res = current()
+    await res.in_flight.run(lambda: work(res), lambda: send(res.broker, actor, *args))
 
 
 @dramatiq.actor(queue_name="onboarding")
 async def validate_token(org_id: int) -> None:
     """Validate the token, discover companies, and start the import when the company is known."""
-    await onboarding.validate_and_continue(current(), org_id)
+    await _run(
+        "validate_token", (org_id,), lambda res: onboarding.validate_and_continue(res, org_id)
+    )
 
 
 @dramatiq.actor(queue_name="onboarding")
 async def plan_sync(org_id: int, year: int | None = None) -> None:
     """Plan the years into chunks and send the first ones."""
-    await onboarding.guarded(current(), org_id, importer.plan_sync(current(), org_id, year))
+    await _run(
+        "plan_sync", (org_id, year),
+        lambda res: onboarding.guarded(res, org_id, importer.plan_sync(res, org_id, year)),
+    )  # fmt: skip
 
 
 @dramatiq.actor(queue_name="chunks")
 async def import_chunk(chunk_id: int) -> None:
-    """Import one chunk of postings; a failed attempt hands the chunk back for its retry."""
-    owner = uuid.uuid4()
-    try:
-        await importer.import_chunk(current(), chunk_id, owner)
-    except Exception as exc:
-        await failures.release_chunk(current(), chunk_id, owner, exc)
-        raise
+    """Import one chunk of postings; a failed or stopped attempt hands the chunk back."""
+    await _run("import_chunk", (chunk_id,), lambda res: importer.import_chunk(res, chunk_id))
 
 
 @dramatiq.actor(queue_name="onboarding")
 async def reconcile_year(org_id: int, year: int) -> None:
     """Compare a finished year with the API's sums."""
-    await onboarding.guarded(current(), org_id, reconcile.reconcile_year(current(), org_id, year))
+    await _run(
+        "reconcile_year", (org_id, year),
+        lambda res: onboarding.guarded(res, org_id, reconcile.reconcile_year(res, org_id, year)),
+    )  # fmt: skip
 
 
 @dramatiq.actor(queue_name="onboarding")
@@ -58,4 +72,7 @@ async def run_checks(org_id: int) -> None:
 @dramatiq.actor(queue_name="onboarding")
 async def resume_sync(org_id: int) -> None:
     """Continue a cancelled organization's sync where it stopped."""
-    await onboarding.guarded(current(), org_id, resumption.resume(current(), org_id))
+    await _run(
+        "resume_sync", (org_id,),
+        lambda res: onboarding.guarded(res, org_id, resumption.resume(res, org_id)),
+    )  # fmt: skip

@@ -11,14 +11,11 @@ import os
 from shared.config import Settings
 from shared.logging import configure_logging
 from worker.broker import build_broker
+from worker.resources import WorkerOptions
 from worker.retry_policy import RetryPolicy
 
 settings = Settings.from_env()
 configure_logging(settings)
-broker = build_broker(
-    settings,
-    threads=int(os.environ.get("LEDGERSYNC_WORKER_THREADS", "8")),
-    policy=RetryPolicy.from_env(),
-)
+broker = build_broker(settings, WorkerOptions.from_env(os.environ), policy=RetryPolicy.from_env())
 
 from worker import actors, saft_actors  # noqa: E402,F401 - declares the actors on the broker above

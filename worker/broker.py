@@ -8,6 +8,7 @@ from dramatiq.middleware import AsyncIO, Retries, default_middleware
 
 from shared.config import Settings
 from worker.middleware import JobFailures, LogContext, ResourcesMiddleware
+from worker.resources import WorkerOptions
 from worker.retry_policy import RetryPolicy
 
 #: seconds a worker may go silent before Redis hands its unacknowledged messages to others
@@ -15,7 +16,7 @@ HEARTBEAT_TIMEOUT_MS = 60_000
 
 
 def build_broker(
-    settings: Settings, *, threads: int = 8, policy: RetryPolicy | None = None
+    settings: Settings, options: WorkerOptions | None = None, *, policy: RetryPolicy | None = None
 ) -> RedisBroker:
     """The broker from LEDGERSYNC_REDIS_URL with our middleware (retries by cause); set global."""
     settings.require("redis_url")
@@ -25,7 +26,8 @@ def build_broker(
         middleware=[m() for m in default_middleware if m is not Retries],
     )
     broker.add_middleware(AsyncIO())
-    broker.add_middleware(ResourcesMiddleware(settings, pool_size=threads + 2), after=AsyncIO)
+    options = options or WorkerOptions()
+    broker.add_middleware(ResourcesMiddleware(settings, options), after=AsyncIO)
     broker.add_middleware(LogContext())
     broker.add_middleware(JobFailures(policy or RetryPolicy()))  # last: its after_* runs first
     dramatiq.set_broker(broker)

@@ -115,15 +115,6 @@ async def resolve(res: Resources, actor: str, args: Sequence[Any]) -> None:
         logger.info("job_resolved", job_id=row["id"])
 
 
-async def release_chunk(res: Resources, chunk_id: int, owner: uuid.UUID, exc: Exception) -> None:
-    """An attempt at a chunk failed: hand the chunk back for its retry (never raises)."""
-    try:
-        async with res.pool.acquire() as conn:
-            await conn.execute(Q["chunk_release_after_error"], chunk_id, owner, error_sentence(exc))
-    except Exception:  # the retry then waits for the lease to run out instead
-        logger.warning("chunk_release_failed", chunk_id=chunk_id, exc_info=True)
-
-
 async def chunk_crashed(res: Resources, chunk: asyncpg.Record, owner: uuid.UUID) -> None:
     """A chunk whose deliveries keep dying with their worker: failed, recorded as crashed."""
     died = chunk["abandoned"]

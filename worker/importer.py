@@ -15,13 +15,14 @@ import uuid
 
 import asyncpg
 import structlog
+from dramatiq.brokers.redis import RedisBroker
 
 from shared.db.queries import Q
 from shared.models import OrgState
 from shared.queue import send
 from worker import testhooks
 from worker.access import Access
-from worker.failures import chunk_crashed
+from worker.failures import chunk_crashed, error_sentence
 from worker.onboarding import ACCESS_ERRORS, mark_needs_attention
 from worker.planner import (
     DateRange,
@@ -42,10 +43,11 @@ logger = structlog.get_logger(__name__)
 WINDOW = 12
 #: planning probes of one organization in flight at once
 PROBES = 8
-#: seconds a worker holds a chunk before another may take it over
-LEASE_S = 600.0
 #: deliveries in a row that may die holding a chunk before it is failed as crashing its worker
 DELIVERY_CAP = 5
+#: seconds a failing or stopping worker tries to give a chunk back before leaving it to its lease
+HAND_BACK_TIMEOUT_S = 5.0
+HAND_BACK_TRIES = 5
 #: the earliest year asked of `ledger/annualAccount`
 FIRST_YEAR = 2000
 #: a marker for an estimate above the API's 10,000 cap
@@ -82,9 +84,13 @@ async def plan_sync(res: Resources, org_id: int, year: int | None = None) -> Non
             await conn.execute(Q["year_start"], org_id, each, None)
     gate = asyncio.Semaphore(PROBES)
     planned = [asyncio.ensure_future(_plan_year(res, org_id, username, y, gate)) for y in years]
-    for year_planned in planned:  # newest first: its chunks go out while older years plan
-        await year_planned
-        await dispatch(res, org_id)
+    try:
+        for year_planned in planned:  # newest first: its chunks go out while older years plan
+            await year_planned
+            await dispatch(res, org_id)
+    finally:  # failed or stopped: no year goes on planning behind the job's back
+        for year_planned in planned:
+            year_planned.cancel()
     async with res.pool.acquire() as conn, conn.transaction():
         await settle_org(conn, org_id)
 
@@ -145,24 +151,33 @@ async def _fit(
 
 async def dispatch(res: Resources, org_id: int) -> int:
     """Send pending chunks up to the organization's window; return how many were sent."""
-    async with res.pool.acquire() as conn, conn.transaction():
+    return await dispatch_pending(res.pool, res.broker, org_id)
+
+
+async def dispatch_pending(pool: asyncpg.Pool, broker: RedisBroker, org_id: int) -> int:
+    """`dispatch` with a pool and a broker (the scheduler has no worker resources)."""
+    async with pool.acquire() as conn, conn.transaction():
         org = await conn.fetchrow(Q["org_lock"], org_id)
         if org is None or org["cancel_requested"]:
             return 0
         ids = [row["id"] for row in await conn.fetch(Q["chunks_dispatch"], org_id, WINDOW)]
     for chunk_id in ids:
-        send(res.broker, "import_chunk", chunk_id)
+        send(broker, "import_chunk", chunk_id)
     return len(ids)
 
 
 async def import_chunk(res: Resources, chunk_id: int, owner: uuid.UUID | None = None) -> None:
     """Lease the chunk, fetch its postings, write them with its status, then dispatch more."""
     owner = owner or uuid.uuid4()
-    async with res.pool.acquire() as conn:
-        chunk = await conn.fetchrow(Q["chunk_claim"], chunk_id, owner, LEASE_S)
-        found = await target(conn, chunk["org_id"]) if chunk else None
-        if chunk is not None and found is None:  # the organization stopped: hand it back
-            await conn.execute(Q["chunk_release"], chunk_id, owner)
+    try:
+        async with res.pool.acquire() as conn:
+            chunk = await conn.fetchrow(Q["chunk_claim"], chunk_id, owner, res.options.lease_s)
+            found = await target(conn, chunk["org_id"]) if chunk else None
+            if chunk is not None and found is None:  # the organization stopped: hand it back
+                await conn.execute(Q["chunk_release"], chunk_id, owner)
+    except (Exception, asyncio.CancelledError):
+        await hand_back(res, chunk_id, owner)  # leased perhaps, the answer lost with the connection
+        raise
     if chunk is None or found is None:
         return  # done already, held by another worker, or the organization stopped
     org_id, year = chunk["org_id"], chunk["year"]
@@ -172,10 +187,25 @@ async def import_chunk(res: Resources, chunk_id: int, owner: uuid.UUID | None = 
         return
     span = DateRange(chunk["date_from"], chunk["date_to"])
     testhooks.crash_if_asked(span.start, span.end)
+    try:
+        await _import_leased(res, chunk_id, owner, org_id=org_id, year=year, span=span,
+                             username=found[1])  # fmt: skip
+    except (Exception, asyncio.CancelledError) as exc:
+        # a failure or a stop: the job's retry (or the message sent again) may lease it at once,
+        # instead of finding it held until the lease runs out; a failure's error is kept
+        await hand_back(res, chunk_id, owner, exc if isinstance(exc, Exception) else None)
+        raise
+    await after_chunk(res, org_id, year)
+
+
+async def _import_leased(
+    res: Resources, chunk_id: int, owner: uuid.UUID, *, org_id: int, year: int, span: DateRange,
+    username: int,
+) -> None:  # fmt: skip
     access = res.access
     began = time.perf_counter()
     try:
-        pages = await access.call(org_id, found[1], lambda auth: _fetch(access.client, auth, span))
+        pages = await access.call(org_id, username, lambda auth: _fetch(access.client, auth, span))
     except ACCESS_ERRORS as exc:
         async with res.pool.acquire() as conn:
             await conn.execute(Q["chunk_release"], chunk_id, owner)
@@ -193,7 +223,34 @@ async def import_chunk(res: Resources, chunk_id: int, owner: uuid.UUID | None = 
             postings=written.total, written=written.written, deleted=written.deleted,
             fetch_s=round(fetched - began, 3), write_s=round(time.perf_counter() - fetched, 3),
         )  # fmt: skip
-    await after_chunk(res, org_id, year)
+
+
+async def hand_back(
+    res: Resources, chunk_id: int, owner: uuid.UUID, failure: Exception | None = None
+) -> None:
+    """Give back a chunk still held (not finished): queued, for its next message to lease; after
+    a failure, with its error and one more attempt counted."""
+    error: Exception | None = None
+    args: tuple[object, ...] = (chunk_id, owner)
+    query = Q["chunk_hand_back"]
+    if failure is not None:
+        query, args = Q["chunk_release_after_error"], (*args, error_sentence(failure))
+    try:
+        async with asyncio.timeout(HAND_BACK_TIMEOUT_S):
+            for _ in range(HAND_BACK_TRIES):  # after a dropped connection, the pool's next is new
+                try:
+                    async with res.pool.acquire() as conn:
+                        handed = await conn.fetchrow(query, *args)
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                    error = exc
+                else:
+                    if handed is not None:
+                        logger.info("chunk_handed_back", chunk_id=chunk_id)
+                    return
+    except TimeoutError as exc:
+        error = exc
+    # Postgres is away: the lease runs out, and the scheduler sends the chunk again
+    logger.warning("chunk_not_handed_back", chunk_id=chunk_id, error=type(error).__name__)
 
 
 async def _fetch(client: TripletexClient, auth: Auth, span: DateRange) -> list[bytes]:

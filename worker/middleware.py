@@ -13,7 +13,7 @@ from dramatiq.middleware import Middleware, MiddlewareError, Retries
 
 from shared.config import Settings
 from worker import failures, settlement
-from worker.resources import Resources, current, install
+from worker.resources import Resources, WorkerOptions, current, install
 from worker.retry_policy import Cause, RetryPolicy
 
 #: seconds a worker thread waits for a failure to be recorded before going on without it
@@ -29,9 +29,9 @@ class ResourcesFailed(MiddlewareError):
 class ResourcesMiddleware(Middleware):
     """Opens `Resources` on the event-loop thread at boot and closes them at shutdown."""
 
-    def __init__(self, settings: Settings, *, pool_size: int) -> None:
+    def __init__(self, settings: Settings, options: WorkerOptions) -> None:
         self.settings = settings
-        self.pool_size = pool_size
+        self.options = options
         self.resources: Resources | None = None
 
     def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
@@ -39,11 +39,22 @@ class ResourcesMiddleware(Middleware):
         assert loop is not None, "add ResourcesMiddleware after AsyncIO"
         try:
             self.resources = loop.run_coroutine(
-                Resources.open(self.settings, pool_size=self.pool_size)
+                Resources.open(
+                    self.settings, pool_size=self.options.threads + 2, options=self.options
+                )
             )
         except Exception as exc:
+            # the event loop's thread would keep the failed process alive, hung, forever
+            loop.stop()  # type: ignore[no-untyped-call]
             raise ResourcesFailed(str(exc)) from exc
         install(self.resources)
+
+    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        """Give the actors in flight their grace period, then hand back what they hold."""
+        loop = get_event_loop_thread()
+        if self.resources is not None and loop is not None:
+            stop = self.resources.in_flight.stop(self.options.grace_s)
+            asyncio.run_coroutine_threadsafe(stop, loop.loop)  # Dramatiq waits for the actors
 
     def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         loop = get_event_loop_thread()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import contextlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import aiohttp
 import asyncpg
@@ -13,13 +16,47 @@ from shared.config import Settings
 from shared.crypto import TokenCipher
 from shared.db import create_pool
 from shared.errors import ConfigError
+from shared.orgs import check_key
 from shared.queue import sender
 from worker.access import Access
 from worker.ratelimit import RedisRateLimiter
+from worker.shutdown import InFlight
 from worker.tripletex import TripletexClient
 
 #: simultaneous connections to Tripletex per worker process
 HTTP_CONNECTIONS = 32
+#: seconds the pool may wait for connections still in use when the worker stops
+CLOSE_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerOptions:
+    """How one worker process runs (from `ledgersync worker`'s flags, passed in the environment)."""
+
+    #: threads (actors at once) per process
+    threads: int = 8
+    #: seconds a worker holds a chunk before another may take it over
+    lease_s: float = 600.0
+    #: seconds actors in flight at a stop may take to finish before they are handed back
+    grace_s: float = 10.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> WorkerOptions:
+        """The options `ledgersync worker` put in the environment (defaults for the missing)."""
+        default = cls()
+        return cls(
+            threads=int(environ.get("LEDGERSYNC_WORKER_THREADS", default.threads)),
+            lease_s=float(environ.get("LEDGERSYNC_WORKER_LEASE_S", default.lease_s)),
+            grace_s=float(environ.get("LEDGERSYNC_WORKER_GRACE_S", default.grace_s)),
+        )
+
+    def to_env(self) -> dict[str, str]:
+        """The environment that `from_env` reads back."""
+        return {
+            "LEDGERSYNC_WORKER_THREADS": str(self.threads),
+            "LEDGERSYNC_WORKER_LEASE_S": str(self.lease_s),
+            "LEDGERSYNC_WORKER_GRACE_S": str(self.grace_s),
+        }
 
 
 @dataclass(slots=True)
@@ -32,16 +69,30 @@ class Resources:
     redis: aioredis.Redis
     access: Access
     broker: RedisBroker
+    options: WorkerOptions = field(default_factory=WorkerOptions)
+    in_flight: InFlight = field(default_factory=InFlight)
 
     @classmethod
-    async def open(cls, settings: Settings, *, pool_size: int) -> Resources:
-        """Connect to Postgres, Redis and Tripletex (lazily); ConfigError if a setting lacks."""
+    async def open(
+        cls, settings: Settings, *, pool_size: int, options: WorkerOptions | None = None
+    ) -> Resources:
+        """Connect to Postgres, Redis and Tripletex (lazily).
+
+        Raises ConfigError when a setting lacks, WrongSecretKey when the key is not the one the
+        stored tokens were encrypted with (before any message is taken).
+        """
         settings.require("database_url", "redis_url", "secret_key")
         assert settings.database_url is not None
         assert settings.redis_url is not None
         assert settings.secret_key is not None
         cipher = TokenCipher(settings.secret_key)
         pool = await create_pool(settings.database_url, min_size=1, max_size=pool_size)
+        try:
+            async with pool.acquire() as conn:
+                await check_key(conn, cipher)
+        except BaseException:
+            await pool.close()
+            raise
         http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=HTTP_CONNECTIONS))
         redis = aioredis.Redis.from_url(settings.redis_url)
         limiter = RedisRateLimiter(redis)  # one budget per employee token, for every worker
@@ -53,13 +104,16 @@ class Resources:
             pool=pool, client=client, cipher=cipher, settings=settings,
             on_rate_limited=limiter.blocked,
         )  # fmt: skip
-        return cls(settings, pool, http, redis, access, sender(settings.redis_url))
+        broker = sender(settings.redis_url)
+        return cls(settings, pool, http, redis, access, broker, options or WorkerOptions())
 
     async def close(self) -> None:
-        """Close everything opened."""
+        """Close everything opened (connections still in use after a while are dropped)."""
         await self.http.close()
-        await self.pool.close()
+        with contextlib.suppress(TimeoutError):  # then asyncpg terminated those still in use
+            await asyncio.wait_for(self.pool.close(), CLOSE_TIMEOUT_S)
         await self.redis.aclose()
+        self.broker.close()
 
 
 _current: Resources | None = None

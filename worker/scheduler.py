@@ -1,9 +1,20 @@
 """The scheduler (its own Procfile line): periodic re-syncs, and lost work sent again.
 
 Every tick it re-syncs the current and previous year of each synced organization whose
-interval has passed, and re-sends chunks and SAF-T imports whose message may have been lost
-(queued too long, or running past their lease: a killed worker, an emptied Redis). Several
-schedulers may run: each claim is one UPDATE … RETURNING, so nothing is sent twice by one tick.
+interval has passed, and sends again the work whose message may have been lost (a killed worker,
+an emptied Redis, a dropped connection), found in Postgres alone:
+
+- chunks queued too long, or running past their lease;
+- SAF-T imports queued too long, or running past their lease;
+- organizations validating too long (validate_token), or syncing with no year open (plan_sync);
+- years importing too long without a chunk (plan_sync of the year);
+- years whose chunks are all finished but that were never closed, and years reconciling too long
+  (reconcile_year);
+- organizations with chunks waiting to be sent and none queued or running (dispatched again).
+
+"Too long" is `requeue_after_s`. Several schedulers may run: each claim is one UPDATE …
+RETURNING, so no work is sent twice by one tick; work sent twice by accident is done once, since
+every actor is idempotent.
 """
 
 from __future__ import annotations
@@ -18,6 +29,7 @@ from dramatiq.brokers.redis import RedisBroker
 
 from shared.db.queries import Q
 from shared.queue import send
+from worker.importer import dispatch_pending
 
 logger = structlog.get_logger(__name__)
 
@@ -28,20 +40,51 @@ class Schedule:
 
     #: seconds between re-syncs of a synced organization
     sync_interval_s: float = 3600.0
-    #: seconds a chunk may sit queued before its message is sent again
+    #: seconds work may wait (queued, validating, planning, reconciling) before it is sent again
     requeue_after_s: float = 300.0
     #: seconds between ticks
     tick_s: float = 10.0
 
 
-async def tick(pool: asyncpg.Pool, broker: RedisBroker, schedule: Schedule) -> tuple[int, int]:
-    """One round; returns (organizations re-synced, chunks re-sent)."""
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """What one tick sent."""
+
+    #: synced organizations whose re-sync was due
+    resynced: int = 0
+    #: chunks sent again
+    chunks: int = 0
+    #: onboarding steps sent again: validations, plans, reconciliations
+    steps: int = 0
+    #: organizations whose waiting chunks were dispatched
+    dispatched: int = 0
+    #: SAF-T imports sent again
+    files: int = 0
+
+
+#: onboarding steps sent again when lost: the query finding them, and the actor to send
+LOST_STEPS = (
+    ("orgs_validation_lost", "validate_token"),
+    ("orgs_plan_lost", "plan_sync"),
+    ("years_plan_lost", "plan_sync"),
+    ("years_close_lost", "reconcile_year"),
+    ("years_reconcile_lost", "reconcile_year"),
+)
+
+
+async def tick(pool: asyncpg.Pool, broker: RedisBroker, schedule: Schedule) -> Tick:
+    """One round: claim what is due or lost in Postgres, then send it."""
+    after = schedule.requeue_after_s
     async with pool.acquire() as conn:
         due = [r["id"] for r in await conn.fetch(Q["orgs_due_for_sync"], schedule.sync_interval_s)]
-        lost = [r["id"] for r in await conn.fetch(Q["chunks_lost"], schedule.requeue_after_s)]
-        files = [
-            r["id"] for r in await conn.fetch(Q["saft_imports_lost"], schedule.requeue_after_s)
+        lost = [r["id"] for r in await conn.fetch(Q["chunks_lost"], after)]
+        files = [r["id"] for r in await conn.fetch(Q["saft_imports_lost"], after)]
+        steps = [
+            (actor, tuple(row))
+            for query, actor in LOST_STEPS
+            for row in await conn.fetch(Q[query], after)
         ]
+        stalled = [r["id"] for r in await conn.fetch(Q["orgs_dispatch_stalled"])]
     this_year = dt.date.today().year
     for org_id in due:
         for year in (this_year, this_year - 1):
@@ -50,15 +93,21 @@ async def tick(pool: asyncpg.Pool, broker: RedisBroker, schedule: Schedule) -> t
         send(broker, "import_chunk", chunk_id)
     for import_id in files:
         send(broker, "import_saft", import_id)
-    if due or lost or files:
+    for actor, args in steps:
+        send(broker, actor, *args)
+    dispatched = [org_id for org_id in stalled if await dispatch_pending(pool, broker, org_id)]
+    done = Tick(len(due), len(lost), len(steps), len(dispatched), len(files))
+    if done != Tick():
         logger.info(
-            "scheduler_tick", resynced=len(due), resent_chunks=len(lost), resent_files=len(files)
-        )
-    return len(due), len(lost)
+            "scheduler_tick", resynced=done.resynced, resent_chunks=done.chunks,
+            resent_files=done.files, dispatched_orgs=dispatched,
+            resent_steps=[f"{actor}{args}" for actor, args in steps],
+        )  # fmt: skip
+    return done
 
 
 async def run(pool: asyncpg.Pool, broker: RedisBroker, schedule: Schedule) -> None:
-    """Tick until cancelled."""
+    """Tick until cancelled; a failed tick (Postgres or Redis away) is logged and tried again."""
     logger.info(
         "scheduler_started",
         sync_interval_s=schedule.sync_interval_s,
@@ -66,5 +115,8 @@ async def run(pool: asyncpg.Pool, broker: RedisBroker, schedule: Schedule) -> No
         tick_s=schedule.tick_s,
     )
     while True:
-        await tick(pool, broker, schedule)
+        try:
+            await tick(pool, broker, schedule)
+        except Exception as exc:  # the next tick finds the same work in Postgres
+            logger.warning("scheduler_tick_failed", error=type(exc).__name__, message=str(exc))
         await asyncio.sleep(schedule.tick_s)

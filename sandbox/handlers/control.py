@@ -194,6 +194,11 @@ async def expire_sessions(request: web.Request) -> web.Response:
     return reply({"expired": state_of(request).sessions.expire_all()})
 
 
+async def issued_sessions(request: web.Request) -> web.Response:
+    """GET /_sandbox/sessions: every session token created since start, live or expired."""
+    return reply({"issued": state_of(request).sessions.issued})
+
+
 async def revoke_token(request: web.Request) -> web.Response:
     """POST /_sandbox/tokens/{label}/revoke: the employee token stops working, as if revoked."""
     state = state_of(request)

@@ -309,8 +309,9 @@ SET state = 'failed', error = $3, lease_owner = NULL, lease_until = NULL, finish
 WHERE id = $1 AND lease_owner = $2;
 
 -- name: year_close_if_done
--- When no chunk of the year is open any more, move it to reconciling (once).
-UPDATE sync_years AS y SET state = 'reconciling'
+-- When no chunk of the year is open any more, move it to reconciling (once); while it
+-- reconciles, finished_at says since when (the scheduler sends a lost reconciliation again).
+UPDATE sync_years AS y SET state = 'reconciling', finished_at = now()
 WHERE y.org_id = $1 AND y.year = $2 AND y.state = 'importing'
   AND NOT EXISTS (
       SELECT 1 FROM chunks AS c
@@ -354,6 +355,14 @@ FROM sync_years WHERE org_id = $1;
 UPDATE chunks SET state = 'pending', lease_owner = NULL, lease_until = NULL
 WHERE id = $1 AND lease_owner = $2;
 
+-- name: chunk_hand_back
+-- A worker gives back a chunk it holds unfinished (it failed, or is stopping): queued, for the
+-- job's retry or the message sent again to lease at once; the lease's expiry is the last resort.
+UPDATE chunks
+SET state = 'queued', lease_owner = NULL, lease_until = NULL, queued_at = now()
+WHERE id = $1 AND lease_owner = $2 AND state = 'running'
+RETURNING id;
+
 -- name: orgs_by_state
 -- How many organizations are in each state.
 SELECT state, count(*) AS count FROM organizations GROUP BY state ORDER BY state;
@@ -373,6 +382,61 @@ UPDATE chunks SET queued_at = now()
 WHERE (state = 'queued' AND queued_at < now() - make_interval(secs => $1))
    OR (state = 'running' AND lease_until < now())
 RETURNING id;
+
+-- name: orgs_validation_lost
+-- Organizations validating for longer than $1 s: their message may be lost. Claimed for this tick.
+UPDATE organizations SET updated_at = now()
+WHERE state = 'validating' AND updated_at < now() - make_interval(secs => $1)
+RETURNING id;
+
+-- name: orgs_plan_lost
+-- Organizations syncing for longer than $1 s with no year open: their plan_sync message was lost
+-- before it started any year. Claimed for this tick.
+UPDATE organizations AS o SET updated_at = now()
+WHERE o.state = 'syncing' AND NOT o.cancel_requested AND o.company_id IS NOT NULL
+  AND o.updated_at < now() - make_interval(secs => $1)
+  AND NOT EXISTS (SELECT 1 FROM sync_years AS y
+                  WHERE y.org_id = o.id AND y.state IN ('importing', 'reconciling'))
+RETURNING o.id;
+
+-- name: years_plan_lost
+-- Years importing for longer than $1 s without a single chunk: planning died or its message was
+-- lost. Claimed for this tick (planning restarts the year's clock anyway).
+UPDATE sync_years AS y SET started_at = now()
+FROM organizations AS o
+WHERE o.id = y.org_id AND o.state = 'syncing' AND NOT o.cancel_requested
+  AND y.state = 'importing' AND y.started_at < now() - make_interval(secs => $1)
+  AND NOT EXISTS (SELECT 1 FROM chunks AS c WHERE c.org_id = y.org_id AND c.year = y.year)
+RETURNING y.org_id, y.year;
+
+-- name: years_close_lost
+-- Years importing for longer than $1 s whose chunks are all finished, never closed (the worker
+-- that finished the last one died first): moved to reconciling, once, as year_close_if_done does.
+UPDATE sync_years AS y SET state = 'reconciling', finished_at = now()
+FROM organizations AS o
+WHERE o.id = y.org_id AND o.state = 'syncing'
+  AND y.state = 'importing' AND y.started_at < now() - make_interval(secs => $1)
+  AND EXISTS (SELECT 1 FROM chunks AS c WHERE c.org_id = y.org_id AND c.year = y.year)
+  AND NOT EXISTS (SELECT 1 FROM chunks AS c WHERE c.org_id = y.org_id AND c.year = y.year
+                  AND c.state IN ('pending', 'queued', 'running'))
+RETURNING y.org_id, y.year;
+
+-- name: years_reconcile_lost
+-- Years reconciling for longer than $1 s: their message may be lost. Claimed for this tick.
+UPDATE sync_years AS y SET finished_at = now()
+FROM organizations AS o
+WHERE o.id = y.org_id AND o.state = 'syncing' AND y.state = 'reconciling'
+  AND coalesce(y.finished_at, y.started_at) < now() - make_interval(secs => $1)
+RETURNING y.org_id, y.year;
+
+-- name: orgs_dispatch_stalled
+-- Organizations syncing with chunks waiting to be sent and none queued or running: nothing
+-- would ever send them (the worker that was to dispatch them died or lost its connection).
+SELECT o.id FROM organizations AS o
+WHERE o.state = 'syncing' AND NOT o.cancel_requested
+  AND EXISTS (SELECT 1 FROM chunks AS c WHERE c.org_id = o.id AND c.state = 'pending')
+  AND NOT EXISTS (SELECT 1 FROM chunks AS c
+                  WHERE c.org_id = o.id AND c.state IN ('queued', 'running'));
 
 -- name: check_run_insert
 -- Store one run of the troubleshooting checks (results: a JSON list in run order).
@@ -612,7 +676,8 @@ WHERE id = $1;
 UPDATE chunks
 SET state = 'queued', error = $3, attempts = attempts + 1, lease_owner = NULL,
     lease_until = NULL, queued_at = now()
-WHERE id = $1 AND lease_owner = $2 AND state = 'running';
+WHERE id = $1 AND lease_owner = $2 AND state = 'running'
+RETURNING id;
 
 -- name: chunk_fail_stopped
 -- A chunk's job stopped for good: the chunk fails with its error (unless another took it since).

@@ -15,11 +15,16 @@ from pipeline_harness import (
     assert_matches_live_truth,
     control,
     db_now,
-    dead_letters,
     fetch,
     poll,
-    redis_url_of,
     wait_year_resynced,
+)
+from recovery_support import (
+    BIG_CLIENT,
+    assert_imported_exactly,
+    chunk_progress,
+    set_faults,
+    start_big_client,
 )
 
 from shared.crypto import TokenCipher
@@ -28,49 +33,13 @@ from worker.tripletex import TripletexClient
 GOOD_COMPANY = 201
 #: a year of the good company
 YEAR = 2023
-#: the accountant's client with a month above 10,000 postings (about 16,000 postings in all)
-BIG_CLIENT = 202
-NO_DEAD_LETTERS = {"chunks": 0, "onboarding": 0}
 CREATE_SESSION = "POST /v2/token/session/:create"
-
-
-async def set_faults(pipeline: Pipeline, **faults: Any) -> None:
-    """Change some of the sandbox's fault knobs (the others stay as they are)."""
-    await control(pipeline, "PATCH", "/faults", faults)
 
 
 async def counters(pipeline: Pipeline) -> dict[str, Any]:
     """The sandbox's request counters: total, by_status, by_endpoint."""
     found: dict[str, Any] = await control(pipeline, "GET", "/counters")
     return found
-
-
-async def start_big_client(pipeline: Pipeline) -> int:
-    """The accountant's organization with the big client selected (its import under way)."""
-    org_id = await pipeline.add_org("Regnskapskontoret", "accountant")
-    await pipeline.wait_state(org_id, "choose_company")
-    code, _, err = await pipeline.ledgersync("org", "select", str(org_id), str(BIG_CLIENT))
-    assert code == 0, err
-    return org_id
-
-
-async def assert_synced_exactly(pipeline: Pipeline, org_id: int, company_id: int) -> None:
-    """Synced, equal to the sandbox as it stands now, and nothing dead-lettered."""
-    row = await pipeline.wait_state(org_id, "synced", "needs_attention")
-    assert row["state"] == "synced", row["state_reason"]
-    await assert_matches_live_truth(pipeline, org_id, company_id)
-    assert await dead_letters(redis_url_of(pipeline)) == NO_DEAD_LETTERS
-
-
-async def chunk_progress(pipeline: Pipeline, org_id: int) -> tuple[int, int]:
-    """(chunks done, leaf chunks planned) of an organization."""
-    rows = await fetch(
-        pipeline.database_url,
-        "SELECT count(*) FILTER (WHERE state = 'done') AS done,"
-        " count(*) FILTER (WHERE state <> 'split') AS total FROM chunks WHERE org_id = $1",
-        org_id,
-    )
-    return rows[0]["done"], rows[0]["total"]
 
 
 async def test_sessions_expired_mid_import_are_renewed(pipeline: Pipeline) -> None:
@@ -89,7 +58,7 @@ async def test_sessions_expired_mid_import_are_renewed(pipeline: Pipeline) -> No
     expired = await control(pipeline, "POST", "/sessions/expire")
     assert expired["expired"] >= 1
 
-    await assert_synced_exactly(pipeline, org_id, BIG_CLIENT)
+    await assert_imported_exactly(pipeline, org_id, BIG_CLIENT)
     seen = await counters(pipeline)
     assert seen["by_status"].get("401", 0) >= 1, "no request met the expired session"
     assert seen["by_endpoint"][CREATE_SESSION] >= 2, "the session was never renewed"
@@ -101,7 +70,7 @@ async def test_short_lived_sessions_are_renewed(pipeline: Pipeline) -> None:
     await set_faults(pipeline, session_ttl=1.0, delay_ms=100)
     await pipeline.start_worker(processes=2, threads=4)
     org_id = await start_big_client(pipeline)
-    await assert_synced_exactly(pipeline, org_id, BIG_CLIENT)
+    await assert_imported_exactly(pipeline, org_id, BIG_CLIENT)
     seen = await counters(pipeline)
     assert seen["by_status"].get("401", 0) >= 1, "no session expired during the import"
     assert seen["by_endpoint"][CREATE_SESSION] >= 3, "the sessions were not renewed"
@@ -151,7 +120,7 @@ async def rate_limited_import(
     await set_faults(pipeline, rate_limit=40, rate_window=2.0)
     await pipeline.start_worker(processes=processes, threads=4 if processes > 1 else 8)
     org_id = await start_big_client(pipeline)
-    await assert_synced_exactly(pipeline, org_id, BIG_CLIENT)
+    await assert_imported_exactly(pipeline, org_id, BIG_CLIENT)
     seen = await counters(pipeline)
     limited = seen["by_status"].get("429", 0)
     record_property("requests", seen["total"])
@@ -179,7 +148,7 @@ async def test_transient_faults_and_inexact_totals(pipeline: Pipeline) -> None:
     )
     await pipeline.start_worker(processes=2, threads=4)
     org_id = await start_big_client(pipeline)
-    await assert_synced_exactly(pipeline, org_id, BIG_CLIENT)
+    await assert_imported_exactly(pipeline, org_id, BIG_CLIENT)
     seen = await counters(pipeline)
     errors = sum(seen["by_status"].get(s, 0) for s in ("500", "502", "503"))
     assert errors > 0, "no server error was injected: the test proves nothing"
@@ -199,4 +168,4 @@ async def test_a_year_with_one_posting_and_inexact_totals(pipeline: Pipeline) ->
     await set_faults(pipeline, inexact_total=True)
     await pipeline.start_worker(processes=2, threads=4)
     org_id = await start_big_client(pipeline)
-    await assert_synced_exactly(pipeline, org_id, BIG_CLIENT)
+    await assert_imported_exactly(pipeline, org_id, BIG_CLIENT)

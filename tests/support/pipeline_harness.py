@@ -7,6 +7,8 @@ The sandbox runs in the test's event loop, so everything the test itself runs me
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import signal
 import sys
 from dataclasses import dataclass, field
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import psutil
 import pytest
 
 from sandbox.server import SandboxServer
@@ -36,6 +39,8 @@ class Pipeline:
     truth: dict[str, Any]
     workers: list[asyncio.subprocess.Process] = field(default_factory=list)
     log_dir: Path = Path()
+    schedulers: list[asyncio.subprocess.Process] = field(default_factory=list)
+    logs: dict[int, Path] = field(default_factory=dict)
 
     def token(self, label: str) -> str:
         """An employee token of the scenario, by label."""
@@ -50,29 +55,54 @@ class Pipeline:
         )  # fmt: skip
         out, err = await process.communicate(stdin.encode() if stdin else None)
         assert process.returncode is not None
+        with (self.log_dir / "cli.log").open("ab") as log:  # kept, to look for secrets in
+            log.write(b"$ ledgersync " + " ".join(args).encode() + b"\n" + out + err)
         return process.returncode, out.decode(), err.decode()
 
-    async def start_worker(self, *, processes: int = 1, threads: int = 4) -> None:
+    async def start_worker(
+        self, *options: str, processes: int = 1, threads: int = 4, env: dict[str, str] | None = None
+    ) -> asyncio.subprocess.Process:
         """Start one `ledgersync worker` (its log goes to the test's log folder)."""
-        log = (self.log_dir / f"worker-{len(self.workers)}.log").open("wb")
+        log = self._new_log("worker").open("wb")
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-c", CLI, "worker", "--processes", str(processes),
-            "--threads", str(threads), env=self.env, stdout=log, stderr=log,
+            "--threads", str(threads), *options, env=env or self.env, stdout=log, stderr=log,
         )  # fmt: skip
         self.workers.append(process)
+        self.logs[process.pid] = Path(log.name)
+        return process
+
+    def _new_log(self, kind: str) -> Path:
+        """A log file not used before in this test: `worker-0.log`, `worker-1.log`, ..."""
+        return self.log_dir / f"{kind}-{len(list(self.log_dir.glob(kind + '-*.log')))}.log"
+
+    def log_of(self, process: asyncio.subprocess.Process) -> str:
+        """What a process started here has logged so far."""
+        return self.logs[process.pid].read_text(errors="replace")
+
+    async def start_scheduler(self, *, requeue_after: float, tick: float = 0.5) -> None:
+        """Start `ledgersync scheduler` re-sending lost work after `requeue_after` seconds."""
+        log = self._new_log("scheduler").open("wb")
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", CLI, "scheduler", "--requeue-after", str(requeue_after),
+            "--tick", str(tick), env=self.env, stdout=log, stderr=log,
+        )  # fmt: skip
+        self.schedulers.append(process)
 
     async def stop_workers(self) -> None:
-        """SIGTERM every worker and wait for it."""
-        for process in self.workers:
+        """SIGTERM every worker and scheduler and wait for it."""
+        processes = [*self.workers, *self.schedulers]
+        for process in processes:
             if process.returncode is None:
                 process.send_signal(signal.SIGTERM)
-        for process in self.workers:
+        for process in processes:
             try:
                 await asyncio.wait_for(process.wait(), 30)
             except TimeoutError:
-                process.kill()
+                kill_tree(process)  # `ledgersync worker`'s Dramatiq runs in its own session
                 await process.wait()
         self.workers.clear()
+        self.schedulers.clear()
 
     async def add_org(self, name: str, label: str) -> int:
         """Register an API organization with a scenario token; its id."""
@@ -106,6 +136,29 @@ class Pipeline:
                 await asyncio.sleep(0.2)
         finally:
             await conn.close()
+
+
+def kill_tree(process: asyncio.subprocess.Process) -> int:
+    """SIGKILL a `ledgersync worker` and every process under it; how many there were.
+
+    `ledgersync worker` runs Dramatiq in a session of its own, whose main process forks the
+    worker processes: each process group of the tree is killed at once, then any straggler.
+    """
+    root = psutil.Process(process.pid)
+    tree = [root, *root.children(recursive=True)]
+    own_group = os.getpgrp()
+    groups = set()
+    for member in tree:
+        with contextlib.suppress(psutil.NoSuchProcess, ProcessLookupError):
+            groups.add(os.getpgid(member.pid))
+    for group in groups - {own_group}:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGKILL)
+    for member in tree:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            member.kill()
+    psutil.wait_procs(tree, timeout=10)
+    return len(tree)
 
 
 def truth_ids(server: SandboxServer, company_id: int, year: int) -> set[int]:

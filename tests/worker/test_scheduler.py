@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 
 import asyncpg
@@ -10,7 +12,7 @@ import redis
 from shared.db import create_pool
 from shared.db.queries import Q
 from shared.queue import sender
-from worker.scheduler import Schedule, tick
+from worker.scheduler import Schedule, Tick, tick
 
 
 def _queued(client: redis.Redis, queue: str) -> list[bytes]:
@@ -39,8 +41,8 @@ async def test_synced_orgs_are_resynced_once_per_interval_and_lost_chunks_resent
     broker = sender(redis_url)
     try:
         schedule = Schedule(sync_interval_s=3600, requeue_after_s=300)
-        assert await tick(pool, broker, schedule) == (1, 1)
-        assert await tick(pool, broker, schedule) == (0, 0), "claimed: not sent twice"
+        assert await tick(pool, broker, schedule) == Tick(resynced=1, chunks=1)
+        assert await tick(pool, broker, schedule) == Tick(), "claimed: not sent twice"
     finally:
         broker.close()
         await pool.close()
@@ -53,3 +55,141 @@ async def test_synced_orgs_are_resynced_once_per_interval_and_lost_chunks_resent
     assert {str(this_year).encode() in m for m in onboarding} == {True, False}
     assert len(chunks) == 1
     assert f"[{lost}]".encode() in chunks[0]
+
+
+def _sent(client: redis.Redis) -> list[tuple[str, list[object]]]:
+    """(actor, args) of every message waiting in the queues."""
+    import json
+
+    found = []
+    for queue in ("onboarding", "chunks"):
+        for raw in _queued(client, queue):
+            message = json.loads(raw)
+            found.append((message["actor_name"], message["args"]))
+    return sorted(found, key=repr)
+
+
+async def _org(pg: asyncpg.Connection, name: str, state: str, *, company: int | None = 1) -> int:
+    org_id: int = await pg.fetchval(Q["org_insert"], name, "api", "tripletex", state)
+    await pg.execute(
+        "UPDATE organizations SET company_id = $2, updated_at = now() - interval '1 hour'"
+        " WHERE id = $1",
+        org_id, company,
+    )  # fmt: skip
+    return org_id
+
+
+async def _year(pg: asyncpg.Connection, org_id: int, year: int, state: str, *chunks: str) -> None:
+    """A year started an hour ago, with one chunk per month in the given states."""
+    await pg.execute(
+        "INSERT INTO sync_years (org_id, year, state, started_at, finished_at)"
+        " VALUES ($1, $2, $3, now() - interval '1 hour', now() - interval '1 hour')",
+        org_id, year, state,
+    )  # fmt: skip
+    for month, chunk_state in enumerate(chunks, start=1):
+        start = dt.date(year, month, 1)
+        chunk_id = await pg.fetchval(
+            Q["chunk_insert"], org_id, year, start, start + dt.timedelta(days=28), 1
+        )
+        await pg.execute("UPDATE chunks SET state = $2 WHERE id = $1", chunk_id, chunk_state)
+
+
+async def test_lost_onboarding_steps_are_found_in_postgres_and_sent_once(
+    database_url: str, redis_client: redis.Redis, redis_url: str, pg: asyncpg.Connection
+) -> None:
+    validating = await _org(pg, "Validating AS", "validating", company=None)
+    unplanned = await _org(pg, "Unplanned AS", "syncing")  # plan_sync lost before any year
+    busy = await _org(pg, "Busy AS", "syncing")
+    await _year(pg, busy, 2021, "importing")  # planning died: no chunk
+    await _year(pg, busy, 2022, "importing", "done", "split", "failed")  # never closed
+    await _year(pg, busy, 2023, "reconciling", "done")  # reconcile_year lost
+    await _year(pg, busy, 2024, "importing", "done", "running")  # under way: left alone
+    stalled = await _org(pg, "Stalled AS", "syncing")
+    await _year(pg, stalled, 2024, "importing", "done", "pending", "pending")
+    cancelled = await _org(pg, "Cancelled AS", "syncing")
+    await pg.execute("UPDATE organizations SET cancel_requested = true WHERE id = $1", cancelled)
+    await _year(pg, cancelled, 2024, "importing", "pending")
+    attention = await _org(pg, "Attention AS", "needs_attention")
+    await _year(pg, attention, 2024, "importing", "pending")
+
+    pool = await create_pool(database_url, max_size=2)
+    broker = sender(redis_url)
+    try:
+        schedule = Schedule(requeue_after_s=60)
+        assert await tick(pool, broker, schedule) == Tick(steps=5, dispatched=1)
+        assert await tick(pool, broker, schedule) == Tick(), "claimed: not sent twice"
+    finally:
+        broker.close()
+        await pool.close()
+
+    stalled_chunks = await pg.fetch(
+        "SELECT id FROM chunks WHERE org_id = $1 AND state = 'queued' ORDER BY id", stalled
+    )
+    assert len(stalled_chunks) == 2
+    assert _sent(redis_client) == sorted(
+        [
+            ("validate_token", [validating]),
+            ("plan_sync", [unplanned]),
+            ("plan_sync", [busy, 2021]),
+            ("reconcile_year", [busy, 2022]),
+            ("reconcile_year", [busy, 2023]),
+            *[("import_chunk", [r["id"]]) for r in stalled_chunks],
+        ],
+        key=repr,
+    )
+    closed = await pg.fetchval(
+        "SELECT state FROM sync_years WHERE org_id = $1 AND year = 2022", busy
+    )
+    assert closed == "reconciling"
+
+
+async def test_recent_work_is_not_sent_again(
+    database_url: str, redis_client: redis.Redis, redis_url: str, pg: asyncpg.Connection
+) -> None:
+    await pg.fetchval(Q["org_insert"], "Validating AS", "api", "tripletex", "validating")
+    busy = await _org(pg, "Busy AS", "syncing")
+    await _year(pg, busy, 2023, "reconciling", "done")
+    await _year(pg, busy, 2022, "importing")
+    await pg.execute("UPDATE sync_years SET started_at = now(), finished_at = now()")
+
+    pool = await create_pool(database_url, max_size=2)
+    broker = sender(redis_url)
+    try:
+        assert await tick(pool, broker, Schedule(requeue_after_s=60)) == Tick()
+    finally:
+        broker.close()
+        await pool.close()
+    assert _sent(redis_client) == []
+
+
+async def test_the_scheduler_outlives_a_failed_tick(
+    database_url: str, pg: asyncpg.Connection
+) -> None:
+    from structlog.testing import capture_logs
+
+    from shared.embedded import free_port
+    from worker.scheduler import run
+
+    await pg.fetchval(Q["org_insert"], "Validating AS", "api", "tripletex", "validating")
+    await pg.execute("UPDATE organizations SET updated_at = now() - interval '1 hour'")
+    pool = await create_pool(database_url, max_size=2)
+    broker = sender(f"redis://127.0.0.1:{free_port()}/0")  # nobody listens: every send fails
+    schedule = Schedule(requeue_after_s=0, tick_s=0.05)
+    try:
+        with capture_logs() as logs:
+            running = asyncio.create_task(run(pool, broker, schedule))
+
+            def failures() -> int:
+                return sum(e["event"] == "scheduler_tick_failed" for e in logs)
+
+            deadline = asyncio.get_running_loop().time() + 30
+            while failures() < 3 and not running.done():
+                assert asyncio.get_running_loop().time() < deadline, "no tick failed"
+                await asyncio.sleep(0.05)
+            assert not running.done(), "the scheduler ended with its first failed tick"
+            running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
+    finally:
+        broker.close()
+        await pool.close()
