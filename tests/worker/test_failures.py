@@ -24,6 +24,7 @@ from shared.errors import PermanentJobError
 from shared.logging import register_secret
 from worker.broker import build_broker
 from worker.failures import error_sentence, traceback_text
+from worker.resources import WorkerOptions
 from worker.retry_policy import RetryPolicy
 from worker.tripletex_errors import TransientUpstream
 
@@ -39,7 +40,7 @@ def broker(database_url: str, redis_url: str, tmp_path: Path) -> Iterator[RedisB
         home=tmp_path, database_url=database_url, redis_url=redis_url,
         secret_key=secrets.token_urlsafe(24),
     )  # fmt: skip
-    built = build_broker(settings, threads=2, policy=POLICY)
+    built = build_broker(settings, WorkerOptions(threads=2), policy=POLICY)
     yield built
     built.close()
 
