@@ -31,7 +31,7 @@ async def test_the_company_picker_narrows_as_you_type_and_enter_chooses_the_one_
         await until(pilot, "every company", lambda: table.row_count == len(COMPANIES))
         await pilot.press(*"fjell")
         await until(pilot, "the search", lambda: table.row_count == 2)
-        assert {table.get_row_at(i)[1] for i in range(2)} == {
+        assert {str(table.get_row_at(i)[1]) for i in range(2)} == {
             "Fjellstue Drift AS", "Tindefjell Turisme AS",
         }  # fmt: skip
         assert "2 of 13" in str(app.screen.query_one("#company-count").render())

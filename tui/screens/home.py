@@ -75,12 +75,14 @@ class HomeScreen(LiveScreen):
         """Another filter or sort."""
         self._show()
 
-    def _show(self) -> None:
+    @work(exclusive=True, group="show", exit_on_error=False)
+    async def _show(self) -> None:
+        """Apply the data to the table in slices, so keys are answered meanwhile."""
         overview = self.overview
         if overview is None:
             return
         shown = arrange(overview.orgs, self.arrangement)
-        self.table.show_orgs(shown)
+        await self.table.show_orgs(shown)
         how = self.arrangement
         counted = f"{len(shown)} of {len(overview.orgs)}" if how.filter else f"{len(shown)}"
         matching = f" matching “{how.filter}”" if how.filter else ""

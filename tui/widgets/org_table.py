@@ -9,7 +9,7 @@ from rich.text import Text
 from tui import format as fmt
 from tui.listing import COLUMNS
 from tui.views import OrgRow
-from tui.widgets.table import Cells, Table
+from tui.widgets.table import Cells, Table, as_text
 
 #: cells of the progress bar
 BAR_WIDTH = 10
@@ -21,6 +21,11 @@ ERROR_MIN_WIDTH = 12
 
 class OrgTable(Table):
     """Organizations; the row key is the organization's id."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        #: per organization: the row, the error width and the cells built from them
+        self._built: dict[int, tuple[OrgRow, int, Cells]] = {}
 
     def on_mount(self) -> None:
         """Add the columns."""
@@ -37,7 +42,7 @@ class OrgTable(Table):
         """The row's cells, in the order of `COLUMNS`."""
         progress = row.progress
         widths = {key: width or 0 for key, _, width in COLUMNS}
-        return (
+        cells = (
             Text(str(row.id), justify="right", end=""),
             fmt.one_line(row.name, widths["name"]),
             row.method,
@@ -50,6 +55,7 @@ class OrgTable(Table):
             Text(fmt.eta(progress, row.state), justify="right", end=""),
             self._problem(row),
         )
+        return tuple(map(as_text, cells))
 
     def _state(self, row: OrgRow) -> Text:
         """The state; chunks that failed, and a cancel on its way, beside it."""
@@ -71,6 +77,13 @@ class OrgTable(Table):
         """What the other columns leave of the table's width (less the scrollbar)."""
         return max(ERROR_MIN_WIDTH, self.size.width - FIXED_WIDTH - 4)
 
-    def show_orgs(self, rows: Sequence[OrgRow]) -> None:
-        """Show these organizations in this order."""
-        self.show([(str(row.id), self.cells(row)) for row in rows])
+    async def show_orgs(self, rows: Sequence[OrgRow]) -> None:
+        """Show these organizations in this order (cells are built again only for changes)."""
+        width = self._error_width()
+        built: dict[int, tuple[OrgRow, int, Cells]] = {}
+        for row in rows:
+            seen = self._built.get(row.id)
+            fresh = seen is not None and seen[0] == row and seen[1] == width
+            built[row.id] = seen if fresh and seen else (row, width, self.cells(row))
+        self._built = built
+        await self.show_in_slices([(str(row.id), built[row.id][2]) for row in rows])

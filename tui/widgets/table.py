@@ -6,12 +6,15 @@ or the scroll.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
 from textual.widgets import DataTable
+from textual.widgets.data_table import RowKey
 
 from tui import format as fmt
 
@@ -32,6 +35,20 @@ STATE_LOOK: dict[str, str] = {
 }
 
 Cells = tuple[Any, ...]
+#: rows updated between two looks at the keyboard
+SLICE = 20
+#: rows gone at once beyond which the table is rebuilt rather than trimmed
+REBUILD_AFTER = 50
+
+
+def as_text(cell: object) -> Text:
+    """A cell as Text: strings are shown as they are, never read as markup."""
+    return cell if isinstance(cell, Text) else Text(str(cell), end="")
+
+
+def _same(a: Text, b: Text) -> bool:
+    """Whether two cells look the same (Text's own == ignores the base style)."""
+    return a.plain == b.plain and a.style == b.style and a.spans == b.spans
 
 
 class Table(DataTable[Any]):
@@ -56,6 +73,8 @@ class Table(DataTable[Any]):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self._cells: dict[str, Cells] = {}
+        #: rows whose cells changed since they were last painted
+        self._dirty: set[RowKey] = set()
 
     def look(self, text: str, kind: str) -> Text:
         """`text` in the style of a component class of `app.tcss`."""
@@ -83,22 +102,69 @@ class Table(DataTable[Any]):
 
     def show(self, rows: Sequence[tuple[str, Cells]]) -> None:
         """Make the table hold `rows` (key, cells) in this order; the cursor stays on its row."""
+        for _ in self._apply(rows):
+            pass
+
+    async def show_in_slices(self, rows: Sequence[tuple[str, Cells]]) -> None:
+        """`show`, letting the event loop answer keys between slices of rows."""
+        for _ in self._apply(rows):
+            await asyncio.sleep(0)
+
+    def _apply(self, rows: Sequence[tuple[str, Cells]]) -> Iterator[None]:
+        """`show`'s work, pausing after each slice of rows.
+
+        Only the cells that changed are touched, and a column is re-measured only when a new
+        cell is wider than it (DataTable re-measures a whole column per widened cell).
+        """
         keep = self.current_key
         wanted = {key for key, _ in rows}
-        for key in [k for k in self._cells if k not in wanted]:
+        gone = [key for key in self._cells if key not in wanted]
+        if len(gone) > REBUILD_AFTER:
+            self.forget()  # removing rows one by one costs O(rows) each
+        for key in gone if self._cells else ():
             self.remove_row(key)
             del self._cells[key]
-        columns = [column.key for column in self.ordered_columns]
-        for key, cells in rows:
+        columns = self.ordered_columns
+        for n, (key, given) in enumerate(rows, 1):
             old = self._cells.get(key)
+            if given is old:  # the very cells shown already: nothing to compare
+                continue
+            cells = given if all(isinstance(c, Text) for c in given) else tuple(map(as_text, given))
             if old is None:
                 self.add_row(*cells, key=key)
-            elif old != cells:
+            else:
                 for column, was, now in zip(columns, old, cells, strict=True):
-                    if was != now:
-                        self.update_cell(key, column, now, update_width=True)
+                    if _same(was, now):
+                        continue
+                    if not column.width and now.cell_len > column.content_width:
+                        self.update_cell(key, column.key, now, update_width=True)
+                    else:
+                        self._data[RowKey(key)][column.key] = now
+                        self._dirty.add(RowKey(key))
             self._cells[key] = cells
+            if n % SLICE == 0:
+                self._repaint_dirty()
+                yield
+                keep = self.current_key if keep in self._cells else keep
+        self._repaint_dirty()
         self._order([key for key, _ in rows], keep)
+
+    def _repaint_dirty(self) -> None:
+        """Forget the rendering of the rows whose cells changed, and only theirs.
+
+        DataTable's `update_cell` bumps a counter that every cache key holds, so one changed
+        cell re-renders every visible cell of the table; with hundreds of rows refreshed live
+        that is most of a frame. Its caches are keyed by row first: drop those rows' entries.
+        """
+        if not self._dirty:
+            return
+        caches: tuple[LRUCache[Any, Any], ...] = (self._cell_render_cache, self._row_render_cache)
+        for cache in caches:
+            for stale in [k for k in cache.keys() if k[0] in self._dirty]:  # noqa: SIM118
+                cache.discard(stale)
+        self._line_cache.clear()
+        self._dirty.clear()
+        self.refresh()
 
     def _order(self, keys: list[str], keep: str | None) -> None:
         """Put the rows in `keys` order (when they are not) and the cursor back on `keep`.
