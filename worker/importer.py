@@ -47,7 +47,7 @@ PROBES = 8
 DELIVERY_CAP = 5
 #: seconds a failing or stopping worker tries to give a chunk back before leaving it to its lease
 HAND_BACK_TIMEOUT_S = 5.0
-HAND_BACK_TRIES = 5
+HAND_BACK_PAUSE_S = 0.1
 #: the earliest year asked of `ledger/annualAccount`
 FIRST_YEAR = 2000
 #: a marker for an estimate above the API's 10,000 cap
@@ -237,18 +237,19 @@ async def hand_back(
         query, args = Q["chunk_release_after_error"], (*args, error_sentence(failure))
     try:
         async with asyncio.timeout(HAND_BACK_TIMEOUT_S):
-            for _ in range(HAND_BACK_TRIES):  # after a dropped connection, the pool's next is new
+            while True:  # after dropped connections, the pool soon hands out new ones
                 try:
                     async with res.pool.acquire() as conn:
                         handed = await conn.fetchrow(query, *args)
-                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                except Exception as exc:  # asyncpg's errors after a drop are of many kinds
                     error = exc
+                    await asyncio.sleep(HAND_BACK_PAUSE_S)
                 else:
                     if handed is not None:
                         logger.info("chunk_handed_back", chunk_id=chunk_id)
                     return
-    except TimeoutError as exc:
-        error = exc
+    except TimeoutError:
+        error = error or TimeoutError()
     # Postgres is away: the lease runs out, and the scheduler sends the chunk again
     logger.warning("chunk_not_handed_back", chunk_id=chunk_id, error=type(error).__name__)
 
