@@ -12,7 +12,7 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
-from bench import fairness, import_speed, rate_limited, saft_speed, summary
+from bench import fairness, import_speed, rate_limited, saft_speed, summary, tui_refresh
 from bench.world import Measure, Row, Value
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -67,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         "--processes", default="1,2,4", help="worker process counts of the fairness run"
     )
     parser.add_argument("--saft-mb", type=float, default=1024.0, help="size of the SAF-T file")
+    parser.add_argument("--tui-orgs", type=int, default=1_000, help="organizations for the TUI")
+    parser.add_argument("--tui-chunks", type=int, default=50_000, help="chunks for the TUI")
     parser.add_argument("--no-write", action="store_true", help="do not write bench/RESULTS.md")
     args = parser.parse_args(argv)
     rows = import_speed.run(args.postings, args.years)
@@ -85,11 +87,18 @@ def main(argv: list[str] | None = None) -> int:
     saft = saft_speed.run(args.saft_mb)
     report += f"\n\n## SAF-T import ({saft.megabytes:,.0f} MB generated file)\n\n"
     report += saft.table()
+    tui = tui_refresh.run(args.tui_orgs, args.tui_chunks)
+    report += (
+        f"\n\n## Terminal UI at scale ({args.tui_orgs:,} organizations, "
+        f"{args.tui_chunks:,} chunks)\n\n"
+    )
+    report += tui.table()
     headlines = [
         *summary.import_headlines(rows),
         *summary.limited_headlines(limited),
         *summary.fairness_headlines(fair),
         *summary.saft_headlines(saft),
+        *summary.tui_headlines(tui),
     ]
     report = "## Summary\n\n" + summary.table(headlines) + "\n\n" + report
     print(header() + "\n\n" + report)

@@ -95,33 +95,64 @@ async def query_times(url: str, runs: int) -> tuple[Spread, Spread]:
     return Spread.of(executed), Spread.of(trips)
 
 
+@dataclass(frozen=True)
+class TuiResult:
+    """What one run measured."""
+
+    orgs: int
+    chunks: int
+    executed: Spread
+    trip: Spread
+    #: key-press answer times by refresh interval (None: pressed as each refresh lands)
+    keys: dict[float | None, Spread]
+    refreshes: dict[float | None, int]
+
+    def table(self) -> str:
+        """The figures as Markdown, with the goals."""
+        lines = [
+            "| what | median ms | p95 ms | worst ms | goal ms | |",
+            "|---|---:|---:|---:|---:|---|",
+            self.executed.line("home refresh: database execution (EXPLAIN ANALYZE)",
+                               REFRESH_GOAL_MS),
+            self.trip.line("home refresh: round trip to the UI's source", REFRESH_GOAL_MS),
+        ]  # fmt: skip
+        for every, spread in self.keys.items():
+            when = f"every {every:g} s" if every else "pressed as each refresh lands"
+            during = f"refresh {when}; {self.refreshes[every]} refreshes"
+            lines.append(spread.line(f"key press answered ({during})", KEY_GOAL_MS))
+        return "\n".join(lines)
+
+
+def run(orgs: int, chunks: int, runs: int = 50, presses: int = 200) -> TuiResult:
+    """Fill a database, time the home refresh and the key presses."""
+    from bench.tui_keys import key_latency
+
+    with _servers() as settings:
+        url = asyncio.run(fresh_database(settings))
+        asyncio.run(fill(url, orgs, chunks))
+        executed, trip = asyncio.run(query_times(url, runs))
+        assert settings.redis_url is not None
+        redis_url = settings.redis_url
+        latencies = {every: asyncio.run(key_latency(url, redis_url, presses, every))
+                     for every in (REFRESH_S, None)}  # fmt: skip
+    return TuiResult(
+        orgs, chunks, executed, trip,
+        {every: Spread.of(lat.moved) for every, lat in latencies.items()},
+        {every: lat.refreshes for every, lat in latencies.items()},
+    )  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Fill, measure, print."""
+    """Parse the flags, run once, print the table."""
     parser = argparse.ArgumentParser(prog="python -m bench.tui_refresh", description=__doc__)
     parser.add_argument("--orgs", type=int, default=1_000)
     parser.add_argument("--chunks", type=int, default=50_000)
     parser.add_argument("--runs", type=int, default=50, help="refreshes timed")
     parser.add_argument("--presses", type=int, default=200, help="key presses timed")
     args = parser.parse_args(argv)
-    from bench.tui_keys import key_latency
-
-    with _servers() as settings:
-        url = asyncio.run(fresh_database(settings))
-        asyncio.run(fill(url, args.orgs, args.chunks))
-        executed, trip = asyncio.run(query_times(url, args.runs))
-        assert settings.redis_url is not None
-        redis_url = settings.redis_url
-        keys = {every: asyncio.run(key_latency(url, redis_url, args.presses, every))
-                for every in (REFRESH_S, None)}  # fmt: skip
+    result = run(args.orgs, args.chunks, args.runs, args.presses)
     print(f"## Terminal UI at scale ({args.orgs:,} organizations, {args.chunks:,} chunks)\n")
-    print("| what | median ms | p95 ms | worst ms | goal ms | |")
-    print("|---|---:|---:|---:|---:|---|")
-    print(executed.line("home refresh: database execution (EXPLAIN ANALYZE)", REFRESH_GOAL_MS))
-    print(trip.line("home refresh: round trip to the UI's source", REFRESH_GOAL_MS))
-    for every, latency in keys.items():
-        when = f"every {every:g} s" if every else "pressed as each refresh lands"
-        during = f"refresh {when}; {latency.refreshes} refreshes"
-        print(Spread.of(latency.moved).line(f"key press answered ({during})", KEY_GOAL_MS))
+    print(result.table())
     return 0
 
 

@@ -28,6 +28,10 @@ def test_the_benchmark_runs_small_and_prints_its_table() -> None:
             "1,2",
             "--saft-mb",
             "1",
+            "--tui-orgs",
+            "20",
+            "--tui-chunks",
+            "200",
             "--no-write",
         ],
         capture_output=True,
@@ -39,5 +43,6 @@ def test_the_benchmark_runs_small_and_prints_its_table() -> None:
     rows = ("end to end", "fetch + decode only", "COPY + merge only", "naive", "peak RSS", "429")
     rows += ("3 orgs at once, 1 worker", "3 orgs at once, 2 worker", "× the rate of 1")
     rows += ("## Summary", "SAF-T import", "parse only", "SAF-T worker peak RSS")
+    rows += ("TUI home refresh", "TUI key press answered")
     for row in rows:
         assert row in done.stdout
