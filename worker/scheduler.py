@@ -59,5 +59,8 @@ async def run(pool: asyncpg.Pool, broker: RedisBroker, schedule: Schedule) -> No
         tick_s=schedule.tick_s,
     )
     while True:
-        await tick(pool, broker, schedule)
+        try:
+            await tick(pool, broker, schedule)
+        except Exception:  # a dropped connection or a busy Redis: the next tick tries again
+            logger.exception("scheduler_tick_failed")
         await asyncio.sleep(schedule.tick_s)

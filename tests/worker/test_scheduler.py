@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import asyncpg
 import redis
+import structlog.testing
 
 from shared.db import create_pool
 from shared.db.queries import Q
 from shared.queue import sender
-from worker.scheduler import Schedule, tick
+from worker.scheduler import Schedule, run, tick
 
 
 def _queued(client: redis.Redis, queue: str) -> list[bytes]:
@@ -53,3 +55,35 @@ async def test_synced_orgs_are_resynced_once_per_interval_and_lost_chunks_resent
     assert {str(this_year).encode() in m for m in onboarding} == {True, False}
     assert len(chunks) == 1
     assert f"[{lost}]".encode() in chunks[0]
+
+
+async def test_a_failing_tick_does_not_stop_the_scheduler(
+    database_url: str, redis_client: redis.Redis, redis_url: str, pg: asyncpg.Connection
+) -> None:
+    busy = await pg.fetchval(Q["org_insert"], "Busy AS", "api", "tripletex", "syncing")
+    day = dt.date(2024, 1, 1)
+    lost = await pg.fetchval(Q["chunk_insert"], busy, 2024, day, day + dt.timedelta(days=31), 1)
+    await pg.execute("UPDATE chunks SET state = 'queued', queued_at = now() - interval '1 hour'"
+                     " WHERE id = $1", lost)  # fmt: skip
+    await pg.execute("ALTER TABLE chunks RENAME TO chunks_away")  # every tick fails for now
+
+    pool = await create_pool(database_url, max_size=2)
+    broker = sender(redis_url)
+    with structlog.testing.capture_logs() as logs:
+        running = asyncio.create_task(run(pool, broker, Schedule(tick_s=0.05)))
+        try:
+            deadline = asyncio.get_running_loop().time() + 30
+            while not any(e["event"] == "scheduler_tick_failed" for e in logs):
+                assert asyncio.get_running_loop().time() < deadline, "no tick failed"
+                await asyncio.sleep(0.05)
+            await pg.execute("ALTER TABLE chunks_away RENAME TO chunks")
+            while not _queued(redis_client, "chunks"):
+                assert not running.done(), "the scheduler stopped"
+                assert asyncio.get_running_loop().time() < deadline, "the lost chunk was not sent"
+                await asyncio.sleep(0.05)
+        finally:
+            running.cancel()
+            await asyncio.gather(running, return_exceptions=True)
+            broker.close()
+            await pool.close()
+    assert f"[{lost}]".encode() in _queued(redis_client, "chunks")[0]
