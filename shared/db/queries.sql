@@ -378,9 +378,15 @@ RETURNING id;
 
 -- name: chunks_lost
 -- Chunks whose message may be lost: queued too long ($1 s), or running past their lease.
+-- Rows a worker holds locked right now are skipped: they are not lost, and waiting for them in
+-- another order than the worker's could deadlock.
 UPDATE chunks SET queued_at = now()
-WHERE (state = 'queued' AND queued_at < now() - make_interval(secs => $1))
-   OR (state = 'running' AND lease_until < now())
+WHERE id IN (
+    SELECT id FROM chunks
+    WHERE (state = 'queued' AND queued_at < now() - make_interval(secs => $1))
+       OR (state = 'running' AND lease_until < now())
+    ORDER BY id
+    FOR UPDATE SKIP LOCKED)
 RETURNING id;
 
 -- name: orgs_validation_lost
