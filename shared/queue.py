@@ -23,9 +23,16 @@ ACTOR_QUEUES = {
 QUEUES = tuple(sorted(set(ACTOR_QUEUES.values())))
 
 
+#: broker ids of senders start so: Dramatiq's Redis script records a "heartbeat" for every
+#: broker that enqueues, and `shared.status.workers` must not count senders as workers
+SENDER_PREFIX = "sender-"
+
+
 def sender(redis_url: str) -> RedisBroker:
-    """A broker good for sending only (no worker middleware)."""
-    return RedisBroker(url=redis_url, middleware=[])  # type: ignore[no-untyped-call]
+    """A broker good for sending only (no worker middleware), known as a sender in Redis."""
+    broker = RedisBroker(url=redis_url, middleware=[])  # type: ignore[no-untyped-call]
+    broker.broker_id = SENDER_PREFIX + broker.broker_id
+    return broker
 
 
 def send(broker: RedisBroker, actor_name: str, *args: int | str | None) -> str:

@@ -10,7 +10,7 @@ import redis
 
 from shared.db.queries import Q
 from shared.jobs import count_by_state
-from shared.queue import QUEUES
+from shared.queue import QUEUES, SENDER_PREFIX
 
 #: Dramatiq's Redis key namespace
 NAMESPACE = "dramatiq"
@@ -43,6 +43,7 @@ def workers(client: redis.Redis) -> list[dict[str, Any]]:
     found = [
         {"id": worker_id.decode(), "heartbeat_age_s": round(max(0.0, now_ms - score) / 1000, 1)}
         for worker_id, score in beats
+        if not worker_id.startswith(SENDER_PREFIX.encode())  # a CLI or UI that sent a message
     ]
     return sorted(found, key=lambda worker: float(worker["heartbeat_age_s"]))
 

@@ -115,7 +115,7 @@ class LedgersyncApp(App[None]):
         error = event.worker.error
         if not isinstance(error, AppError):
             logger.error("tui_worker_failed", worker=event.worker.name, exc_info=error)
-        self.notify(sentence(error), title="Failed", severity="error", timeout=10)
+        self.notify(sentence(error), title="Failed", severity="error", timeout=10, markup=False)
 
     async def on_unmount(self) -> None:
         """Close the source's connections."""

@@ -110,3 +110,16 @@ async def test_p_pauses_the_refresh_and_says_so() -> None:
         await pilot.press("p")
         await until(pilot, "a refresh after resuming", lambda: source.reads > before)
         assert isinstance(app.screen, HomeScreen)
+
+
+async def test_names_with_brackets_show_as_typed_never_as_markup() -> None:
+    name = "Lager [bold]Nord[/] AS [x"
+    source = FakeSource([replace(ORGS[3], name=name, company=name, reason=f"[red]{name}")])
+    app = LedgersyncApp(source, refresh_s=3600)
+    async with app.run_test(size=(160, 40)) as pilot:
+        pane = app.screen.query_one("#org-pane")
+        await until(pilot, "the pane", lambda: name in str(pane.render()))
+        assert f"[red]{name}" in str(pane.render())
+        await pilot.press("enter")
+        await until(pilot, "the detail", lambda: app.screen.query("#org-head")
+                    and name in str(app.screen.query_one("#org-head").render()))  # fmt: skip

@@ -98,7 +98,7 @@ class LiveScreen(Screen[None]):
 
         async def run() -> None:
             await work()
-            self.notify(done)
+            self.notify(done, markup=False)
             (then or self.refresh_data)()
 
         self.run_worker(run(), group="action", exit_on_error=False, description=done)

@@ -6,9 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.markup import escape
 from textual.reactive import reactive
 from textual.widgets import Footer, Label, Static
 
@@ -117,7 +119,7 @@ class DetailScreen(LiveScreen):
         self.query_one(StatusBar).at = detail.at
         self.query_one("#org-head", Static).update(self._heading(detail))
         problem = row.reason if row.state == "needs_attention" else None
-        self.query_one("#org-problem", Label).update(problem or "")
+        self.query_one("#org-problem", Label).update(Text(problem or ""))
         self.query_one("#org-problem").display = bool(problem)
         self.query_one(YearTable).show_years(detail.years)
         self.query_one(Timeline).show_events(detail.timeline, detail.at)
@@ -130,11 +132,11 @@ class DetailScreen(LiveScreen):
                 f"{row.company} (org. nr {detail.company_org_number or '?'}, #{detail.company_id})"
             )
         source = f"{row.method} · {row.provider}" if row.provider else row.method
-        token = f" · token {detail.token_hint}" if detail.token_hint else ""
+        token = f" · token {escape(detail.token_hint)}" if detail.token_hint else ""
         rate = f" · {fmt.rate(progress)}" if fmt.rate(progress) else ""
         eta = fmt.eta(progress, row.state)
         return (
-            f"[b]{row.name}[/b]  #{row.id} · {source}{token}\n"
+            f"[b]{escape(row.name)}[/b]  #{row.id} · {source}{token}\n"
             f"Company: {company}\n"
             f"State: [b]{fmt.label(row.state)}[/b] · {fmt.postings(progress)} postings"
             f"{rate}{' · ETA ' + eta if eta else ''}"

@@ -12,10 +12,12 @@ import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, cast
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Button, ContentSwitcher, Footer, Input, Label, OptionList
 from textual.widgets.option_list import Option
@@ -132,7 +134,7 @@ class RegisterScreen(Screen[int | None]):
         return STEPS
 
     def _problem(self, text: str) -> None:
-        self.query_one("#wizard-problem", Label).update(text)
+        self.query_one("#wizard-problem", Label).update(Text(text))
 
     def action_back(self) -> None:
         """A step back; once registered, close (the organization stays)."""
@@ -218,12 +220,12 @@ class RegisterScreen(Screen[int | None]):
             self.query_one(CompanyPicker).show(await self.source.companies(self.org_id))
             self._go("company")
         elif state == "needs_attention" and detail is not None:
-            text.update(
-                f"[$error]The token did not validate.[/]\n\n{detail.row.reason}\n\n{FAILED}"
-            )
+            reason = escape(detail.row.reason or "")
+            text.update(f"[$error]The token did not validate.[/]\n\n{reason}\n\n{FAILED}")
         else:
             company = detail.row.company if detail else None
-            text.update(f"Validated: the token reaches {company or 'one company'}. {STARTED}")
+            reached = escape(company or "one company")
+            text.update(f"Validated: the token reaches {reached}. {STARTED}")
 
     @on(CompanyPicker.Chosen)
     def company_chosen(self, event: CompanyPicker.Chosen) -> None:
@@ -231,7 +233,8 @@ class RegisterScreen(Screen[int | None]):
         self.company = event.company
         number = event.company.org_number or f"#{event.company.id}"
         self.query_one("#confirm-text", Label).update(
-            f"Synchronize [b]{event.company.name}[/b] ({number}) for {self.values['name']}?"
+            f"Synchronize [b]{escape(event.company.name)}[/b] ({escape(number)}) "
+            f"for {escape(self.values['name'])}?"
         )
         self._go("confirm")
 
@@ -246,7 +249,7 @@ class RegisterScreen(Screen[int | None]):
         assert self.org_id is not None
         assert self.company is not None
         await self.source.select_company(self.org_id, self.company.id)
-        self.notify(f"{self.values['name']}: the first synchronization has started.")
+        self.notify(f"{self.values['name']}: the first synchronization has started.", markup=False)
         self.dismiss(self.org_id)
 
     @on(Input.Submitted, "#file-input")
@@ -267,7 +270,7 @@ class RegisterScreen(Screen[int | None]):
                     name=self.values["name"], method="saft", provider=None, token=None
                 )
             self._go("saft-done")
-            text.update(f"Checking {path.name}…")
+            text.update(Text(f"Checking {path.name}…"))
             import_id = await self.source.import_saft(self.org_id, path)
         except AppError as exc:
             self._problem(str(exc))
@@ -275,6 +278,8 @@ class RegisterScreen(Screen[int | None]):
                 text.update("The organization is registered; i on its screen imports a file.")
             return
         text.update(
-            f"{path.name} passed the first checks and is queued (import #{import_id}); "
-            "the workers import it now. Esc opens the organization to watch."
+            Text(
+                f"{path.name} passed the first checks and is queued (import #{import_id}); "
+                "the workers import it now. Esc opens the organization to watch."
+            )
         )

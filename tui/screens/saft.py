@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -49,6 +50,6 @@ class SaftScreen(ModalScreen[Path | None]):
         """Enter: a readable file closes the screen."""
         path, problem = readable_file(event.value)
         if path is None:
-            self.query_one("#saft-problem", Label).update(problem)
+            self.query_one("#saft-problem", Label).update(Text(problem))
         else:
             self.dismiss(path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -38,4 +39,4 @@ class TokenScreen(ModalScreen[str | None]):
         try:
             self.dismiss(clean_token(event.value))
         except BadInput as exc:
-            self.query_one("#token-problem", Label).update(str(exc))
+            self.query_one("#token-problem", Label).update(Text(str(exc)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Label
@@ -24,9 +25,9 @@ class CheckItem(Horizontal):
         yield Label(SYMBOLS[check.status], classes="check-symbol")
         with Vertical(classes="check-body"):
             yield Label(TITLES[check.name], classes="check-title")
-            yield Label(check.message, classes="check-message")
+            yield Label(Text(check.message), classes="check-message")
             if check.help and check.status is not CheckStatus.PASS:
-                yield Label("Help: " + "; ".join(check.help), classes="check-help")
+                yield Label(Text("Help: " + "; ".join(check.help)), classes="check-help")
 
 
 class Checklist(VerticalScroll):

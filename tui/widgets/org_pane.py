@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual.markup import escape
 from textual.widgets import Static
 
 from tui import format as fmt
@@ -14,9 +15,9 @@ NOTHING = "No organization highlighted."
 def describe(row: OrgRow) -> str:
     """The highlighted organization: name, state, progress, and what is wrong if anything."""
     progress = row.progress
-    parts = [f"[b]{row.name}[/b]", fmt.label(row.state)]
+    parts = [f"[b]{escape(row.name)}[/b]", fmt.label(row.state)]
     if row.company:
-        parts.append(row.company)
+        parts.append(escape(row.company))
     if progress.expected or progress.imported:
         parts.append(f"{fmt.postings(progress)} postings")
     if fmt.rate(progress):
@@ -27,12 +28,12 @@ def describe(row: OrgRow) -> str:
         parts.append(f"[$error]{row.chunks_failed} chunk(s) failed[/]")
     lines = [" · ".join(parts)]
     if row.state == "needs_attention":
-        lines.append(f"[$error]{row.reason or row.last_error or 'See the checks.'}[/]")
+        lines.append(f"[$error]{escape(row.reason or row.last_error or 'See the checks.')}[/]")
         lines.append("[$text-muted]t: the checks and what to ask the customer · enter: details[/]")
     elif row.state == "choose_company":
         lines.append("The token reaches several companies: enter, then C to choose one.")
     elif row.last_error:
-        lines.append(f"[$text-muted]Last error: {row.last_error}[/]")
+        lines.append(f"[$text-muted]Last error: {escape(row.last_error)}[/]")
     return "\n".join(lines)
 
 

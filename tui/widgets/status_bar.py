@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.reactive import reactive
@@ -44,7 +45,7 @@ class StatusBar(Horizontal):
 
     def watch_note(self, note: str) -> None:
         """Show the note (filter, sort)."""
-        self.query_one("#note", Label).update(note)
+        self.query_one("#note", Label).update(Text(note))
 
     def watch_at(self) -> None:
         """The data's time changed."""
@@ -53,7 +54,8 @@ class StatusBar(Horizontal):
     def _show_title(self) -> None:
         read_only = getattr(self.app, "read_only", False)
         label = self.query_one("#title", Label)
-        label.update(f"ledgersync › {self.title}" + ("  [read-only]" if read_only else ""))
+        title = f"ledgersync › {self.title}" + ("  [read-only]" if read_only else "")
+        label.update(Text(title))  # a name with [brackets] is not markup
 
     def _show_system(self, system: SystemView) -> None:
         workers = self.query_one("#workers", Label)

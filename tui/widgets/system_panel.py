@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.markup import escape
 from textual.widgets import Label, Static
 
 from shared.jobs import StuckChunk
@@ -23,7 +24,7 @@ def workers_text(system: SystemView) -> str:
         age = fmt.duration(worker.heartbeat_age_s)
         alive = worker.heartbeat_age_s < system.alive_within_s
         lines.append(
-            f"{worker.id[:18]:<18} {age:>8}" + ("" if alive else "  [$text-error]silent[/]")
+            escape(f"{worker.id[:18]:<18} {age:>8}") + ("" if alive else "  [$text-error]silent[/]")
         )
     return "\n".join(lines)
 
@@ -33,7 +34,7 @@ def queues_text(system: SystemView) -> str:
     lines = [f"{'queue':<12} {'waiting':>8} {'delayed':>8} {'dead':>6}"]
     for queue in system.queues:
         dead = f"[$text-error]{queue.dead:>6}[/]" if queue.dead else f"{queue.dead:>6}"
-        lines.append(f"{queue.name:<12} {queue.depth:>8} {queue.delayed:>8} {dead}")
+        lines.append(escape(f"{queue.name:<12} {queue.depth:>8} {queue.delayed:>8} ") + dead)
     return "\n".join(lines)
 
 
@@ -46,7 +47,7 @@ def stuck_text(stuck: Sequence[StuckChunk], now: dt.datetime) -> str:
         since = fmt.duration(max(0.0, (now - chunk.since).total_seconds()))
         died = f", its worker died {chunk.abandoned}×" if chunk.abandoned else ""
         lines.append(
-            f"chunk {chunk.chunk_id} · {fmt.one_line(chunk.org_name, 22)} · {chunk.year} · "
+            f"chunk {chunk.chunk_id} · {escape(fmt.one_line(chunk.org_name, 22))} · {chunk.year} · "
             f"{chunk.state} {since}{died}"
         )
     return "\n".join(lines)

@@ -14,7 +14,7 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowKey
+from textual.widgets.data_table import CellKey, RowKey
 
 from tui import format as fmt
 
@@ -136,7 +136,7 @@ class Table(DataTable[Any]):
                 for column, was, now in zip(columns, old, cells, strict=True):
                     if _same(was, now):
                         continue
-                    if not column.width and now.cell_len > column.content_width:
+                    if column.auto_width and now.cell_len > column.content_width:
                         self.update_cell(key, column.key, now, update_width=True)
                     else:
                         self._data[RowKey(key)][column.key] = now
@@ -149,12 +149,20 @@ class Table(DataTable[Any]):
         self._repaint_dirty()
         self._order([key for key, _ in rows], keep)
 
+    def _update_column_widths(self, updated_cells: set[CellKey]) -> None:
+        """DataTable widens columns on idle but keeps cells rendered at the old width cached
+        (a later update used to hide that): render everything again at the new widths."""
+        super()._update_column_widths(updated_cells)
+        self._update_count += 1
+        self.refresh()
+
     def _repaint_dirty(self) -> None:
         """Forget the rendering of the rows whose cells changed, and only theirs.
 
         DataTable's `update_cell` bumps a counter that every cache key holds, so one changed
         cell re-renders every visible cell of the table; with hundreds of rows refreshed live
-        that is most of a frame. Its caches are keyed by row first: drop those rows' entries.
+        that is most of a frame. Its caches are keyed by row (key or index): drop those rows'
+        entries. `tests/tui/test_tables.py` fails if a Textual upgrade adds another cache.
         """
         if not self._dirty:
             return
@@ -162,6 +170,10 @@ class Table(DataTable[Any]):
         for cache in caches:
             for stale in [k for k in cache.keys() if k[0] in self._dirty]:  # noqa: SIM118
                 cache.discard(stale)
+        indexes = {self._row_locations.get(key) for key in self._dirty}
+        renderables = self._row_renderable_cache  # keyed (update count, row index)
+        for stale in [k for k in renderables.keys() if k[1] in indexes]:  # noqa: SIM118
+            renderables.discard(stale)
         self._line_cache.clear()
         self._dirty.clear()
         self.refresh()
