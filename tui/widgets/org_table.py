@@ -78,12 +78,20 @@ class OrgTable(Table):
         return max(ERROR_MIN_WIDTH, self.size.width - FIXED_WIDTH - 4)
 
     async def show_orgs(self, rows: Sequence[OrgRow]) -> None:
-        """Show these organizations in this order (cells are built again only for changes)."""
+        """Show these organizations in this order (cells are built again only for changes, and
+        slice by slice, so a key pressed meanwhile is answered)."""
         width = self._error_width()
+        by_key = {str(row.id): row for row in rows}
+        seen_before = self._built
         built: dict[int, tuple[OrgRow, int, Cells]] = {}
-        for row in rows:
-            seen = self._built.get(row.id)
-            fresh = seen is not None and seen[0] == row and seen[1] == width
-            built[row.id] = seen if fresh and seen else (row, width, self.cells(row))
+
+        def cells_of(key: str) -> Cells:
+            row = by_key[key]
+            seen = seen_before.get(row.id)
+            if seen is None or seen[1] != width or seen[0] != row:
+                seen = (row, width, self.cells(row))
+            built[row.id] = seen
+            return seen[2]
+
         self._built = built
-        await self.show_in_slices([(str(row.id), built[row.id][2]) for row in rows])
+        await self.show_in_slices(list(by_key), cells_of)

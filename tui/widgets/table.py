@@ -7,7 +7,7 @@ or the scroll.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -102,22 +102,27 @@ class Table(DataTable[Any]):
 
     def show(self, rows: Sequence[tuple[str, Cells]]) -> None:
         """Make the table hold `rows` (key, cells) in this order; the cursor stays on its row."""
-        for _ in self._apply(rows):
+        cells = dict(rows)
+        for _ in self._apply([key for key, _ in rows], cells.__getitem__):
             pass
 
-    async def show_in_slices(self, rows: Sequence[tuple[str, Cells]]) -> None:
-        """`show`, letting the event loop answer keys between slices of rows."""
-        for _ in self._apply(rows):
+    async def show_in_slices(self, keys: Sequence[str], cells_of: Callable[[str], Cells]) -> None:
+        """`show` for the rows `keys`, letting the event loop answer keys between slices of rows.
+
+        `cells_of` is asked for a row's cells only when its slice comes, so building them is
+        sliced too; it returns the very tuple shown before for a row that has not changed.
+        """
+        for _ in self._apply(keys, cells_of):
             await asyncio.sleep(0)
 
-    def _apply(self, rows: Sequence[tuple[str, Cells]]) -> Iterator[None]:
+    def _apply(self, keys: Sequence[str], cells_of: Callable[[str], Cells]) -> Iterator[None]:
         """`show`'s work, pausing after each slice of rows.
 
         Only the cells that changed are touched, and a column is re-measured only when a new
         cell is wider than it (DataTable re-measures a whole column per widened cell).
         """
         keep = self.current_key
-        wanted = {key for key, _ in rows}
+        wanted = set(keys)
         gone = [key for key in self._cells if key not in wanted]
         if len(gone) > REBUILD_AFTER:
             self.forget()  # removing rows one by one costs O(rows) each
@@ -125,7 +130,8 @@ class Table(DataTable[Any]):
             self.remove_row(key)
             del self._cells[key]
         columns = self.ordered_columns
-        for n, (key, given) in enumerate(rows, 1):
+        for n, key in enumerate(keys, 1):
+            given = cells_of(key)
             old = self._cells.get(key)
             if given is old:  # the very cells shown already: nothing to compare
                 continue
@@ -147,7 +153,7 @@ class Table(DataTable[Any]):
                 yield
                 keep = self.current_key if keep in self._cells else keep
         self._repaint_dirty()
-        self._order([key for key, _ in rows], keep)
+        self._order(list(keys), keep)
 
     def _update_column_widths(self, updated_cells: set[CellKey]) -> None:
         """DataTable widens columns on idle but keeps cells rendered at the old width cached
