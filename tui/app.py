@@ -105,7 +105,9 @@ class LedgersyncApp(App[None]):
             "Pause or resume refresh", "Stop or restart the live refresh", self.action_pause
         )
         yield SystemCommand("Keys", "Every key of this screen", self.action_keys)
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title != "Keys":  # Textual's own help panel: ours says more
+                yield command
 
     @on(Worker.StateChanged)
     def worker_failed(self, event: Worker.StateChanged) -> None:

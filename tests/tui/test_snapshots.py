@@ -114,6 +114,14 @@ SCREENS: dict[str, tuple[bool, Steps]] = {
     "jobs_retry_all": (False, then(home, keys("f"), jobs_loaded, keys("R"))),
     "detail_needs_attention": (False, then(home, keys("j", "j", "j", "enter"), detail_loaded)),
     "token": (False, then(home, keys("j", "enter"), detail_loaded, keys("T", *"new-token"))),
+    "register_method": (False, then(home, keys("n", *"Fjordkraft", "enter"))),
+    "register_saft_file": (False, then(home, keys("n", *"Tøyen", "enter", "down", "enter",
+                                                     *"/data/saft.xml"))),
+    "company_later": (False, then(home, keys("j", "j", "enter"), detail_loaded, keys("C"),
+                                  companies_loaded)),
+    "saft_file": (False, then(home, keys(*"jjjjj", "enter"), detail_loaded,
+                              keys("i", *"/data/fjellstue.xml"))),
+    "palette": (False, then(home, keys("ctrl+p"))),
 }  # fmt: skip
 
 
