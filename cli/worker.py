@@ -39,7 +39,14 @@ DEFAULTS = WorkerOptions()
     show_default=True,
     help="Seconds work in flight may take to finish on SIGTERM before it is handed back.",
 )
-def worker(processes: int, threads: int, lease: float, grace: float) -> None:
+@click.option(
+    "--queues",
+    default=",".join(QUEUES),
+    show_default=True,
+    callback=lambda _ctx, _param, value: queue_names(value),
+    help="The queues to take work from, comma-separated (e.g. SAF-T files on one machine only).",
+)
+def worker(processes: int, threads: int, lease: float, grace: float, queues: list[str]) -> None:
     """Run Dramatiq workers against the configured (or embedded) Redis and Postgres."""
     RetryPolicy.from_env()  # a bad LEDGERSYNC_JOB_* value: one sentence here, not in each child
     options = WorkerOptions(threads=threads, lease_s=lease, grace_s=grace)
@@ -56,10 +63,21 @@ def worker(processes: int, threads: int, lease: float, grace: float) -> None:
         shutdown_ms = int((grace + STOP_MARGIN_S) * 1000)
         command = [
             sys.executable, "-m", "dramatiq", "worker.app", "--skip-logging",
-            "--processes", str(processes), "--threads", str(threads), "--queues", *QUEUES,
+            "--processes", str(processes), "--threads", str(threads), "--queues", *queues,
             "--worker-shutdown-timeout", str(shutdown_ms),
         ]  # fmt: skip
         sys.exit(run_forwarding_signals(command, env))
+
+
+def queue_names(value: str) -> list[str]:
+    """The queues named in `value`; click's usage error (exit 2) for one that does not exist."""
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    unknown = [name for name in names if name not in QUEUES]
+    if unknown or not names:
+        raise click.BadParameter(
+            f"{', '.join(unknown) or 'none given'}: the queues are {', '.join(QUEUES)}."
+        )
+    return names
 
 
 async def _check_key(settings: Settings) -> None:

@@ -109,3 +109,9 @@ def test_sandbox_refuses_an_unknown_scenario_with_exit_2() -> None:
     done = ledgersync("sandbox", "--scenario", "nope", "--describe")
     assert done.returncode == 2
     assert "nope" in done.stderr
+
+
+def test_a_worker_for_a_queue_that_does_not_exist_is_refused_with_exit_2() -> None:
+    done = ledgersync("worker", "--queues", "chunks,nope")
+    assert done.returncode == 2
+    assert "nope: the queues are chunks, onboarding, saft." in done.stderr
