@@ -37,7 +37,8 @@ def table(rows: list[Row]) -> str:
 def header() -> str:
     """The machine, the date and the versions the figures come from."""
     versions = ", ".join(
-        f"{name} {version(name)}" for name in ("aiohttp", "asyncpg", "dramatiq", "orjson", "lxml", "textual")
+        f"{name} {version(name)}"
+        for name in ("aiohttp", "asyncpg", "dramatiq", "orjson", "lxml", "textual")
     )
     return (
         f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
