@@ -50,11 +50,18 @@ def postings(progress: Progress) -> str:
 
 
 def rate(progress: Progress) -> str:
-    """Postings per second lately; empty when idle."""
+    """Postings per second lately, in at most 7 cells (`4.5/s`, `2 974/s`, `85k/s`); empty
+    when idle."""
     per_s = progress.rate
     if per_s <= 0:
         return ""
-    return f"{count(round(per_s))}/s" if per_s >= 10 else f"{per_s:.1f}/s"
+    if per_s < 10:
+        return f"{per_s:.1f}/s"
+    if per_s < 10_000:
+        return f"{count(round(per_s))}/s"
+    if per_s < 999_500:
+        return f"{per_s / 1000:.0f}k/s"
+    return f"{per_s / 1_000_000:.1f}M/s"
 
 
 def duration(seconds: float) -> str:

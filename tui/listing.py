@@ -19,7 +19,7 @@ COLUMNS: tuple[tuple[str, str, int | None], ...] = (
     ("state", "State", 18),
     ("progress", "Progress", 15),
     ("postings", "Postings", 17),
-    ("rate", "Rate", 6),
+    ("rate", "Rate", 8),
     ("eta", "ETA", 7),
     ("error", "Last error", None),
 )
