@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from aiohttp import web
 
 from sandbox import errors
@@ -13,7 +16,7 @@ from sandbox.ledger import Ledger
 from sandbox.mutations import between_pages
 from sandbox.pagecache import Page
 from sandbox.query import capped, date_range, default_order, paging, selection, unsupported
-from sandbox.render import compile_selection, render_many, render_one
+from sandbox.render import Context, Model, Renderer, compile_selection, render_many, render_one
 from sandbox.schemas import POSTING, VOUCHER
 from sandbox.state import SandboxState
 
@@ -38,6 +41,10 @@ POSTING_FILTERS = (
     "openPostings",
 )
 VOUCHER_FILTERS = ("id", "number", "numberFrom", "numberTo", "typeId")
+#: a date range as ordinals: first day, and the day after the last
+Span = tuple[int, int]
+#: a page of a list: `from` and `count`
+Window = tuple[int, int]
 
 
 def _ledger(request: web.Request) -> tuple[SandboxState, Ledger]:
@@ -46,73 +53,86 @@ def _ledger(request: web.Request) -> tuple[SandboxState, Ledger]:
     return state, state.ledgers[principal.company.id]
 
 
-async def postings(request: web.Request) -> web.StreamResponse:
-    """GET /ledger/posting?dateFrom=&dateTo= (dateTo exclusive)."""
+@dataclass(frozen=True, slots=True)
+class ListKind:
+    """What differs between the paged ledger lists: their schema, order, filters and pages."""
+
+    name: str
+    schema: Model
+    order: tuple[str, ...]
+    filters: tuple[str, ...]
+    vouchers: bool
+    #: the list's full size, and the extra envelope fields, for a date range
+    total: Callable[[Ledger, Span], tuple[int, tuple[tuple[str, int], ...]]]
+    #: one page as a JSON array, and how many objects it holds
+    render: Callable[[Ledger, Span, Window, Renderer, Context], tuple[bytes, int]]
+
+
+async def _paged_list(request: web.Request, kind: ListKind) -> web.StreamResponse:
+    """A paged list (section 12): checked query, the 10k cap, pages cached by what shapes them."""
     state, ledger = _ledger(request)
     query = request.query
     span = date_range(query)
     start, count = paging(query)
-    chosen = selection(query, POSTING)
-    default_order(query, POSTING, POSTING_ORDER)
-    unsupported(query, POSTING_FILTERS)
-    between_pages(state, ledger, span, start, vouchers=False)
-    total = ledger.totals(*span).postings
+    chosen = selection(query, kind.schema)
+    default_order(query, kind.schema, kind.order)
+    unsupported(query, kind.filters)
+    between_pages(state, ledger, span, start, vouchers=kind.vouchers)
+    total, extra = kind.total(ledger, span)
     capped(total)
     key = (
-        ledger.company.id,
-        ledger.overlay.generation,
-        "posting",
-        span,
-        start,
-        count,
-        unparse(chosen),
-        request.host,
-    )
+        ledger.company.id, ledger.overlay.generation, kind.name, span, start, count,
+        unparse(chosen), request.host,
+    )  # fmt: skip
     page = state.cache.get(key)
     if page is None:
-        rows = ledger.postings(*span, start, count)
-        page = Page(
-            render_many(compile_selection(POSTING, chosen), rows, context(request)),
-            len(rows),
-            total,
-        )
+        compiled = compile_selection(kind.schema, chosen)
+        values, found = kind.render(ledger, span, (start, count), compiled, context(request))
+        page = Page(values, found, total, extra)
         state.cache.put(key, page)
     return listing(request, page, start)
+
+
+def _render_postings(
+    ledger: Ledger, span: Span, window: Window, compiled: Renderer, ctx: Context
+) -> tuple[bytes, int]:
+    rows = ledger.postings(*span, *window)
+    return render_many(compiled, rows, ctx), len(rows)
+
+
+def _render_vouchers(
+    ledger: Ledger, span: Span, window: Window, compiled: Renderer, ctx: Context
+) -> tuple[bytes, int]:
+    entries = ledger.vouchers(*span, *window)
+    ctx.postings = {p.id: p for e in entries for p in e.postings}
+    return render_many(compiled, [e.voucher for e in entries], ctx), len(entries)
+
+
+def _posting_total(ledger: Ledger, span: Span) -> tuple[int, tuple[tuple[str, int], ...]]:
+    return ledger.totals(*span).postings, ()
+
+
+def _voucher_total(ledger: Ledger, span: Span) -> tuple[int, tuple[tuple[str, int], ...]]:
+    totals = ledger.totals(*span)
+    return totals.vouchers, (("totalNumberOfPostings", totals.postings),)
+
+
+POSTINGS = ListKind(
+    "posting", POSTING, POSTING_ORDER, POSTING_FILTERS, False, _posting_total, _render_postings
+)
+VOUCHERS = ListKind(
+    "voucher", VOUCHER, VOUCHER_ORDER, VOUCHER_FILTERS, True, _voucher_total, _render_vouchers
+)
+
+
+async def postings(request: web.Request) -> web.StreamResponse:
+    """GET /ledger/posting?dateFrom=&dateTo= (dateTo exclusive)."""
+    return await _paged_list(request, POSTINGS)
 
 
 async def vouchers(request: web.Request) -> web.StreamResponse:
     """GET /ledger/voucher?dateFrom=&dateTo=; postings are refs unless `postings(...)` is asked."""
-    state, ledger = _ledger(request)
-    query = request.query
-    span = date_range(query)
-    start, count = paging(query)
-    chosen = selection(query, VOUCHER)
-    default_order(query, VOUCHER, VOUCHER_ORDER)
-    unsupported(query, VOUCHER_FILTERS)
-    between_pages(state, ledger, span, start, vouchers=True)
-    totals = ledger.totals(*span)
-    capped(totals.vouchers)
-    key = (
-        ledger.company.id,
-        ledger.overlay.generation,
-        "voucher",
-        span,
-        start,
-        count,
-        unparse(chosen),
-        request.host,
-    )
-    page = state.cache.get(key)
-    if page is None:
-        entries = ledger.vouchers(*span, start, count)
-        ctx = context(request)
-        ctx.postings = {p.id: p for e in entries for p in e.postings}
-        values = render_many(compile_selection(VOUCHER, chosen), [e.voucher for e in entries], ctx)
-        page = Page(
-            values, len(entries), totals.vouchers, (("totalNumberOfPostings", totals.postings),)
-        )
-        state.cache.put(key, page)
-    return listing(request, page, start)
+    return await _paged_list(request, VOUCHERS)
 
 
 def _id(request: web.Request) -> int:
