@@ -114,7 +114,10 @@ async def select_company(conn: asyncpg.Connection, org_id: int, company_id: int)
             company["organization_number"],
         )
         await conn.execute(Q["org_set_state"], org_id, OrgState.SYNCING, None)
-        await audit(conn, "org.select_company", org_id, company_id=company_id)
+        await audit(
+            conn, "org.select_company", org_id,
+            company_id=company_id, company_name=company["name"],
+        )  # fmt: skip
 
 
 async def replace_token(

@@ -11,7 +11,7 @@ from tui.views import Event
 #: what each audited action says, given its detail
 ACTIONS: dict[str, Callable[[dict[str, object]], str]] = {
     "org.register": lambda d: f"Registered ({d.get('method', '?')})",
-    "org.select_company": lambda d: f"Chose company #{d.get('company_id')}; first sync started",
+    "org.select_company": lambda d: f"Chose company {_company(d)}; first sync started",
     "org.replace_token": lambda d: "Replaced the employee token; validating again",
     "org.sync": lambda d: f"Asked to synchronize {_year(d.get('year'))} again",
     "org.cancel": lambda d: (
@@ -28,6 +28,12 @@ ACTIONS: dict[str, Callable[[dict[str, object]], str]] = {
 
 def _postings(note: str | None) -> str:
     return f"{fmt.count(int(note))} postings" if note and note.isdigit() else "done"
+
+
+def _company(detail: dict[str, object]) -> str:
+    """`Name (#id)`, or `#id` where the audit line has no name (lines written before it had)."""
+    name, company_id = detail.get("company_name"), detail.get("company_id")
+    return f"{name} (#{company_id})" if name else f"#{company_id}"
 
 
 def _year(year: object) -> str:
