@@ -24,8 +24,8 @@ import psutil
 
 from bench.world import BENCH_HOME, _tree_rss_mb
 from shared.config import Settings
-from shared.db import connect, ensure_database, with_database
-from shared.db.migrate import migrate
+from shared.db import connect, with_database
+from shared.db.migrate import fresh_database
 from shared.embedded import servers_for
 from shared.saft.generate import Spec, transactions_for, write
 from shared.saft.reader import read
@@ -113,11 +113,7 @@ async def measure(settings: Settings, path: Path, folder: Path) -> tuple[float, 
     assert settings.database_url is not None
     assert settings.redis_url is not None
     url = with_database(settings.database_url, "ledgersync_saft_bench")
-    admin = await connect(with_database(url, "postgres"))
-    await admin.execute('DROP DATABASE IF EXISTS "ledgersync_saft_bench" WITH (FORCE)')
-    await admin.close()
-    await ensure_database(url)
-    await migrate(url)
+    await fresh_database(url)
     env = {
         **os.environ, "LEDGERSYNC_DATABASE_URL": url, "LEDGERSYNC_REDIS_URL": settings.redis_url,
         "LEDGERSYNC_SECRET_KEY": secrets.token_urlsafe(24), "LEDGERSYNC_LOG_FORMAT": "json",

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from bench.tui_world import fill
 from bench.world import _servers  # the benchmarks' embedded servers, under bench-home
 from shared.config import Settings
-from shared.db import connect, ensure_database, with_database
-from shared.db.migrate import migrate
+from shared.db import connect, with_database
+from shared.db.migrate import fresh_database
 from shared.db.queries import Q
 from tui.app import REFRESH_S
 
@@ -55,17 +55,11 @@ class Spread:
                 f"< {goal:.0f} | {verdict} |")  # fmt: skip
 
 
-async def fresh_database(settings: Settings) -> str:
+async def empty_database(settings: Settings) -> str:
     """An empty, migrated database for this benchmark."""
     assert settings.database_url is not None
     url = with_database(settings.database_url, DATABASE)
-    admin = await connect(with_database(url, "postgres"))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-    finally:
-        await admin.close()
-    await ensure_database(url)
-    await migrate(url)
+    await fresh_database(url)
     return url
 
 
@@ -128,7 +122,7 @@ def run(orgs: int, chunks: int, runs: int = 50, presses: int = 200) -> TuiResult
     from bench.tui_keys import key_latency
 
     with _servers() as settings:
-        url = asyncio.run(fresh_database(settings))
+        url = asyncio.run(empty_database(settings))
         asyncio.run(fill(url, orgs, chunks))
         executed, trip = asyncio.run(query_times(url, runs))
         assert settings.redis_url is not None

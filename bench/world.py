@@ -20,8 +20,8 @@ import psutil
 import redis
 
 from shared.config import Settings
-from shared.db import connect, ensure_database, with_database
-from shared.db.migrate import migrate
+from shared.db import connect, with_database
+from shared.db import migrate as migrations
 from shared.embedded import free_port, servers_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -128,11 +128,7 @@ class BenchWorld:
         """An empty, migrated database of this name (dropped first if it exists)."""
         assert self.settings.database_url is not None
         url = with_database(self.settings.database_url, name)
-        admin = await connect(with_database(url, "postgres"))
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
-        await ensure_database(url)
-        await migrate(url)
+        await migrations.fresh_database(url)
         return url
 
     def env(self, database_url: str) -> dict[str, str]:

@@ -36,6 +36,7 @@ from shared import orgs
 from shared.config import Settings
 from shared.crypto import TokenCipher, demo_secret_key
 from shared.db import connect, with_database
+from shared.db.migrate import fresh_database
 from shared.db.queries import Q
 from shared.embedded import free_port, servers_for
 from shared.models import Method, OrgState, Provider
@@ -84,7 +85,7 @@ def _running(settings: Settings) -> Iterator[Demo]:
     assert settings.redis_url is not None
     database_url = with_database(settings.database_url, DEMO_DATABASE)
     redis_url = f"{settings.redis_url.rsplit('/', 1)[0]}/{DEMO_REDIS_DB}"
-    run_async(lambda: _fresh_database(database_url))
+    run_async(lambda: fresh_database(database_url))
     redis.Redis.from_url(redis_url).flushdb()
     scenario = describe(build_scenario("demo"))
     port = free_port()
@@ -124,17 +125,6 @@ def _stop(children: list[subprocess.Popen[bytes]]) -> None:
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
-
-
-async def _fresh_database(url: str) -> None:
-    from shared.db.migrate import migrate
-
-    admin = await connect(with_database(url, "postgres"))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{DEMO_DATABASE}" WITH (FORCE)')
-    finally:
-        await admin.close()
-    await migrate(url)
 
 
 async def _register(demo: Demo) -> dict[int, int | None]:

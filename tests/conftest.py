@@ -16,7 +16,7 @@ import pytest
 import redis
 
 from shared.config import Settings
-from shared.db import connect, ensure_database, with_database
+from shared.db import connect, drop_database, ensure_database, with_database
 from shared.db.migrate import apply_migrations
 from shared.embedded import servers_for
 
@@ -53,16 +53,7 @@ async def template_db(servers: Settings) -> AsyncIterator[str]:
     finally:
         await conn.close()
     yield url
-    await _drop_database(url)
-
-
-async def _drop_database(url: str) -> None:
-    name = url.rsplit("/", 1)[1]
-    admin = await connect(with_database(url, "postgres"))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    await drop_database(url)
 
 
 @pytest.fixture
@@ -76,7 +67,7 @@ async def database_url(template_db: str) -> AsyncIterator[str]:
     finally:
         await admin.close()
     yield url
-    await _drop_database(url)
+    await drop_database(url)
 
 
 @pytest.fixture

@@ -71,6 +71,17 @@ def with_database(database_url: str, database: str) -> str:
     return urlunsplit(parts._replace(path="/" + database))
 
 
+async def drop_database(database_url: str) -> None:
+    """Drop the DSN's database if it exists, ending its sessions first."""
+    name = urlsplit(database_url).path.lstrip("/")
+    admin = await connect(with_database(database_url, "postgres"))
+    try:
+        quoted = await admin.fetchval("SELECT quote_ident($1)", name)
+        await admin.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
+    finally:
+        await admin.close()
+
+
 async def ensure_database(database_url: str) -> bool:
     """Create the DSN's database when it does not exist; True when it was created."""
     name = urlsplit(database_url).path.lstrip("/")

@@ -64,6 +64,14 @@ async def apply_migrations(conn: asyncpg.Connection) -> list[str]:
     return applied
 
 
+async def fresh_database(database_url: str) -> None:
+    """An empty, migrated database at the DSN: the one there is dropped first (demo, benchmarks)."""
+    from shared.db import drop_database
+
+    await drop_database(database_url)
+    await migrate(database_url)
+
+
 async def migrate(database_url: str) -> list[str]:
     """Create the database if it is missing, then apply pending migrations."""
     from shared.db import connect, ensure_database

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import asyncpg
 
-from shared.db import connect, with_database
-from shared.db.migrate import MIGRATION_NAME, apply_migrations, load_migrations, migrate
+from shared.db import connect, drop_database, with_database
+from shared.db.migrate import (
+    MIGRATION_NAME,
+    apply_migrations,
+    fresh_database,
+    load_migrations,
+    migrate,
+)
 
 
 def test_migrations_are_numbered_and_ordered() -> None:
@@ -50,3 +56,32 @@ async def test_applying_again_on_a_migrated_database_changes_nothing(
     before = await pg.fetchval("SELECT count(*) FROM schema_migrations")
     assert await apply_migrations(pg) == []
     assert await pg.fetchval("SELECT count(*) FROM schema_migrations") == before
+
+
+async def test_a_fresh_database_is_empty_and_migrated_whatever_was_there(template_db: str) -> None:
+    url = with_database(template_db, "lstest_fresh_again")
+    await fresh_database(url)
+    conn = await connect(url)
+    await conn.execute("CREATE TABLE leftover (x int)")  # and a session kept open: FORCE ends it
+    try:
+        await fresh_database(url)
+        again = await connect(url)
+        try:
+            tables = {r["tablename"] for r in await again.fetch(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+            )}  # fmt: skip
+        finally:
+            await again.close()
+        assert "leftover" not in tables
+        assert {"organizations", "postings", "schema_migrations"} <= tables
+    finally:
+        await conn.close()
+        await drop_database(url)
+    admin = await connect(with_database(template_db, "postgres"))
+    try:
+        left = await admin.fetchval(
+            "SELECT count(*) FROM pg_database WHERE datname = 'lstest_fresh_again'"
+        )
+    finally:
+        await admin.close()
+    assert left == 0
