@@ -17,6 +17,7 @@ import asyncpg
 import dramatiq
 import pytest
 from dramatiq.brokers.redis import RedisBroker
+from pipeline_harness import poll
 
 from shared.config import Settings
 from shared.db.queries import Q
@@ -65,12 +66,11 @@ async def org_id(pg: asyncpg.Connection) -> int:
     return int(await pg.fetchval(Q["org_insert"], "Fjord AS", "api", "tripletex", "syncing"))
 
 
-async def poll(pg: asyncpg.Connection, sql: str, *args: Any) -> asyncpg.Record:
+async def first_row(pg: asyncpg.Connection, sql: str, *args: Any) -> asyncpg.Record:
     """The first row `sql` returns, once it returns one (fails after WITHIN_S)."""
-    deadline = asyncio.get_running_loop().time() + WITHIN_S
-    while (row := await pg.fetchrow(sql, *args)) is None:
-        assert asyncio.get_running_loop().time() < deadline, f"nothing from {sql!r} in time"
-        await asyncio.sleep(0.05)
+    row: asyncpg.Record = await poll(
+        f"a row from {sql!r}", lambda: pg.fetchrow(sql, *args), within=WITHIN_S, every=0.05
+    )
     return row
 
 
@@ -103,7 +103,7 @@ async def test_transient_failures_are_recorded_then_resolved_by_a_later_success(
     run_worker()
     actor.send(org_id, 2023)
 
-    job = await poll(pg, "SELECT * FROM jobs WHERE state = 'resolved'")
+    job = await first_row(pg, "SELECT * FROM jobs WHERE state = 'resolved'")
     assert (job["actor"], job["args"], job["org_id"], job["year"]) == (
         "flaky", [org_id, 2023], org_id, 2023,
     )  # fmt: skip
@@ -133,9 +133,9 @@ async def test_a_permanent_error_stops_at_once_and_the_organization_needs_attent
     declare(broker, "refused", refused).send(org_id)
     run_worker()
 
-    job = await poll(pg, "SELECT * FROM jobs WHERE state = 'failed'")
+    job = await first_row(pg, "SELECT * FROM jobs WHERE state = 'failed'")
     assert (job["stop_reason"], job["attempts"]) == ("permanent", 1)
-    org = await poll(
+    org = await first_row(
         pg, "SELECT * FROM organizations WHERE id = $1 AND state = 'needs_attention'", org_id
     )
     assert "refused access" in org["state_reason"]
@@ -153,7 +153,7 @@ async def test_other_errors_stop_when_their_retries_are_used_up(
     declare(broker, "broken", broken).send(org_id)
     run_worker()
 
-    job = await poll(pg, "SELECT * FROM jobs WHERE state = 'failed'")
+    job = await first_row(pg, "SELECT * FROM jobs WHERE state = 'failed'")
     assert (job["stop_reason"], job["attempts"]) == ("retries_exhausted", POLICY.other_retries + 1)
     outcomes = await pg.fetch(
         "SELECT outcome FROM job_attempts WHERE job_id = $1 ORDER BY id", job["id"]
