@@ -96,12 +96,6 @@ async def store_run(
     return _run(row)
 
 
-async def last_run(conn: asyncpg.Connection, org_id: int) -> CheckRun | None:
-    """The organization's last run of the checks, if any."""
-    row = await conn.fetchrow(Q["check_run_last"], org_id)
-    return None if row is None else _run(row)
-
-
 async def recent_failure(conn: asyncpg.Connection, org_id: int, within_s: float) -> CheckRun | None:
     """The last failing run an access error started within `within_s` seconds, if any."""
     row = await conn.fetchrow(Q["check_run_recent_failure"], org_id, within_s)
