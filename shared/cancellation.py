@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from shared import audit
 from shared.db.queries import Q
 from shared.errors import BadInput
 from shared.models import OrgState
@@ -43,9 +44,7 @@ async def cancel(conn: asyncpg.Connection, org: asyncpg.Record, *, actor: str) -
             )
         running = await conn.fetchval(Q["org_cancel"], org["id"], reason)
         stopped = await conn.fetch(Q["jobs_stop_cancelled"], org["id"])
-        await conn.execute(
-            Q["audit_insert"], actor, "org.cancel", org["id"], {"running_chunks": running}
-        )
+        await audit.record(conn, "org.cancel", org["id"], {"running_chunks": running}, actor=actor)
     return Cancelled(org["id"], int(running), len(stopped))
 
 
@@ -58,4 +57,4 @@ async def resume(conn: asyncpg.Connection, org: asyncpg.Record, *, actor: str) -
                 f"{org['name']} is {org['state'].replace('_', ' ')}, not cancelled; "
                 "there is nothing to resume."
             )
-        await conn.execute(Q["audit_insert"], actor, "org.resume", org["id"], {})
+        await audit.record(conn, "org.resume", org["id"], actor=actor)

@@ -15,6 +15,7 @@ from typing import Any
 import asyncpg
 from dramatiq.brokers.redis import RedisBroker
 
+from shared import audit
 from shared.db.queries import Q
 from shared.errors import BadInput
 from shared.models import OrgState
@@ -198,9 +199,9 @@ async def retry_jobs(
                 continue
             await _reopen(conn, job)
             await conn.execute(Q["job_mark_retrying"], job_id)
-            await conn.execute(
-                Q["audit_insert"], actor, "job.retry", job["org_id"],
-                {"job_id": job_id, "actor": job["actor"], "args": job["args"]},
+            await audit.record(
+                conn, "job.retry", job["org_id"],
+                {"job_id": job_id, "actor": job["actor"], "args": job["args"]}, actor=actor,
             )  # fmt: skip
             to_send.append((job_id, job["actor"], job["args"]))
     for _, actor_name, args in to_send:

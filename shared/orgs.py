@@ -6,11 +6,11 @@ work to the workers is the caller's business (see `shared.queue`).
 
 from __future__ import annotations
 
-import getpass
 from typing import Any
 
 import asyncpg
 
+from shared import audit
 from shared.crypto import TokenCipher
 from shared.db.queries import Q
 from shared.errors import BadInput
@@ -31,11 +31,6 @@ def clean_token(raw: str) -> str:
     if not token or any(ch.isspace() for ch in token):
         raise BadInput("The employee token is empty or has spaces in it; paste it again, alone.")
     return token
-
-
-async def audit(conn: asyncpg.Connection, action: str, org_id: int | None, **detail: Any) -> None:
-    """Record an action that changed something, with the OS user who did it."""
-    await conn.execute(Q["audit_insert"], getpass.getuser(), action, org_id, detail)
 
 
 async def verify_key(conn: asyncpg.Connection, cipher: TokenCipher) -> None:
@@ -81,7 +76,7 @@ async def register(
             await conn.execute(
                 Q["credentials_insert"], org_id, cipher.encrypt(token), token_hint(token)
             )
-        await audit(conn, "org.register", org_id, name=name, method=method.value)
+        await audit.record(conn, "org.register", org_id, {"name": name, "method": method.value})
     return org_id
 
 
@@ -114,9 +109,9 @@ async def select_company(conn: asyncpg.Connection, org_id: int, company_id: int)
             company["organization_number"],
         )
         await conn.execute(Q["org_set_state"], org_id, OrgState.SYNCING, None)
-        await audit(
+        await audit.record(
             conn, "org.select_company", org_id,
-            company_id=company_id, company_name=company["name"],
+            {"company_id": company_id, "company_name": company["name"]},
         )  # fmt: skip
 
 
@@ -130,7 +125,7 @@ async def replace_token(
             Q["credentials_replace_token"], org_id, cipher.encrypt(token), token_hint(token)
         )
         await conn.execute(Q["org_set_state"], org_id, OrgState.VALIDATING, None)
-        await audit(conn, "org.replace_token", org_id)
+        await audit.record(conn, "org.replace_token", org_id)
 
 
 async def request_sync(conn: asyncpg.Connection, org_id: int, year: int | None) -> None:
@@ -148,13 +143,13 @@ async def request_sync(conn: asyncpg.Connection, org_id: int, year: int | None) 
             f"Organization {org['name']!r} has no company chosen yet; choose one first "
             "(`ledgersync org select`, or the terminal UI)."
         )
-    await audit(conn, "org.sync", org_id, year=year)
+    await audit.record(conn, "org.sync", org_id, {"year": year})
 
 
 async def remove(conn: asyncpg.Connection, org_id: int) -> None:
     """Remove an organization and all its data."""
     async with conn.transaction():
-        await audit(conn, "org.remove", None, removed_org_id=org_id)
+        await audit.record(conn, "org.remove", None, {"removed_org_id": org_id})
         await conn.execute(Q["org_delete"], org_id)
 
 

@@ -22,6 +22,7 @@ from typing import Any
 import asyncpg
 from dramatiq.brokers.redis import RedisBroker
 
+from shared import audit
 from shared.config import Settings
 from shared.db.queries import Q
 from shared.errors import BadInput
@@ -159,9 +160,9 @@ async def _record(
             await conn.fetchval(Q["saft_import_insert"], org_id, name, files, sha256, size, who)
         )
         await conn.execute(Q["org_set_state"], org_id, OrgState.SYNCING, None)
-        await conn.execute(
-            Q["audit_insert"], who, "saft.submit", org_id,
-            {"import_id": import_id, "file": name, "sha256": sha256, "bytes": size},
+        await audit.record(
+            conn, "saft.submit", org_id,
+            {"import_id": import_id, "file": name, "sha256": sha256, "bytes": size}, actor=who,
         )  # fmt: skip
     return Submission(import_id, already=False), True
 

@@ -11,7 +11,7 @@ from typing import TypeVar
 import asyncpg
 import redis
 
-from shared import cancellation, jobs, orgs, saft_submit, status
+from shared import audit, cancellation, jobs, orgs, saft_submit, status
 from shared.config import Settings
 from shared.crypto import TokenCipher
 from shared.db import create_pool
@@ -115,7 +115,7 @@ class PgSource:
     async def run_checks(self, org_id: int) -> CheckRunView:
         """Ask the workers to run the checks; the run once stored (TimedOut if none comes)."""
         before = await self.last_checks(org_id)
-        await self._write(lambda conn: orgs.audit(conn, "org.check", org_id))
+        await self._write(lambda conn: audit.record(conn, "org.check", org_id))
         await self._send("run_checks", org_id)
         deadline = asyncio.get_running_loop().time() + CHECKS_TIMEOUT_S
         while asyncio.get_running_loop().time() < deadline:

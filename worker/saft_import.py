@@ -10,7 +10,6 @@ extends the lease, so a worker that died is replaced and the import starts over.
 from __future__ import annotations
 
 import asyncio
-import getpass
 import shutil
 import time
 import uuid
@@ -20,6 +19,7 @@ from pathlib import Path
 import asyncpg
 import structlog
 
+from shared import audit
 from shared.db.queries import Q
 from shared.errors import PermanentJobError, StorageError
 from shared.models import OrgState
@@ -201,8 +201,8 @@ async def _finish(conn: asyncpg.Connection, job: Job, ledger: Ledger, replaced: 
     others = await conn.fetchval(Q["saft_imports_open_other"], job.org_id, job.id)
     state = OrgState.SYNCING if others else OrgState.SYNCED
     await conn.execute(Q["org_set_state"], job.org_id, state, None)
-    await conn.execute(
-        Q["audit_insert"], getpass.getuser(), "saft.import", job.org_id,
+    await audit.record(
+        conn, "saft.import", job.org_id,
         {"import_id": job.id, "postings": ledger.postings, "replaced": replaced.deleted},
     )  # fmt: skip
 
