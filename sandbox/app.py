@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 
@@ -18,13 +19,17 @@ from sandbox.state import STATE, SandboxState
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 #: where the Tripletex API lives, and the control API
 API, CONTROL = "/v2", "/_sandbox"
+#: the one template a path segment holding an encoded colon can match: DELETE /token/session/{token}
+TOKEN_PATH = API + "/token/session/"
+#: `%3A` in a raw path: Jersey matches in encoded space, so it never stands for a literal `:`
+ENCODED_COLON = re.compile("%3a", re.IGNORECASE)
 
 
 def create_app(
     scenario: Scenario, faults: Faults | None = None, *, page_cache_mb: int = 128
 ) -> web.Application:
     """The sandbox as an aiohttp application (state under `sandbox.state.STATE`)."""
-    app = web.Application(middlewares=[tripletex, control.control_errors])
+    app = web.Application(middlewares=[tripletex, encoded_space, control.control_errors])
     app[STATE] = SandboxState(scenario, faults, page_cache_mb=page_cache_mb)
     add = app.router.add_route
     for method, path, handler in (
@@ -95,6 +100,24 @@ async def tripletex(request: web.Request, handler: Handler) -> web.StreamRespons
     return response
 
 
+@web.middleware
+async def encoded_space(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Match /v2 paths in encoded space, as Jersey does: `%3E` is `>`, but `%3A` is not `:`.
+
+    aiohttp routes the decoded path, so `/token/session/%3Acreate` would reach `:create`; on
+    Tripletex it is the `{token}` template (DELETE only), and anywhere else no endpoint at all.
+    """
+    raw = request.raw_path.partition("?")[0]
+    if not raw.startswith(API + "/") or not ENCODED_COLON.search(raw):
+        return await handler(request)
+    token = raw.removeprefix(TOKEN_PATH) if raw.startswith(TOKEN_PATH) else ""
+    if not token or "/" in token:
+        raise errors.not_found("No such endpoint.")
+    if request.method != "DELETE":
+        raise errors.method_not_allowed("DELETE")
+    return await handler(request)
+
+
 async def _mangle(
     request: web.Request, state: SandboxState, response: web.Response
 ) -> web.StreamResponse:
@@ -119,10 +142,7 @@ async def _serve(request: web.Request, handler: Handler, request_id: str) -> web
     except web.HTTPNotFound:
         response, rate = error_response(errors.not_found("No such endpoint."), request_id), None
     except web.HTTPMethodNotAllowed as refused:
-        allowed = ", ".join(sorted(refused.allowed_methods))
-        not_allowed = errors.ApiError(
-            405, 4000, "Method not allowed", developer=f"Allowed: {allowed}"
-        )
+        not_allowed = errors.method_not_allowed(", ".join(sorted(refused.allowed_methods)))
         response, rate = error_response(not_allowed, request_id), None
     response.headers["x-tlx-request-id"] = request_id
     if rate is not None:

@@ -90,6 +90,11 @@ def not_found(developer: str | None = None) -> ApiError:
     return ApiError(404, 6000, "Object not found", developer=developer)
 
 
+def method_not_allowed(allowed: str) -> ApiError:
+    """405 / 4000, naming the methods the path does allow."""
+    return ApiError(405, 4000, "Method not allowed", developer=f"Allowed: {allowed}")
+
+
 def invalid(field: str, message: str, code: int = 18000) -> ApiError:
     """422 with one validation message."""
     return ApiError(422, code, VALIDATION_FAILED, invalid=(Invalid(field, message),))

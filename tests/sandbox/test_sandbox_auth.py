@@ -199,16 +199,56 @@ async def test_special_characters_in_paths_work_raw_and_encoded(tx: Tx, path: st
         assert response.status == 200
 
 
-@pytest.mark.parametrize("action", [":create", "%3Acreate", "%3acreate"])
-async def test_create_action_path_works_raw_and_encoded(tx: Tx, action: str) -> None:
+async def test_create_action_path_needs_a_literal_colon(tx: Tx) -> None:
+    body = {
+        "consumerToken": tx.scenario.consumer.value,
+        "employeeToken": tx.scenario.token("good").value,
+        "expirationDate": "2099-01-01",
+    }
+    url = URL(f"{tx.server.base_url}/token/session/:create", encoded=True)
+    async with tx.http.post(url, json=body) as response:
+        assert response.status == 201
+
+
+@pytest.mark.parametrize("action", ["%3Acreate", "%3acreate"])
+@pytest.mark.parametrize("method", ["POST", "PUT", "GET"])
+async def test_an_encoded_colon_is_the_token_path_which_allows_only_delete(
+    tx: Tx, action: str, method: str
+) -> None:
     body = {
         "consumerToken": tx.scenario.consumer.value,
         "employeeToken": tx.scenario.token("good").value,
         "expirationDate": "2099-01-01",
     }
     url = URL(f"{tx.server.base_url}/token/session/{action}", encoded=True)
-    async with tx.http.post(url, json=body) as response:
-        assert response.status == 201
+    async with tx.http.request(method, url, json=body) as response:
+        assert response.status == 405
+        error = await response.json()
+    _assert_api_error(error, 405, 4000)
+    assert error["developerMessage"] == "Allowed: DELETE"
+    assert error["requestId"] == response.headers["x-tlx-request-id"]
+
+
+async def test_delete_on_an_encoded_colon_is_a_session_token_lookup(tx: Tx) -> None:
+    token = await tx.session()
+    url = URL(f"{tx.server.base_url}/token/session/%3Acreate", encoded=True)
+    async with tx.http.delete(url, headers=tx.auth(token)) as response:
+        assert response.status == 404
+        _assert_api_error(await response.json(), 404, 6000)
+    assert (await tx.get("/token/session/>whoAmI", token))[0].status == 200
+
+
+@pytest.mark.parametrize(
+    "path", ["/company/%3AwithLoginAccess", "/ledger/posting%3Aall", "/token/session/%3Acreate/x"]
+)
+async def test_an_encoded_colon_anywhere_else_is_no_endpoint(tx: Tx, path: str) -> None:
+    token = await tx.session()
+    url = URL(tx.server.base_url + path, encoded=True)
+    async with tx.http.get(url, headers=tx.auth(token)) as response:
+        assert response.status == 404
+        error = await response.json()
+    _assert_api_error(error, 404, 6000)
+    assert error["developerMessage"] == "No such endpoint."
 
 
 async def test_company_by_id_and_unknown_paths(tx: Tx) -> None:

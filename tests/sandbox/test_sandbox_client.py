@@ -41,7 +41,7 @@ class Client:
         tomorrow = (date.today() + timedelta(days=1)).isoformat()
         query = f"consumerToken={quote(consumer, safe='')}&employeeToken={quote(employee, safe='')}"
         url = URL(
-            f"{self.base}/token/session/%3Acreate?{query}&expirationDate={tomorrow}", encoded=True
+            f"{self.base}/token/session/:create?{query}&expirationDate={tomorrow}", encoded=True
         )
         async with self.http.put(url) as response:
             assert response.status == 200, await response.text()
