@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import orjson
 
-from sandbox.faults import Faults
+from sandbox.faults import FULL_RESULT_SIZES, Faults
 from sandbox.scenario import SCENARIOS, build_scenario
 from sandbox.server import serve
 from sandbox.truth import describe
@@ -42,7 +42,15 @@ def parser() -> argparse.ArgumentParser:
     faults.add_argument("--reset-share", type=float, default=0.0)
     faults.add_argument("--truncate-share", type=float, default=0.0)
     faults.add_argument("--session-ttl", type=float, default=None)
-    faults.add_argument("--inexact-total", action="store_true")
+    faults.add_argument(
+        "--full-result-size", choices=FULL_RESULT_SIZES, default=HEALTHY.full_result_size,
+        help="fullResultSize on lists: lookahead = from+count+1 while more remain, else "
+        "from+count (the real API since 2026-03; the default), exact = the true total, "
+        "inexact = too small",
+    )  # fmt: skip
+    faults.add_argument(
+        "--inexact-total", action="store_true", help="deprecated: --full-result-size inexact"
+    )
     faults.add_argument("--page-mutations", type=int, default=0)
     return p
 
@@ -64,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "reset_share": args.reset_share,
                 "truncate_share": args.truncate_share,
                 "session_ttl": args.session_ttl,
-                "inexact_total": args.inexact_total,
+                "full_result_size": "inexact" if args.inexact_total else args.full_result_size,
                 "page_mutations": args.page_mutations,
             }
         )

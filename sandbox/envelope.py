@@ -31,9 +31,17 @@ def digest(page: Page) -> str:
     return hashlib.sha256(b"%d:" % page.total + page.values).hexdigest()[:40]
 
 
-def inexact(total: int) -> int:
-    """A deliberately wrong (too small) fullResultSize, for the inexact-total fault."""
-    return total * 2 // 3
+def full_result_size(mode: str, total: int, start: int, count: int) -> int:
+    """`fullResultSize` of a page in a mode of `Faults.full_result_size`.
+
+    "lookahead" is the real API since 2026-03: from + count + 1 while results remain after this
+    page, else from + count; "exact" is the true total, "inexact" a deliberately too small one.
+    """
+    if mode == "exact":
+        return total
+    if mode == "inexact":
+        return total * 2 // 3
+    return start + count + (1 if start + count < total else 0)
 
 
 def listing(request: web.Request, page: Page, start: int) -> web.StreamResponse:
@@ -44,7 +52,8 @@ def listing(request: web.Request, page: Page, start: int) -> web.StreamResponse:
         version = digest(page)
         if asked == version:
             return web.Response(status=304)
-    total = inexact(page.total) if request.app[STATE].faults.inexact_total else page.total
+    mode = request.app[STATE].faults.full_result_size
+    total = full_result_size(mode, page.total, start, page.count)
     head = b'{"fullResultSize":%d,"from":%d,"count":%d,"versionDigest":"%s",' % (
         total,
         start,

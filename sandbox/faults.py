@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import InitVar, asdict, dataclass, fields, replace
 from typing import Any
 
 #: the statuses an injected server error may have
 ERROR_STATUSES = (500, 502, 503)
+#: how `fullResultSize` can be reported: as the real API since 2026-03 (the default), the true
+#: total, or a deliberately wrong (too small) one
+FULL_RESULT_SIZES = ("lookahead", "exact", "inexact")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,11 +32,21 @@ class Faults:
     truncate_share: float = 0.0
     #: session tokens stop working this many seconds after creation (None: at expirationDate)
     session_ttl: float | None = None
-    #: report a wrong `fullResultSize` (too small) on list responses
-    inexact_total: bool = False
+    #: `fullResultSize` on list responses: "lookahead" (from + count + 1 while more remain, else
+    #: from + count: no total, as the real API since 2026-03), "exact" or "inexact" (too small)
+    full_result_size: str = "lookahead"
     #: number of mutations to make between pages: a posting added, changed or deleted inside the
     #: range being paged, at an offset the client has already read
     page_mutations: int = 0
+    #: deprecated alias: `inexact_total=True` is `full_result_size="inexact"`
+    inexact_total: InitVar[bool] = False
+
+    def __post_init__(self, inexact_total: bool) -> None:
+        if inexact_total:
+            object.__setattr__(self, "full_result_size", "inexact")
+        problem = _check("full_result_size", self.full_result_size)
+        if problem:
+            raise ValueError(problem)
 
     def to_json(self) -> dict[str, Any]:
         """The faults as a JSON-ready dict."""
@@ -41,6 +54,7 @@ class Faults:
 
     def updated(self, changes: Mapping[str, Any]) -> Faults:
         """These faults with some knobs changed; raises ValueError naming every bad knob."""
+        changes = _unalias(self, changes)
         known = {f.name: f for f in fields(self)}
         problems = [f"unknown fault {name!r}" for name in changes if name not in known]
         clean: dict[str, Any] = {}
@@ -60,10 +74,27 @@ class Faults:
 WHOLE = ("rate_limit", "delay_ms", "page_mutations")
 
 
+def _unalias(faults: Faults, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Changes with the deprecated `inexact_total` turned into `full_result_size`."""
+    found = dict(changes)
+    if "inexact_total" not in found:
+        return found
+    inexact = found.pop("inexact_total")
+    if not isinstance(inexact, bool):
+        found["full_result_size"] = inexact  # refused below, naming the knob that replaced it
+    elif inexact:
+        found.setdefault("full_result_size", "inexact")
+    elif faults.full_result_size == "inexact":
+        found.setdefault("full_result_size", "lookahead")
+    return found
+
+
 def _check(name: str, value: Any) -> str | None:
     """What is wrong with one knob's value, or None."""
-    if name == "inexact_total" or (name == "session_ttl" and value is None):
-        ok, rule = isinstance(value, bool) or value is None, "true or false"
+    if name == "full_result_size":
+        ok, rule = value in FULL_RESULT_SIZES, "one of " + ", ".join(FULL_RESULT_SIZES)
+    elif name == "session_ttl" and value is None:
+        ok, rule = True, "a number or null"
     elif isinstance(value, bool) or not isinstance(value, int | float):
         ok, rule = False, "a number"
     elif name.endswith("_share"):

@@ -45,11 +45,12 @@ async def test_rate_limit_headers_and_429_without_reset(fresh: Tx) -> None:
 async def test_faults_given_at_start(
     tx_for: Callable[[SandboxServer], Tx], small_scenario: Scenario
 ) -> None:
-    async with SandboxServer(small_scenario, Faults(rate_limit=1, inexact_total=True)) as server:
+    faults = Faults(rate_limit=1, full_result_size="exact")
+    async with SandboxServer(small_scenario, faults) as server:
         tx = tx_for(server)
         assert (await tx.create()).status == 201
         assert (await tx.create()).status == 429
-        assert (await tx.control("GET", "/faults"))[1]["inexact_total"] is True
+        assert (await tx.control("GET", "/faults"))[1]["full_result_size"] == "exact"
 
 
 async def test_server_errors_500_json_and_502_503_html(fresh: Tx) -> None:
@@ -114,13 +115,34 @@ async def test_sessions_expire_early_and_on_demand(fresh: Tx) -> None:
     assert (response.status, error["code"]) == (401, 3000)
 
 
-async def test_inexact_full_result_size(fresh: Tx) -> None:
+async def test_full_result_size_modes(fresh: Tx) -> None:
     token = await fresh.session()
-    _, exact = await fresh.get("/ledger/posting", token, count=1, **SPAN)
-    await fresh.control("PATCH", "/faults", {"inexact_total": True})
-    _, wrong = await fresh.get("/ledger/posting", token, count=1, **SPAN)
-    assert wrong["fullResultSize"] < exact["fullResultSize"]
-    assert wrong["values"] == exact["values"]
+    company = fresh.scenario.token("good").company_id
+    _, truth = await fresh.control("GET", "/truth")
+    total = next(c for c in truth["companies"] if c["id"] == company)["years"]["2023"]["count"]
+    assert (await fresh.control("GET", "/faults"))[1]["full_result_size"] == "lookahead"
+    seen = {}
+    for mode in ("lookahead", "exact", "inexact"):
+        await fresh.control("PATCH", "/faults", {"full_result_size": mode})
+        _, page = await fresh.get("/ledger/posting", token, count=1, **SPAN)
+        seen[mode] = page
+    assert seen["lookahead"]["fullResultSize"] == 2, "one more remains: no total"
+    assert seen["exact"]["fullResultSize"] == total
+    assert seen["inexact"]["fullResultSize"] < total
+    assert seen["lookahead"]["values"] == seen["exact"]["values"] == seen["inexact"]["values"]
+    status, error = await fresh.control("PATCH", "/faults", {"full_result_size": "roughly"})
+    assert status == 422
+    assert "full_result_size" in error["error"]
+
+
+async def test_inexact_total_is_a_deprecated_alias(fresh: Tx) -> None:
+    assert Faults(inexact_total=True).full_result_size == "inexact"
+    status, faults = await fresh.control("PATCH", "/faults", {"inexact_total": True})
+    assert (status, faults["full_result_size"]) == (200, "inexact")
+    assert "inexact_total" not in faults
+    status, faults = await fresh.control("PATCH", "/faults", {"inexact_total": False})
+    assert (status, faults["full_result_size"]) == (200, "lookahead")
+    assert (await fresh.control("PATCH", "/faults", {"inexact_total": "yes"}))[0] == 422
 
 
 async def _page_naively(tx: Tx, token: str, size: int) -> list[int]:

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from sandbox.ledger import Ledger
+
 if TYPE_CHECKING:
     from conftest import Tx
 
@@ -28,24 +30,29 @@ async def _accountant_in(tx: Tx, company_id: int) -> tuple[str, str]:
 async def test_list_envelope_and_paging_to_a_short_last_page(tx: Tx) -> None:
     token = await tx.session()
     truth = tx.scenario.companies[0]
-    response, first = await tx.get(
-        "/ledger/posting", token, dateFrom="2023-01-01", dateTo="2024-01-01"
-    )
+    assert truth.id == tx.scenario.token("good").company_id
+    total = Ledger(truth, tx.scenario.seed).year_totals(2023).postings
+    assert 1000 < total < 2000
+    span = {"dateFrom": "2023-01-01", "dateTo": "2024-01-01"}
+    response, first = await tx.get("/ledger/posting", token, **span)
     assert response.status == 200
     assert list(first) == ["fullResultSize", "from", "count", "versionDigest", "values"]
     assert first["versionDigest"] == "'If-None-Match' header not specified"
     assert (first["from"], first["count"], len(first["values"])) == (0, 1000, 1000)
-    total = first["fullResultSize"]
-    assert 1000 < total < 2000
-    _, last = await tx.get(
-        "/ledger/posting", token, dateFrom="2023-01-01", dateTo="2024-01-01", **{"from": 1000}
-    )
+    assert first["fullResultSize"] == 1001, "lookahead: more remain, and no total"
+    _, middle = await tx.get("/ledger/posting", token, count=300, **span, **{"from": 500})
+    assert (middle["from"], middle["count"], middle["fullResultSize"]) == (500, 300, 801)
+    _, last = await tx.get("/ledger/posting", token, **span, **{"from": 1000})
     assert last["from"] == 1000
     assert last["count"] == len(last["values"]) == total - 1000
+    assert last["fullResultSize"] == total, "the last page: from + count"
+    _, exact = await tx.get("/ledger/posting", token, count=total - 500, **span, **{"from": 500})
+    assert exact["fullResultSize"] == total, "a page ending exactly at the end has no +1"
+    _, past = await tx.get("/ledger/posting", token, **span, **{"from": total + 5})
+    assert (past["count"], past["fullResultSize"]) == (0, total + 5)
     ids = [p["id"] for p in first["values"] + last["values"]]
     assert len(set(ids)) == total
     assert uuid.UUID(response.headers["x-tlx-request-id"])
-    assert truth.id == tx.scenario.token("good").company_id
 
 
 async def test_date_to_is_exclusive_and_ranges_are_validated(tx: Tx) -> None:
@@ -76,6 +83,7 @@ async def test_date_to_is_exclusive_and_ranges_are_validated(tx: Tx) -> None:
 
 
 async def test_the_cap_passes_10000_and_fails_10001(fresh: Tx) -> None:
+    await fresh.control("PATCH", "/faults", {"full_result_size": "exact"})
     token, username = await _accountant_in(fresh, 202)
     day, total = "2023-03-02", 0
     while True:

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from sandbox.envelope import full_result_size
 from sandbox.errors import ApiError
 from sandbox.faults import Faults
 from sandbox.fields import ALL, FieldsError, Selection, parse, unparse
@@ -162,6 +163,31 @@ def test_faults_validate_every_knob() -> None:
         Faults().updated({"error_share": 2, "nope": 1, "delay_ms": -1})
     assert "nope" in str(caught.value)
     assert "delay_ms" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("mode", "total", "start", "count", "expected"),
+    [
+        ("lookahead", 2500, 0, 1000, 1001),
+        ("lookahead", 2500, 2000, 500, 2500),
+        ("lookahead", 2000, 1000, 1000, 2000),
+        ("lookahead", 0, 0, 0, 0),
+        ("lookahead", 10, 20, 0, 20),
+        ("exact", 2500, 0, 1, 2500),
+        ("inexact", 2500, 0, 1, 1666),
+    ],
+)
+def test_full_result_size_modes(
+    mode: str, total: int, start: int, count: int, expected: int
+) -> None:
+    assert full_result_size(mode, total, start, count) == expected
+
+
+def test_faults_refuse_an_unknown_full_result_size() -> None:
+    with pytest.raises(ValueError, match="full_result_size"):
+        Faults(full_result_size="roughly")
+    assert Faults(inexact_total=True).full_result_size == "inexact"
+    assert Faults().updated({"inexact_total": True}).full_result_size == "inexact"
 
 
 def test_rate_limit_usage_counts_full_windows_and_the_time_between_them() -> None:
