@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
 from sandbox import errors
 from sandbox.fields import FieldsError, Selection, parse
-from sandbox.render import Model, Raw, compile_selection
+from sandbox.render import MODELS, Model, Raw, Ref, compile_selection
 
 #: default and largest `count`
 DEFAULT_COUNT = 1000
@@ -75,22 +75,43 @@ def _sort_items(query: Mapping[str, str], model: Model) -> list[str]:
     return items
 
 
-def default_order(query: Mapping[str, str], model: Model, default: tuple[str, ...]) -> None:
-    """Accept `sorting` only when it asks for the default order (a prefix of it, ascending)."""
-    items = _sort_items(query, model)
-    if items and tuple(items) != default[: len(items)]:
-        order = ",".join(default)
-        raise errors.bad_sorting(f"The sandbox serves {model.name} only sorted by {order}.")
+def default_order(
+    query: Mapping[str, str], model: Model, orders: tuple[tuple[str, ...], ...]
+) -> None:
+    """Accept `sorting` only when it asks for the default order: a prefix, ascending, of one of
+    `orders`, which are all the same order (e.g. `id` is `date,voucher.number,row,id`)."""
+    items = tuple(_sort_items(query, model))
+    if items and not any(items == order[: len(items)] for order in orders):
+        named = " or ".join(",".join(order) for order in orders)
+        raise errors.bad_sorting(f"The sandbox serves {model.name} only sorted by {named}.")
 
 
 def sort(query: Mapping[str, str], model: Model, objects: list[Any]) -> list[Any]:
-    """Objects sorted by `sorting` (plain fields only; `-` for descending)."""
+    """Objects sorted by `sorting` (plain fields, or a plain field of a reference as
+    `account.number`; `-` for descending)."""
     for item in reversed(_sort_items(query, model)):
-        column = model.columns[item.lstrip("-").split(".")[0]]
-        if not isinstance(column, Raw) or "." in item:
-            raise errors.bad_sorting(f"The sandbox cannot sort {model.name} by {item}.")
-        objects = sorted(objects, key=model.getter(column.name), reverse=item.startswith("-"))
+        key = _sort_key(model, item.lstrip("-"))
+        objects = sorted(objects, key=key, reverse=item.startswith("-"))
     return objects
+
+
+def _sort_key(model: Model, path: str) -> Callable[[Any], Any]:
+    """How to read the value a sorting item names; 422 / 17000 for what cannot be sorted."""
+    name, _, sub = path.partition(".")
+    column = model.columns[name]
+    if isinstance(column, Raw) and not sub:
+        return model.getter(column.name)
+    if isinstance(column, Ref) and not column.many and sub and "." not in sub:
+        target = MODELS[column.model]
+        inner = target.columns.get(sub)
+        if isinstance(inner, Raw):
+            get, read = column.get, target.getter(inner.name)
+            return lambda obj: _nulls_first(None if (ref := get(obj)) is None else read(ref))
+    raise errors.bad_sorting(f"The sandbox cannot sort {model.name} by {path}.")
+
+
+def _nulls_first(value: Any) -> tuple[bool, Any]:
+    return value is not None, value
 
 
 def unsupported(query: Mapping[str, str], names: tuple[str, ...]) -> None:

@@ -20,9 +20,10 @@ from sandbox.render import Context, Model, Renderer, compile_selection, render_m
 from sandbox.schemas import POSTING, VOUCHER
 from sandbox.state import SandboxState
 
-#: the default order of postings (section 12)
-POSTING_ORDER = ("date", "voucher.number", "row", "id")
-VOUCHER_ORDER = ("date", "number", "id")
+#: the default order of postings (section 12), and the sortings that name the same order: ids
+#: increase with (date, voucher, row), vouchers added at run time included (journal.voucher_id)
+POSTING_ORDERS = (("date", "voucher.number", "row", "id"), ("date", "id"), ("id",))
+VOUCHER_ORDERS = (("date", "number", "id"), ("date", "id"), ("id",))
 #: filters Tripletex has on /ledger/posting that the sandbox refuses rather than ignores
 POSTING_FILTERS = (
     "accountId",
@@ -59,7 +60,7 @@ class ListKind:
 
     name: str
     schema: Model
-    order: tuple[str, ...]
+    orders: tuple[tuple[str, ...], ...]
     filters: tuple[str, ...]
     vouchers: bool
     #: the list's full size, and the extra envelope fields, for a date range
@@ -75,7 +76,7 @@ async def _paged_list(request: web.Request, kind: ListKind) -> web.StreamRespons
     span = date_range(query)
     start, count = paging(query)
     chosen = selection(query, kind.schema)
-    default_order(query, kind.schema, kind.order)
+    default_order(query, kind.schema, kind.orders)
     unsupported(query, kind.filters)
     between_pages(state, ledger, span, start, vouchers=kind.vouchers)
     total, extra = kind.total(ledger, span)
@@ -118,10 +119,10 @@ def _voucher_total(ledger: Ledger, span: Span) -> tuple[int, tuple[tuple[str, in
 
 
 POSTINGS = ListKind(
-    "posting", POSTING, POSTING_ORDER, POSTING_FILTERS, False, _posting_total, _render_postings
+    "posting", POSTING, POSTING_ORDERS, POSTING_FILTERS, False, _posting_total, _render_postings
 )
 VOUCHERS = ListKind(
-    "voucher", VOUCHER, VOUCHER_ORDER, VOUCHER_FILTERS, True, _voucher_total, _render_vouchers
+    "voucher", VOUCHER, VOUCHER_ORDERS, VOUCHER_FILTERS, True, _voucher_total, _render_vouchers
 )
 
 

@@ -163,3 +163,18 @@ def test_overlay_add_change_delete(small_scenario: Scenario) -> None:
     assert after.debit == before.debit + 10_000 + (100 if victim.amount > 0 else 0)
     assert not ledger.delete(entry.postings[1].id)
     assert ledger.change(123, Patch(amount=1)) is None
+
+
+def test_ids_increase_along_the_default_order_in_every_company(small_scenario: Scenario) -> None:
+    for company in small_scenario.companies:
+        ledger = Ledger(company, small_scenario.seed)
+        for year in ledger.data_years:
+            first, stop = _day(f"{year}-01-01"), _day(f"{year + 1}-01-01")
+            day = first + 40
+            ledger.add(day, [PostingSpec(1920, 500), PostingSpec(3000, -500)])
+            ledger.add(day, [PostingSpec(1920, 700), PostingSpec(3000, -700)])
+            postings = ledger.postings(first, stop, 0, 100_000)
+            ids = [p.id for p in postings]
+            assert ids == sorted(set(ids))
+            vouchers = [e.voucher.id for e in ledger.vouchers(first, stop, 0, 100_000)]
+            assert vouchers == sorted(set(vouchers))

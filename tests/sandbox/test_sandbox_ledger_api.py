@@ -304,3 +304,82 @@ async def test_default_count_is_1000_and_pages_are_cached(fresh: Tx) -> None:
     again = await fresh.get("/ledger/posting", token, username, **span)
     assert orjson.dumps(again[1]["values"]) == orjson.dumps(page["values"])
     assert fresh.server.state.cache.hits >= 1
+
+
+async def _ids(tx: Tx, token: str, path: str, size: int, **params: Any) -> list[int]:
+    """Every id of a list, paged `size` at a time until a short page."""
+    ids: list[int] = []
+    while True:
+        response, page = await tx.get(
+            path, token, count=size, fields="id", **params, **{"from": len(ids)}
+        )
+        assert response.status == 200, page
+        ids += [v["id"] for v in page["values"]]
+        if len(page["values"]) < size:
+            return ids
+
+
+async def test_sorting_by_id_is_the_default_order_with_postings_added_at_run_time(
+    fresh: Tx,
+) -> None:
+    token = await fresh.session()
+    company = fresh.scenario.token("good").company_id
+    span = {"dateFrom": "2023-03-01", "dateTo": "2023-04-01"}
+    body = {
+        "date": "2023-03-15",
+        "postings": [
+            {"accountNumber": 1920, "amount": "10.00"},
+            {"accountNumber": 3000, "amount": "-4.00"},
+            {"accountNumber": 2700, "amount": "-6.00"},
+        ],
+    }
+    for _ in range(2):
+        assert (await fresh.control("POST", f"/companies/{company}/postings", body))[0] == 201
+    one = {"date": "2023-03-02", "accountNumber": 1920, "amount": "1.00"}
+    status, added = await fresh.control("POST", f"/companies/{company}/postings", one)
+    assert status == 201
+    for path in ("/ledger/posting", "/ledger/voucher"):
+        default = await _ids(fresh, token, path, 1000, **span)
+        assert len(default) == len(set(default))
+        for sorting in ("id", "date,id", "date"):
+            by_id = await _ids(fresh, token, path, 37, sorting=sorting, **span)
+            assert by_id == default
+            assert by_id == sorted(by_id), "ids increase along the default order"
+    postings = await _ids(fresh, token, "/ledger/posting", 50, sorting="id", **span)
+    assert set(added["postings"]) <= set(postings)
+    for sorting in ("-id", "id,date", "amount", "voucher.id"):
+        response, error = await fresh.get("/ledger/posting", token, sorting=sorting, **span)
+        assert (response.status, error["code"]) == (422, 17000)
+
+
+async def test_the_small_lists_sort_as_clients_ask(tx: Tx) -> None:
+    token, username = await _accountant_in(tx, 202)
+    accountant = await tx.session("accountant")
+    _, clients = await tx.get("/company/>withLoginAccess", accountant, sorting="id")
+    ids = [c["id"] for c in clients["values"]]
+    assert len(ids) >= 3
+    assert ids == sorted(ids)
+    _, clients = await tx.get("/company/>withLoginAccess", accountant, sorting="-id")
+    assert [c["id"] for c in clients["values"]] == sorted(ids, reverse=True)
+    _, years = await tx.get("/ledger/annualAccount", token, username, sorting="year")
+    found = [a["year"] for a in years["values"]]
+    assert len(found) > 1
+    assert found == sorted(found)
+    _, years = await tx.get("/ledger/annualAccount", token, username, sorting="-year")
+    assert [a["year"] for a in years["values"]] == sorted(found, reverse=True)
+    span = {"dateFrom": "2023-01-01", "dateTo": "2024-01-01", "fields": "account(number)"}
+    _, ledger = await tx.get("/ledger", token, username, sorting="account.number", **span)
+    numbers = [row["account"]["number"] for row in ledger["values"]]
+    assert len(set(numbers)) > 8
+    assert numbers == sorted(numbers)
+    _, ledger = await tx.get("/ledger", token, username, sorting="-account.number", **span)
+    assert [row["account"]["number"] for row in ledger["values"]] == sorted(numbers, reverse=True)
+    for path, sorting, params in (
+        ("/company/>withLoginAccess", "nonsense", {}),
+        ("/ledger/annualAccount", "nonsense", {}),
+        ("/ledger", "nonsense", span),
+        ("/ledger", "account.nonsense", span),
+        ("/ledger", "account.currency.id", span),
+    ):
+        response, error = await tx.get(path, accountant, "202", sorting=sorting, **params)
+        assert (response.status, error["code"]) == (422, 17000), (path, sorting)
