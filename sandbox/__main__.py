@@ -52,6 +52,10 @@ def parser() -> argparse.ArgumentParser:
         "--inexact-total", action="store_true", help="deprecated: --full-result-size inexact"
     )
     faults.add_argument("--page-mutations", type=int, default=0)
+    faults.add_argument(
+        "--account-number-to-inclusive", action="store_true",
+        help="accountNumberTo on /ledger/posting includes its own number (default: exclusive)",
+    )  # fmt: skip
     return p
 
 
@@ -74,6 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "session_ttl": args.session_ttl,
                 "full_result_size": "inexact" if args.inexact_total else args.full_result_size,
                 "page_mutations": args.page_mutations,
+                "account_number_to_inclusive": args.account_number_to_inclusive,
             }
         )
     except ValueError as error:

@@ -38,6 +38,9 @@ class Faults:
     #: number of mutations to make between pages: a posting added, changed or deleted inside the
     #: range being paged, at an offset the client has already read
     page_mutations: int = 0
+    #: whether `accountNumberTo` on /ledger/posting includes its own number (unverified on
+    #: Tripletex: /balanceSheet documents an exclusive one, hence the default)
+    account_number_to_inclusive: bool = False
     #: deprecated alias: `inexact_total=True` is `full_result_size="inexact"`
     inexact_total: InitVar[bool] = False
 
@@ -72,6 +75,8 @@ class Faults:
 
 #: knobs holding whole numbers; the other numeric knobs are seconds or shares
 WHOLE = ("rate_limit", "delay_ms", "page_mutations")
+#: knobs that are switches
+TRUE_OR_FALSE = ("account_number_to_inclusive",)
 
 
 def _unalias(faults: Faults, changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -93,6 +98,8 @@ def _check(name: str, value: Any) -> str | None:
     """What is wrong with one knob's value, or None."""
     if name == "full_result_size":
         ok, rule = value in FULL_RESULT_SIZES, "one of " + ", ".join(FULL_RESULT_SIZES)
+    elif name in TRUE_OR_FALSE:
+        ok, rule = isinstance(value, bool), "true or false"
     elif name == "session_ttl" and value is None:
         ok, rule = True, "a number or null"
     elif isinstance(value, bool) or not isinstance(value, int | float):

@@ -15,6 +15,9 @@ from sandbox.paging import walk
 from sandbox.templates import template_of
 from sandbox.volume import MAX_VOUCHERS_PER_DAY, daily_means, year_days
 
+#: account-filtered results a ledger keeps (a client pages one range and filter at a time)
+MATCHING_KEPT = 8
+
 
 class DayStats(NamedTuple):
     """A day's (or a year's) totals: debit = sum of positive amounts, credit = of negative ones."""
@@ -88,6 +91,8 @@ class Ledger:
         self._year_set = frozenset(self.data_years)
         self._years: dict[int, YearStats] = {}
         self._effective: dict[int, DayStats] = {}
+        #: the latest account-filtered results, by range, account numbers and data generation
+        self._matching: dict[tuple[int, ...], list[Posting]] = {}
 
     def year(self, year: int) -> YearStats:
         """A data year's aggregates, computed on first use."""
@@ -169,6 +174,25 @@ class Ledger:
             last_v = next(i for i in range(first_v, len(sizes)) if sizes[i] >= end)
             rows = chain.from_iterable(e.postings for e in book.entries(first_v, last_v))
             found += list(rows)[start - sizes[first_v] : end - sizes[first_v]]
+        return found
+
+    def matching(self, first: int, stop: int, low: int, high: int) -> list[Posting]:
+        """Postings of a date range whose account number is in low..high (exclusive), in the
+        default order: built from every posting of the range, so meant for a few days."""
+        key = (first, stop, low, high, self.overlay.generation)
+        found = self._matching.get(key)
+        if found is None:
+            found = [
+                posting
+                for ordinal, count in self.posting_counts(first, stop)
+                if count
+                for entry in self.entries(ordinal)
+                for posting in entry.postings
+                if low <= posting.account.number < high
+            ]
+            if len(self._matching) >= MATCHING_KEPT:
+                del self._matching[next(iter(self._matching))]
+            self._matching[key] = found
         return found
 
     def vouchers(self, first: int, stop: int, offset: int, limit: int) -> list[Entry]:

@@ -15,6 +15,8 @@ DEFAULT_COUNT = 1000
 MAX_COUNT = 10_000
 #: the largest result a query may have before it fails with 23000
 RESULT_CAP = 10_000
+#: accountNumberTo when only accountNumberFrom is given
+NO_ACCOUNT_ABOVE = 1_000_000_000
 
 
 def required_date(query: Mapping[str, str], name: str) -> date:
@@ -112,6 +114,16 @@ def _sort_key(model: Model, path: str) -> Callable[[Any], Any]:
 
 def _nulls_first(value: Any) -> tuple[bool, Any]:
     return value is not None, value
+
+
+def account_numbers(query: Mapping[str, str], *, to_inclusive: bool) -> tuple[int, int] | None:
+    """accountNumberFrom (inclusive) and accountNumberTo as a half-open [low, stop) range, or
+    None when neither is given; `to_inclusive` makes accountNumberTo include its own number."""
+    if not query.get("accountNumberFrom") and not query.get("accountNumberTo"):
+        return None
+    low = _integer(query, "accountNumberFrom", 0)
+    high = _integer(query, "accountNumberTo", NO_ACCOUNT_ABOVE)
+    return low, high + 1 if to_inclusive and query.get("accountNumberTo") else high
 
 
 def unsupported(query: Mapping[str, str], names: tuple[str, ...]) -> None:

@@ -15,7 +15,15 @@ from sandbox.handlers import context, guard, state_of
 from sandbox.ledger import Ledger
 from sandbox.mutations import between_pages
 from sandbox.pagecache import Page
-from sandbox.query import capped, date_range, default_order, paging, selection, unsupported
+from sandbox.query import (
+    account_numbers,
+    capped,
+    date_range,
+    default_order,
+    paging,
+    selection,
+    unsupported,
+)
 from sandbox.render import Context, Model, Renderer, compile_selection, render_many, render_one
 from sandbox.schemas import POSTING, VOUCHER
 from sandbox.state import SandboxState
@@ -33,8 +41,6 @@ POSTING_FILTERS = (
     "departmentId",
     "projectId",
     "productId",
-    "accountNumberFrom",
-    "accountNumberTo",
     "type",
     "accountingDimensionValue1Id",
     "accountingDimensionValue2Id",
@@ -46,6 +52,8 @@ VOUCHER_FILTERS = ("id", "number", "numberFrom", "numberTo", "typeId")
 Span = tuple[int, int]
 #: a page of a list: `from` and `count`
 Window = tuple[int, int]
+#: account numbers low..high (exclusive) from accountNumberFrom/accountNumberTo
+Accounts = tuple[int, int]
 
 
 def _ledger(request: web.Request) -> tuple[SandboxState, Ledger]:
@@ -63,6 +71,8 @@ class ListKind:
     orders: tuple[tuple[str, ...], ...]
     filters: tuple[str, ...]
     vouchers: bool
+    #: whether the list takes accountNumberFrom/accountNumberTo
+    by_account: bool
     #: the list's full size, and the extra envelope fields, for a date range
     total: Callable[[Ledger, Span], tuple[int, tuple[tuple[str, int], ...]]]
     #: one page as a JSON array, and how many objects it holds
@@ -78,17 +88,27 @@ async def _paged_list(request: web.Request, kind: ListKind) -> web.StreamRespons
     chosen = selection(query, kind.schema)
     default_order(query, kind.schema, kind.orders)
     unsupported(query, kind.filters)
+    inclusive = state.faults.account_number_to_inclusive
+    accounts = account_numbers(query, to_inclusive=inclusive) if kind.by_account else None
     between_pages(state, ledger, span, start, vouchers=kind.vouchers)
-    total, extra = kind.total(ledger, span)
+    if accounts is None:
+        total, extra = kind.total(ledger, span)
+    else:
+        total, extra = len(ledger.matching(*span, *accounts)), ()
     capped(total)
     key = (
         ledger.company.id, ledger.overlay.generation, kind.name, span, start, count,
-        unparse(chosen), request.host,
+        unparse(chosen), request.host, accounts,
     )  # fmt: skip
     page = state.cache.get(key)
     if page is None:
         compiled = compile_selection(kind.schema, chosen)
-        values, found = kind.render(ledger, span, (start, count), compiled, context(request))
+        ctx = context(request)
+        if accounts is None:
+            values, found = kind.render(ledger, span, (start, count), compiled, ctx)
+        else:
+            rows = ledger.matching(*span, *accounts)[start : start + count]
+            values, found = render_many(compiled, rows, ctx), len(rows)
         page = Page(values, found, total, extra)
         state.cache.put(key, page)
     return listing(request, page, start)
@@ -119,11 +139,13 @@ def _voucher_total(ledger: Ledger, span: Span) -> tuple[int, tuple[tuple[str, in
 
 
 POSTINGS = ListKind(
-    "posting", POSTING, POSTING_ORDERS, POSTING_FILTERS, False, _posting_total, _render_postings
-)
+    "posting", POSTING, POSTING_ORDERS, POSTING_FILTERS, False, True, _posting_total,
+    _render_postings,
+)  # fmt: skip
 VOUCHERS = ListKind(
-    "voucher", VOUCHER, VOUCHER_ORDERS, VOUCHER_FILTERS, True, _voucher_total, _render_vouchers
-)
+    "voucher", VOUCHER, VOUCHER_ORDERS, VOUCHER_FILTERS, True, False, _voucher_total,
+    _render_vouchers,
+)  # fmt: skip
 
 
 async def postings(request: web.Request) -> web.StreamResponse:
