@@ -27,8 +27,8 @@ import psutil
 from bench.world import BenchWorld, Measure, Row, Value
 from shared.db import connect
 from shared.db.queries import Q
-from worker.planner import DateRange, halves, month_ranges
-from worker.store import write_chunk
+from worker.planner import Scope, split, year_range
+from worker.store import insert_chunk, write_chunk
 from worker.tripletex import TripletexClient, fingerprint
 from worker.tripletex_errors import ResultSetTooLarge
 
@@ -42,9 +42,9 @@ NAIVE_SAMPLE = 5_000
 
 @dataclass
 class Chunk:
-    """A month of postings and its raw pages."""
+    """A range of postings and its raw pages."""
 
-    span: DateRange
+    scope: Scope
     pages: list[bytes]
     count: int
 
@@ -52,27 +52,34 @@ class Chunk:
 async def fetch_ceiling(
     world: BenchWorld, years: list[int], name: str = "fetch + decode only (ceiling)"
 ) -> tuple[Measure, list[Chunk]]:
-    """Every month's pages fetched and decoded, CONCURRENCY at a time."""
-    spans = [m for y in years for m in month_ranges(y)]
+    """Every range's pages fetched and decoded, CONCURRENCY at a time, split as the importer
+    splits a range over the API's cap."""
+    scopes = [Scope(year_range(y)) for y in years]
     async with aiohttp.ClientSession() as http:
         client = TripletexClient(http, world.base_url)
         session = await client.create_session(world.consumer_token, world.token, world.expires)
         auth = session.auth(limit_key=fingerprint(world.token))
         gate = asyncio.Semaphore(CONCURRENCY)
 
-        async def fetch(span: DateRange) -> list[Chunk]:
+        async def fetch(scope: Scope) -> list[Chunk]:
+            span = scope.span
             try:
                 async with gate:
-                    pages = [p async for p in client.iter_raw_postings(auth, span.start, span.end)]
-            except ResultSetTooLarge:  # as the importer does: halve and fetch again
-                halved = await asyncio.gather(*(fetch(half) for half in halves(span)))
-                return [chunk for part in halved for chunk in part]
+                    pages = [
+                        p
+                        async for p in client.iter_raw_postings(
+                            auth, span.start, span.end, accounts=scope.accounts
+                        )
+                    ]
+            except ResultSetTooLarge:  # as the importer does: split and fetch again
+                parts = await asyncio.gather(*(fetch(part) for part in split(scope)))
+                return [chunk for part in parts for chunk in part]
             for page in pages:  # decoded too, though the importer leaves that to Postgres
                 orjson.loads(page.raw)
-            return [Chunk(span, [p.raw for p in pages], sum(p.count for p in pages))]
+            return [Chunk(scope, [p.raw for p in pages], sum(p.count for p in pages))]
 
         started = time.perf_counter()
-        fetched = await asyncio.gather(*(fetch(span) for span in spans))
+        fetched = await asyncio.gather(*(fetch(scope) for scope in scopes))
         chunks = [chunk for part in fetched for chunk in part]
         elapsed = time.perf_counter() - started
         for year in years:  # the sums reconciliation asks for, computed once by the sandbox
@@ -87,12 +94,7 @@ async def write_ceiling(database_url: str, chunks: list[Chunk]) -> Measure:
     org_id = await conn.fetchval(
         Q["org_insert"], f"bench-{uuid.uuid4()}", "api", "tripletex", "syncing"
     )
-    ids = [
-        await conn.fetchval(
-            Q["chunk_insert"], org_id, c.span.year, c.span.start, c.span.end, c.count
-        )
-        for c in chunks
-    ]
+    ids = [await insert_chunk(conn, org_id, c.scope.span.year, c.scope, c.count) for c in chunks]
     await conn.close()
     pool = await asyncpg.create_pool(database_url, min_size=CONCURRENCY, max_size=CONCURRENCY)
     gate = asyncio.Semaphore(CONCURRENCY)
@@ -102,7 +104,7 @@ async def write_ceiling(database_url: str, chunks: list[Chunk]) -> Measure:
             owner = uuid.uuid4()
             await db.fetchrow(Q["chunk_claim"], chunk_id, owner, 600.0)
             done = await write_chunk(
-                db, org_id=org_id, chunk_id=chunk_id, lease_owner=owner, span=chunk.span,
+                db, org_id=org_id, chunk_id=chunk_id, lease_owner=owner, scope=chunk.scope,
                 pages=chunk.pages,
             )  # fmt: skip
             return done.total

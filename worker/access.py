@@ -22,13 +22,14 @@ from shared.config import Settings
 from shared.crypto import TokenCipher
 from shared.db.queries import Q
 from shared.errors import ConfigError
-from worker.tripletex import Auth, TripletexClient, fingerprint
+from worker.tripletex import Auth, TripletexClient, fingerprint, oslo_today
 from worker.tripletex_errors import TransientUpstream, TripletexRateLimited, Unauthorized
 
 T = TypeVar("T")
 logger = structlog.get_logger(__name__)
 
-#: session tokens are asked for this many days ahead, and renewed a day before they end
+#: session tokens are asked for this many days after today in Oslo (Tripletex wants a date
+#: later than its today), and renewed a day before they end
 SESSION_DAYS = 2
 #: session renewals within one call (sessions adopted from other workers may be dead too)
 MAX_RENEWALS = 3
@@ -164,7 +165,7 @@ class Access:
             raise ConfigError(
                 "LEDGERSYNC_CONSUMER_TOKEN is not set: API organizations cannot be validated."
             )
-        expires = dt.date.today() + dt.timedelta(days=SESSION_DAYS)
+        expires = oslo_today() + dt.timedelta(days=SESSION_DAYS)
         created = await self.client.create_session(consumer_token, employee_token, expires)
         generation = row["session_generation"] + 1
         await conn.execute(
@@ -182,9 +183,14 @@ class Access:
         self._sessions.pop(org_id, None)
 
 
-def _still_valid(expires: dt.date | None) -> bool:
-    """A session is trusted until the day before its expiry date."""
-    return expires is not None and expires - dt.timedelta(days=1) > dt.date.today()
+def _still_valid(expires: dt.date | None, today: dt.date | None = None) -> bool:
+    """A session is trusted until the day before its expiry date, both in Oslo time.
+
+    Tripletex ends a session at midnight (Oslo) at the start of its `expirationDate`, or at its
+    end: which is not documented, so the session is renewed a whole day before either.
+    """
+    today = today or oslo_today()
+    return expires is not None and expires - dt.timedelta(days=1) > today
 
 
 def _backoff(attempt: int) -> float:

@@ -46,7 +46,8 @@ from worker.checks_setup import (
 )
 from worker.checks_store import CheckRun, Subject, Trigger, load_subject, recent_failure, store_run
 from worker.checks_tokens import inspect_token
-from worker.tripletex import Auth, TripletexClient, fingerprint
+from worker.planner import FIRST_YEAR
+from worker.tripletex import Auth, TripletexClient, fingerprint, oslo_today
 from worker.tripletex_errors import RateLimitState, ResultSetTooLarge, TripletexError
 
 T = TypeVar("T")
@@ -54,8 +55,6 @@ logger = structlog.get_logger(__name__)
 
 #: the checks' own, shorter patience per request
 CHECK_TIMEOUT = aiohttp.ClientTimeout(total=20, connect=5)
-#: the earliest accounting year asked of `ledger/annualAccount`
-FIRST_YEAR = 2000
 #: a worker's whole run of the checks may take this long before it gives up on them
 DIAGNOSE_TIMEOUT_S = 60.0
 #: a failing run an access error started this recently is reused (concurrent chunks fail at once)
@@ -128,7 +127,7 @@ async def _create(calls: _Calls, facts: Facts) -> Facts:
     shape = facts.consumer
     if shape is None or not shape.well_formed or wrong_environment(shape, facts):
         return facts
-    expires = dt.date.today() + dt.timedelta(days=1)
+    expires = oslo_today() + dt.timedelta(days=1)
     probe = await _timed(
         calls.client.create_session(calls.consumer_token, calls.employee_token, expires)
     )
@@ -178,7 +177,7 @@ async def _data(calls: _Calls, facts: Facts) -> Facts:
 
 async def _ledger_data(client: TripletexClient, auth: Auth) -> LedgerData:
     """The years with an annual account, probed newest first until one has postings."""
-    years = tuple(await client.annual_account_years(auth, FIRST_YEAR, dt.date.today().year + 2))
+    years = tuple(await client.annual_account_years(auth, FIRST_YEAR, oslo_today().year + 2))
     for year in sorted(years, reverse=True):
         if await _has_postings(client, auth, year):
             return LedgerData(years, year)

@@ -25,33 +25,28 @@ from worker.access import Access
 from worker.failures import chunk_crashed, error_sentence
 from worker.onboarding import ACCESS_ERRORS, mark_needs_attention
 from worker.planner import (
+    FIRST_YEAR,
+    AccountRange,
     DateRange,
-    can_split,
-    halves,
-    month_ranges,
+    Scope,
+    split,
     year_range,
-    years_newest_first,
+    years_to_import,
 )
 from worker.resources import Resources
-from worker.store import write_chunk
-from worker.tripletex import Auth, TripletexClient
+from worker.store import insert_chunk, write_chunk
+from worker.tripletex import Auth, TripletexClient, oslo_today
 from worker.tripletex_errors import ResultSetTooLarge
 
 logger = structlog.get_logger(__name__)
 
 #: chunks of one organization queued or running at once (enough to keep a worker's threads busy)
 WINDOW = 12
-#: planning probes of one organization in flight at once
-PROBES = 8
 #: deliveries in a row that may die holding a chunk before it is failed as crashing its worker
 DELIVERY_CAP = 5
 #: seconds a failing or stopping worker tries to give a chunk back before leaving it to its lease
 HAND_BACK_TIMEOUT_S = 5.0
 HAND_BACK_PAUSE_S = 0.1
-#: the earliest year asked of `ledger/annualAccount`
-FIRST_YEAR = 2000
-#: a marker for an estimate above the API's 10,000 cap
-TOO_MANY = -1
 
 
 async def target(conn: asyncpg.Connection, org_id: int) -> tuple[int, int] | None:
@@ -63,90 +58,77 @@ async def target(conn: asyncpg.Connection, org_id: int) -> tuple[int, int] | Non
 
 
 async def plan_sync(res: Resources, org_id: int, year: int | None = None) -> None:
-    """Plan (or re-plan) the years to import, newest first, then send the first chunks."""
+    """Plan (or re-plan) the years to import, newest first, then send the first chunks.
+
+    Nothing is probed: a year never imported before is one chunk, asked for whole (the API's
+    "more than 10,000" answer splits it as it is imported); a year imported before reuses the
+    ranges its last import ended with, so a re-sync asks for each range once.
+    """
     async with res.pool.acquire() as conn:
         found = await target(conn, org_id)
     if found is None:
         return
     _, username = found
-    access = res.access
+    listed: set[int] | None = None
     if year is None:
-        this_year = dt.date.today().year
-        listed = await access.call(
-            org_id, username,
-            lambda auth: access.client.annual_account_years(auth, FIRST_YEAR, this_year + 1),
-        )  # fmt: skip
-        years = years_newest_first({*listed, this_year}, through=this_year)
+        years, listed = await _find_years(res.access, org_id, username)
     else:
         years = [year]
     async with res.pool.acquire() as conn, conn.transaction():
         for each in years:  # every year open before any settles, so none settles too early
-            await conn.execute(Q["year_start"], org_id, each, None)
-    gate = asyncio.Semaphore(PROBES)
-    planned = [asyncio.ensure_future(_plan_year(res, org_id, username, y, gate)) for y in years]
-    try:
-        for year_planned in planned:  # newest first: its chunks go out while older years plan
-            await year_planned
-            await dispatch(res, org_id)
-    finally:  # failed or stopped: no year goes on planning behind the job's back
-        for year_planned in planned:
-            year_planned.cancel()
+            on_list = None if listed is None else each in listed
+            await conn.execute(Q["year_start"], org_id, each, None, on_list)
+        for each in years:
+            await _plan_year(conn, org_id, each)
+    logger.info("sync_planned", org_id=org_id, years=len(years), newest=years[0] if years else None)
+    await dispatch(res, org_id)
     async with res.pool.acquire() as conn, conn.transaction():
         await settle_org(conn, org_id)
 
 
-async def _plan_year(
-    res: Resources, org_id: int, username: int, year: int, gate: asyncio.Semaphore
-) -> None:
-    async with res.pool.acquire() as conn:
-        if await conn.fetchval(Q["year_has_chunks"], org_id, year):
-            async with conn.transaction():
-                await conn.execute(Q["year_start"], org_id, year, None)
-                await conn.execute(Q["year_requeue_chunks"], org_id, year)
-            return
-    whole = year_range(year)
-    total = await _estimate(res.access, org_id, username, whole, gate)
-    spans: list[tuple[DateRange, int]] = []
-    if total != 0:
-        spans = await _fit(res.access, org_id, username, month_ranges(year), gate)
-    async with res.pool.acquire() as conn, conn.transaction():
-        expected = sum(max(n, 0) for _, n in spans)
-        await conn.execute(Q["year_start"], org_id, year, expected)
-        for span, estimate in spans:
-            await conn.execute(
-                Q["chunk_insert"], org_id, year, span.start, span.end, max(estimate, 0)
-            )
-        if not spans:
-            await conn.execute(Q["year_finish_empty"], org_id, year)
-    logger.info("year_planned", org_id=org_id, year=year, chunks=len(spans), expected=total)
+async def _plan_year(conn: asyncpg.Connection, org_id: int, year: int) -> None:
+    """A year's chunks: the last import's ranges again, or the whole year as one."""
+    if await conn.fetchval(Q["year_has_chunks"], org_id, year):
+        await conn.execute(Q["year_requeue_chunks"], org_id, year)
+    else:
+        await insert_chunk(conn, org_id, year, Scope(year_range(year)))
 
 
-async def _estimate(
-    access: Access, org_id: int, username: int, span: DateRange, gate: asyncio.Semaphore
-) -> int:
-    """The API's count estimate for a range, or TOO_MANY above the 10,000 cap."""
+async def _find_years(access: Access, org_id: int, username: int) -> tuple[list[int], set[int]]:
+    """The years to import, newest first, and those `ledger/annualAccount` lists.
+
+    A year that holds postings but has no annual account is imported too: one request finds the
+    earliest posting before the first listed year (a few more only when over 10,000 lie there).
+    """
+    this_year = oslo_today().year
+    found = await access.call(
+        org_id, username,
+        lambda auth: access.client.annual_account_years(auth, FIRST_YEAR, this_year + 1),
+    )  # fmt: skip
+    listed = set(found)
+    first_known = min({*listed, this_year})
+    earliest = None
+    if first_known > FIRST_YEAR:
+        earliest = await _earliest_posting(access, org_id, username, FIRST_YEAR, first_known)
+    return years_to_import(listed, earliest, this_year), listed
+
+
+async def _earliest_posting(
+    access: Access, org_id: int, username: int, first: int, stop: int
+) -> dt.date | None:
+    """The date of the earliest posting in years [first, stop), halving while over the cap."""
+    span = DateRange(dt.date(first, 1, 1), dt.date(stop, 1, 1))
     try:
-        async with gate:
-            return await access.call(
+        return await access.call(
             org_id, username,
-                lambda auth: access.client.posting_count_estimate(auth, span.start, span.end),
-            )  # fmt: skip
+            lambda auth: access.client.first_posting_date(auth, span.start, span.end),
+        )  # fmt: skip
     except ResultSetTooLarge:
-        return TOO_MANY
-
-
-async def _fit(
-    access: Access, org_id: int, username: int, spans: list[DateRange], gate: asyncio.Semaphore
-) -> list[tuple[DateRange, int]]:
-    """Ranges with their estimates, halved until each is under the cap (or one day long)."""
-    estimates = await asyncio.gather(*(_estimate(access, org_id, username, s, gate) for s in spans))
-    fitted: list[tuple[DateRange, int]] = []
-    for span, estimate in zip(spans, estimates, strict=True):
-        if estimate == TOO_MANY and can_split(span):
-            fitted += await _fit(access, org_id, username, list(halves(span)), gate)
-        elif estimate != 0:
-            fitted.append((span, estimate))
-    return fitted
+        if stop - first == 1:
+            return span.start
+        middle = (first + stop) // 2
+        found = await _earliest_posting(access, org_id, username, first, middle)
+        return found or await _earliest_posting(access, org_id, username, middle, stop)
 
 
 async def dispatch(res: Resources, org_id: int) -> int:
@@ -185,10 +167,13 @@ async def import_chunk(res: Resources, chunk_id: int, owner: uuid.UUID | None = 
         await chunk_crashed(res, chunk, owner)
         await after_chunk(res, org_id, year)
         return
-    span = DateRange(chunk["date_from"], chunk["date_to"])
-    testhooks.crash_if_asked(span.start, span.end)
+    scope = Scope(
+        DateRange(chunk["date_from"], chunk["date_to"]),
+        AccountRange(chunk["account_from"], chunk["account_to"]),
+    )
+    testhooks.crash_if_asked(scope.span.start, scope.span.end)
     try:
-        await _import_leased(res, chunk_id, owner, org_id=org_id, year=year, span=span,
+        await _import_leased(res, chunk_id, owner, org_id=org_id, year=year, scope=scope,
                              username=found[1])  # fmt: skip
     except (Exception, asyncio.CancelledError) as exc:
         # a failure or a stop: the job's retry (or the message sent again) may lease it at once,
@@ -199,29 +184,31 @@ async def import_chunk(res: Resources, chunk_id: int, owner: uuid.UUID | None = 
 
 
 async def _import_leased(
-    res: Resources, chunk_id: int, owner: uuid.UUID, *, org_id: int, year: int, span: DateRange,
+    res: Resources, chunk_id: int, owner: uuid.UUID, *, org_id: int, year: int, scope: Scope,
     username: int,
 ) -> None:  # fmt: skip
     access = res.access
     began = time.perf_counter()
     try:
-        pages = await access.call(org_id, username, lambda auth: _fetch(access.client, auth, span))
+        pages = await access.call(org_id, username, lambda auth: _fetch(access.client, auth, scope))
     except ACCESS_ERRORS as exc:
         async with res.pool.acquire() as conn:
             await conn.execute(Q["chunk_release"], chunk_id, owner)
         raise await mark_needs_attention(res, org_id, exc) from exc
     except ResultSetTooLarge:
-        await _split(res, chunk_id, owner, org_id=org_id, year=year, span=span)
+        await _split(res, chunk_id, owner, org_id=org_id, year=year, scope=scope)
     else:
         fetched = time.perf_counter()
         async with res.pool.acquire() as conn:
             written = await write_chunk(
-                conn, org_id=org_id, chunk_id=chunk_id, lease_owner=owner, span=span, pages=pages
-            )
+                conn, org_id=org_id, chunk_id=chunk_id, lease_owner=owner, scope=scope,
+                pages=pages,
+            )  # fmt: skip
         logger.info(
-            "chunk_imported", org_id=org_id, chunk_id=chunk_id, span=f"{span.start}..{span.end}",
+            "chunk_imported", org_id=org_id, chunk_id=chunk_id, scope=scope.label(),
             postings=written.total, written=written.written, deleted=written.deleted,
-            fetch_s=round(fetched - began, 3), write_s=round(time.perf_counter() - fetched, 3),
+            pages=len(pages), fetch_s=round(fetched - began, 3),
+            write_s=round(time.perf_counter() - fetched, 3),
         )  # fmt: skip
 
 
@@ -254,26 +241,34 @@ async def hand_back(
     logger.warning("chunk_not_handed_back", chunk_id=chunk_id, error=type(error).__name__)
 
 
-async def _fetch(client: TripletexClient, auth: Auth, span: DateRange) -> list[bytes]:
-    """Every page of a range, raw, as received."""
-    return [page.raw async for page in client.iter_raw_postings(auth, span.start, span.end)]
+async def _fetch(client: TripletexClient, auth: Auth, scope: Scope) -> list[bytes]:
+    """Every page of a chunk's scope, raw, as received."""
+    span, accounts = scope.span, scope.accounts
+    return [
+        page.raw
+        async for page in client.iter_raw_postings(auth, span.start, span.end, accounts=accounts)
+    ]
 
 
 async def _split(
-    res: Resources, chunk_id: int, owner: uuid.UUID, *, org_id: int, year: int, span: DateRange
+    res: Resources, chunk_id: int, owner: uuid.UUID, *, org_id: int, year: int, scope: Scope
 ) -> None:
+    """Replace a chunk the API refused as over 10,000 results by its next finer scopes."""
+    children = split(scope)
     async with res.pool.acquire() as conn, conn.transaction():
-        if not can_split(span):
+        if not children:
             await conn.execute(
                 Q["chunk_fail"], chunk_id, owner,
-                f"{span.start} alone holds more than 10,000 postings; the API cannot page it.",
+                f"{scope.label()} alone holds more than 10,000 postings of one account on one "
+                "day; the API cannot page it.",
             )  # fmt: skip
             return
         if await conn.fetchrow(Q["chunk_split"], chunk_id, owner) is None:
             return
-        for half in halves(span):
-            await conn.execute(Q["chunk_insert"], org_id, year, half.start, half.end, None)
-    logger.info("chunk_split", org_id=org_id, chunk_id=chunk_id, span=f"{span.start}..{span.end}")
+        for child in children:
+            await insert_chunk(conn, org_id, year, child)
+    logger.info("chunk_split", org_id=org_id, chunk_id=chunk_id, scope=scope.label(),
+                into=len(children))  # fmt: skip
 
 
 async def after_chunk(res: Resources, org_id: int, year: int) -> None:

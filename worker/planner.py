@@ -1,4 +1,11 @@
-"""Pure planning of an import: which years, which date ranges, in what order. No I/O."""
+"""Pure planning of an import: which years, which ranges, how a range too large is split. No I/O.
+
+Tripletex reports no totals (`fullResultSize` only says whether more results remain), so nothing
+is probed: a year is first asked for whole, 10,000 postings a page, and only the API's 422/23000
+answer ("more than 10,000 results") splits a range, one level at a time — year → months → halves
+of a range down to one day → account-number ranges of that day → halves of those. The split costs
+the one refused request and nothing more; a re-sync reuses the last sync's ranges at once.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,16 @@ from datetime import date, timedelta
 
 #: the API refuses a query whose whole result exceeds this many objects (422 / 23000)
 RESULT_CAP = 10_000
+#: the earliest year asked of `ledger/annualAccount`, and searched for postings
+FIRST_YEAR = 2000
+#: the account-number classes a day is split into first (Norwegian standard chart NS 4102:
+#: 1 assets, 2 equity and liabilities, 3 income, 4-7 costs, 8 financial); an open end is None
+ACCOUNT_CLASSES: tuple[tuple[int | None, int | None], ...] = (
+    (None, 2000), (2000, 3000), (3000, 4000), (4000, 5000), (5000, 6000), (6000, 7000),
+    (7000, 8000), (8000, 10000), (10000, None),
+)  # fmt: skip
+#: the largest account number an open-ended range is bisected up to
+ACCOUNT_CEILING = 10**9
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -30,6 +47,50 @@ class DateRange:
     def year(self) -> int:
         """The year the range starts in."""
         return self.start.year
+
+    @property
+    def is_year(self) -> bool:
+        """Whether the range is one whole calendar year."""
+        return self == year_range(self.start.year)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class AccountRange:
+    """Account numbers from `low` (inclusive) to `high` (exclusive); None is an open end.
+
+    Sent as `accountNumberFrom=low` and `accountNumberTo=high`. Whether Tripletex reads
+    `accountNumberTo` inclusively is not documented: either way the answer covers the range (at
+    most one account more), and the importer keeps only the postings inside it.
+    """
+
+    low: int | None = None
+    high: int | None = None
+
+    @property
+    def whole(self) -> bool:
+        """No bound at all: every account."""
+        return self.low is None and self.high is None
+
+    @property
+    def single(self) -> bool:
+        """One account number only: it cannot be split any further."""
+        return self.low is not None and self.high is not None and self.high - self.low <= 1
+
+
+#: every account: a chunk not narrowed by account number
+ALL_ACCOUNTS = AccountRange()
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Scope:
+    """What one chunk imports: a date range, narrowed to an account range below one day."""
+
+    span: DateRange
+    accounts: AccountRange = ALL_ACCOUNTS
+
+    def label(self) -> str:
+        """How a person reads it: `2025`, `2025-03`, `2025-03-01..2025-03-16`, `+ accounts`."""
+        return describe_scope(self)
 
 
 def year_range(year: int) -> DateRange:
@@ -56,15 +117,70 @@ def halves(span: DateRange) -> tuple[DateRange, DateRange]:
     return DateRange(span.start, middle), DateRange(middle, span.end)
 
 
-def split_to_fit(span: DateRange, estimate: int, cap: int = RESULT_CAP) -> list[DateRange]:
-    """Ranges small enough that each should hold under `cap` results, assuming an even spread."""
-    if estimate <= cap or not can_split(span):
-        return [span]
-    first, second = halves(span)
-    share = estimate * first.days // span.days
-    return split_to_fit(first, share, cap) + split_to_fit(second, estimate - share, cap)
+def account_halves(accounts: AccountRange) -> tuple[AccountRange, AccountRange]:
+    """An account range split in two at its middle number (an open top counts as the ceiling)."""
+    low = accounts.low or 0
+    high = accounts.high if accounts.high is not None else ACCOUNT_CEILING
+    if high - low <= 1:
+        raise ValueError(f"one account cannot be split: {low}")
+    middle = (low + high) // 2
+    return AccountRange(accounts.low, middle), AccountRange(middle, accounts.high)
+
+
+def split(scope: Scope) -> list[Scope]:
+    """The next finer scopes of one the API refused as over 10,000 results ([] when none is).
+
+    A whole year goes to its months; any longer range to its halves; one day to the account
+    classes; an account range to its halves; one account on one day cannot be split.
+    """
+    span, accounts = scope.span, scope.accounts
+    if not accounts.whole:
+        if accounts.single:
+            return []
+        return [Scope(span, half) for half in account_halves(accounts)]
+    if span.is_year:
+        return [Scope(month) for month in month_ranges(span.year)]
+    if can_split(span):
+        return [Scope(half) for half in halves(span)]
+    return [Scope(span, AccountRange(low, high)) for low, high in ACCOUNT_CLASSES]
 
 
 def years_newest_first(years: set[int] | list[int], *, through: int) -> list[int]:
     """The years to import, newest first (recent data is usable early), none after `through`."""
     return sorted({year for year in years if year <= through}, reverse=True)
+
+
+def years_to_import(listed: set[int], earliest_posting: date | None, this_year: int) -> list[int]:
+    """Every year from the first that holds postings or an annual account through this one.
+
+    `ledger/annualAccount` may miss a year that holds postings (one before the first annual
+    account, or a gap): every year in between is asked for, at one request for an empty one.
+    """
+    starts = [*listed, this_year]
+    if earliest_posting is not None:
+        starts.append(earliest_posting.year)
+    first = max(min(starts), FIRST_YEAR)
+    return list(range(this_year, first - 1, -1))
+
+
+def describe_scope(scope: Scope) -> str:
+    """A scope as a person reads it (see `Scope.label`)."""
+    span = scope.span
+    if span.is_year:
+        text = str(span.year)
+    elif span.start.day == 1 and span.end == _next_month(span.start):
+        text = span.start.strftime("%Y-%m")
+    elif span.days == 1:
+        text = span.start.isoformat()
+    else:
+        text = f"{span.start.isoformat()}..{(span.end - timedelta(days=1)).isoformat()}"
+    accounts = scope.accounts
+    if accounts.whole:
+        return text
+    low = "" if accounts.low is None else str(accounts.low)
+    high = "" if accounts.high is None else str(accounts.high - 1)
+    return f"{text} accounts {low}–{high}"
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)

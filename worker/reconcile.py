@@ -1,6 +1,8 @@
 """Reconcile a year: the API's per-account sums against the database's.
 
 A mismatch imports the year once more; a second mismatch fails the year with the difference.
+Where the API will not give its sums (403 or 404 on `GET /ledger`), the year is imported but
+not proven, and says so: that is not a failure.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from shared.db.queries import Q
 from worker.importer import dispatch, settle_org, target
 from worker.planner import year_range
 from worker.resources import Resources
+from worker.tripletex_errors import Forbidden, NotFound
 
 logger = structlog.get_logger(__name__)
 
@@ -42,9 +45,19 @@ async def reconcile_year(res: Resources, org_id: int, year: int) -> None:
     if row is None or row["state"] != "reconciling" or found is None:
         return
     span = year_range(year)
-    api = await res.access.call(
-        org_id, found[1], lambda auth: res.access.client.ledger_sums(auth, span.start, span.end)
-    )
+    async with res.pool.acquire() as conn:
+        imported = await conn.fetchval(Q["year_imported"], org_id, year)
+    if not imported:  # the API's own pages said the year is empty: nothing to sum
+        await _settle(res, org_id, year, proven=True)
+        return
+    try:
+        api = await res.access.call(
+            org_id, found[1],
+            lambda auth: res.access.client.ledger_sums(auth, span.start, span.end),
+        )  # fmt: skip
+    except (Forbidden, NotFound) as exc:
+        await _settle_unproven(res, org_id, year, exc)
+        return
     async with res.pool.acquire() as conn:
         rows = await conn.fetch(Q["postings_account_sums"], org_id, span.start, span.end)
     diff = differences(api, {r["account_number"]: r["total"] for r in rows})
@@ -52,12 +65,36 @@ async def reconcile_year(res: Resources, org_id: int, year: int) -> None:
         # one settlement per organization at a time, so the last one sees every year's outcome
         await conn.fetchrow(Q["org_lock"], org_id)
         if not diff:
-            await conn.execute(Q["year_settle"], org_id, year, "synced", None)
+            await conn.execute(Q["year_settle"], org_id, year, "synced", None, True, None)
         elif await conn.fetchrow(Q["year_retry_after_mismatch"], org_id, year, describe(diff)):
             await conn.execute(Q["year_requeue_chunks"], org_id, year)
         else:
-            await conn.execute(Q["year_settle"], org_id, year, "failed", describe(diff))
+            await conn.execute(
+                Q["year_settle"], org_id, year, "failed", describe(diff), False, None
+            )
         await settle_org(conn, org_id)
     logger.info("year_reconciled", org_id=org_id, year=year, accounts_differing=len(diff))
     if diff:
         await dispatch(res, org_id)
+
+
+async def _settle_unproven(res: Resources, org_id: int, year: int, exc: Exception) -> None:
+    """The year is imported, but Tripletex would not give its own sums to prove it."""
+    status = 403 if isinstance(exc, Forbidden) else 404
+    note = (
+        f"Not proven: Tripletex would not give its own per-account sums for {year} ({status} on "
+        "GET /ledger); the postings are imported but unchecked. Give the token access to the "
+        "general ledger report to prove them."
+    )
+    await _settle(res, org_id, year, proven=False, note=note)
+    logger.warning("year_unproven", org_id=org_id, year=year, status=status)
+
+
+async def _settle(
+    res: Resources, org_id: int, year: int, *, proven: bool, note: str | None = None
+) -> None:
+    """The year is synced (proven or not), and the organization settles."""
+    async with res.pool.acquire() as conn, conn.transaction():
+        await conn.fetchrow(Q["org_lock"], org_id)
+        await conn.execute(Q["year_settle"], org_id, year, "synced", None, proven, note)
+        await settle_org(conn, org_id)

@@ -10,7 +10,7 @@ import asyncpg
 
 from shared.db.queries import Q
 from shared.errors import StorageError
-from worker.planner import DateRange
+from worker.planner import Scope
 
 
 class LeaseLost(StorageError):
@@ -36,17 +36,20 @@ async def write_chunk(
     org_id: int,
     chunk_id: int,
     lease_owner: uuid.UUID,
-    span: DateRange,
+    scope: Scope,
     pages: Sequence[bytes],
 ) -> ChunkWrite:
-    """In one transaction: the range holds exactly the pages' postings, and the chunk is done."""
+    """In one transaction: the scope holds exactly the pages' postings, and the chunk is done."""
     async with conn.transaction():
         await conn.execute(Q["chunk_stage_create"])
         await conn.copy_records_to_table(
             "staged_pages", records=[(page,) for page in pages], columns=["page"]
         )
         try:
-            merged = await conn.fetchrow(Q["chunk_merge"], org_id, span.start, span.end)
+            merged = await conn.fetchrow(
+                Q["chunk_merge"], org_id, scope.span.start, scope.span.end,
+                scope.accounts.low, scope.accounts.high,
+            )  # fmt: skip
         except (asyncpg.InvalidTextRepresentationError, asyncpg.CharacterNotInRepertoireError):
             raise BrokenPage(
                 f"Tripletex sent a page of chunk {chunk_id} that is not whole JSON; "
@@ -57,3 +60,14 @@ async def write_chunk(
         if finished is None:
             raise LeaseLost(f"Chunk {chunk_id} was taken over by another worker; result discarded.")
     return ChunkWrite(merged["total"], merged["written"], merged["deleted"])
+
+
+async def insert_chunk(
+    conn: asyncpg.Connection, org_id: int, year: int, scope: Scope, expected: int | None = None
+) -> int:
+    """Plan one chunk (an existing one of the same scope is kept); returns its id."""
+    chunk_id: int = await conn.fetchval(
+        Q["chunk_insert"], org_id, year, scope.span.start, scope.span.end, expected,
+        scope.accounts.low, scope.accounts.high,
+    )  # fmt: skip
+    return chunk_id

@@ -20,12 +20,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
 from urllib.parse import quote, unquote
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import orjson
 from yarl import URL
 
 from shared.logging import register_secret
+from worker.planner import ALL_ACCOUNTS, AccountRange
 from worker.tripletex_errors import (
     RateLimitState,
     ResultSetTooLarge,
@@ -42,13 +44,19 @@ from worker.tripletex_errors import (
 DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=60, connect=10)
 #: the largest `count` Tripletex honours (the sandbox clamps above it, which would end paging early)
 MAX_PAGE = 10_000
-#: page size for the short lists (companies, years, ledger sums)
-LIST_PAGE = 1000
+#: page size for the short lists (companies, years, ledger sums): as large as a posting page, so
+#: each is one request (they are far under the 10,000 cap), whatever order the API pages in
+LIST_PAGE = MAX_PAGE
+#: the fixed order every page of postings is asked in: offset paging over an order that is not
+#: fixed can skip or repeat rows, and ids are unique and never reused
+POSTING_SORTING = "id"
 #: the posting fields an import needs
 POSTING_FIELDS = (
     "id,version,date,description,row,amount,amountCurrency,currency(code),"
     "account(id,number,name),voucher(id,number,year)"
 )
+#: Tripletex's time zone: a session's `expirationDate` must be after today there
+OSLO = ZoneInfo("Europe/Oslo")
 #: byte maps that turn digits (and dots) into "0", so that a long run of them shows as zeros
 _DIGITS = bytes.maketrans(b"123456789", b"000000000")
 _DIGITS_AND_DOTS = bytes.maketrans(b"123456789.", b"0000000000")
@@ -186,8 +194,13 @@ def to_decimal(value: Any) -> Decimal:
 
 
 def api_path(*segments: str) -> str:
-    """An encoded path under the base URL: each segment fully quoted (`>` %3E, `:` %3A)."""
-    return "".join("/" + quote(segment, safe="") for segment in segments)
+    """An encoded path under the base URL: each segment quoted, `:` kept literal, `>` as %3E.
+
+    Tripletex runs on Jersey, which matches the *encoded* path against its templates: the action
+    template `/token/session/:create` matches only a literal `:` (`%3Acreate` is read as the
+    `{token}` path and refused), while `>` is not legal in a path and its templates hold `%3E`.
+    """
+    return "".join("/" + quote(segment, safe=":") for segment in segments)
 
 
 def session_body(consumer_token: str, employee_token: str, expires: dt.date) -> dict[str, str]:
@@ -202,6 +215,39 @@ def session_body(consumer_token: str, employee_token: str, expires: dt.date) -> 
 def period(date_from: dt.date, date_to: dt.date) -> dict[str, str]:
     """Query parameters for a date range; `date_to` is exclusive, as Tripletex reads it."""
     return {"dateFrom": date_from.isoformat(), "dateTo": date_to.isoformat()}
+
+
+def posting_params(
+    date_from: dt.date,
+    date_to: dt.date,
+    start: int,
+    count: int,
+    accounts: AccountRange = ALL_ACCOUNTS,
+) -> dict[str, str]:
+    """The query of one page of `/ledger/posting`: range, page, fixed order, fields, accounts.
+
+    `accountNumberTo` is sent as the range's exclusive top: an API that reads it inclusively
+    answers one account more, which the importer leaves out; one that reads it exclusively
+    answers exactly the range. Either way nothing inside the range is missed.
+    """
+    params = {
+        **period(date_from, date_to),
+        "from": str(start),
+        "count": str(max(1, min(count, MAX_PAGE))),
+        "sorting": POSTING_SORTING,
+        "fields": POSTING_FIELDS,
+    }
+    if accounts.low is not None:
+        params["accountNumberFrom"] = str(accounts.low)
+    if accounts.high is not None:
+        params["accountNumberTo"] = str(accounts.high)
+    return params
+
+
+def oslo_today(now: dt.datetime | None = None) -> dt.date:
+    """Today in Europe/Oslo, where Tripletex's session dates and midnights are reckoned."""
+    now = now or dt.datetime.now(dt.UTC)
+    return now.astimezone(OSLO).date()
 
 
 def _get(obj: Any, *keys: str) -> Any:
@@ -337,17 +383,6 @@ class RawPage:
         return self.count < self.requested
 
 
-def parse_full_result_size(payload: Any) -> int:
-    """A list envelope's `fullResultSize`, never below the number of values it holds.
-
-    `fullResultSize` is inexact: it may say 0 for a range whose first page holds a posting. The
-    page's own values are exact, so a range with data never estimates as empty.
-    """
-    full = _opt_int(_get(payload, "fullResultSize"))
-    shown = len(values_of(payload))
-    return shown if full is None else max(full, shown)
-
-
 def parse_ledger_sum(item: Any) -> tuple[str, Decimal]:
     """A `/ledger` LedgerAccount -> (account number, sumAmount)."""
     return str(_int(_get(item, "account", "number"))), to_decimal(_get(item, "sumAmount"))
@@ -430,51 +465,79 @@ class TripletexClient:
     ) -> list[Company]:
         """The accountant's client companies (empty for an ordinary token); use `id` as username."""
         path = api_path("company", ">withLoginAccess")
+        params = {"sorting": "id"}
         return [
-            c async for page in self._list(auth, path, {}, parse_company, page_size) for c in page
+            c
+            async for page in self._list(auth, path, params, parse_company, page_size)
+            for c in page
         ]
 
     async def annual_account_years(self, auth: Auth, year_from: int, year_to: int) -> list[int]:
         """The years with an annual account in [year_from, year_to), sorted."""
         path = api_path("ledger", "annualAccount")
-        params = {"yearFrom": str(year_from), "yearTo": str(year_to), "fields": "id,year"}
+        params = {
+            "yearFrom": str(year_from), "yearTo": str(year_to), "fields": "id,year",
+            "sorting": "year",
+        }  # fmt: skip
         pages = self._list(auth, path, params, lambda item: _int(_get(item, "year")), LIST_PAGE)
         return sorted({year async for page in pages for year in page})
 
     async def posting_page(
-        self, auth: Auth, date_from: dt.date, date_to: dt.date, start: int, count: int
+        self,
+        auth: Auth,
+        date_from: dt.date,
+        date_to: dt.date,
+        start: int,
+        count: int,
+        *,
+        accounts: AccountRange = ALL_ACCOUNTS,
     ) -> PostingPage:
         """Postings [start, start+count) dated in [date_from, date_to); count is capped at 10k."""
-        count = max(1, min(count, MAX_PAGE))
-        params = {**period(date_from, date_to), "from": str(start), "count": str(count)}
-        reply = await self._get(
-            auth, api_path("ledger", "posting"), params | {"fields": POSTING_FIELDS}
-        )
-        return _read(reply, lambda payload: parse_page(payload, reply.body, start, count))
+        params = posting_params(date_from, date_to, start, count, accounts)
+        reply = await self._get(auth, api_path("ledger", "posting"), params)
+        asked = int(params["count"])
+        return _read(reply, lambda payload: parse_page(payload, reply.body, start, asked))
 
     async def raw_posting_page(
-        self, auth: Auth, date_from: dt.date, date_to: dt.date, start: int, count: int
+        self,
+        auth: Auth,
+        date_from: dt.date,
+        date_to: dt.date,
+        start: int,
+        count: int,
+        *,
+        accounts: AccountRange = ALL_ACCOUNTS,
     ) -> RawPage:
         """Like `posting_page`, but only checked and counted: the importer hands the raw JSON
         to Postgres, which reads the amounts exactly, so nothing is parsed here."""
-        count = max(1, min(count, MAX_PAGE))
-        params = {**period(date_from, date_to), "from": str(start), "count": str(count)}
-        reply = await self._get(
-            auth, api_path("ledger", "posting"), params | {"fields": POSTING_FIELDS}
-        )
+        params = posting_params(date_from, date_to, start, count, accounts)
+        asked = int(params["count"])
+        reply = await self._get(auth, api_path("ledger", "posting"), params)
         counted = envelope_count(reply.body)
         if counted is not None:
-            return RawPage(start, count, counted, reply.body)
+            return RawPage(start, asked, counted, reply.body)
         return _read_raw(
-            reply, lambda payload: RawPage(start, count, len(values_of(payload)), reply.body)
+            reply, lambda payload: RawPage(start, asked, len(values_of(payload)), reply.body)
         )
 
     async def iter_raw_postings(
-        self, auth: Auth, date_from: dt.date, date_to: dt.date, page_size: int = MAX_PAGE
+        self,
+        auth: Auth,
+        date_from: dt.date,
+        date_to: dt.date,
+        page_size: int = MAX_PAGE,
+        *,
+        accounts: AccountRange = ALL_ACCOUNTS,
     ) -> AsyncIterator[RawPage]:
-        """Every raw page of postings in [date_from, date_to), until one is short."""
+        """Every raw page of postings in [date_from, date_to), until one is short.
+
+        More than 10,000 postings in the range raise `ResultSetTooLarge` on the first page: one
+        request tells that the range must be split, and costs no more.
+        """
         async for page in _pages(
-            lambda start: self.raw_posting_page(auth, date_from, date_to, start, page_size)
+            lambda start: self.raw_posting_page(
+                auth, date_from, date_to, start, page_size, accounts=accounts
+            )
         ):
             yield page
 
@@ -490,14 +553,18 @@ class TripletexClient:
         ):
             yield page
 
-    async def posting_count_estimate(self, auth: Auth, date_from: dt.date, date_to: dt.date) -> int:
-        """`fullResultSize` of a `count=1` query: inexact, an estimate only for planning.
+    async def first_posting_date(
+        self, auth: Auth, date_from: dt.date, date_to: dt.date
+    ) -> dt.date | None:
+        """The date of the earliest posting in [date_from, date_to), None when there is none.
 
-        The 10,000 cap applies whatever the count, so a larger range raises `ResultSetTooLarge`.
+        One request (`count=1`, sorted by date); a range of more than 10,000 postings raises
+        `ResultSetTooLarge`, which says as much: there are postings in it.
         """
-        params = {**period(date_from, date_to), "from": "0", "count": "1", "fields": "id"}
+        params = {**period(date_from, date_to), "from": "0", "count": "1"}
+        params |= {"sorting": "date", "fields": "id,date"}
         reply = await self._get(auth, api_path("ledger", "posting"), params)
-        return _read(reply, parse_full_result_size)
+        return _read(reply, _first_date)
 
     async def ledger_sums(
         self, auth: Auth, date_from: dt.date, date_to: dt.date
@@ -512,10 +579,11 @@ class TripletexClient:
 
     async def probe_ledger_access(self, auth: Auth, day: dt.date | None = None) -> None:
         """Query one posting of one day: raises `Forbidden` if the token may not read the ledger."""
-        day = day or dt.date.today()
+        day = day or oslo_today()
         params = {**period(day, day + dt.timedelta(days=1)), "from": "0", "count": "1"}
+        params |= {"sorting": POSTING_SORTING, "fields": "id"}
         try:
-            await self._get(auth, api_path("ledger", "posting"), params | {"fields": "id"})
+            await self._get(auth, api_path("ledger", "posting"), params)
         except ResultSetTooLarge:
             return  # the query ran, so the token may read the ledger
 
@@ -660,14 +728,15 @@ __all__ = [
     "decode_json",
     "envelope_count",
     "fingerprint",
+    "oslo_today",
     "parse_company",
-    "parse_full_result_size",
     "parse_ledger_sum",
     "parse_page",
     "parse_posting",
     "parse_session",
     "parse_who_am_i",
     "period",
+    "posting_params",
     "session_body",
     "to_decimal",
     "values_of",
@@ -686,6 +755,12 @@ async def _pages(fetch: Callable[[int], Awaitable[PageT]]) -> AsyncIterator[Page
         if page.is_last:
             return
         start += page.count
+
+
+def _first_date(payload: Any) -> dt.date | None:
+    """The `date` of a list's first value, None for an empty list."""
+    values = values_of(payload)
+    return _date(_get(values[0], "date")) if values else None
 
 
 def _read_raw(reply: _Reply, parse: Callable[[Any], T]) -> T:

@@ -135,7 +135,9 @@ GROUP BY 1 ORDER BY 1;
 CREATE TEMP TABLE staged_pages (page bytea NOT NULL) ON COMMIT DROP;
 
 -- name: chunk_merge
--- Make the chunk's date range hold exactly the staged postings: upsert, delete the missing, count.
+-- Make the chunk's scope (dates [$2, $3), accounts [$4, $5) where given) hold exactly the staged
+-- postings: upsert, delete the missing, count. Postings outside the scope are left out (an API
+-- that reads accountNumberTo inclusively sends one account more).
 -- Postgres unpacks the raw page JSON (UTF-8 bytes as received), so amounts go from JSON text to
 -- numeric exactly, and a page that is not whole JSON fails the chunk's transaction.
 WITH src AS (
@@ -147,6 +149,8 @@ WITH src AS (
              id bigint, date date, amount numeric, description text, "row" integer,
              "amountCurrency" numeric, currency jsonb, account jsonb, voucher jsonb)
     WHERE p.date >= $2 AND p.date < $3
+      AND ($4::bigint IS NULL OR (p.account ->> 'number')::bigint >= $4)
+      AND ($5::bigint IS NULL OR (p.account ->> 'number')::bigint < $5)
     ORDER BY p.id
 ), upserted AS (
     INSERT INTO postings AS t (org_id, posting_id, posting_date, amount, account_number,
@@ -173,6 +177,8 @@ WITH src AS (
 ), deleted AS (
     DELETE FROM postings AS t
     WHERE t.org_id = $1 AND t.posting_date >= $2 AND t.posting_date < $3
+      AND ($4::bigint IS NULL OR nullif(t.account_number, '')::bigint >= $4)
+      AND ($5::bigint IS NULL OR nullif(t.account_number, '')::bigint < $5)
       AND NOT EXISTS (SELECT 1 FROM src WHERE src.id = t.posting_id)
     RETURNING 1
 )
@@ -189,16 +195,20 @@ WHERE id = $1 AND lease_owner = $2 AND state = 'running'
 RETURNING org_id, year;
 
 -- name: chunk_insert
--- Plan one chunk (idempotent: an existing chunk for the same range is kept); returns its id.
+-- Plan one chunk (idempotent: an existing chunk for the same scope is kept); returns its id.
+-- $6/$7: the account-number range [from, to) of a one-day chunk split further, else NULL.
 WITH inserted AS (
-    INSERT INTO chunks (org_id, year, date_from, date_to, state, expected)
-    VALUES ($1, $2, $3, $4, 'pending', $5)
-    ON CONFLICT (org_id, date_from, date_to) DO NOTHING
+    INSERT INTO chunks (org_id, year, date_from, date_to, state, expected,
+                        account_from, account_to)
+    VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7)
+    ON CONFLICT ON CONSTRAINT chunks_scope_key DO NOTHING
     RETURNING id
 )
 SELECT id FROM inserted
 UNION ALL
-SELECT id FROM chunks WHERE org_id = $1 AND date_from = $3 AND date_to = $4
+SELECT id FROM chunks
+WHERE org_id = $1 AND date_from = $3 AND date_to = $4
+  AND account_from IS NOT DISTINCT FROM $6::bigint AND account_to IS NOT DISTINCT FROM $7::bigint
 LIMIT 1;
 
 -- name: chunk_claim
@@ -215,7 +225,7 @@ WHERE id = $1
            AND NOT EXISTS (SELECT 1 FROM chunks AS other
                            WHERE other.state = 'running' AND other.abandoned > 0
                              AND other.lease_until >= now() AND other.id <> $1)))
-RETURNING id, org_id, year, date_from, date_to, deliveries, abandoned;
+RETURNING id, org_id, year, date_from, date_to, account_from, account_to, deliveries, abandoned;
 
 -- name: credentials_lock
 -- An organization's credentials, locked so one worker at a time renews the session.
@@ -259,12 +269,14 @@ LEFT JOIN companies AS c ON c.org_id = o.id AND c.company_id = o.company_id
 WHERE o.id = $1;
 
 -- name: year_start
--- Start (or restart) a year's import.
-INSERT INTO sync_years (org_id, year, state, expected)
-VALUES ($1, $2, 'importing', $3)
+-- Start (or restart) a year's import; $4: whether `ledger/annualAccount` lists it (NULL: unknown).
+-- `expected` stays the last import's count: Tripletex tells no totals in advance.
+INSERT INTO sync_years (org_id, year, state, expected, listed)
+VALUES ($1, $2, 'importing', $3, $4)
 ON CONFLICT (org_id, year) DO UPDATE SET
     state = 'importing', expected = coalesce(excluded.expected, sync_years.expected),
-    difference = NULL, started_at = now(), finished_at = NULL;
+    listed = coalesce(excluded.listed, sync_years.listed),
+    difference = NULL, proven = NULL, proof_note = NULL, started_at = now(), finished_at = NULL;
 
 -- name: year_has_chunks
 -- Whether a year was planned before.
@@ -276,11 +288,6 @@ UPDATE chunks
 SET state = 'pending', error = NULL, attempts = 0
 WHERE org_id = $1 AND year = $2 AND state IN ('done', 'failed', 'pending', 'queued');
 
--- name: year_finish_empty
--- A year with no postings is synced at once.
-UPDATE sync_years SET state = 'synced', expected = 0, finished_at = now()
-WHERE org_id = $1 AND year = $2;
-
 -- name: chunks_dispatch
 -- Move pending chunks to queued, keeping at most $2 queued or running for the organization.
 WITH busy AS (
@@ -288,7 +295,7 @@ WITH busy AS (
 ), picked AS (
     SELECT id FROM chunks
     WHERE org_id = $1 AND state = 'pending'
-    ORDER BY year DESC, date_from
+    ORDER BY year DESC, date_from, account_from NULLS FIRST
     LIMIT greatest(0, $2 - (SELECT n FROM busy))
 )
 UPDATE chunks SET state = 'queued', queued_at = now()
@@ -331,10 +338,19 @@ SET state = 'importing', reconcile_attempts = reconcile_attempts + 1, difference
 WHERE org_id = $1 AND year = $2 AND state = 'reconciling' AND reconcile_attempts = 0
 RETURNING year;
 
+-- name: year_imported
+-- How many postings a year's finished chunks hold.
+SELECT coalesce(sum(postings), 0)::bigint FROM chunks
+WHERE org_id = $1 AND year = $2 AND state = 'done';
+
 -- name: year_settle
--- A year ends synced, or failed with what differs.
-UPDATE sync_years SET state = $3, difference = $4, finished_at = now()
-WHERE org_id = $1 AND year = $2 AND state = 'reconciling';
+-- A year ends synced, or failed with what differs; $5: proven by the API's own sums (false: they
+-- could not be read, $6 says why). `expected` becomes this import's count, for the next one.
+UPDATE sync_years AS y
+SET state = $3, difference = $4, finished_at = now(), proven = $5, proof_note = $6,
+    expected = (SELECT coalesce(sum(c.postings), 0) FROM chunks AS c
+                WHERE c.org_id = $1 AND c.year = $2 AND c.state = 'done')
+WHERE y.org_id = $1 AND y.year = $2 AND y.state = 'reconciling';
 
 -- name: postings_account_sums
 -- The database's sum per account number for a date range.

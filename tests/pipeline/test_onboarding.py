@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
-from pipeline_harness import Pipeline, assert_matches_truth
+from pipeline_harness import Pipeline, assert_matches_truth, company_truth, control
 
 GOOD_COMPANY = 201
 #: the accountant's client with a month above 10,000 postings
@@ -26,6 +27,31 @@ async def test_direct_token_syncs_its_own_company_exactly(pipeline: Pipeline) ->
     years = {y["year"]: y for y in shown["years"] if y["imported"]}
     assert all(y["state"] == "synced" for y in years.values())
     assert all(y["chunks_done"] == y["chunks_total"] > 0 for y in years.values())
+
+
+async def test_a_small_company_costs_one_request_per_year_and_no_probes(
+    pipeline: Pipeline,
+) -> None:
+    await control(pipeline, "DELETE", "/counters")
+    await pipeline.start_worker()
+    org_id = await pipeline.add_org("Fjordlys", "good")
+    row = await pipeline.wait_state(org_id, "synced", "needs_attention")
+    assert row["state"] == "synced", row["state_reason"]
+    held = company_truth(pipeline.truth, GOOD_COMPANY)
+    assert all(y["count"] < 10_000 for y in held.values())
+    years = dt.date.today().year - min(int(y) for y in held) + 1  # through this year
+    counted = (await control(pipeline, "GET", "/counters"))["by_endpoint"]
+    assert counted == {
+        "POST /v2/token/session/:create": 1,
+        "GET /v2/token/session/>whoAmI": 1,
+        "GET /v2/company/{id}": 1,
+        "GET /v2/company/>withLoginAccess": 1,
+        "GET /v2/ledger/annualAccount": 1,
+        # one whole year a request, and one for postings before the first annual account
+        "GET /v2/ledger/posting": years + 1,
+        # the API's own sums, for each year that holds postings
+        "GET /v2/ledger": len(held),
+    }
 
 
 async def test_accountant_client_with_a_month_above_the_cap(pipeline: Pipeline) -> None:

@@ -31,8 +31,8 @@ def broker(redis_url: str) -> Iterator[RedisBroker]:
 async def failed_chunk_job(pg: asyncpg.Connection, name: str) -> tuple[int, int, int]:
     """An organization whose one chunk failed for good, as workers leave it: (org, chunk, job)."""
     org_id = await pg.fetchval(Q["org_insert"], name, "api", "tripletex", "needs_attention")
-    await pg.execute(Q["year_start"], org_id, YEAR, 10)
-    chunk_id = await pg.fetchval(Q["chunk_insert"], org_id, YEAR, *MARCH, 10)
+    await pg.execute(Q["year_start"], org_id, YEAR, 10, None)
+    chunk_id = await pg.fetchval(Q["chunk_insert"], org_id, YEAR, *MARCH, 10, None, None)
     await pg.execute(
         "UPDATE chunks SET state = 'failed', error = 'Tripletex failed to answer (503)'"
         " WHERE id = $1", chunk_id,
@@ -158,7 +158,9 @@ async def test_stuck_chunks_are_those_past_their_lease_or_queued_too_long(
 ) -> None:
     org_id = await pg.fetchval(Q["org_insert"], "A AS", "api", "tripletex", "syncing")
     spans = [(dt.date(YEAR, m, 1), dt.date(YEAR, m + 1, 1)) for m in (1, 2, 3, 4)]
-    ids = [await pg.fetchval(Q["chunk_insert"], org_id, YEAR, *span, 1) for span in spans]
+    ids = [
+        await pg.fetchval(Q["chunk_insert"], org_id, YEAR, *span, 1, None, None) for span in spans
+    ]
     expired, live, old_queue, new_queue = ids
     await pg.fetchrow(Q["chunk_claim"], expired, uuid.uuid4(), -1.0)  # a lease already over
     await pg.fetchrow(Q["chunk_claim"], live, uuid.uuid4(), 600.0)

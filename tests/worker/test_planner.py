@@ -1,4 +1,4 @@
-"""Import planning: months, halving, splitting to the API's cap, year order."""
+"""Import planning: months, halving, the split of a range over the API's cap, years."""
 
 from __future__ import annotations
 
@@ -8,12 +8,16 @@ from datetime import date
 import pytest
 
 from worker.planner import (
+    ACCOUNT_CLASSES,
+    AccountRange,
     DateRange,
+    Scope,
     halves,
     month_ranges,
-    split_to_fit,
+    split,
     year_range,
     years_newest_first,
+    years_to_import,
 )
 
 
@@ -43,18 +47,73 @@ def test_empty_range_is_refused() -> None:
         DateRange(date(2024, 2, 1), date(2024, 2, 1))
 
 
-def test_split_to_fit_keeps_small_ranges_whole() -> None:
-    month = month_ranges(2024)[0]
-    assert split_to_fit(month, 9_999) == [month]
+def test_a_year_too_large_splits_into_its_months() -> None:
+    assert split(Scope(year_range(2024))) == [Scope(m) for m in month_ranges(2024)]
 
 
-def test_split_to_fit_covers_the_range_in_pieces_under_the_cap() -> None:
-    month = month_ranges(2024)[2]
-    pieces = split_to_fit(month, 45_000)
-    assert pieces[0].start == month.start
-    assert pieces[-1].end == month.end
-    assert all(a.end == b.start for a, b in itertools.pairwise(pieces))
-    assert all(45_000 * p.days / month.days <= 10_000 for p in pieces)
+def test_a_month_splits_in_halves_down_to_one_day() -> None:
+    scope = Scope(month_ranges(2024)[1])
+    days = 0
+    while scope.span.days > 1:
+        first, second = split(scope)
+        assert first.span.end == second.span.start
+        assert (first.span.start, second.span.end) == (scope.span.start, scope.span.end)
+        scope, days = first, days + 1
+    assert days == 4  # 29 -> 14 -> 7 -> 3 -> 1 day: four splits
+
+
+def test_one_day_splits_into_account_classes_that_cover_every_number() -> None:
+    day = DateRange(date(2024, 12, 31), date(2025, 1, 1))
+    parts = split(Scope(day))
+    assert [p.span for p in parts] == [day] * len(ACCOUNT_CLASSES)
+    ranges = [p.accounts for p in parts]
+    assert ranges[0].low is None
+    assert ranges[-1].high is None
+    assert all(a.high == b.low for a, b in itertools.pairwise(ranges))
+
+
+def test_account_ranges_halve_down_to_one_account_which_cannot_split() -> None:
+    day = DateRange(date(2024, 12, 31), date(2025, 1, 1))
+    scope = Scope(day, AccountRange(3000, 4000))
+    while not scope.accounts.single:
+        low, high = split(scope)
+        assert (low.accounts.low, high.accounts.high) == (scope.accounts.low, scope.accounts.high)
+        assert low.accounts.high == high.accounts.low
+        scope = low
+    assert scope.accounts == AccountRange(3000, 3001)
+    assert split(scope) == []
+
+
+def test_an_open_account_range_halves_too() -> None:
+    day = DateRange(date(2024, 12, 31), date(2025, 1, 1))
+    low, high = split(Scope(day, AccountRange(10000, None)))
+    assert low.accounts.low == 10000
+    assert high.accounts.high is None
+    assert low.accounts.high == high.accounts.low
+
+
+@pytest.mark.parametrize(
+    ("scope", "label"),
+    [
+        (Scope(year_range(2024)), "2024"),
+        (Scope(month_ranges(2024)[2]), "2024-03"),
+        (Scope(DateRange(date(2024, 3, 1), date(2024, 3, 16))), "2024-03-01..2024-03-15"),
+        (Scope(DateRange(date(2024, 12, 31), date(2025, 1, 1))), "2024-12-31"),
+        (
+            Scope(DateRange(date(2024, 12, 31), date(2025, 1, 1)), AccountRange(3000, 4000)),
+            "2024-12-31 accounts 3000–3999",
+        ),
+    ],
+)
+def test_scope_labels(scope: Scope, label: str) -> None:
+    assert scope.label() == label
+
+
+def test_years_to_import_reach_back_to_the_earliest_posting() -> None:
+    assert years_to_import({2022, 2023}, None, 2025) == [2025, 2024, 2023, 2022]
+    assert years_to_import({2022}, date(2019, 5, 1), 2025)[-1] == 2019
+    assert years_to_import(set(), None, 2025) == [2025]
+    assert years_to_import({1990}, None, 2001) == [2001, 2000]  # never before FIRST_YEAR
 
 
 def test_years_newest_first_and_not_in_the_future() -> None:

@@ -29,10 +29,13 @@ async def test_synced_orgs_are_resynced_once_per_interval_and_lost_chunks_resent
     await pg.execute("UPDATE organizations SET updated_at = now() - interval '2 hours'")
     busy = await pg.fetchval(Q["org_insert"], "Busy AS", "api", "tripletex", "syncing")
     day = dt.date(2024, 1, 1)
-    lost = await pg.fetchval(Q["chunk_insert"], busy, 2024, day, day + dt.timedelta(days=31), 1)
-    fresh = await pg.fetchval(
-        Q["chunk_insert"], busy, 2024, day + dt.timedelta(days=31), day + dt.timedelta(days=60), 1
+    lost = await pg.fetchval(
+        Q["chunk_insert"], busy, 2024, day, day + dt.timedelta(days=31), 1, None, None
     )
+    fresh = await pg.fetchval(
+        Q["chunk_insert"], busy, 2024, day + dt.timedelta(days=31), day + dt.timedelta(days=60), 1,
+        None, None,
+    )  # fmt: skip
     await pg.execute("UPDATE chunks SET state = 'queued', queued_at = now() - interval '1 hour'"
                      " WHERE id = $1", lost)  # fmt: skip
     await pg.execute("UPDATE chunks SET state = 'queued' WHERE id = $1", fresh)
@@ -89,7 +92,7 @@ async def _year(pg: asyncpg.Connection, org_id: int, year: int, state: str, *chu
     for month, chunk_state in enumerate(chunks, start=1):
         start = dt.date(year, month, 1)
         chunk_id = await pg.fetchval(
-            Q["chunk_insert"], org_id, year, start, start + dt.timedelta(days=28), 1
+            Q["chunk_insert"], org_id, year, start, start + dt.timedelta(days=28), 1, None, None
         )
         await pg.execute("UPDATE chunks SET state = $2 WHERE id = $1", chunk_id, chunk_state)
 

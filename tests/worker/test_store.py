@@ -12,8 +12,8 @@ import orjson
 import pytest
 
 from shared.db.queries import Q
-from worker.planner import DateRange
-from worker.store import BrokenPage, LeaseLost, write_chunk
+from worker.planner import AccountRange, DateRange, Scope
+from worker.store import BrokenPage, LeaseLost, insert_chunk, write_chunk
 
 MARCH = DateRange(date(2024, 3, 1), date(2024, 4, 1))
 
@@ -47,9 +47,12 @@ async def org_id(pg: asyncpg.Connection) -> int:
 
 
 async def claim(
-    pg: asyncpg.Connection, org_id: int, span: DateRange = MARCH
+    pg: asyncpg.Connection,
+    org_id: int,
+    span: DateRange = MARCH,
+    accounts: AccountRange | None = None,
 ) -> tuple[int, uuid.UUID]:
-    chunk_id = await pg.fetchval(Q["chunk_insert"], org_id, 2024, span.start, span.end, None)
+    chunk_id = await insert_chunk(pg, org_id, 2024, Scope(span, accounts or AccountRange()))
     owner = uuid.uuid4()
     assert await pg.fetchrow(Q["chunk_claim"], chunk_id, owner, 300.0) is not None
     return chunk_id, owner
@@ -70,7 +73,7 @@ async def test_a_chunk_lands_exactly_with_decimal_amounts(
     chunk_id, owner = await claim(pg, org_id)
     pages = [page(posting(1, 1, "12345678901.23"), posting(2, 31, "-0.10")), page()]
     result = await write_chunk(
-        pg, org_id=org_id, chunk_id=chunk_id, lease_owner=owner, span=MARCH, pages=pages
+        pg, org_id=org_id, chunk_id=chunk_id, lease_owner=owner, scope=Scope(MARCH), pages=pages
     )
     assert (result.total, result.written, result.deleted) == (2, 2, 0)
     stored = await rows(pg, org_id)
@@ -88,7 +91,7 @@ async def test_resync_updates_changed_deletes_missing_and_skips_duplicates(
     chunk_id, owner = await claim(pg, org_id)
     first = [page(posting(1, 1, "100.00"), posting(2, 2, "-100.00"), posting(3, 3, "5.00"))]
     await write_chunk(
-        pg, org_id=org_id, chunk_id=chunk_id, lease_owner=owner, span=MARCH, pages=first
+        pg, org_id=org_id, chunk_id=chunk_id, lease_owner=owner, scope=Scope(MARCH), pages=first
     )
     await pg.execute("UPDATE chunks SET state = 'queued' WHERE id = $1", chunk_id)
     owner = uuid.uuid4()
@@ -99,7 +102,7 @@ async def test_resync_updates_changed_deletes_missing_and_skips_duplicates(
         page(posting(2, 2, "-100.00")),
     ]
     result = await write_chunk(
-        pg, org_id=org_id, chunk_id=chunk_id, lease_owner=owner, span=MARCH, pages=again
+        pg, org_id=org_id, chunk_id=chunk_id, lease_owner=owner, scope=Scope(MARCH), pages=again
     )
     assert (result.total, result.written, result.deleted) == (2, 1, 1)
     stored = await rows(pg, org_id)
@@ -112,11 +115,13 @@ async def test_other_ranges_are_untouched(pg: asyncpg.Connection, org_id: int) -
     april_posting = posting(9, 1, "7.00") | {"date": "2024-04-01"}
     chunk_id, owner = await claim(pg, org_id, april)
     await write_chunk(
-        pg, org_id=org_id, chunk_id=chunk_id, lease_owner=owner, span=april,
+        pg, org_id=org_id, chunk_id=chunk_id, lease_owner=owner, scope=Scope(april),
         pages=[page(april_posting)],
     )  # fmt: skip
     chunk_id, owner = await claim(pg, org_id)
-    await write_chunk(pg, org_id=org_id, chunk_id=chunk_id, lease_owner=owner, span=MARCH, pages=[])
+    await write_chunk(
+        pg, org_id=org_id, chunk_id=chunk_id, lease_owner=owner, scope=Scope(MARCH), pages=[]
+    )
     assert sorted(await rows(pg, org_id)) == [9]
 
 
@@ -124,7 +129,7 @@ async def test_a_lost_lease_writes_nothing(pg: asyncpg.Connection, org_id: int) 
     chunk_id, _ = await claim(pg, org_id)
     with pytest.raises(LeaseLost):
         await write_chunk(
-            pg, org_id=org_id, chunk_id=chunk_id, lease_owner=uuid.uuid4(), span=MARCH,
+            pg, org_id=org_id, chunk_id=chunk_id, lease_owner=uuid.uuid4(), scope=Scope(MARCH),
             pages=[page(posting(1, 1, "1.00"))],
         )  # fmt: skip
     assert await rows(pg, org_id) == {}
@@ -150,8 +155,31 @@ async def test_a_page_cut_short_writes_nothing_and_asks_for_a_refetch(
     cut = whole[: len(whole) - 20] + b"}"  # looks like one object, is not whole JSON
     with pytest.raises(BrokenPage, match="not whole JSON"):
         await write_chunk(
-            pg, org_id=org_id, chunk_id=chunk_id, lease_owner=owner, span=MARCH,
+            pg, org_id=org_id, chunk_id=chunk_id, lease_owner=owner, scope=Scope(MARCH),
             pages=[whole, cut],
         )  # fmt: skip
     assert await rows(pg, org_id) == {}
     assert await pg.fetchval("SELECT state FROM chunks WHERE id = $1", chunk_id) == "running"
+
+
+async def test_an_account_range_holds_exactly_its_accounts_whichever_way_the_api_reads_to(
+    pg: asyncpg.Connection, org_id: int
+) -> None:
+    day = DateRange(date(2024, 3, 31), date(2024, 4, 1))
+    chunk_id, owner = await claim(pg, org_id, day, AccountRange(5000, 6000))
+    others = [posting(1, 31, "1.00", 4000), posting(2, 31, "2.00", 6000)]
+    await write_chunk(
+        pg, org_id=org_id, chunk_id=chunk_id, lease_owner=owner, scope=Scope(day),
+        pages=[page(*others)],
+    )  # fmt: skip
+    await pg.execute("UPDATE chunks SET state = 'queued' WHERE id = $1", chunk_id)
+    chunk_id, owner = await claim(pg, org_id, day, AccountRange(5000, 6000))
+    # an API reading accountNumberTo inclusively sends account 6000 too: it is left out
+    inside = [posting(3, 31, "3.00", 5000), posting(4, 31, "4.00", 5999)]
+    result = await write_chunk(
+        pg, org_id=org_id, chunk_id=chunk_id, lease_owner=owner,
+        scope=Scope(day, AccountRange(5000, 6000)),
+        pages=[page(*inside, posting(5, 31, "5.00", 6000))],
+    )  # fmt: skip
+    assert (result.total, result.deleted) == (2, 0)
+    assert sorted(await rows(pg, org_id)) == [1, 2, 3, 4]

@@ -29,6 +29,7 @@ from multidict import CIMultiDictProxy, MultiMapping
 
 from shared.errors import RateLimited
 from shared.logging import redact_secrets
+from worker.planner import AccountRange
 from worker.tripletex import (
     POSTING_FIELDS,
     Auth,
@@ -218,7 +219,7 @@ async def test_create_session_sends_tokens_in_a_json_body(
     [seen] = fake.seen
     assert (seen.method, seen.raw_path, dict(seen.query)) == (
         "POST",
-        "/v2/token/session/%3Acreate",
+        "/v2/token/session/:create",
         {},
     )
     assert "Authorization" not in seen.headers
@@ -363,20 +364,49 @@ async def test_posting_page_keeps_raw_bytes_and_exact_amounts(
     )
 
 
-async def test_posting_count_estimate(fake: Fake, client: TripletexClient) -> None:
-    fake.on("GET", "/ledger/posting", answer(200, envelope(['{"id": 1}'], 0, 4321)))
-    assert await client.posting_count_estimate(AUTH, *YEAR) == 4321
-    query = fake.seen[0].query
-    assert (query["count"], query["fields"], query["dateTo"]) == ("1", "id", "2026-01-01")
+async def test_every_posting_page_asks_for_a_fixed_order(
+    fake: Fake, client: TripletexClient
+) -> None:
+    fake.on("GET", "/ledger/posting", paged([posting(n) for n in range(25)], full_result_size=26))
+    _ = [page async for page in client.iter_raw_postings(AUTH, *YEAR, page_size=10)]
+    assert [s.query.get("sorting") for s in fake.seen] == ["id", "id", "id"]
+    assert all("accountNumberFrom" not in s.query for s in fake.seen)
 
 
-async def test_posting_count_estimate_above_the_cap(fake: Fake, client: TripletexClient) -> None:
+async def test_an_account_range_is_sent_as_from_and_exclusive_to(
+    fake: Fake, client: TripletexClient
+) -> None:
+    fake.on("GET", "/ledger/posting", paged([], full_result_size=0))
+    _ = [p async for p in client.iter_raw_postings(AUTH, *YEAR, accounts=AccountRange(3000, 4000))]
+    _ = [p async for p in client.iter_raw_postings(AUTH, *YEAR, accounts=AccountRange(None, 2000))]
+    _ = [p async for p in client.iter_raw_postings(AUTH, *YEAR, accounts=AccountRange(10000))]
+    bounds = [(s.query.get("accountNumberFrom"), s.query.get("accountNumberTo")) for s in fake.seen]
+    assert bounds == [("3000", "4000"), (None, "2000"), ("10000", None)]
+
+
+async def test_a_range_over_the_cap_costs_one_request(fake: Fake, client: TripletexClient) -> None:
     body = api_error(
         422, CODE_RESULT_SET_TOO_LARGE, "Result set too large. Limit of 10.000 reached."
     )
     fake.on("GET", "/ledger/posting", answer(422, body))
     with pytest.raises(ResultSetTooLarge):
-        await client.posting_count_estimate(AUTH, *YEAR)
+        _ = [page async for page in client.iter_raw_postings(AUTH, *YEAR)]
+    assert len(fake.seen) == 1
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"), [([], None), (["2013-04-02"], dt.date(2013, 4, 2))]
+)
+async def test_first_posting_date(
+    fake: Fake, client: TripletexClient, values: list[str], expected: dt.date | None
+) -> None:
+    items = [json.dumps({"id": 7, "date": day}) for day in values]
+    fake.on("GET", "/ledger/posting", answer(200, envelope(items, 0, len(items))))
+    assert (
+        await client.first_posting_date(AUTH, dt.date(2000, 1, 1), dt.date(2020, 1, 1)) == expected
+    )
+    query = fake.seen[0].query
+    assert (query["count"], query["sorting"], query["dateTo"]) == ("1", "date", "2020-01-01")
 
 
 async def test_ledger_sums_pages_and_adds_exactly(fake: Fake, client: TripletexClient) -> None:
@@ -393,7 +423,7 @@ async def test_ledger_sums_pages_and_adds_exactly(fake: Fake, client: TripletexC
         Decimal("-12345678901.23"),
         1200,
     )
-    assert [s.query["from"] for s in fake.seen] == ["0", "1000"]
+    assert [s.query["from"] for s in fake.seen] == ["0"]  # one page of up to 10,000 accounts
     assert fake.seen[0].query["dateTo"] == "2026-01-01"
 
 

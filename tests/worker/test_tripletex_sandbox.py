@@ -149,7 +149,7 @@ async def test_more_than_ten_thousand_postings_must_be_split(client: TripletexCl
     )
     auth = Auth(own.session_token, company_id)
     with pytest.raises(ResultSetTooLarge):
-        await client.posting_count_estimate(auth, *year(int(name)))
+        await client.first_posting_date(auth, *year(int(name)))
     with pytest.raises(ResultSetTooLarge):
         await anext(aiter(client.iter_postings(auth, *year(int(name)))))
     assert await count_split(client, auth, *year(int(name))) == expected

@@ -122,7 +122,7 @@ def test_a_posting_without_optional_references() -> None:
 
 def test_paths_encode_aggregates_actions_and_tokens() -> None:
     assert api_path("token", "session", ">whoAmI") == "/token/session/%3EwhoAmI"
-    assert api_path("token", "session", ":create") == "/token/session/%3Acreate"
+    assert api_path("token", "session", ":create") == "/token/session/:create"
     assert api_path("token", "session", "a/b+c=") == "/token/session/a%2Fb%2Bc%3D"
 
 
