@@ -30,10 +30,15 @@ def parser() -> argparse.ArgumentParser:
         help="rendered list pages kept in memory (a benchmark serving every page from memory "
         "needs about 0.5 MB per 1,000 postings)",
     )  # fmt: skip
-    sizes = p.add_argument_group("bench sizes")
+    sizes = p.add_argument_group("scenario sizes")
     sizes.add_argument("--companies", type=int, help="bench: number of client companies")
     sizes.add_argument("--postings", type=int, help="bench: postings per company")
     sizes.add_argument("--years", type=int, help="bench: years per company")
+    sizes.add_argument(
+        "--big-day", type=int,
+        help="bench, bigday: postings on 31 December of the newest year (a year-end closing "
+        "above the 10,000 cap; bench default 0 = none, bigday default 10,500)",
+    )  # fmt: skip
     faults = p.add_argument_group("faults")
     faults.add_argument("--rate-limit", type=int, default=HEALTHY.rate_limit)
     faults.add_argument("--rate-window", type=float, default=HEALTHY.rate_window)
@@ -63,7 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = parser().parse_args(argv)
     sizes = {
-        k: v for k in ("companies", "postings", "years") if (v := getattr(args, k)) is not None
+        k: v
+        for k in ("companies", "postings", "years", "big_day")
+        if (v := getattr(args, k)) is not None
     }
     try:
         scenario = build_scenario(args.scenario, args.seed, **sizes)

@@ -28,7 +28,11 @@ def organization_number(base: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Company:
-    """One company: `postings` holds the target postings per year (0 = an empty year)."""
+    """One company: `postings` holds the target postings per year (0 = an empty year).
+
+    `big_days` are (day ordinal, postings) of days booked apart from the rest (a year-end
+    closing, a migration); `season` weighs the months January..December (None: the usual ones).
+    """
 
     id: int
     slot: int
@@ -39,6 +43,8 @@ class Company:
     type: CompanyType = CompanyType.AS
     accountant: bool = False
     email: str = field(default="")
+    big_days: tuple[tuple[int, int], ...] = ()
+    season: tuple[int, ...] | None = None
 
     @property
     def customer_company_id(self) -> int:
@@ -53,6 +59,13 @@ class Company:
     def target(self, year: int) -> int:
         """The number of postings the company books in a year, roughly."""
         return dict(self.postings).get(year, 0)
+
+    def big_day(self, ordinal: int) -> int | None:
+        """The postings of a big day, when the day is one."""
+        for day, count in self.big_days:
+            if day == ordinal:
+                return count
+        return None
 
     def busy_target(self, year: int, month: int) -> int | None:
         """The postings of a busy month, when it is one."""

@@ -93,9 +93,27 @@ def _stream(seed: int, company: Company, ordinal: int, tag: bytes, words: int) -
 
 
 def heads(company: Company, seed: int, ordinal: int, mean: int) -> tuple[int, ...]:
-    """The head word of every voucher of a day; `mean` is its expected count (in millionths)."""
+    """The head word of every voucher of a day; `mean` is its expected count (in millionths).
+
+    A big day ignores the mean: it holds vouchers until their postings reach its count.
+    """
+    big = company.big_day(ordinal) if company.big_days else None
+    if big is not None:
+        return _big_heads(company, seed, ordinal, big)
     count = voucher_count(mean, _stream(seed, company, ordinal, b"c", 1)[0]) if mean else 0
     return _stream(seed, company, ordinal, b"h", count) if count else ()
+
+
+def _big_heads(company: Company, seed: int, ordinal: int, postings: int) -> tuple[int, ...]:
+    """As many head words as it takes for their vouchers to hold `postings` postings (or up to
+    five more: a voucher is never cut)."""
+    words = _stream(seed, company, ordinal, b"h", postings // 2 + 1)
+    total = 0
+    for count, head in enumerate(words):
+        if total >= postings:
+            return words[:count]
+        total += template_of(head).size(head)
+    return words
 
 
 def to_currency(amount: int, rate: int) -> int:

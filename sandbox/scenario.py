@@ -1,4 +1,5 @@
-"""Scenarios: which companies and tokens exist (`demo`, `small`, `bench`), from name and seed."""
+"""Scenarios: which companies and tokens exist (`demo`, `small`, `bench`, `bigday`), from name
+and seed."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import inspect
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from sandbox.company import Company, CompanyType, organization_number
 from sandbox.tokens import ConsumerToken, EmployeeToken, TokenKind, consumer_token, employee_token
@@ -55,6 +57,8 @@ def company(
     busy: tuple[tuple[int, int, int], ...] = (),
     kind: CompanyType = CompanyType.AS,
     accountant: bool = False,
+    big_days: tuple[tuple[int, int], ...] = (),
+    season: tuple[int, ...] | None = None,
 ) -> Company:
     """A company with a valid organisation number and e-mail derived from its id and name."""
     number = organization_number(91_000_000 + company_id * 7_919 % 8_000_000)
@@ -69,6 +73,8 @@ def company(
         kind,
         accountant,
         email,
+        big_days,
+        season,
     )
 
 
@@ -158,44 +164,82 @@ _BENCH_NAMES = (
 )
 
 
+#: the bench's months January..December: seasonal, December (the year-end) about 3× July
+BENCH_SEASON = (75, 80, 115, 100, 110, 125, 60, 95, 125, 135, 150, 175)
+#: the most postings a big day may hold (its vouchers must stay below MAX_VOUCHERS_PER_DAY)
+MAX_BIG_DAY = 100_000
+
+
+def _big_day(year: int, postings: int) -> tuple[tuple[int, int], ...]:
+    """A big day on 31 December (a year-end closing), or none for 0 postings."""
+    if not 0 <= postings <= MAX_BIG_DAY:
+        raise ValueError(f"big_day must be between 0 and {MAX_BIG_DAY:,} postings")
+    return ((date(year, 12, 31).toordinal(), postings),) if postings else ()
+
+
 def bench(
     seed: int,
+    *,
     companies: int = 1,
     postings: int = 1_000_000,
     years: int = 10,
     first_year: int = 2016,
+    big_day: int = 0,
 ) -> Scenario:
-    """`companies` clients of one accounting firm, each with about `postings` over `years`."""
+    """`companies` clients of one accounting firm, each with about `postings` over `years` in
+    seasonal months, plus `big_day` postings on 31 December of the newest year (0: no big day)."""
     if companies < 1 or postings < 0 or years < 1:
         raise ValueError("bench needs companies >= 1, postings >= 0 and years >= 1")
     per_year = postings // years
+    last_year = first_year + years - 1
+    big_days = _big_day(last_year, big_day)
     clients = tuple(
         company(
             i + 1,
             1_001 + i,
             f"{_BENCH_NAMES[0][i % 8]}{_BENCH_NAMES[1][i // 8 % 8]} {i + 1:03d} AS",
             _years(first_year, [per_year] * years),
+            big_days=big_days,
+            season=BENCH_SEASON,
         )
         for i in range(companies)
     )
     extra = (
-        company(
-            companies + 1,
-            900,
-            "Tall og Tast Regnskap AS",
-            {first_year + years - 1: 400},
-            accountant=True,
-        ),
-        company(companies + 2, 901, "Lyngheia Barnehage SA", {first_year + years - 1: 300}),
-        company(companies + 3, 902, "Østre Sykkelverksted ENK", {first_year + years - 1: 300}),
+        company(companies + 1, 900, "Tall og Tast Regnskap AS", {last_year: 400}, accountant=True),
+        company(companies + 2, 901, "Lyngheia Barnehage SA", {last_year: 300}),
+        company(companies + 3, 902, "Østre Sykkelverksted ENK", {last_year: 300}),
     )
     ids = tuple(c.id for c in clients)
     cast = Cast(ids[0], 900, ids, 901, 902, not_shared=ids[0], expired=ids[0])
     return Scenario("bench", seed, consumer_token(seed), tokens(seed, cast), clients + extra)
 
 
+def bigday(seed: int, big_day: int = 10_500) -> Scenario:
+    """One company of a few thousand postings over two years and a year-end closing of `big_day`
+    postings on 31 December 2025: a day above the 10,000 cap, split only by account number."""
+    companies = (
+        company(
+            1,
+            301,
+            "Vinterlys Eiendom AS",
+            _years(2024, [1_800, 2_200]),
+            big_days=_big_day(2025, big_day),
+        ),
+        company(2, 302, "Tall og Tast Regnskap AS", {2025: 300}, accountant=True),
+        company(3, 303, "Lyngheia Barnehage SA", {2025: 200}, kind=CompanyType.SA),
+        company(4, 304, "Østre Sykkelverksted ENK", {2025: 200}, kind=CompanyType.ENK),
+    )
+    cast = Cast(301, 302, (301,), 303, 304, not_shared=301, expired=301)
+    return Scenario("bigday", seed, consumer_token(seed), tokens(seed, cast), companies)
+
+
 #: scenario factories by name; keyword arguments after `seed` are the sizes
-SCENARIOS: dict[str, Callable[..., Scenario]] = {"demo": demo, "small": small, "bench": bench}
+SCENARIOS: dict[str, Callable[..., Scenario]] = {
+    "demo": demo,
+    "small": small,
+    "bench": bench,
+    "bigday": bigday,
+}
 
 
 def build_scenario(name: str = "demo", seed: int = 1, **sizes: int) -> Scenario:

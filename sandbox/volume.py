@@ -24,8 +24,8 @@ def year_days(year: int) -> list[date]:
     return [first + timedelta(days=i) for i in range((date(year + 1, 1, 1) - first).days)]
 
 
-def _weight(day: date) -> int:
-    return WEEKDAY_WEIGHT[day.weekday()] * MONTH_WEIGHT[day.month - 1]
+def _weight(day: date, months: tuple[int, ...]) -> int:
+    return WEEKDAY_WEIGHT[day.weekday()] * months[day.month - 1]
 
 
 def _scale(postings: int, weights: list[int]) -> Fraction:
@@ -35,9 +35,11 @@ def _scale(postings: int, weights: list[int]) -> Fraction:
 
 
 def daily_means(company: Company, year: int) -> tuple[int, ...]:
-    """Expected vouchers (in millionths) for each day of the year, busy months included."""
+    """Expected vouchers (in millionths) for each day of the year, busy months included (a big
+    day's vouchers are counted apart: see `journal.heads`)."""
     days = year_days(year)
-    weights = [_weight(d) for d in days]
+    months = company.season or MONTH_WEIGHT
+    weights = [_weight(d, months) for d in days]
     scale = _scale(company.target(year), weights)
     means = [int(scale * w) for w in weights]
     for month in range(1, 13):
