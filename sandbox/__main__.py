@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 
 import orjson
 
+from sandbox.clock import parse_instant
 from sandbox.faults import FULL_RESULT_SIZES, Faults
 from sandbox.scenario import SCENARIOS, build_scenario
 from sandbox.server import serve
@@ -15,6 +17,14 @@ from sandbox.truth import describe
 
 #: the defaults of every fault knob
 HEALTHY = Faults()
+
+
+def _instant(text: str) -> datetime:
+    """`--clock`'s value."""
+    try:
+        return parse_instant(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def parser() -> argparse.ArgumentParser:
@@ -25,6 +35,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--scenario", default="demo", choices=sorted(SCENARIOS))
     p.add_argument("--describe", action="store_true", help="print the scenario as JSON and exit")
+    p.add_argument(
+        "--clock", type=_instant, metavar="ISO-DATETIME",
+        help="start the sandbox's clock at this time (e.g. 2026-12-06T23:30:00Z); it runs on from "
+        "there. Session expiry follows it in Europe/Oslo time; PUT /_sandbox/clock moves it later",
+    )  # fmt: skip
     p.add_argument(
         "--page-cache-mb", type=int, default=128,
         help="rendered list pages kept in memory (a benchmark serving every page from memory "
@@ -96,7 +111,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             orjson.dumps(describe(scenario), option=orjson.OPT_INDENT_2).decode() + "\n"
         )
         return 0
-    serve(args.host, args.port, scenario, faults, page_cache_mb=args.page_cache_mb)
+    serve(
+        args.host, args.port, scenario, faults, page_cache_mb=args.page_cache_mb, clock=args.clock
+    )
     return 0
 
 

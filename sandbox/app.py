@@ -6,6 +6,7 @@ import asyncio
 import re
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from aiohttp import web
 
@@ -26,11 +27,16 @@ ENCODED_COLON = re.compile("%3a", re.IGNORECASE)
 
 
 def create_app(
-    scenario: Scenario, faults: Faults | None = None, *, page_cache_mb: int = 128
+    scenario: Scenario,
+    faults: Faults | None = None,
+    *,
+    page_cache_mb: int = 128,
+    clock: datetime | None = None,
 ) -> web.Application:
-    """The sandbox as an aiohttp application (state under `sandbox.state.STATE`)."""
+    """The sandbox as an aiohttp application (state under `sandbox.state.STATE`); `clock` sets
+    its wall clock (session expiry) to that time at start."""
     app = web.Application(middlewares=[tripletex, encoded_space, control.control_errors])
-    app[STATE] = SandboxState(scenario, faults, page_cache_mb=page_cache_mb)
+    app[STATE] = SandboxState(scenario, faults, page_cache_mb=page_cache_mb, wall_clock=clock)
     add = app.router.add_route
     for method, path, handler in (
         ("PUT", "/token/session/:create", session.create_put),
@@ -56,6 +62,8 @@ def create_app(
         ("PUT", CONTROL + "/faults", control.put_faults),
         ("PATCH", CONTROL + "/faults", control.put_faults),
         ("GET", CONTROL + "/truth", control.truth),
+        ("GET", CONTROL + "/clock", control.get_clock),
+        ("PUT", CONTROL + "/clock", control.put_clock),
         ("POST", postings, control.add_postings),
         ("PATCH", postings + r"/{posting:\d+}", control.change_posting),
         ("DELETE", postings + r"/{posting:\d+}", control.delete_posting),

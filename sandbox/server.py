@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from types import TracebackType
 
 from aiohttp import web
@@ -21,12 +22,14 @@ class SandboxServer:
         faults: Faults | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        *,
+        clock: datetime | None = None,
     ) -> None:
         self.scenario = scenario
         self.faults = faults
         self.host = host
         self.port = port
-        self.app = create_app(scenario, faults)
+        self.app = create_app(scenario, faults, clock=clock)
         self._runner: web.AppRunner | None = None
 
     @property
@@ -79,9 +82,10 @@ def serve(
     faults: Faults | None = None,
     *,
     page_cache_mb: int = 128,
+    clock: datetime | None = None,
 ) -> None:
     """Serve until interrupted (blocks); prints the API and control URLs once listening."""
-    app = create_app(scenario, faults, page_cache_mb=page_cache_mb)
+    app = create_app(scenario, faults, page_cache_mb=page_cache_mb, clock=clock)
     print(
         f"Tripletex sandbox ({scenario.name}, seed {scenario.seed}): http://{host}:{port}{API}"
         f"  control: http://{host}:{port}{CONTROL}",

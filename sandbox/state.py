@@ -6,12 +6,13 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from aiohttp import web
 
 from sandbox.balances import Balances
+from sandbox.clock import WallClock
 from sandbox.faults import Dice, Faults
 from sandbox.ledger import Ledger
 from sandbox.pagecache import PageCache
@@ -53,9 +54,15 @@ class SandboxState:
         clock: Callable[[], float] = time.monotonic,
         *,
         page_cache_mb: int = 128,
+        wall_clock: datetime | None = None,
     ) -> None:
         self.scenario = scenario
+        #: seconds for rate windows and session lifetimes
         self.clock = clock
+        #: the date and time for session expiry, movable for tests
+        self.wall = WallClock()
+        if wall_clock is not None:
+            self.wall.set(wall_clock)
         self.ledgers = {c.id: Ledger(c, scenario.seed) for c in scenario.companies}
         self.balances = {cid: Balances(ledger) for cid, ledger in self.ledgers.items()}
         self.sessions = Sessions(scenario.seed, clock)
@@ -82,8 +89,9 @@ class SandboxState:
         self.faults = faults
 
     def today(self) -> date:
-        """The wall-clock date (session expiry only; the data's years are fixed)."""
-        return date.today()
+        """Today in Europe/Oslo on the sandbox's clock (session expiry only; the data's years
+        are fixed)."""
+        return self.wall.oslo_today()
 
     def changed(self, company_id: int, record: dict[str, Any]) -> None:
         """Note a change to a company's data: log it and drop its cached pages."""

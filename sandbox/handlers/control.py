@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -11,6 +11,7 @@ import orjson
 from aiohttp import web
 
 from sandbox.chart import chart_for, currency_by_code
+from sandbox.clock import parse_instant
 from sandbox.envelope import json_response
 from sandbox.faults import Faults
 from sandbox.handlers import state_of
@@ -95,6 +96,34 @@ async def truth(request: web.Request) -> web.Response:
     """GET /_sandbox/truth: `describe` of the data as it stands now."""
     state = state_of(request)
     return reply(describe(state.scenario, state.ledgers))
+
+
+async def get_clock(request: web.Request) -> web.Response:
+    """GET /_sandbox/clock: the sandbox's now, Oslo's date and the offset from the real clock."""
+    return reply(state_of(request).wall.to_json())
+
+
+async def put_clock(request: web.Request) -> web.Response:
+    """PUT /_sandbox/clock: `{"now": ISO date-time}`, `{"offset_s": seconds}` or `{"reset": true}`;
+    the clock runs on from there (session expiry only: rate windows keep real time)."""
+    wall, data = state_of(request).wall, await body(request)
+    if len(data) != 1 or not {"now", "offset_s", "reset"} >= set(data):
+        raise ControlError('Send one of {"now": ISO date-time}, {"offset_s": n}, {"reset": true}.')
+    if "now" in data:
+        try:
+            wall.set(parse_instant(str(data["now"])))
+        except ValueError as error:
+            raise ControlError(f"now: {error}") from None
+    elif "offset_s" in data:
+        offset = data["offset_s"]
+        if isinstance(offset, bool) or not isinstance(offset, int | Decimal):
+            raise ControlError("offset_s must be a number of seconds")
+        wall.offset = timedelta(seconds=float(offset))
+    elif data["reset"] is True:
+        wall.offset = timedelta(0)
+    else:
+        raise ControlError("reset must be true")
+    return reply(wall.to_json())
 
 
 def _ledger(request: web.Request) -> Ledger:

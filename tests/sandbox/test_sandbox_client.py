@@ -5,10 +5,11 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import aiohttp
 from yarl import URL
@@ -38,7 +39,8 @@ class Client:
         self.headers: dict[str, str] = {}
 
     async def login(self, consumer: str, employee: str, username: str = "0") -> None:
-        tomorrow = (date.today() + timedelta(days=1)).isoformat()
+        # "today" is Oslo's: a UTC-tomorrow asked for late in the UTC evening is refused
+        tomorrow = (datetime.now(ZoneInfo("Europe/Oslo")).date() + timedelta(days=1)).isoformat()
         query = f"consumerToken={quote(consumer, safe='')}&employeeToken={quote(employee, safe='')}"
         url = URL(
             f"{self.base}/token/session/:create?{query}&expirationDate={tomorrow}", encoded=True
