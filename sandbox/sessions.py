@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -56,10 +57,13 @@ def check_create(
 
 
 class Sessions:
-    """Every session created since start."""
+    """Every session created since start; tokens are unpredictable (a random salt per start),
+    keeping Tripletex's shape: base64 of `{"tokenId": id, "token": "<uuid>"}`."""
 
     def __init__(self, seed: int, clock: Callable[[], float] = time.monotonic) -> None:
         self._seed = seed
+        #: mixed into every token: a restarted sandbox never issues the same session tokens again
+        self._salt = secrets.token_bytes(16).hex()
         self._clock = clock
         self._by_value: dict[str, Session] = {}
         self._count = 0
@@ -70,8 +74,8 @@ class Sessions:
         """A new session token for an employee token."""
         self._count += 1
         session_id = 10_000_000 + self._count
-        value = encode(session_id, seeded_uuid(self._seed, "session", self._count))
-        key = seeded_uuid(self._seed, "key", self._count).replace("-", "")
+        value = encode(session_id, seeded_uuid(self._seed, self._salt, "session", self._count))
+        key = seeded_uuid(self._seed, self._salt, "key", self._count).replace("-", "")
         session = Session(session_id, value, employee, expiration, self._clock(), key)
         self._by_value[value] = session
         self.issued.append(value)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
+from datetime import date
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -9,6 +12,11 @@ import pytest
 from yarl import URL
 
 from sandbox import errors
+from sandbox.scenario import Scenario, build_scenario
+from sandbox.server import SandboxServer
+from sandbox.state import SandboxState
+from sandbox.tokens import decode
+from sandbox.truth import describe
 
 if TYPE_CHECKING:
     from conftest import Tx
@@ -261,3 +269,25 @@ async def test_company_by_id_and_unknown_paths(tx: Tx) -> None:
     response, error = await tx.get("/no/such/thing", token)
     assert response.status == 404
     _assert_api_error(error, 404, 6000)
+
+
+async def test_every_start_issues_new_unpredictable_session_tokens(
+    tx_for: Callable[[SandboxServer], Tx], small_scenario: Scenario
+) -> None:
+    first_tokens = []
+    for _ in range(2):
+        async with SandboxServer(small_scenario) as server:
+            first_tokens.append(await tx_for(server).session())
+    assert first_tokens[0] != first_tokens[1], "a restart must not hand out the same token"
+    for token in first_tokens:
+        decoded = decode(token)
+        assert decoded is not None
+        token_id, secret = decoded
+        assert token_id > 0
+        assert uuid.UUID(secret).version == 4
+    states = [SandboxState(small_scenario) for _ in range(2)]
+    good = small_scenario.token("good")
+    created = [s.sessions.create(good, date(2099, 1, 1)) for s in states]
+    assert created[0].value != created[1].value
+    assert created[0].encryption_key != created[1].encryption_key
+    assert describe(small_scenario) == describe(build_scenario("small", 1)), "scenario stays"
