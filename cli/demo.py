@@ -100,7 +100,9 @@ def _running(settings: Settings) -> Iterator[Demo]:
     }
     logs = settings.home / "demo-logs"
     logs.mkdir(parents=True, exist_ok=True)
-    commands = {"sandbox": [*CLI, "sandbox", "--scenario", "demo", "--port", str(port)]}
+    # no realistic rate limit (the sandbox's default): the demo shows a sync, not its pacing
+    sandbox = [*CLI, "sandbox", "--scenario", "demo", "--port", str(port), "--rate-limit", "100000"]
+    commands = {"sandbox": sandbox}
     for name, argv in process_types().items():  # the Procfile's lines, as honcho runs them
         commands[name] = [*CLI, *argv[1:]] if argv[0] == "ledgersync" else argv
     children = []

@@ -55,8 +55,16 @@ def parser() -> argparse.ArgumentParser:
         "above the 10,000 cap; bench default 0 = none, bigday default 10,500)",
     )  # fmt: skip
     faults = p.add_argument_group("faults")
-    faults.add_argument("--rate-limit", type=int, default=HEALTHY.rate_limit)
-    faults.add_argument("--rate-window", type=float, default=HEALTHY.rate_window)
+    faults.add_argument(
+        "--rate-limit", type=int, default=HEALTHY.rate_limit,
+        help="requests per --rate-window per employee token, :create included (default "
+        f"{HEALTHY.rate_limit}: realistic, about the real API's limit, so pacing can be measured; "
+        "run faster with e.g. --rate-limit 100000)",
+    )  # fmt: skip
+    faults.add_argument(
+        "--rate-window", type=float, default=HEALTHY.rate_window,
+        help=f"seconds per rate-limit window (default {HEALTHY.rate_window:g})",
+    )  # fmt: skip
     faults.add_argument("--error-share", type=float, default=0.0)
     faults.add_argument("--delay-ms", type=int, default=0)
     faults.add_argument("--reset-share", type=float, default=0.0)

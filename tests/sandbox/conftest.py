@@ -13,6 +13,9 @@ from sandbox.faults import Faults
 from sandbox.scenario import Scenario, build_scenario
 from sandbox.server import SandboxServer
 
+#: the sandbox's default rate limit is realistic (100 per 60 s); the tests run without one
+FAST = Faults(rate_limit=100_000)
+
 
 @pytest.fixture(scope="session")
 def small_scenario() -> Scenario:
@@ -30,7 +33,7 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 @pytest.fixture(scope="session")
 async def small_server(small_scenario: Scenario) -> AsyncIterator[SandboxServer]:
     """A sandbox on the small scenario shared by read-only tests (never change its faults)."""
-    async with SandboxServer(small_scenario) as server:
+    async with SandboxServer(small_scenario, FAST) as server:
         yield server
 
 
@@ -111,5 +114,5 @@ def tx_for(http: aiohttp.ClientSession) -> Callable[[SandboxServer], Tx]:
 @pytest.fixture
 async def fresh(http: aiohttp.ClientSession, small_scenario: Scenario) -> AsyncIterator[Tx]:
     """A test client on a server of its own (for tests that change data or faults)."""
-    async with SandboxServer(small_scenario, Faults()) as server:
+    async with SandboxServer(small_scenario, FAST) as server:
         yield Tx(http, server)

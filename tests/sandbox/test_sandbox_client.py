@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 from yarl import URL
 
+from sandbox.faults import Faults
 from sandbox.scenario import build_scenario
 from sandbox.server import SandboxServer
 from sandbox.truth import describe
@@ -107,7 +108,7 @@ async def test_an_independent_client_reads_exactly_the_truth(http: aiohttp.Clien
     scenario = build_scenario("small", 1)
     truth = describe(scenario)
     checked = 0
-    async with SandboxServer(scenario) as server:
+    async with SandboxServer(scenario, Faults(rate_limit=100_000)) as server:
         for company in truth["companies"]:
             if not company["reached_by"]:
                 continue

@@ -10,6 +10,7 @@ import aiohttp
 import orjson
 import pytest
 
+from sandbox.__main__ import parser
 from sandbox.faults import Faults
 from sandbox.scenario import Scenario
 from sandbox.server import SandboxServer
@@ -224,3 +225,18 @@ async def test_faults_put_resets_and_validates(fresh: Tx) -> None:
     assert status == 422
     assert "bogus" in error["error"]
     assert (await fresh.control("GET", "/faults"))[1]["delay_ms"] == 1
+
+
+async def test_the_default_rate_limit_is_realistic(
+    tx_for: Callable[[SandboxServer], Tx], small_scenario: Scenario
+) -> None:
+    assert (Faults().rate_limit, Faults().rate_window) == (100, 60.0)
+    assert parser().parse_args([]).rate_limit == 100
+    assert "realistic" in parser().format_help()
+    assert "--rate-limit 100000" in " ".join(parser().format_help().split())
+    async with SandboxServer(small_scenario) as server:
+        tx = tx_for(server)
+        token = await tx.session()
+        response, _ = await tx.get("/token/session/>whoAmI", token)
+        assert response.headers["X-Rate-Limit-Limit"] == "100"
+        assert response.headers["X-Rate-Limit-Remaining"] == "98", ":create counted too"

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from pipeline_harness import Pipeline
 
+from sandbox.faults import Faults
 from sandbox.scenario import Scenario, build_scenario
 from sandbox.server import SandboxServer
 from sandbox.truth import describe
@@ -29,7 +30,8 @@ async def pipeline(
     scenario: Scenario, database_url: str, redis_url: str, tmp_path: Path
 ) -> AsyncIterator[Pipeline]:
     """A sandbox, this test's database and Redis, and the workers' environment."""
-    async with SandboxServer(scenario) as server:
+    # the sandbox's default rate limit is realistic (100 per 60 s); the pipeline tests set their own
+    async with SandboxServer(scenario, Faults(rate_limit=100_000)) as server:
         truth = describe(scenario)
         env = {
             **os.environ,
