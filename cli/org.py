@@ -153,13 +153,25 @@ def org_show(ref: str, as_json: bool) -> None:
     if shown["last_error"]:
         click.echo(f"Last error: {shown['last_error']}")
     print_table(
-        ["YEAR", "STATE", "IMPORTED", "EXPECTED", "CHUNKS", "FAILED"],
+        ["YEAR", "STATE", "IMPORTED", "LAST COUNT", "THROUGH", "RANGES", "FAILED", "NOTE"],
         [
             [y["year"], y["state"], y["imported"], "?" if y["expected"] is None else y["expected"],
-             f"{y['chunks_done']}/{y['chunks_total']}", y["chunks_failed"]]
+             y["covered_through"] or "", f"{y['chunks_done']}/{y['chunks_total']}",
+             y["chunks_failed"], year_note(y)]
             for y in shown["years"]
         ],
     )  # fmt: skip
+
+
+def year_note(year: dict[str, Any]) -> str:
+    """What a year's row must say beside its figures: a difference, unproven, off the list."""
+    if year["difference"]:
+        return str(year["difference"])
+    if year["proven"] is False and year["proof_note"]:
+        return str(year["proof_note"])
+    if year["in_annual_accounts"] is False and year["imported"]:
+        return "holds postings, but Tripletex lists no annual account for it"
+    return ""
 
 
 @org.command("companies")

@@ -6,6 +6,7 @@ work to the workers is the caller's business (see `shared.queue`).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import asyncpg
@@ -187,6 +188,13 @@ async def details(conn: asyncpg.Connection, org: asyncpg.Record) -> dict[str, An
             "chunks_done": row["chunks_done"],
             "chunks_failed": row["chunks_failed"],
             "difference": row["difference"],
+            # what is knowable without totals: dates done, and up to which day
+            "days_done": row["days_done"],
+            "days_total": row["days_total"],
+            "covered_through": _day_before(row["open_from"]),
+            "in_annual_accounts": row["listed"],
+            "proven": row["proven"],
+            "proof_note": row["proof_note"],
         }
         for row in await conn.fetch(Q["years_progress"], org["id"])
     ]
@@ -205,3 +213,8 @@ async def companies(conn: asyncpg.Connection, org_id: int) -> list[dict[str, Any
         }
         for row in await conn.fetch(Q["companies_by_org"], org_id)
     ]
+
+
+def _day_before(day: dt.date | None) -> str | None:
+    """The day before, as ISO text (None stays None)."""
+    return None if day is None else (day - dt.timedelta(days=1)).isoformat()

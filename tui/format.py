@@ -19,12 +19,13 @@ def count(n: int | None) -> str:
 
 
 def fraction(progress: Progress, state: str) -> float | None:
-    """How far along, 0 to 1; None when nothing is planned yet."""
+    """How far along, 0 to 1: postings of the last import's count where there was one, else the
+    share of the dates imported; None when nothing is planned yet (never a made-up figure)."""
     if state in COMPLETE_STATES:
         return 1.0
-    if not progress.expected:
-        return None
-    return min(1.0, progress.imported / progress.expected)
+    if progress.expected:
+        return min(1.0, progress.imported / progress.expected)
+    return progress.share
 
 
 def org_fraction(row: OrgRow) -> float | None:
@@ -45,8 +46,17 @@ def bar(done: float | None, width: int) -> tuple[str, str, str]:
 
 
 def postings(progress: Progress) -> str:
-    """Imported / expected."""
+    """Imported / expected; imported alone where no count is known yet."""
+    if progress.expected is None:
+        return count(progress.imported)
     return f"{count(progress.imported)} / {count(progress.expected)}"
+
+
+def through(day: dt.date | None, state: str) -> str:
+    """How far a year's dates are imported while it imports: `through 14 Aug`."""
+    if day is None or state in COMPLETE_STATES:
+        return ""
+    return f"through {day.day} {day.strftime('%b')}"
 
 
 def rate(progress: Progress) -> str:

@@ -20,6 +20,7 @@ from tui.views import (
     SystemView,
     WorkerView,
     YearRow,
+    date_share,
 )
 
 Row = Mapping[str, Any]
@@ -36,7 +37,13 @@ def org_row(row: Row) -> OrgRow:
         state=row["state"],
         reason=row["state_reason"],
         last_error=row["last_error"],
-        progress=Progress(row["expected"], row["imported"], row["recent"]),
+        progress=Progress(
+            row["expected"],
+            row["imported"],
+            row["recent"],
+            date_share(row["days_done"], row["days_total"]),
+            row["elapsed_s"],
+        ),
         chunks_failed=row["chunks_failed"],
         cancel_requested=row["cancel_requested"],
         file_read=row["file_read"],
@@ -63,12 +70,28 @@ def year_row(row: Row) -> YearRow:
     return YearRow(
         year=row["year"],
         state=row["state"],
-        progress=Progress(row["expected"], row["imported"], row["recent"]),
+        progress=Progress(
+            row["expected"],
+            row["imported"],
+            row["recent"],
+            date_share(row["days_done"], row["days_total"]),
+            row["elapsed_s"],
+        ),
         chunks_total=row["chunks_total"],
         chunks_done=row["chunks_done"],
         chunks_failed=row["chunks_failed"],
         difference=row["difference"],
+        covered_through=covered_through(row),
+        listed=row["listed"],
+        proven=row["proven"],
+        proof_note=row["proof_note"],
     )
+
+
+def covered_through(row: Row) -> dt.date | None:
+    """The day before the first one not yet imported, while some are (a `years_progress` row)."""
+    open_from = row["open_from"]
+    return None if open_from is None else open_from - dt.timedelta(days=1)
 
 
 def event(row: Row) -> Event:

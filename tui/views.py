@@ -58,11 +58,19 @@ class SystemView:
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    """Postings imported against expected, and those imported within the rate's window."""
+    """Postings imported against expected, and those imported within the rate's window.
+
+    Tripletex tells no totals: `expected` is the last import's count (None before one), and
+    `share` the part of the dates whose ranges are done, which is knowable either way.
+    """
 
     expected: int | None
     imported: int
     recent: int = 0
+    #: the share of the dates imported so far (0 to 1), None when nothing is planned
+    share: float | None = None
+    #: seconds since the import started
+    elapsed_s: float | None = None
 
     @property
     def rate(self) -> float:
@@ -70,10 +78,20 @@ class Progress:
         return self.recent / RATE_WINDOW_S
 
     def eta_s(self) -> float | None:
-        """Seconds left at the current rate, None when unknown or idle."""
-        if self.expected is None or self.rate <= 0:
-            return None
-        return max(0, self.expected - self.imported) / self.rate
+        """Seconds left: postings left at the current rate where a count is known, else the
+        dates left at the pace of those done; None when unknown or idle."""
+        if self.expected is not None and self.rate > 0:
+            return max(0, self.expected - self.imported) / self.rate
+        if self.expected is None and self.share and self.share < 1 and self.elapsed_s:
+            return self.elapsed_s * (1 - self.share) / self.share
+        return None
+
+
+def date_share(days_done: int | None, days_total: int | None) -> float | None:
+    """The share of the planned dates whose ranges are done, None when nothing is planned."""
+    if not days_total:
+        return None
+    return min(1.0, (days_done or 0) / days_total)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +132,13 @@ class YearRow:
     chunks_done: int
     chunks_failed: int
     difference: str | None = None
+    #: the last day every range up to is imported (while importing)
+    covered_through: dt.date | None = None
+    #: whether `ledger/annualAccount` lists the year (None: not asked)
+    listed: bool | None = None
+    #: True: the API's own sums agree; False: they could not be read (`proof_note` says why)
+    proven: bool | None = None
+    proof_note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

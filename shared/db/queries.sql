@@ -97,8 +97,11 @@ FROM companies WHERE org_id = $1 AND company_id = $2;
 
 -- name: years_progress
 -- Per-year progress of an organization, newest year first; `recent`: postings of chunks finished
--- in the last minute (the current rate's window).
-SELECT y.year, y.state, y.expected, y.difference,
+-- in the last minute (the current rate's window). Tripletex tells no totals, so what is knowable
+-- is shown: `expected` (the last import's count, NULL before one), the days whose chunks are done
+-- of the year's days, and `open_from`, the first day not yet imported (the year is complete up to
+-- the day before).
+SELECT y.year, y.state, y.expected, y.difference, y.listed, y.proven, y.proof_note,
        coalesce(y.imported, sum(c.postings) FILTER (WHERE c.state = 'done'), 0)::bigint
            AS imported,
        coalesce(sum(c.postings) FILTER (
@@ -106,11 +109,19 @@ SELECT y.year, y.state, y.expected, y.difference,
        )::bigint AS recent,
        count(c.id) FILTER (WHERE c.state <> 'split') AS chunks_total,
        count(c.id) FILTER (WHERE c.state = 'done') AS chunks_done,
-       count(c.id) FILTER (WHERE c.state = 'failed') AS chunks_failed
+       count(c.id) FILTER (WHERE c.state = 'failed') AS chunks_failed,
+       coalesce(sum(c.date_to - c.date_from) FILTER (
+           WHERE c.state = 'done' AND c.account_from IS NULL AND c.account_to IS NULL), 0
+       )::int AS days_done,
+       (make_date(y.year + 1, 1, 1) - make_date(y.year, 1, 1)) AS days_total,
+       min(c.date_from) FILTER (WHERE c.state IN ('pending', 'queued', 'running', 'failed'))
+           AS open_from,
+       extract(epoch FROM now() - y.started_at)::float8 AS elapsed_s
 FROM sync_years AS y
 LEFT JOIN chunks AS c ON c.org_id = y.org_id AND c.year = y.year
 WHERE y.org_id = $1
-GROUP BY y.year, y.state, y.expected, y.difference, y.imported
+GROUP BY y.year, y.state, y.expected, y.difference, y.imported, y.listed, y.proven,
+         y.proof_note, y.started_at
 ORDER BY y.year DESC;
 
 -- name: org_delete
@@ -877,10 +888,17 @@ WITH chunk_totals AS (
            coalesce(sum(postings) FILTER (
                WHERE state = 'done' AND finished_at > now() - interval '60 seconds'), 0
            )::bigint AS recent,
-           count(*) FILTER (WHERE state = 'failed') AS chunks_failed
+           count(*) FILTER (WHERE state = 'failed') AS chunks_failed,
+           coalesce(sum(date_to - date_from) FILTER (
+               WHERE state = 'done' AND account_from IS NULL AND account_to IS NULL), 0
+           )::int AS days_done
     FROM chunks GROUP BY org_id
 ), year_totals AS (
-    SELECT org_id, sum(expected)::bigint AS expected, sum(imported)::bigint AS imported
+    SELECT org_id,
+           CASE WHEN count(*) = count(expected) THEN sum(expected) END::bigint AS expected,
+           sum(imported)::bigint AS imported,
+           sum(make_date(year + 1, 1, 1) - make_date(year, 1, 1))::int AS days_total,
+           extract(epoch FROM now() - min(started_at))::float8 AS elapsed_s
     FROM sync_years GROUP BY org_id
 ), files AS (
     SELECT DISTINCT ON (org_id) org_id, bytes_read::float8 / nullif(bytes_total, 0) AS file_read
@@ -890,7 +908,8 @@ WITH chunk_totals AS (
 SELECT o.id, o.name, o.method, o.provider, o.company_name, o.state, o.state_reason,
        o.last_error, o.cancel_requested, y.expected,
        coalesce(y.imported, c.imported, 0) AS imported, coalesce(c.recent, 0) AS recent,
-       coalesce(c.chunks_failed, 0) AS chunks_failed, f.file_read, now() AS at
+       coalesce(c.chunks_failed, 0) AS chunks_failed, f.file_read, now() AS at,
+       coalesce(c.days_done, 0) AS days_done, y.days_total, y.elapsed_s
 FROM organizations AS o
 LEFT JOIN year_totals AS y ON y.org_id = o.id
 LEFT JOIN chunk_totals AS c ON c.org_id = o.id
@@ -904,10 +923,16 @@ WITH chunk_totals AS (
            coalesce(sum(postings) FILTER (
                WHERE state = 'done' AND finished_at > now() - interval '60 seconds'), 0
            )::bigint AS recent,
-           count(*) FILTER (WHERE state = 'failed') AS chunks_failed
+           count(*) FILTER (WHERE state = 'failed') AS chunks_failed,
+           coalesce(sum(date_to - date_from) FILTER (
+               WHERE state = 'done' AND account_from IS NULL AND account_to IS NULL), 0
+           )::int AS days_done
     FROM chunks WHERE org_id = $1
 ), year_totals AS (
-    SELECT sum(expected)::bigint AS expected, sum(imported)::bigint AS imported
+    SELECT CASE WHEN count(*) = count(expected) THEN sum(expected) END::bigint AS expected,
+           sum(imported)::bigint AS imported,
+           sum(make_date(year + 1, 1, 1) - make_date(year, 1, 1))::int AS days_total,
+           extract(epoch FROM now() - min(started_at))::float8 AS elapsed_s
     FROM sync_years WHERE org_id = $1
 )
 SELECT o.id, o.name, o.method, o.provider, o.company_name, o.state, o.state_reason,
@@ -916,7 +941,7 @@ SELECT o.id, o.name, o.method, o.provider, o.company_name, o.state, o.state_reas
        (SELECT bytes_read::float8 / nullif(bytes_total, 0) FROM saft_imports
         WHERE org_id = $1 AND state IN ('queued', 'running') ORDER BY id DESC LIMIT 1)
            AS file_read,
-       now() AS at
+       now() AS at, c.days_done, y.days_total, y.elapsed_s
 FROM organizations AS o
 CROSS JOIN chunk_totals AS c
 CROSS JOIN year_totals AS y

@@ -21,7 +21,7 @@ COLUMNS = (
     ("failed", "Failed"),
     ("rate", "Rate"),
     ("eta", "ETA"),
-    ("note", "Difference"),
+    ("note", "Note"),
 )
 
 
@@ -50,10 +50,26 @@ class YearTable(Table):
             str(year.year),
             self.state(year.state),
             self.bar(fmt.fraction(progress, year.state), BAR_WIDTH, year.state),
-            Text(fmt.postings(progress), justify="right", end=""),
+            Text(_postings(year), justify="right", end=""),
             Text(f"{year.chunks_done} / {year.chunks_total}", justify="right", end=""),
             failed,
             Text(fmt.rate(progress), justify="right", end=""),
             Text(fmt.eta(progress, year.state), justify="right", end=""),
-            self.look(fmt.one_line(year.difference, 60), "table--bad"),
+            self._note(year),
         )
+
+    def _note(self, year: YearRow) -> object:
+        """What differs from Tripletex, or why the year is not proven, or a year off its list."""
+        if year.difference:
+            return self.look(fmt.one_line(year.difference, 60), "table--bad")
+        if year.proven is False and year.proof_note:
+            return self.look(fmt.one_line(year.proof_note, 60), "table--wait")
+        if year.listed is False and year.progress.imported:
+            return "holds postings, but has no annual account in Tripletex"
+        return ""
+
+
+def _postings(year: YearRow) -> str:
+    """Postings imported (of the last import's count), and up to which day while importing."""
+    parts = (fmt.postings(year.progress), fmt.through(year.covered_through, year.state))
+    return " · ".join(part for part in parts if part)
