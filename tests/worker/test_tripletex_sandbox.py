@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -15,11 +16,13 @@ from sandbox.scenario import build_scenario
 from sandbox.server import SandboxServer
 from sandbox.truth import describe
 from shared.errors import RateLimited
-from worker.tripletex import Auth, RateLimitState, TripletexClient
+from worker.access import _still_valid
+from worker.tripletex import Auth, RateLimitState, TripletexClient, oslo_today
 from worker.tripletex_errors import (
     ConsumerTokenRejected,
     EmployeeTokenRejected,
     Forbidden,
+    InvalidRequest,
     ResultSetTooLarge,
     TransientUpstream,
     TripletexError,
@@ -27,6 +30,7 @@ from worker.tripletex_errors import (
 )
 
 SCENARIO = build_scenario("small", seed=1)
+OSLO = ZoneInfo("Europe/Oslo")
 TRUTH = describe(SCENARIO)
 CONSUMER: str = TRUTH["consumer_token"]
 TOKENS: dict[str, str] = TRUTH["tokens"]
@@ -46,7 +50,7 @@ def year(y: int) -> tuple[dt.date, dt.date]:
 @pytest.fixture(scope="module")
 async def sandbox() -> AsyncIterator[SandboxServer]:
     """The healthy sandbox, shared by the tests that do not change it."""
-    async with SandboxServer(SCENARIO) as server:
+    async with SandboxServer(SCENARIO, Faults(rate_limit=100_000)) as server:
         yield server
 
 
@@ -237,3 +241,49 @@ async def test_broken_answers_are_transient(http: aiohttp.ClientSession, faults:
         with pytest.raises(TransientUpstream) as caught:
             await login(client, "good")
     assert caught.value.retryable
+
+
+# --- sessions are dated in Oslo time ---
+
+#: 23:30 UTC on a winter day is already tomorrow in Oslo (UTC+1)
+LATE_UTC = dt.datetime(2026, 12, 6, 23, 30, tzinfo=dt.UTC)
+
+
+async def set_clock(http: aiohttp.ClientSession, server: SandboxServer, at: dt.datetime) -> None:
+    """Move the sandbox's clock so that it is `at` now."""
+    now = at.isoformat().replace("+00:00", "Z")
+    async with http.put(server.control_url + "/clock", json={"now": now}) as reply:
+        assert reply.status < 300, await reply.text()
+
+
+def test_oslo_today_is_tomorrow_late_in_the_utc_evening() -> None:
+    assert oslo_today(LATE_UTC) == dt.date(2026, 12, 7)
+    assert oslo_today(LATE_UTC - dt.timedelta(hours=1)) == dt.date(2026, 12, 6)
+    summer = dt.datetime(2026, 6, 30, 22, 30, tzinfo=dt.UTC)  # UTC+2: already 1 July
+    assert oslo_today(summer) == dt.date(2026, 7, 1)
+
+
+def test_a_session_is_renewed_a_day_before_its_oslo_expiry() -> None:
+    today = oslo_today(LATE_UTC)
+    assert _still_valid(today + dt.timedelta(days=2), today)
+    assert not _still_valid(today + dt.timedelta(days=1), today)
+    assert not _still_valid(None, today)
+
+
+async def test_a_session_asked_for_at_2330_utc_is_dated_after_oslo_today_and_ends_at_oslo_midnight(
+    http: aiohttp.ClientSession,
+) -> None:
+    async with SandboxServer(SCENARIO, Faults(rate_limit=100_000)) as server:
+        client = TripletexClient(http, server.base_url)
+        await set_clock(http, server, LATE_UTC)
+        utc_tomorrow = LATE_UTC.date() + dt.timedelta(days=1)  # Oslo's today: refused
+        with pytest.raises(InvalidRequest):
+            await client.create_session(CONSUMER, TOKENS["good"], utc_tomorrow)
+        expires = oslo_today(LATE_UTC) + dt.timedelta(days=1)
+        session = await client.create_session(CONSUMER, TOKENS["good"], expires)
+        midnight = dt.datetime.combine(expires, dt.time(), OSLO).astimezone(dt.UTC)
+        await set_clock(http, server, midnight - dt.timedelta(minutes=1))
+        await client.who_am_i(session.auth())
+        await set_clock(http, server, midnight + dt.timedelta(seconds=1))
+        with pytest.raises(Unauthorized):
+            await client.who_am_i(session.auth())
