@@ -53,7 +53,8 @@ class TestADayAboveTheCap:
         narrowed = await fetch(
             pipeline.database_url,
             "SELECT count(*) AS n FROM chunks WHERE org_id = $1 AND state = 'done'"
-            " AND date_from = '2025-12-31' AND (account_from IS NOT NULL OR account_to IS NOT NULL)",
+            " AND date_from = '2025-12-31'"
+            " AND (account_from IS NOT NULL OR account_to IS NOT NULL)",
             org_id,
         )
         assert narrowed[0]["n"] >= 2, "31 December was imported in account-number ranges"
