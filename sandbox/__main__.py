@@ -11,6 +11,7 @@ import orjson
 
 from sandbox.clock import parse_instant
 from sandbox.faults import FULL_RESULT_SIZES, Faults
+from sandbox.latency import FLOOR_MS, Bounds, parse_bounds
 from sandbox.scenario import SCENARIOS, build_scenario
 from sandbox.server import serve
 from sandbox.truth import describe
@@ -23,6 +24,14 @@ def _instant(text: str) -> datetime:
     """`--clock`'s value."""
     try:
         return parse_instant(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _latency(text: str) -> Bounds:
+    """`--latency`'s value."""
+    try:
+        return parse_bounds(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
 
@@ -84,6 +93,12 @@ def parser() -> argparse.ArgumentParser:
         "--account-number-to-inclusive", action="store_true",
         help="accountNumberTo on /ledger/posting includes its own number (default: exclusive)",
     )  # fmt: skip
+    faults.add_argument(
+        "--latency", type=_latency, metavar="MS[-MS]",
+        help="latency mode: a full list page of 10,000 objects takes a jittered time in this range "
+        f"of milliseconds (e.g. 150-600), smaller pages their share, no /v2 request under "
+        f"{FLOOR_MS} ms; pages are rendered on demand, not cached (default: instant)",
+    )  # fmt: skip
     return p
 
 
@@ -109,6 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "full_result_size": "inexact" if args.inexact_total else args.full_result_size,
                 "page_mutations": args.page_mutations,
                 "account_number_to_inclusive": args.account_number_to_inclusive,
+                "page_latency_ms": args.latency,
             }
         )
     except ValueError as error:

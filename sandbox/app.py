@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -14,6 +15,7 @@ from sandbox import errors
 from sandbox.envelope import error_response, proxy_error
 from sandbox.faults import ERROR_STATUSES, Faults
 from sandbox.handlers import RATE, books, company, control, ledger, session
+from sandbox.latency import pace
 from sandbox.scenario import Scenario
 from sandbox.state import STATE, SandboxState
 
@@ -92,6 +94,7 @@ async def tripletex(request: web.Request, handler: Handler) -> web.StreamRespons
     faults = state.faults
     if faults.delay_ms:
         await asyncio.sleep(faults.delay_ms / 1000)
+    started = time.monotonic()  # latency mode's time counts from here (delay_ms comes on top)
     request_id = str(uuid.uuid4())
     if state.dice.roll(faults.error_share):
         status = state.dice.choice(ERROR_STATUSES)
@@ -100,9 +103,13 @@ async def tripletex(request: web.Request, handler: Handler) -> web.StreamRespons
             response = error_response(errors.server_error(), request_id)
             response.headers["x-tlx-request-id"] = request_id
         state.counters.count(_endpoint(request), response.status)
+        if faults.page_latency_ms is not None:
+            await pace(request, faults.page_latency_ms, state.jitter.between, started)
         return response
     response = await _serve(request, handler, request_id)
     state.counters.count(_endpoint(request), response.status)
+    if faults.page_latency_ms is not None:
+        await pace(request, faults.page_latency_ms, state.jitter.between, started)
     if isinstance(response, web.Response) and response.status < 300:
         return await _mangle(request, state, response)
     return response

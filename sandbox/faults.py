@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import InitVar, asdict, dataclass, fields, replace
 from typing import Any
 
+from sandbox.latency import Bounds, parse_bounds
+
 #: the statuses an injected server error may have
 ERROR_STATUSES = (500, 502, 503)
 #: how `fullResultSize` can be reported: as the real API since 2026-03 (the default), the true
@@ -42,15 +44,22 @@ class Faults:
     #: whether `accountNumberTo` on /ledger/posting includes its own number (unverified on
     #: Tripletex: /balanceSheet documents an exclusive one, hence the default)
     account_number_to_inclusive: bool = False
+    #: latency mode: (least, most) milliseconds a full list page of 10,000 objects takes to
+    #: answer, jittered; smaller pages their share, no /v2 request under 30 ms; pages are rendered
+    #: on demand (the page cache is bypassed). Given as "150-600" or [150, 600]; None: instant
+    page_latency_ms: Bounds | None = None
     #: deprecated alias: `inexact_total=True` is `full_result_size="inexact"`
     inexact_total: InitVar[bool] = False
 
     def __post_init__(self, inexact_total: bool) -> None:
         if inexact_total:
             object.__setattr__(self, "full_result_size", "inexact")
-        problem = _check("full_result_size", self.full_result_size)
-        if problem:
-            raise ValueError(problem)
+        for name in ("full_result_size", "page_latency_ms"):
+            problem = _check(name, getattr(self, name))
+            if problem:
+                raise ValueError(problem)
+        if self.page_latency_ms is not None:  # "150-600" or a list, held as a tuple
+            object.__setattr__(self, "page_latency_ms", parse_bounds(self.page_latency_ms))
 
     def to_json(self) -> dict[str, Any]:
         """The faults as a JSON-ready dict."""
@@ -68,7 +77,7 @@ class Faults:
                 if problem:
                     problems.append(problem)
                 else:
-                    clean[name] = int(value) if name in WHOLE else value
+                    clean[name] = _clean(name, value)
         if problems:
             raise ValueError("; ".join(problems))
         return replace(self, **clean)
@@ -95,8 +104,25 @@ def _unalias(faults: Faults, changes: Mapping[str, Any]) -> dict[str, Any]:
     return found
 
 
+def _clean(name: str, value: Any) -> Any:
+    """A knob's checked value as the dataclass holds it."""
+    if name in WHOLE:
+        return int(value)
+    if name == "page_latency_ms" and value is not None:
+        return parse_bounds(value)
+    return value
+
+
 def _check(name: str, value: Any) -> str | None:
     """What is wrong with one knob's value, or None."""
+    if name == "page_latency_ms":
+        if value is None:
+            return None
+        try:
+            parse_bounds(value)
+        except ValueError as error:
+            return f"page_latency_ms must be null or a range of milliseconds like 150-600 ({error})"
+        return None
     if name == "full_result_size":
         ok, rule = value in FULL_RESULT_SIZES, "one of " + ", ".join(FULL_RESULT_SIZES)
     elif name in TRUE_OR_FALSE:
@@ -127,3 +153,7 @@ class Dice:
     def choice(self, options: tuple[int, ...]) -> int:
         """One of the options."""
         return self._random.choice(options)
+
+    def between(self, low: float, high: float) -> float:
+        """A number drawn evenly from low..high."""
+        return self._random.uniform(low, high)

@@ -67,6 +67,8 @@ class SandboxState:
         self.balances = {cid: Balances(ledger) for cid, ledger in self.ledgers.items()}
         self.sessions = Sessions(scenario.seed, clock)
         self.dice = Dice(scenario.seed)
+        #: latency mode's draws, apart from the fault decisions so theirs stay as they were
+        self.jitter = Dice(scenario.seed)
         self.cache = PageCache(page_cache_mb * 1024 * 1024)
         self.counters = Counters()
         self.mutations: list[dict[str, Any]] = []
