@@ -141,6 +141,10 @@ SELECT extract(year FROM posting_date)::int AS year,
 FROM postings WHERE org_id = $1
 GROUP BY 1 ORDER BY 1;
 
+-- name: chunk_plan_custom
+-- For the rest of the transaction, plan each statement for its own parameters (see write_chunk).
+SET LOCAL plan_cache_mode = force_custom_plan;
+
 -- name: chunk_stage_create
 -- A staging table for one chunk's raw API pages, gone at commit.
 CREATE TEMP TABLE staged_pages (page bytea NOT NULL) ON COMMIT DROP;
