@@ -94,14 +94,15 @@ class BenchWorld:
     @classmethod
     @contextlib.asynccontextmanager
     async def start(cls, *, postings: int, years: int, faults: tuple[str, ...] = (),
-                    companies: int = 1) -> AsyncIterator[BenchWorld]:  # fmt: skip
+                    companies: int = 1, big_day: int = 0) -> AsyncIterator[BenchWorld]:  # fmt: skip
         """Start the sandbox (no rate limit unless `faults` set one) and the servers.
 
-        `companies` clients of one accounting firm hold `postings` over `years` each; the
-        "good" token reaches the first, the "accountant" token all of them.
+        `companies` clients of one accounting firm hold `postings` over `years` each (plus
+        `big_day` on one day, 31 December of the newest full year); the "good" token reaches
+        the first, the "accountant" token all of them.
         """
         sizes = ["--scenario", "bench", "--companies", str(companies), "--postings",
-                 str(postings), "--years", str(years)]  # fmt: skip
+                 str(postings), "--years", str(years), "--big-day", str(big_day)]  # fmt: skip
         described = subprocess.run(  # noqa: ASYNC221 - once, before anything runs
             [sys.executable, "-m", "sandbox", *sizes, "--describe"], capture_output=True,
             check=True,

@@ -38,12 +38,14 @@ class ChunkState(StrEnum):
 
     #: planned, not yet sent to the workers
     PENDING = "pending"
+    #: a year planned whole on a first sync, waiting for another year's pattern (see importer)
+    HELD = "held"
     #: a message for it is in the queue
     QUEUED = "queued"
     #: a worker holds its lease
     RUNNING = "running"
     DONE = "done"
-    #: too large for one query: replaced by its two halves
+    #: too large for one query: replaced by its parts
     SPLIT = "split"
     FAILED = "failed"
 

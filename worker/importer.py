@@ -26,9 +26,12 @@ from worker.failures import chunk_crashed, error_sentence
 from worker.onboarding import ACCESS_ERRORS, mark_needs_attention
 from worker.planner import (
     FIRST_YEAR,
+    RESULT_CAP,
     AccountRange,
     DateRange,
+    Density,
     Scope,
+    planned,
     split,
     year_range,
     years_to_import,
@@ -62,7 +65,9 @@ async def plan_sync(res: Resources, org_id: int, year: int | None = None) -> Non
 
     Nothing is probed: a year never imported before is one chunk, asked for whole (the API's
     "more than 10,000" answer splits it as it is imported); a year imported before reuses the
-    ranges its last import ended with, so a re-sync asks for each range once.
+    ranges its last import ended with, so a re-sync asks for each range once. On a first sync
+    only the newest new year goes out at once; the older ones are held until it is imported,
+    then planned in the ranges it needed (`release_held`), so they are not refused first.
     """
     async with res.pool.acquire() as conn:
         found = await target(conn, org_id)
@@ -78,20 +83,26 @@ async def plan_sync(res: Resources, org_id: int, year: int | None = None) -> Non
         for each in years:  # every year open before any settles, so none settles too early
             on_list = None if listed is None else each in listed
             await conn.execute(Q["year_start"], org_id, each, None, on_list)
-        for each in years:
-            await _plan_year(conn, org_id, each)
+        newest_new = True
+        for each in years:  # newest first
+            fresh = await _plan_year(conn, org_id, each, hold=not newest_new)
+            newest_new = newest_new and not fresh
     logger.info("sync_planned", org_id=org_id, years=len(years), newest=years[0] if years else None)
     await dispatch(res, org_id)
     async with res.pool.acquire() as conn, conn.transaction():
         await settle_org(conn, org_id)
 
 
-async def _plan_year(conn: asyncpg.Connection, org_id: int, year: int) -> None:
-    """A year's chunks: the last import's ranges again, or the whole year as one."""
+async def _plan_year(conn: asyncpg.Connection, org_id: int, year: int, *, hold: bool) -> bool:
+    """A year's chunks: the last import's ranges again, or (new: True) the whole year as one,
+    held if asked."""
     if await conn.fetchval(Q["year_has_chunks"], org_id, year):
         await conn.execute(Q["year_requeue_chunks"], org_id, year)
-    else:
-        await insert_chunk(conn, org_id, year, Scope(year_range(year)))
+        return False
+    chunk_id = await insert_chunk(conn, org_id, year, Scope(year_range(year)))
+    if hold:
+        await conn.execute(Q["chunk_hold"], chunk_id)
+    return True
 
 
 async def _find_years(access: Access, org_id: int, username: int) -> tuple[list[int], set[int]]:
@@ -142,10 +153,53 @@ async def dispatch_pending(pool: asyncpg.Pool, broker: RedisBroker, org_id: int)
         org = await conn.fetchrow(Q["org_lock"], org_id)
         if org is None or org["cancel_requested"]:
             return 0
+        await release_held(conn, org_id)
         ids = [row["id"] for row in await conn.fetch(Q["chunks_dispatch"], org_id, WINDOW)]
     for chunk_id in ids:
         send(broker, "import_chunk", chunk_id)
     return len(ids)
+
+
+async def release_held(conn: asyncpg.Connection, org_id: int) -> int:
+    """Once nothing else of the organization waits or runs, plan its held years in the ranges
+    its newest imported year with postings needed; with none yet (the newest were empty), let
+    the next held year go alone, as a whole. How many were released.
+
+    Call inside a transaction holding the organization's row lock.
+    """
+    held = await conn.fetch(Q["chunks_held_idle"], org_id)
+    if not held:
+        return 0
+    reference = await _density(conn, org_id)
+    if reference is None:
+        held = held[:1]  # newest first: it becomes the pattern, or shows the next is needed
+    for chunk in held:
+        year = chunk["year"]
+        whole = Scope(DateRange(chunk["date_from"], chunk["date_to"]))
+        parts = planned(whole, reference.moved_to(year).count) if reference else [whole]
+        if parts == [whole]:
+            await conn.execute(Q["chunk_unhold"], chunk["id"], "pending")
+            continue
+        await conn.execute(Q["chunk_unhold"], chunk["id"], "split")
+        for part in parts:
+            await insert_chunk(conn, org_id, year, part)
+    logger.info("held_years_planned", org_id=org_id, years=len(held), like=reference is not None)
+    return len(held)
+
+
+async def _density(conn: asyncpg.Connection, org_id: int) -> Density | None:
+    """Postings per day (per account on days above the cap) of the newest imported year."""
+    year = await conn.fetchval(Q["density_reference_year"], org_id)
+    if year is None:
+        return None
+    span = year_range(year)
+    rows = await conn.fetch(Q["postings_per_day"], org_id, span.start, span.end, RESULT_CAP)
+    per_day = {r["posting_date"]: r["n"] for r in rows if r["account"] is None}
+    per_account: dict[dt.date, dict[int, int]] = {}
+    for r in rows:
+        if r["account"] is not None:
+            per_account.setdefault(r["posting_date"], {})[r["account"]] = r["n"]
+    return Density(per_day, per_account)
 
 
 async def import_chunk(res: Resources, chunk_id: int, owner: uuid.UUID | None = None) -> None:

@@ -10,7 +10,9 @@ the one refused request and nothing more; a re-sync reuses the last sync's range
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 #: the API refuses a query whose whole result exceeds this many objects (422 / 23000)
@@ -145,6 +147,51 @@ def split(scope: Scope) -> list[Scope]:
     return [Scope(span, AccountRange(low, high)) for low, high in ACCOUNT_CLASSES]
 
 
+@dataclass(frozen=True, slots=True)
+class Density:
+    """Postings per day (and per account number, on days above the cap) of imported dates."""
+
+    per_day: Mapping[date, int]
+    per_day_account: Mapping[date, Mapping[int, int]] = field(default_factory=dict)
+
+    def count(self, scope: Scope) -> int:
+        """How many postings the scope holds (on the days known here; others count 0)."""
+        span, accounts = scope.span, scope.accounts
+        days = [span.start + timedelta(days=n) for n in range(span.days)]
+        if accounts.whole:
+            return sum(self.per_day.get(day, 0) for day in days)
+        low = -math.inf if accounts.low is None else accounts.low
+        high = math.inf if accounts.high is None else accounts.high
+        return sum(
+            n
+            for day in days
+            for number, n in self.per_day_account.get(day, {}).items()
+            if low <= number < high
+        )
+
+    def moved_to(self, year: int) -> Density:
+        """The same days of the year in another year (29 February falls on the 28th)."""
+        per_day: dict[date, int] = {}
+        for day, n in self.per_day.items():
+            moved = _same_day(day, year)
+            per_day[moved] = per_day.get(moved, 0) + n
+        per_account = {_same_day(day, year): n for day, n in self.per_day_account.items()}
+        return Density(per_day, per_account)
+
+
+def planned(scope: Scope, predict: Callable[[Scope], int], cap: int = RESULT_CAP) -> list[Scope]:
+    """The scope split, as the API would make it split, wherever `predict` says it holds more
+    than `cap`: a year like one already imported is asked for in the ranges that one needed.
+
+    A wrong guess costs what asking would: one request more either way (an extra range where
+    the guess was too high, a refused one where it was too low).
+    """
+    children = split(scope) if predict(scope) > cap else []
+    if not children:
+        return [scope]
+    return [part for child in children for part in planned(child, predict, cap)]
+
+
 def years_newest_first(years: set[int] | list[int], *, through: int) -> list[int]:
     """The years to import, newest first (recent data is usable early), none after `through`."""
     return sorted({year for year in years if year <= through}, reverse=True)
@@ -180,6 +227,14 @@ def describe_scope(scope: Scope) -> str:
     low = "" if accounts.low is None else str(accounts.low)
     high = "" if accounts.high is None else str(accounts.high - 1)
     return f"{text} accounts {low}–{high}"
+
+
+def _same_day(day: date, year: int) -> date:
+    """The same month and day in another year (29 February: the 28th where there is none)."""
+    try:
+        return day.replace(year=year)
+    except ValueError:
+        return day.replace(year=year, day=28)
 
 
 def _next_month(day: date) -> date:

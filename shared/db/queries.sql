@@ -114,7 +114,8 @@ SELECT y.year, y.state, y.expected, y.difference, y.listed, y.proven, y.proof_no
            WHERE c.state = 'done' AND c.account_from IS NULL AND c.account_to IS NULL), 0
        )::int AS days_done,
        (make_date(y.year + 1, 1, 1) - make_date(y.year, 1, 1)) AS days_total,
-       min(c.date_from) FILTER (WHERE c.state IN ('pending', 'queued', 'running', 'failed'))
+       min(c.date_from) FILTER (
+           WHERE c.state IN ('pending', 'held', 'queued', 'running', 'failed'))
            AS open_from,
        extract(epoch FROM now() - y.started_at)::float8 AS elapsed_s
 FROM sync_years AS y
@@ -317,6 +318,46 @@ UPDATE chunks SET state = 'queued', queued_at = now()
 WHERE id IN (SELECT id FROM picked)
 RETURNING id;
 
+-- name: chunk_hold
+-- A year planned whole on a first sync waits (held) until another year of the organization has
+-- been imported: its ranges are then planned like that one's (see dispatch_pending).
+UPDATE chunks SET state = 'held' WHERE id = $1 AND state = 'pending';
+
+-- name: chunks_held_idle
+-- An organization's held chunks, when nothing else of it waits or runs (else none).
+SELECT id, year, date_from, date_to FROM chunks AS c
+WHERE c.org_id = $1 AND c.state = 'held'
+  AND NOT EXISTS (SELECT 1 FROM chunks AS o
+                  WHERE o.org_id = $1 AND o.state IN ('pending', 'queued', 'running'))
+ORDER BY year DESC;
+
+-- name: chunk_unhold
+-- A held chunk is asked for as it stands ($2 'pending'), or replaced by its parts ($2 'split').
+UPDATE chunks SET state = $2, finished_at = CASE WHEN $2 = 'split' THEN now() END
+WHERE id = $1 AND state = 'held';
+
+-- name: density_reference_year
+-- The newest year of an organization whose chunks are all imported and hold postings: the
+-- pattern for the rest.
+SELECT year FROM chunks WHERE org_id = $1
+GROUP BY year
+HAVING bool_and(state IN ('done', 'split')) AND coalesce(sum(postings), 0) > 0
+ORDER BY year DESC LIMIT 1;
+
+-- name: postings_per_day
+-- Postings per day of an organization in [$2, $3); and, for days above $4, per account number.
+SELECT posting_date, NULL::bigint AS account, count(*) AS n
+FROM postings WHERE org_id = $1 AND posting_date >= $2 AND posting_date < $3
+GROUP BY posting_date
+UNION ALL
+SELECT p.posting_date, nullif(p.account_number, '')::bigint, count(*)
+FROM postings AS p
+WHERE p.org_id = $1 AND p.posting_date IN (
+    SELECT posting_date FROM postings
+    WHERE org_id = $1 AND posting_date >= $2 AND posting_date < $3
+    GROUP BY posting_date HAVING count(*) > $4)
+GROUP BY p.posting_date, 2;
+
 -- name: chunk_split
 -- A chunk too large for one query is replaced by its halves (inserted separately).
 UPDATE chunks
@@ -337,7 +378,7 @@ UPDATE sync_years AS y SET state = 'reconciling', finished_at = now()
 WHERE y.org_id = $1 AND y.year = $2 AND y.state = 'importing'
   AND NOT EXISTS (
       SELECT 1 FROM chunks AS c
-      WHERE c.org_id = $1 AND c.year = $2 AND c.state IN ('pending', 'queued', 'running'))
+      WHERE c.org_id = $1 AND c.year = $2 AND c.state IN ('pending', 'queued', 'running', 'held'))
 RETURNING (SELECT count(*) FROM chunks AS c
            WHERE c.org_id = $1 AND c.year = $2 AND c.state = 'failed') AS failed_chunks;
 
@@ -455,7 +496,7 @@ WHERE o.id = y.org_id AND o.state = 'syncing'
   AND y.state = 'importing' AND y.started_at < now() - make_interval(secs => $1)
   AND EXISTS (SELECT 1 FROM chunks AS c WHERE c.org_id = y.org_id AND c.year = y.year)
   AND NOT EXISTS (SELECT 1 FROM chunks AS c WHERE c.org_id = y.org_id AND c.year = y.year
-                  AND c.state IN ('pending', 'queued', 'running'))
+                  AND c.state IN ('pending', 'queued', 'running', 'held'))
 RETURNING y.org_id, y.year;
 
 -- name: years_reconcile_lost
@@ -467,11 +508,12 @@ WHERE o.id = y.org_id AND o.state = 'syncing' AND y.state = 'reconciling'
 RETURNING y.org_id, y.year;
 
 -- name: orgs_dispatch_stalled
--- Organizations syncing with chunks waiting to be sent and none queued or running: nothing
--- would ever send them (the worker that was to dispatch them died or lost its connection).
+-- Organizations syncing with chunks waiting to be sent (or held) and none queued or running:
+-- nothing would ever send them (the worker that was to dispatch them died or lost its connection).
 SELECT o.id FROM organizations AS o
 WHERE o.state = 'syncing' AND NOT o.cancel_requested
-  AND EXISTS (SELECT 1 FROM chunks AS c WHERE c.org_id = o.id AND c.state = 'pending')
+  AND EXISTS (SELECT 1 FROM chunks AS c
+              WHERE c.org_id = o.id AND c.state IN ('pending', 'held'))
   AND NOT EXISTS (SELECT 1 FROM chunks AS c
                   WHERE c.org_id = o.id AND c.state IN ('queued', 'running'));
 

@@ -11,9 +11,11 @@ from worker.planner import (
     ACCOUNT_CLASSES,
     AccountRange,
     DateRange,
+    Density,
     Scope,
     halves,
     month_ranges,
+    planned,
     split,
     year_range,
     years_newest_first,
@@ -118,3 +120,39 @@ def test_years_to_import_reach_back_to_the_earliest_posting() -> None:
 
 def test_years_newest_first_and_not_in_the_future() -> None:
     assert years_newest_first({2019, 2024, 2021, 2027}, through=2026) == [2024, 2021, 2019]
+
+
+def _density(
+    per_day: dict[date, int], accounts: dict[date, dict[int, int]] | None = None
+) -> Density:
+    return Density(per_day, accounts or {})
+
+
+def test_a_year_like_a_small_one_is_planned_whole() -> None:
+    small = _density({date(2024, m, 1): 500 for m in range(1, 13)})
+    scope = Scope(year_range(2023))
+    assert planned(scope, small.moved_to(2023).count) == [scope]
+
+
+def test_a_year_like_a_large_one_is_planned_in_its_months_and_a_busy_month_in_halves() -> None:
+    per_day = {date(2024, m, 1): 6_000 for m in range(1, 13)}
+    per_day[date(2024, 12, 20)] = 6_000  # December: 12,000, over the cap
+    scopes = planned(Scope(year_range(2023)), _density(per_day).moved_to(2023).count)
+    assert scopes[:11] == [Scope(m) for m in month_ranges(2023)[:11]]
+    assert [s.span for s in scopes[11:]] == list(halves(month_ranges(2023)[11]))
+
+
+def test_a_busy_day_is_planned_in_account_ranges_at_once() -> None:
+    day = date(2024, 12, 31)
+    accounts = {1920: 6_000, 3000: 6_000}
+    density = _density({day: 12_000}, {day: accounts}).moved_to(2023)
+    scopes = planned(Scope(year_range(2023)), density.count)
+    narrowed = [s for s in scopes if not s.accounts.whole]
+    assert {s.span.start for s in narrowed} == {date(2023, 12, 31)}
+    assert sum(density.count(s) for s in narrowed) == 12_000
+    assert all(density.count(s) <= 10_000 for s in scopes)
+
+
+def test_29_february_moves_to_the_28th() -> None:
+    leap = _density({date(2024, 2, 28): 3, date(2024, 2, 29): 4}).moved_to(2023)
+    assert leap.per_day == {date(2023, 2, 28): 7}
