@@ -12,7 +12,7 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
-from bench import fairness, import_speed, rate_limited, saft_speed, summary, tui_refresh
+from bench import dlt_peer, fairness, import_speed, rate_limited, saft_speed, summary, tui_refresh
 from bench.world import Measure, Row, Value
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -67,6 +67,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--processes", default="1,2,4", help="worker process counts of the fairness run"
     )
+    parser.add_argument(
+        "--peer-postings", type=int, default=300_000,
+        help="postings of the run beside dlt (over --years; dlt comes with the bench extra)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--peer-latency", default=dlt_peer.LATENCY,
+        help="the sandbox's latency mode for that run, ms a full page takes (e.g. 150-600)",
+    )  # fmt: skip
     parser.add_argument("--saft-mb", type=float, default=1024.0, help="size of the SAF-T file")
     parser.add_argument("--tui-orgs", type=int, default=1_000, help="organizations for the TUI")
     parser.add_argument("--tui-chunks", type=int, default=50_000, help="chunks for the TUI")
@@ -85,6 +93,12 @@ def main(argv: list[str] | None = None) -> int:
         f"over {args.org_years} years)\n\n"
     )
     report += table(fair)
+    peer = dlt_peer.run(args.peer_postings, args.years, args.peer_latency)
+    report += (
+        f"\n\n## Beside dlt ({args.peer_postings:,} postings over {args.years} years, the sandbox "
+        f"instant and in latency mode {args.peer_latency} ms)\n\n"
+    )
+    report += table(peer)
     saft = saft_speed.run(args.saft_mb)
     report += f"\n\n## SAF-T import ({saft.megabytes:,.0f} MB generated file)\n\n"
     report += saft.table()
@@ -98,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         *summary.import_headlines(rows),
         *summary.limited_headlines(limited),
         *summary.fairness_headlines(fair),
+        *summary.peer_headlines(peer),
         *summary.saft_headlines(saft),
         *summary.tui_headlines(tui),
     ]

@@ -76,6 +76,22 @@ def fairness_headlines(rows: list[Row]) -> list[Headline]:
     return found
 
 
+def peer_headlines(rows: list[Row]) -> list[Headline]:
+    """Each ledgersync end-to-end figure beside dlt's on the same sandbox, as a ratio."""
+    measures = [r for r in rows if isinstance(r, Measure)]
+    found = []
+    for own in (m for m in measures if m.name.startswith("ledgersync")):
+        sandbox = own.name.split(", ")[1]
+        peer = next((m for m in measures if m.name.startswith(f"dlt pipeline, {sandbox} (")), None)
+        what = "ledgersync vs dlt, " + own.name.removeprefix("ledgersync end to end, ")
+        if peer is None or not peer.rate:
+            found.append(Headline(what, f"{own.rate:,.0f} postings/s", "dlt not installed", ""))
+        else:
+            found.append(Headline(what, f"{own.rate:,.0f} postings/s", f"dlt {peer.rate:,.0f}/s",
+                                  f"{own.rate / peer.rate:.2f}"))  # fmt: skip
+    return found
+
+
 def saft_headlines(result: Result) -> list[Headline]:
     """Parsed-and-stored beside parsed only, and the memory."""
     return [
