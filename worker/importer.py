@@ -170,13 +170,14 @@ async def release_held(conn: asyncpg.Connection, org_id: int) -> int:
     held = await conn.fetch(Q["chunks_held_idle"], org_id)
     if not held:
         return 0
-    reference = await _density(conn, org_id)
+    found = await _density(conn, org_id)
+    reference = None if found is None else found.without_spikes()
     if reference is None:
         held = held[:1]  # newest first: it becomes the pattern, or shows the next is needed
     for chunk in held:
         year = chunk["year"]
         whole = Scope(DateRange(chunk["date_from"], chunk["date_to"]))
-        parts = planned(whole, reference.moved_to(year).count) if reference else [whole]
+        parts = [whole] if reference is None else planned(whole, reference.moved_to(year).count)
         if parts == [whole]:
             await conn.execute(Q["chunk_unhold"], chunk["id"], "pending")
             continue

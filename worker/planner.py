@@ -25,6 +25,8 @@ ACCOUNT_CLASSES: tuple[tuple[int | None, int | None], ...] = (
     (None, 2000), (2000, 3000), (3000, 4000), (4000, 5000), (5000, 6000), (6000, 7000),
     (7000, 8000), (8000, 10000), (10000, None),
 )  # fmt: skip
+#: a day above this many times the median day is a one-off, not a pattern for other years
+SPIKE_FACTOR = 4
 #: the largest account number an open-ended range is bisected up to
 ACCOUNT_CEILING = 10**9
 
@@ -168,6 +170,15 @@ class Density:
             for number, n in self.per_day_account.get(day, {}).items()
             if low <= number < high
         )
+
+    def without_spikes(self, factor: int = SPIKE_FACTOR) -> Density:
+        """Days held down to `factor` × the median busy day, account counts dropped: a pattern
+        for other years, where a one-off day (a closing, a migration) does not come back."""
+        busy = sorted(n for n in self.per_day.values() if n)
+        if not busy:
+            return Density({})
+        ceiling = factor * busy[len(busy) // 2]
+        return Density({day: min(n, ceiling) for day, n in self.per_day.items()})
 
     def moved_to(self, year: int) -> Density:
         """The same days of the year in another year (29 February falls on the 28th)."""

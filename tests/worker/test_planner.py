@@ -156,3 +156,13 @@ def test_a_busy_day_is_planned_in_account_ranges_at_once() -> None:
 def test_29_february_moves_to_the_28th() -> None:
     leap = _density({date(2024, 2, 28): 3, date(2024, 2, 29): 4}).moved_to(2023)
     assert leap.per_day == {date(2023, 2, 28): 7}
+
+
+def test_a_one_off_day_is_no_pattern_for_other_years() -> None:
+    per_day = {date(2024, 12, d): 200 for d in range(1, 32)}
+    per_day[date(2024, 12, 31)] = 12_000
+    pattern = _density(per_day, {date(2024, 12, 31): {1920: 12_000}}).without_spikes()
+    assert pattern.per_day[date(2024, 12, 31)] == 800
+    assert pattern.per_day_account == {}
+    scope = Scope(year_range(2023))
+    assert planned(scope, pattern.moved_to(2023).count) == [scope]
