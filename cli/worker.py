@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import subprocess
@@ -16,6 +17,7 @@ from shared.crypto import TokenCipher
 from shared.db import connect
 from shared.orgs import check_key
 from shared.queue import QUEUES
+from worker.parent_watch import HEAD_PID_ENV, die_with_parent
 from worker.resources import WorkerOptions
 from worker.retry_policy import RetryPolicy
 
@@ -58,11 +60,12 @@ def worker(processes: int, threads: int, lease: float, grace: float, queues: lis
             "LEDGERSYNC_DATABASE_URL": settings.database_url or "",
             "LEDGERSYNC_REDIS_URL": settings.redis_url or "",
             **options.to_env(),
+            HEAD_PID_ENV: str(os.getpid()),  # its worker processes die with this one
         }
         # past the grace, handing back takes a few seconds at most
         shutdown_ms = int((grace + STOP_MARGIN_S) * 1000)
         command = [
-            sys.executable, "-m", "dramatiq", "worker.app", "--skip-logging",
+            sys.executable, "-m", "dramatiq", "worker.app", "worker.parent_watch", "--skip-logging",
             "--processes", str(processes), "--threads", str(threads), "--queues", *queues,
             "--worker-shutdown-timeout", str(shutdown_ms),
         ]  # fmt: skip
@@ -92,9 +95,16 @@ async def _check_key(settings: Settings) -> None:
 
 
 def run_forwarding_signals(command: list[str], env: dict[str, str]) -> int:
-    """Run a child; pass SIGINT/SIGTERM on to it and wait for it to finish."""
-    # its own session: a terminal Ctrl-C reaches only us, and we pass it on exactly once
-    child = subprocess.Popen(command, env=env, start_new_session=True)
+    """Run a child that dies with us; pass SIGINT/SIGTERM on to it and wait for it to finish."""
+    # its own session: a terminal Ctrl-C reaches only us, and we pass it on exactly once; our
+    # death, which we cannot pass on, reaches it through the kernel (see worker.parent_watch).
+    # preexec_fn is safe here: this process runs no other thread that could hold a lock.
+    child = subprocess.Popen(
+        command,
+        env=env,
+        start_new_session=True,
+        preexec_fn=functools.partial(die_with_parent, os.getpid()),  # noqa: PLW1509
+    )
 
     def forward(signum: int, _frame: FrameType | None) -> None:
         child.send_signal(signum)
