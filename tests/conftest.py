@@ -78,12 +78,33 @@ async def pg(database_url: str) -> AsyncIterator[asyncpg.Connection]:
     await conn.close()
 
 
+#: how long a test session may keep its Redis database claimed (renewed by nothing: a crashed
+#: session's claim runs out by itself)
+REDIS_CLAIM_S = 4 * 3600
+
+
 @pytest.fixture(scope="session")
-def session_redis_url(servers: Settings) -> str:
-    """A Redis database of this test session's own (sessions running at once don't collide)."""
+def session_redis_url(servers: Settings) -> Iterator[str]:
+    """A Redis database of this test session's own: sessions running at once (a developer's and a
+    helper's) claim different ones in database 0, and so never flush or take each other's work."""
     assert servers.redis_url is not None
     base = servers.redis_url.rsplit("/", 1)[0]
-    return f"{base}/{1 + os.getpid() % 15}"
+    claims = redis.Redis.from_url(f"{base}/0")
+    token = f"{os.getpid()}-{uuid.uuid4().hex}"
+    start = os.getpid() % 15
+    for step in range(15):
+        number = 1 + (start + step) % 15
+        key = f"ledgersync:test-session:{number}"
+        if claims.set(key, token, nx=True, ex=REDIS_CLAIM_S):
+            break
+    else:
+        raise RuntimeError("every Redis database 1-15 is claimed by a running test session")
+    try:
+        yield f"{base}/{number}"
+    finally:
+        if claims.get(key) == token.encode():
+            claims.delete(key)
+        claims.close()
 
 
 @pytest.fixture
