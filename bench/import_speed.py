@@ -102,7 +102,7 @@ async def write_ceiling(database_url: str, chunks: list[Chunk]) -> Measure:
     async def write(chunk_id: int, chunk: Chunk) -> int:
         async with gate, pool.acquire() as db:
             owner = uuid.uuid4()
-            await db.fetchrow(Q["chunk_claim"], chunk_id, owner, 600.0)
+            await db.fetchrow(Q["chunk_claim"], chunk_id, owner, 600.0, None, None)
             done = await write_chunk(
                 db, org_id=org_id, chunk_id=chunk_id, lease_owner=owner, scope=chunk.scope,
                 pages=chunk.pages,

@@ -144,7 +144,9 @@ async def request_sync(conn: asyncpg.Connection, org_id: int, year: int | None) 
             f"Organization {org['name']!r} has no company chosen yet; choose one first "
             "(`ledgersync org select`, or the terminal UI)."
         )
-    await audit.record(conn, "org.sync", org_id, {"year": year})
+    async with conn.transaction():
+        await conn.execute(Q["org_request_plan"], org_id)
+        await audit.record(conn, "org.sync", org_id, {"year": year})
 
 
 async def remove(conn: asyncpg.Connection, org_id: int) -> None:

@@ -8,11 +8,8 @@ from dramatiq.middleware import AsyncIO, Retries, default_middleware
 
 from shared.config import Settings
 from worker.middleware import JobFailures, LogContext, ResourcesMiddleware
-from worker.resources import WorkerOptions
+from worker.resources import HEARTBEAT_TIMEOUT_MS, WorkerOptions
 from worker.retry_policy import RetryPolicy
-
-#: seconds a worker may go silent before Redis hands its unacknowledged messages to others
-HEARTBEAT_TIMEOUT_MS = 60_000
 
 
 def build_broker(

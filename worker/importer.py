@@ -19,7 +19,7 @@ from dramatiq.brokers.redis import RedisBroker
 
 from shared.db.queries import Q
 from shared.models import OrgState
-from shared.queue import send
+from shared.outbox import flush, stage
 from worker import testhooks
 from worker.access import Access
 from worker.failures import chunk_crashed, error_sentence
@@ -63,12 +63,29 @@ async def target(conn: asyncpg.Connection, org_id: int) -> tuple[int, int] | Non
 async def plan_sync(res: Resources, org_id: int, year: int | None = None) -> None:
     """Plan (or re-plan) the years to import, newest first, then send the first chunks.
 
+    One plan per organization at a time (a Postgres advisory lock); a message whose request
+    (`plan_requested_at`, set with the change that calls for a plan) is covered by a plan that
+    started after it does nothing, so duplicates of one request (a message delivered twice, a
+    sweep that re-sent it) never plan twice.
+
     Nothing is probed: a year never imported before is one chunk, asked for whole (the API's
     "more than 10,000" answer splits it as it is imported); a year imported before reuses the
     ranges its last import ended with, so a re-sync asks for each range once. On a first sync
     only the newest new year goes out at once; the older ones are held until it is imported,
     then planned in the ranges it needed (`release_held`), so they are not refused first.
     """
+    async with res.pool.acquire() as lock:
+        await lock.execute(Q["plan_lock"], org_id)
+        try:
+            if await lock.fetchval(Q["plan_covered"], org_id, year):
+                logger.info("plan_covered", org_id=org_id, year=year)
+                return
+            await _plan(res, org_id, year, await lock.fetchval(Q["db_now"]))
+        finally:
+            await lock.execute(Q["plan_unlock"], org_id)
+
+
+async def _plan(res: Resources, org_id: int, year: int | None, started: dt.datetime) -> None:
     async with res.pool.acquire() as conn:
         found = await target(conn, org_id)
     if found is None:
@@ -87,6 +104,7 @@ async def plan_sync(res: Resources, org_id: int, year: int | None = None) -> Non
         for each in years:  # newest first
             fresh = await _plan_year(conn, org_id, each, hold=not newest_new)
             newest_new = newest_new and not fresh
+        await conn.execute(Q["plan_completed"], org_id, started, year)
     logger.info("sync_planned", org_id=org_id, years=len(years), newest=years[0] if years else None)
     await dispatch(res, org_id)
     async with res.pool.acquire() as conn, conn.transaction():
@@ -155,8 +173,8 @@ async def dispatch_pending(pool: asyncpg.Pool, broker: RedisBroker, org_id: int)
             return 0
         await release_held(conn, org_id)
         ids = [row["id"] for row in await conn.fetch(Q["chunks_dispatch"], org_id, WINDOW)]
-    for chunk_id in ids:
-        send(broker, "import_chunk", chunk_id)
+        staged = [await stage(conn, "import_chunk", chunk_id) for chunk_id in ids]
+    await flush(pool, broker, staged)
     return len(ids)
 
 
@@ -208,7 +226,10 @@ async def import_chunk(res: Resources, chunk_id: int, owner: uuid.UUID | None = 
     owner = owner or uuid.uuid4()
     try:
         async with res.pool.acquire() as conn:
-            chunk = await conn.fetchrow(Q["chunk_claim"], chunk_id, owner, res.options.lease_s)
+            chunk = await conn.fetchrow(
+                Q["chunk_claim"], chunk_id, owner, res.options.lease_s, res.worker_id,
+                await res.alive_workers(),
+            )  # fmt: skip
             found = await target(conn, chunk["org_id"]) if chunk else None
             if chunk is not None and found is None:  # the organization stopped: hand it back
                 await conn.execute(Q["chunk_release"], chunk_id, owner)
@@ -336,8 +357,9 @@ async def after_chunk(res: Resources, org_id: int, year: int) -> None:
             await conn.execute(Q["year_fail"], org_id, year, reason)
             await settle_org(conn, org_id)
             return
-    if closed is not None:
-        send(res.broker, "reconcile_year", org_id, year)
+        staged = None if closed is None else await stage(conn, "reconcile_year", org_id, year)
+    testhooks.crash_after_commit("reconcile_year")
+    await flush(res.pool, res.broker, [staged])
 
 
 async def settle_org(conn: asyncpg.Connection, org_id: int) -> None:

@@ -40,7 +40,10 @@ class ResourcesMiddleware(Middleware):
         try:
             self.resources = loop.run_coroutine(
                 Resources.open(
-                    self.settings, pool_size=self.options.threads + 2, options=self.options
+                    self.settings,
+                    pool_size=self.options.threads + 2,
+                    options=self.options,
+                    worker_id=getattr(broker, "broker_id", None),
                 )
             )
         except Exception as exc:

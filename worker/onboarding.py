@@ -14,7 +14,7 @@ import structlog
 from shared.db.queries import Q
 from shared.errors import ConfigError, PermanentJobError
 from shared.models import OrgState
-from shared.queue import send
+from shared.outbox import flush
 from worker.checks_runner import diagnose
 from worker.resources import Resources
 from worker.tripletex_errors import (
@@ -78,7 +78,6 @@ async def guarded(res: Resources, org_id: int, step: Awaitable[T]) -> T:
 
 
 async def validate_and_continue(res: Resources, org_id: int) -> None:
-    """Validate; when the company is known, plan the import."""
-    state = await guarded(res, org_id, validate(res.access, org_id))
-    if state is OrgState.SYNCING:
-        send(res.broker, "plan_sync", org_id)
+    """Validate; when the company is known, plan the import (staged with the state change)."""
+    _, staged = await guarded(res, org_id, validate(res.access, org_id))
+    await flush(res.pool, res.broker, [staged])

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import aiohttp
 import asyncpg
 import redis.asyncio as aioredis
+import structlog
 from dramatiq.brokers.redis import RedisBroker
 
 from shared.config import Settings
@@ -17,6 +19,7 @@ from shared.crypto import TokenCipher
 from shared.db import create_pool
 from shared.errors import ConfigError
 from shared.orgs import check_key
+from shared.outbox import relay
 from shared.queue import sender
 from worker.access import Access
 from worker.ratelimit import RedisRateLimiter
@@ -27,6 +30,15 @@ from worker.tripletex import TripletexClient
 HTTP_CONNECTIONS = 32
 #: seconds the pool may wait for connections still in use when the worker stops
 CLOSE_TIMEOUT_S = 10.0
+#: seconds a worker may go silent before Redis hands its unacknowledged messages to others
+HEARTBEAT_TIMEOUT_MS = 60_000
+#: Dramatiq's sorted set of worker heartbeats (broker id -> last heartbeat, ms)
+HEARTBEATS = "dramatiq:__heartbeats__"
+#: how often each worker process relays the outbox, and its longest pause after failures
+RELAY_INTERVAL_S = 1.0
+RELAY_MAX_PAUSE_S = 60.0
+
+logger = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +83,26 @@ class Resources:
     broker: RedisBroker
     options: WorkerOptions = field(default_factory=WorkerOptions)
     in_flight: InFlight = field(default_factory=InFlight)
+    #: sends follow-up messages whose stager died between commit and send (shared.outbox)
+    relay_task: asyncio.Task[None] | None = None
+    #: this process's Dramatiq broker id: its heartbeat in Redis says it is alive
+    worker_id: str | None = None
+
+    async def alive_workers(self) -> list[str] | None:
+        """The worker processes heard from in Redis lately (None when Redis cannot say)."""
+        try:
+            return await alive_worker_ids(self.redis)
+        except Exception:  # Redis away: the lease alone decides
+            return None
 
     @classmethod
     async def open(
-        cls, settings: Settings, *, pool_size: int, options: WorkerOptions | None = None
+        cls,
+        settings: Settings,
+        *,
+        pool_size: int,
+        options: WorkerOptions | None = None,
+        worker_id: str | None = None,
     ) -> Resources:
         """Connect to Postgres, Redis and Tripletex (lazily).
 
@@ -105,10 +133,17 @@ class Resources:
             on_rate_limited=limiter.blocked,
         )  # fmt: skip
         broker = sender(settings.redis_url)
-        return cls(settings, pool, http, redis, access, broker, options or WorkerOptions())
+        opened = cls(settings, pool, http, redis, access, broker, options or WorkerOptions())
+        opened.relay_task = asyncio.create_task(relay_forever(pool, broker))
+        opened.worker_id = worker_id
+        return opened
 
     async def close(self) -> None:
         """Close everything opened (connections still in use after a while are dropped)."""
+        if self.relay_task is not None:
+            self.relay_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.relay_task
         await self.http.close()
         with contextlib.suppress(TimeoutError):  # then asyncpg terminated those still in use
             await asyncio.wait_for(self.pool.close(), CLOSE_TIMEOUT_S)
@@ -130,3 +165,28 @@ def current() -> Resources:
     if _current is None:
         raise ConfigError("Worker resources are not open: run actors inside `ledgersync worker`.")
     return _current
+
+
+async def relay_forever(pool: asyncpg.Pool, broker: RedisBroker) -> None:
+    """Relay the outbox about once a second; after a failure, wait twice as long (up to a
+    minute), logging once per step, and come back by itself."""
+    pause = RELAY_INTERVAL_S
+    while True:
+        await asyncio.sleep(pause)
+        try:
+            sent = await relay(pool, broker)
+        except Exception as exc:  # Postgres or Redis away: both come back by themselves
+            pause = min(pause * 2, RELAY_MAX_PAUSE_S)
+            logger.warning("outbox_relay_failed", error=type(exc).__name__, next_in_s=pause)
+            continue
+        pause = RELAY_INTERVAL_S
+        if sent:
+            logger.info("outbox_relayed", messages=sent)
+
+
+async def alive_worker_ids(redis: aioredis.Redis) -> list[str]:
+    """Dramatiq broker ids with a heartbeat in Redis within the timeout after which Dramatiq
+    itself takes a worker for dead (and sends its unacknowledged messages again)."""
+    since = time.time() * 1000 - HEARTBEAT_TIMEOUT_MS
+    found = await redis.zrangebyscore(HEARTBEATS, since, "+inf")
+    return [member.decode() if isinstance(member, bytes) else str(member) for member in found]

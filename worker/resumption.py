@@ -10,7 +10,7 @@ from __future__ import annotations
 import structlog
 
 from shared.db.queries import Q
-from shared.queue import send
+from shared.outbox import flush, stage
 from worker.importer import after_chunk, dispatch, settle_org, target
 from worker.resources import Resources
 
@@ -25,13 +25,20 @@ async def resume(res: Resources, org_id: int) -> None:
         planned = await conn.fetchval(Q["org_has_years"], org_id)
         years = await conn.fetch(Q["years_open"], org_id)
     if not planned:
-        send(res.broker, "plan_sync", org_id)
+        async with res.pool.acquire() as conn:
+            staged = await stage(conn, "plan_sync", org_id)
+        await flush(res.pool, res.broker, [staged])
         return
     sent = await dispatch(res, org_id)
+    async with res.pool.acquire() as conn:
+        steps = [
+            await stage(conn, "reconcile_year", org_id, year["year"])
+            for year in years
+            if year["state"] == "reconciling"
+        ]
+    await flush(res.pool, res.broker, steps)
     for year in years:
-        if year["state"] == "reconciling":
-            send(res.broker, "reconcile_year", org_id, year["year"])
-        else:
+        if year["state"] != "reconciling":
             await after_chunk(res, org_id, year["year"])
     async with res.pool.acquire() as conn, conn.transaction():
         await settle_org(conn, org_id)

@@ -28,6 +28,7 @@ import structlog
 from dramatiq.brokers.redis import RedisBroker
 
 from shared.db.queries import Q
+from shared.outbox import relay
 from shared.queue import send
 from worker.importer import dispatch_pending
 
@@ -60,6 +61,8 @@ class Tick:
     dispatched: int = 0
     #: SAF-T imports sent again
     files: int = 0
+    #: follow-up messages relayed from the outbox (their stager died before sending them)
+    relayed: int = 0
 
 
 #: onboarding steps sent again when lost: the query finding them, and the actor to send
@@ -73,7 +76,8 @@ LOST_STEPS = (
 
 
 async def tick(pool: asyncpg.Pool, broker: RedisBroker, schedule: Schedule) -> Tick:
-    """One round: claim what is due or lost in Postgres, then send it."""
+    """One round: relay the outbox, claim what is due or lost in Postgres, then send it."""
+    relayed = await relay(pool, broker)
     after = schedule.requeue_after_s
     async with pool.acquire() as conn:
         due = [r["id"] for r in await conn.fetch(Q["orgs_due_for_sync"], schedule.sync_interval_s)]
@@ -96,11 +100,11 @@ async def tick(pool: asyncpg.Pool, broker: RedisBroker, schedule: Schedule) -> T
     for actor, args in steps:
         send(broker, actor, *args)
     dispatched = [org_id for org_id in stalled if await dispatch_pending(pool, broker, org_id)]
-    done = Tick(len(due), len(lost), len(steps), len(dispatched), len(files))
+    done = Tick(len(due), len(lost), len(steps), len(dispatched), len(files), relayed)
     if done != Tick():
         logger.info(
             "scheduler_tick", resynced=done.resynced, resent_chunks=done.chunks,
-            resent_files=done.files, dispatched_orgs=dispatched,
+            resent_files=done.files, dispatched_orgs=dispatched, relayed=relayed,
             resent_steps=[f"{actor}{args}" for actor, args in steps],
         )  # fmt: skip
     return done

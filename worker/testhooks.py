@@ -3,6 +3,9 @@
 LEDGERSYNC_TEST_CRASH_ON_CHUNK_DATE=YYYY-MM-DD makes a worker process die at once (no
 exception, no cleanup: as if killed) whenever it starts on a chunk holding that date. The
 delivery-cap test uses it; nothing else sets it.
+
+LEDGERSYNC_TEST_CRASH_AFTER_COMMIT=ACTOR makes a worker process die right after committing a
+step whose follow-up is a message for ACTOR, before sending it: the outbox test uses it.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import sys
 
 #: the variable naming the date whose chunk kills its worker
 CRASH_ON_CHUNK_DATE = "LEDGERSYNC_TEST_CRASH_ON_CHUNK_DATE"
+#: the variable naming the actor whose follow-up message its stager dies before sending
+CRASH_AFTER_COMMIT = "LEDGERSYNC_TEST_CRASH_AFTER_COMMIT"
 #: the exit status of a process the hook killed
 CRASH_EXIT_CODE = 70
 
@@ -22,5 +27,13 @@ def crash_if_asked(start: dt.date, end: dt.date) -> None:
     raw = os.environ.get(CRASH_ON_CHUNK_DATE)
     if raw and start <= dt.date.fromisoformat(raw) < end:
         sys.stderr.write(f"{CRASH_ON_CHUNK_DATE}={raw}: this worker process dies now.\n")
+        sys.stderr.flush()
+        os._exit(CRASH_EXIT_CODE)
+
+
+def crash_after_commit(actor: str) -> None:
+    """Die now if the test asked to lose the sending of `actor`'s message after its commit."""
+    if os.environ.get(CRASH_AFTER_COMMIT) == actor:
+        sys.stderr.write(f"{CRASH_AFTER_COMMIT}={actor}: this worker process dies now.\n")
         sys.stderr.flush()
         os._exit(CRASH_EXIT_CODE)

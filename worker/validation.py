@@ -13,6 +13,7 @@ import structlog
 from shared.db.queries import Q
 from shared.models import OrgState
 from shared.orgs import select_company
+from shared.outbox import stage
 from worker.access import Access
 from worker.tripletex import Company
 from worker.tripletex_errors import Forbidden
@@ -20,8 +21,9 @@ from worker.tripletex_errors import Forbidden
 logger = structlog.get_logger(__name__)
 
 
-async def validate(access: Access, org_id: int) -> OrgState:
-    """Validate, discover and store; return the state the organization moved to."""
+async def validate(access: Access, org_id: int) -> tuple[OrgState, int | None]:
+    """Validate, discover and store; the state the organization moved to, and (when it syncs)
+    the staged `plan_sync` message, committed with that state (send it with `outbox.flush`)."""
     access.forget(org_id)
     await access.renew(org_id, stale_generation=-1)
     me = await access.call(org_id, 0, access.client.who_am_i)
@@ -34,10 +36,11 @@ async def validate(access: Access, org_id: int) -> OrgState:
         )  # fmt: skip
         await _store_companies(conn, org_id, own, clients)
         state = await _next_state(conn, org_id)
+        staged = await stage(conn, "plan_sync", org_id) if state is OrgState.SYNCING else None
     logger.info(
         "token_validated", org_id=org_id, companies=len(clients) + (own is not None), state=state
     )
-    return state
+    return state, staged
 
 
 async def _own_company(access: Access, org_id: int, company_id: int) -> Company | None:

@@ -56,7 +56,8 @@ WHERE id = $1;
 -- name: org_select_company
 -- Choose the company to synchronize.
 UPDATE organizations
-SET company_id = $2, company_name = $3, company_org_number = $4, updated_at = now()
+SET company_id = $2, company_name = $3, company_org_number = $4, updated_at = now(),
+    plan_requested_at = now()
 WHERE id = $1;
 
 -- name: credentials_insert
@@ -228,16 +229,20 @@ WHERE org_id = $1 AND date_from = $3 AND date_to = $4
 LIMIT 1;
 
 -- name: chunk_claim
--- Lease a waiting chunk (or one whose lease ran out) for this delivery; nothing when it is taken.
+-- Lease a waiting chunk (or one whose lease ran out, or whose worker $4 no longer is among the
+-- workers alive in Redis, $5; NULL: not known) for this delivery; nothing when it is taken.
 -- A chunk whose last worker died holding it is taken only while no other such chunk runs: one
 -- that kills every worker then dies alone, and those that merely died beside it get through.
 UPDATE chunks
 SET state = 'running', lease_owner = $2, lease_until = now() + make_interval(secs => $3),
-    deliveries = deliveries + 1, started_at = coalesce(started_at, now()),
+    lease_worker = $4, deliveries = deliveries + 1, started_at = coalesce(started_at, now()),
     abandoned = CASE WHEN state = 'running' THEN abandoned + 1 ELSE 0 END
 WHERE id = $1
   AND (state IN ('pending', 'queued')
-       OR (state = 'running' AND lease_until < now()
+       OR (state = 'running'
+           AND (lease_until < now()
+                OR (lease_worker IS NOT NULL AND $5::text[] IS NOT NULL
+                    AND NOT lease_worker = any($5::text[])))
            AND NOT EXISTS (SELECT 1 FROM chunks AS other
                            WHERE other.state = 'running' AND other.abandoned > 0
                              AND other.lease_until >= now() AND other.id <> $1)))
@@ -443,7 +448,7 @@ SELECT state, count(*) AS count FROM organizations GROUP BY state ORDER BY state
 -- Synced API organizations whose next re-sync is due ($1 s apart); claims them for this tick.
 -- (SAF-T organizations change only when a new file is imported.)
 UPDATE organizations
-SET next_sync_at = now() + make_interval(secs => $1)
+SET next_sync_at = now() + make_interval(secs => $1), plan_requested_at = now()
 WHERE state = 'synced' AND method = 'api'
   AND coalesce(next_sync_at, updated_at + make_interval(secs => $1)) <= now()
 RETURNING id;
@@ -1032,3 +1037,54 @@ SELECT at, kind, actor, subject, note, detail FROM (
 ) AS events
 ORDER BY at DESC
 LIMIT $2;
+
+-- name: outbox_stage
+-- Stage a message in the caller's transaction (one already waiting is kept); its id, or none.
+INSERT INTO outbox (actor, args) VALUES ($1, $2)
+ON CONFLICT (actor, args) DO NOTHING
+RETURNING id;
+
+-- name: outbox_claim
+-- Committed messages to send now: those of the ids $1, or ($1 NULL) all staged more than $2 s
+-- ago, oldest first, at most $3; locked, skipping those another relay is sending.
+SELECT id, actor, args FROM outbox
+WHERE CASE WHEN $1::bigint[] IS NULL
+           THEN created_at < now() - make_interval(secs => $2)
+           ELSE id = any($1::bigint[]) END
+ORDER BY id
+LIMIT $3
+FOR UPDATE SKIP LOCKED;
+
+-- name: outbox_delete
+-- Messages sent: gone from the outbox.
+DELETE FROM outbox WHERE id = any($1::bigint[]);
+
+-- name: outbox_waiting
+-- How many messages wait in the outbox, and the age of the oldest in seconds.
+SELECT count(*) AS waiting,
+       coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS oldest_s
+FROM outbox;
+
+-- name: plan_lock
+-- Wait for the organization's planning lock (held by this session until plan_unlock or its end).
+SELECT pg_advisory_lock(7001, $1::int);
+
+-- name: plan_unlock
+-- Release the organization's planning lock.
+SELECT pg_advisory_unlock(7001, $1::int);
+
+-- name: plan_covered
+-- Whether the last plan requested is done: a completed plan started after it was requested and
+-- covered the year asked for ($2; NULL: every year). Never requested: not covered.
+SELECT coalesce(
+    planned_at >= plan_requested_at
+    AND (planned_year IS NULL OR planned_year IS NOT DISTINCT FROM $2::int), false)
+FROM organizations WHERE id = $1;
+
+-- name: org_request_plan
+-- A plan of the organization's import is wanted (set with the change that calls for it).
+UPDATE organizations SET plan_requested_at = now() WHERE id = $1;
+
+-- name: plan_completed
+-- A plan for the year $3 (NULL: every year) that started at $2 is complete.
+UPDATE organizations SET planned_at = $2, planned_year = $3 WHERE id = $1;

@@ -162,8 +162,10 @@ async def test_stuck_chunks_are_those_past_their_lease_or_queued_too_long(
         await pg.fetchval(Q["chunk_insert"], org_id, YEAR, *span, 1, None, None) for span in spans
     ]
     expired, live, old_queue, new_queue = ids
-    await pg.fetchrow(Q["chunk_claim"], expired, uuid.uuid4(), -1.0)  # a lease already over
-    await pg.fetchrow(Q["chunk_claim"], live, uuid.uuid4(), 600.0)
+    await pg.fetchrow(
+        Q["chunk_claim"], expired, uuid.uuid4(), -1.0, None, None
+    )  # a lease already over
+    await pg.fetchrow(Q["chunk_claim"], live, uuid.uuid4(), 600.0, None, None)
     await pg.execute("UPDATE chunks SET state = 'queued', queued_at = now() - interval '1 hour'"
                      " WHERE id = $1", old_queue)  # fmt: skip
     await pg.execute("UPDATE chunks SET state = 'queued' WHERE id = $1", new_queue)

@@ -54,7 +54,7 @@ async def claim(
 ) -> tuple[int, uuid.UUID]:
     chunk_id = await insert_chunk(pg, org_id, 2024, Scope(span, accounts or AccountRange()))
     owner = uuid.uuid4()
-    assert await pg.fetchrow(Q["chunk_claim"], chunk_id, owner, 300.0) is not None
+    assert await pg.fetchrow(Q["chunk_claim"], chunk_id, owner, 300.0, None, None) is not None
     return chunk_id, owner
 
 
@@ -95,7 +95,7 @@ async def test_resync_updates_changed_deletes_missing_and_skips_duplicates(
     )
     await pg.execute("UPDATE chunks SET state = 'queued' WHERE id = $1", chunk_id)
     owner = uuid.uuid4()
-    await pg.fetchrow(Q["chunk_claim"], chunk_id, owner, 300.0)
+    await pg.fetchrow(Q["chunk_claim"], chunk_id, owner, 300.0, None, None)
     # posting 1 changed, 3 deleted at the source, 2 unchanged but served twice across pages
     again = [
         page(posting(1, 1, "150.00"), posting(2, 2, "-100.00")),
@@ -140,9 +140,9 @@ async def test_a_claimed_chunk_cannot_be_claimed_again_until_its_lease_runs_out(
     pg: asyncpg.Connection, org_id: int
 ) -> None:
     chunk_id, _ = await claim(pg, org_id)
-    assert await pg.fetchrow(Q["chunk_claim"], chunk_id, uuid.uuid4(), 300.0) is None
+    assert await pg.fetchrow(Q["chunk_claim"], chunk_id, uuid.uuid4(), 300.0, None, None) is None
     await pg.execute("UPDATE chunks SET lease_until = now() - interval '1 s' WHERE id=$1", chunk_id)
-    again = await pg.fetchrow(Q["chunk_claim"], chunk_id, uuid.uuid4(), 300.0)
+    again = await pg.fetchrow(Q["chunk_claim"], chunk_id, uuid.uuid4(), 300.0, None, None)
     assert again is not None
     assert again["deliveries"] == 2
 
@@ -183,3 +183,16 @@ async def test_an_account_range_holds_exactly_its_accounts_whichever_way_the_api
     )  # fmt: skip
     assert (result.total, result.deleted) == (2, 0)
     assert sorted(await rows(pg, org_id)) == [1, 2, 3, 4]
+
+
+async def test_a_chunk_whose_worker_is_gone_is_taken_over_before_its_lease_ends(
+    pg: asyncpg.Connection, org_id: int
+) -> None:
+    chunk_id = await insert_chunk(pg, org_id, 2024, Scope(MARCH))
+    assert await pg.fetchrow(Q["chunk_claim"], chunk_id, uuid.uuid4(), 300.0, "w1", None)
+    alive = ["w1", "w2"]
+    assert await pg.fetchrow(Q["chunk_claim"], chunk_id, uuid.uuid4(), 300.0, "w2", alive) is None
+    assert await pg.fetchrow(Q["chunk_claim"], chunk_id, uuid.uuid4(), 300.0, "w2", None) is None
+    taken = await pg.fetchrow(Q["chunk_claim"], chunk_id, uuid.uuid4(), 300.0, "w2", ["w2"])
+    assert taken is not None
+    assert (taken["deliveries"], taken["abandoned"]) == (2, 1)
