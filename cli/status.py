@@ -50,6 +50,16 @@ def status(as_json: bool) -> None:
         [[q["name"], q["depth"], q["delayed"], q["dead"]] for q in shown["queues"]],
     )
     print_table(["STATE", "ORGANIZATIONS"], list(shown["organizations"].items()))
+    if shown["stalls"]:
+        print_table(
+            ["STALLED ORGANIZATION", "IDLE (s)"],
+            [[f"{o['name']} (#{o['id']})", o["idle_s"]] for o in shown["stalls"]],
+        )
+    if shown["outbox"]["waiting"]:
+        click.echo(
+            f"Outbox: {shown['outbox']['waiting']} follow-up message(s) not yet sent, the oldest "
+            f"{shown['outbox']['oldest_s']} s (the workers relay it every second)"
+        )
     jobs = shown["jobs"]
     click.echo(
         f"Jobs: {jobs['failed']} failed, {jobs['retrying']} retrying"

@@ -16,6 +16,8 @@ from shared.queue import QUEUES, SENDER_PREFIX
 NAMESPACE = "dramatiq"
 #: a worker heard from within this many seconds counts as alive
 ALIVE_WITHIN_S = 60
+#: an organization with work to do and nothing moving for this long is stalled
+STALL_AFTER_S = 10.0
 
 
 def queue_depths(client: redis.Redis) -> list[dict[str, Any]]:
@@ -58,11 +60,28 @@ async def organizations_by_state(conn: asyncpg.Connection) -> dict[str, int]:
     return {row["state"]: row["count"] for row in await conn.fetch(Q["orgs_by_state"])}
 
 
+async def stalls(conn: asyncpg.Connection, after_s: float = STALL_AFTER_S) -> list[dict[str, Any]]:
+    """Organizations with work to do and nothing of theirs running or moving for `after_s`."""
+    return [
+        {"id": r["id"], "name": r["name"], "idle_s": round(r["idle_s"], 1)}
+        for r in await conn.fetch(Q["orgs_stalled"], after_s)
+    ]
+
+
+async def outbox(conn: asyncpg.Connection) -> dict[str, Any]:
+    """Follow-up messages committed and not yet sent, and the age of the oldest."""
+    row = await conn.fetchrow(Q["outbox_waiting"])
+    return {"waiting": row["waiting"], "oldest_s": round(row["oldest_s"], 1)}
+
+
 async def snapshot(conn: asyncpg.Connection, client: redis.Redis) -> dict[str, Any]:
-    """`status --json`: workers, queues, organizations by state, failed and retrying jobs."""
+    """`status --json`: workers, queues, organizations by state, failed and retrying jobs,
+    stalled organizations and the outbox."""
     return {
         "workers": workers(client),
         "queues": queue_depths(client),
         "organizations": await organizations_by_state(conn),
         "jobs": await count_by_state(conn),
+        "stalls": await stalls(conn),
+        "outbox": await outbox(conn),
     }

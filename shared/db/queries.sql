@@ -1088,3 +1088,22 @@ UPDATE organizations SET plan_requested_at = now() WHERE id = $1;
 -- name: plan_completed
 -- A plan for the year $3 (NULL: every year) that started at $2 is complete.
 UPDATE organizations SET planned_at = $2, planned_year = $3 WHERE id = $1;
+
+-- name: orgs_stalled
+-- Organizations with work to do and nothing of theirs running or done for more than $1 s: no
+-- chunk running, no year started, planned or finished since, no state change since.
+WITH activity AS (
+    SELECT o.id, o.name,
+           greatest(o.updated_at,
+                    (SELECT max(greatest(c.finished_at, c.started_at, c.queued_at))
+                     FROM chunks AS c WHERE c.org_id = o.id),
+                    (SELECT max(greatest(y.started_at, y.finished_at))
+                     FROM sync_years AS y WHERE y.org_id = o.id)) AS last_active
+    FROM organizations AS o
+    WHERE o.state IN ('validating', 'syncing') AND NOT o.cancel_requested
+      AND NOT EXISTS (SELECT 1 FROM chunks AS c WHERE c.org_id = o.id AND c.state = 'running')
+)
+SELECT id, name, extract(epoch FROM now() - last_active)::float8 AS idle_s
+FROM activity
+WHERE last_active < now() - make_interval(secs => $1)
+ORDER BY idle_s DESC;
