@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -87,7 +88,9 @@ class PgSource:
         def read() -> SystemView:
             return rows.system(status.workers(self._redis), status.queue_depths(self._redis))
 
-        return await asyncio.to_thread(read)
+        found = await asyncio.to_thread(read)
+        stalled = await self._read(status.stalls)
+        return replace(found, stalled=tuple(org["name"] for org in stalled))
 
     async def organization(self, org_id: int) -> OrgDetail | None:
         """One organization with its years and timeline; None once it is gone."""

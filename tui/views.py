@@ -39,6 +39,8 @@ class SystemView:
     queues: tuple[QueueView, ...] = ()
     #: seconds within which a heartbeat counts as alive
     alive_within_s: float = 60.0
+    #: organizations with work to do and nothing moving for a while (shared.status.stalls)
+    stalled: tuple[str, ...] = ()
 
     @property
     def alive(self) -> int:

@@ -156,12 +156,13 @@ class FakeSource:
         self.validation = validation
         self.actions: list[tuple[object, ...]] = []
         self.jobs_failed = list(JOBS)
+        self.system_view = SYSTEM
 
     async def overview(self) -> Overview:
         return Overview(NOW, tuple(self.orgs))
 
     async def system(self) -> SystemView:
-        return SYSTEM
+        return self.system_view
 
     async def organization(self, org_id: int) -> OrgDetail | None:
         row = next((o for o in self.orgs if o.id == org_id), None)

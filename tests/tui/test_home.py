@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from tui_fake import ORGS, FakeSource
+from textual.widgets import Label
+from tui_fake import ORGS, SYSTEM, FakeSource
 from tui_pilot import until
 
 from tui.app import LedgersyncApp
@@ -123,3 +124,16 @@ async def test_names_with_brackets_show_as_typed_never_as_markup() -> None:
         await pilot.press("enter")
         await until(pilot, "the detail", lambda: app.screen.query("#org-head")
                     and name in str(app.screen.query_one("#org-head").render()))  # fmt: skip
+
+
+async def test_the_header_says_when_organizations_are_stalled() -> None:
+    source = FakeSource()
+    app = LedgersyncApp(source, refresh_s=3600)
+    async with app.run_test(size=(150, 30)) as pilot:
+        queues = app.screen.query_one("#queues", Label)
+        await until(pilot, "the queue depth", lambda: "queue" in str(queues.render()))
+        assert "stalled" not in str(queues.render())
+        source.system_view = replace(SYSTEM, stalled=("Havbris Sjømat AS",))
+        app.tick()
+        await until(pilot, "the stall", lambda: "1 stalled" in str(queues.render()))
+        assert queues.has_class("-bad")

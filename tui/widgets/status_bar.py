@@ -63,7 +63,9 @@ class StatusBar(Horizontal):
         workers.set_class(system.alive == 0, "-bad")
         queues = self.query_one("#queues", Label)
         delayed = f" +{fmt.count(system.delayed)} delayed" if system.delayed else ""
-        queues.update(f"queue {fmt.count(system.waiting)}{delayed}")
+        stalled = f" · {len(system.stalled)} stalled" if system.stalled else ""
+        queues.update(f"queue {fmt.count(system.waiting)}{delayed}{stalled}")
+        queues.set_class(bool(system.stalled), "-bad")
 
     def _show_refresh(self, paused: bool) -> None:
         label = self.query_one("#refresh", Label)
