@@ -12,7 +12,16 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
-from bench import dlt_peer, fairness, import_speed, rate_limited, saft_speed, summary, tui_refresh
+from bench import (
+    dlt_peer,
+    fairness,
+    import_speed,
+    rate_limited,
+    requests,
+    saft_speed,
+    summary,
+    tui_refresh,
+)
 from bench.world import Measure, Row, Value
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -75,6 +84,13 @@ def main(argv: list[str] | None = None) -> int:
         "--peer-latency", default=dlt_peer.LATENCY,
         help="the sandbox's latency mode for that run, ms a full page takes (e.g. 150-600)",
     )  # fmt: skip
+    parser.add_argument(
+        "--requests-postings", type=int, default=1_000_000,
+        help="postings of the request-efficiency runs (over --years, seasonal months)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--big-day", type=int, default=12_000, help="postings on one day of those runs"
+    )
     parser.add_argument("--saft-mb", type=float, default=1024.0, help="size of the SAF-T file")
     parser.add_argument("--tui-orgs", type=int, default=1_000, help="organizations for the TUI")
     parser.add_argument("--tui-chunks", type=int, default=50_000, help="chunks for the TUI")
@@ -99,6 +115,13 @@ def main(argv: list[str] | None = None) -> int:
         f"instant and in latency mode {args.peer_latency} ms)\n\n"
     )
     report += table(peer)
+    spent = requests.run(args.requests_postings, args.years, args.big_day)
+    report += (
+        f"\n\n## Requests: first sync, re-sync and the realistic rate limit "
+        f"({args.requests_postings:,} postings over {args.years} years, {args.big_day:,} on one "
+        "day)\n\n"
+    )
+    report += table(spent)
     saft = saft_speed.run(args.saft_mb)
     report += f"\n\n## SAF-T import ({saft.megabytes:,.0f} MB generated file)\n\n"
     report += saft.table()
@@ -113,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         *summary.limited_headlines(limited),
         *summary.fairness_headlines(fair),
         *summary.peer_headlines(peer),
+        *summary.request_headlines(spent),
         *summary.saft_headlines(saft),
         *summary.tui_headlines(tui),
     ]

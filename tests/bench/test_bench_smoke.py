@@ -28,6 +28,10 @@ def test_the_benchmark_runs_small_and_prints_its_table() -> None:
             "1,2",
             "--peer-postings",
             "3000",
+            "--requests-postings",
+            "3000",
+            "--big-day",
+            "0",
             "--saft-mb",
             "1",
             "--tui-orgs",
@@ -46,6 +50,7 @@ def test_the_benchmark_runs_small_and_prints_its_table() -> None:
     rows += ("3 orgs at once, 1 worker", "3 orgs at once, 2 worker", "× the rate of 1")
     rows += ("## Summary", "SAF-T import", "parse only", "SAF-T worker peak RSS")
     rows += ("TUI home refresh", "TUI key press answered")
+    rows += ("requests, first sync", "requests, re-sync", "onboarding under 100 requests / 60 s")
     rows += (
         "ledgersync vs dlt, sandbox instant, 1 process",
         "sandbox latency 150-600 ms, 2 process",
