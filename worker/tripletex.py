@@ -157,8 +157,8 @@ class PostingPage:
 
     @property
     def is_last(self) -> bool:
-        """Whether this page is shorter than requested, so no page follows."""
-        return self.count < self.requested
+        """Whether no page follows (see `last_page`)."""
+        return last_page(self.start, self.requested, self.count, self.full_result_size)
 
 
 def decode_json(body: bytes) -> Any:
@@ -345,6 +345,7 @@ def values_of(payload: Any) -> list[Any]:
 
 #: the list envelope's `count` key: quotes inside JSON strings are escaped, so this matches a key
 _COUNT_KEY = re.compile(rb'"count"\s*:\s*(\d+)')
+_FULL_KEY = re.compile(rb'"fullResultSize"\s*:\s*(\d+)')
 
 
 def envelope_count(body: bytes) -> int | None:
@@ -358,6 +359,12 @@ def envelope_count(body: bytes) -> int | None:
     if not (whole.startswith(b"{") and whole.endswith(b"}") and b'"values"' in whole):
         return None
     found = _COUNT_KEY.findall(whole)
+    return int(found[0]) if len(found) == 1 else None
+
+
+def envelope_full_result_size(body: bytes) -> int | None:
+    """The envelope's `fullResultSize` read without decoding it (None when absent or unsure)."""
+    found = _FULL_KEY.findall(body)
     return int(found[0]) if len(found) == 1 else None
 
 
@@ -376,11 +383,27 @@ class RawPage:
     requested: int
     count: int
     raw: bytes = field(repr=False)
+    #: Tripletex's `fullResultSize`, read only to go on (see `is_last`), never to stop
+    full_result_size: int | None = None
 
     @property
     def is_last(self) -> bool:
-        """Whether this page is shorter than requested, so no page follows."""
-        return self.count < self.requested
+        """Whether no page follows (see `last_page`)."""
+        return last_page(self.start, self.requested, self.count, self.full_result_size)
+
+
+def last_page(start: int, requested: int, count: int, full_result_size: int | None) -> bool:
+    """Whether no page follows one of `count` values asked for `requested` from `start`.
+
+    A page shorter than asked for is the last — unless `fullResultSize` says more remain: an API
+    that silently answered fewer than `count` asked for (a smaller maximum page than we assume)
+    would otherwise end the paging early. `fullResultSize` never ends paging (it is no total,
+    and has been inexact); it can only make the client ask once more. An empty page ends it.
+    """
+    if count == 0:
+        return True
+    more_said = full_result_size is not None and full_result_size > start + count
+    return count < requested and not more_said
 
 
 def parse_ledger_sum(item: Any) -> tuple[str, Decimal]:
@@ -514,10 +537,11 @@ class TripletexClient:
         asked = int(params["count"])
         reply = await self._get(auth, api_path("ledger", "posting"), params)
         counted = envelope_count(reply.body)
+        full = envelope_full_result_size(reply.body)
         if counted is not None:
-            return RawPage(start, asked, counted, reply.body)
+            return RawPage(start, asked, counted, reply.body, full)
         return _read_raw(
-            reply, lambda payload: RawPage(start, asked, len(values_of(payload)), reply.body)
+            reply, lambda payload: RawPage(start, asked, len(values_of(payload)), reply.body, full)
         )
 
     async def iter_raw_postings(
@@ -728,6 +752,7 @@ __all__ = [
     "decode_json",
     "envelope_count",
     "fingerprint",
+    "last_page",
     "oslo_today",
     "parse_company",
     "parse_ledger_sum",

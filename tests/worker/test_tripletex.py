@@ -347,11 +347,11 @@ AMOUNTS = [
 async def test_posting_page_keeps_raw_bytes_and_exact_amounts(
     fake: Fake, client: TripletexClient
 ) -> None:
-    body = envelope([posting(n, amount) for n, amount in enumerate(AMOUNTS)], 0, 999)
+    body = envelope([posting(n, amount) for n, amount in enumerate(AMOUNTS)], 0, 10)
     fake.on("GET", "/ledger/posting", answer(200, body))
     page = await client.posting_page(AUTH, *YEAR, start=0, count=100)
     assert page.raw == body
-    assert (page.count, page.requested, page.full_result_size, page.is_last) == (10, 100, 999, True)
+    assert (page.count, page.requested, page.full_result_size, page.is_last) == (10, 100, 10, True)
     assert [p.amount for p in page.postings] == [Decimal(a) for a in AMOUNTS]
     assert [p.amount_currency for p in page.postings] == [Decimal(a) for a in AMOUNTS]
     assert page.postings[1].amount + page.postings[2].amount == Decimal("0.3")
@@ -367,10 +367,27 @@ async def test_posting_page_keeps_raw_bytes_and_exact_amounts(
 async def test_every_posting_page_asks_for_a_fixed_order(
     fake: Fake, client: TripletexClient
 ) -> None:
-    fake.on("GET", "/ledger/posting", paged([posting(n) for n in range(25)], full_result_size=26))
+    fake.on("GET", "/ledger/posting", paged([posting(n) for n in range(25)], full_result_size=25))
     _ = [page async for page in client.iter_raw_postings(AUTH, *YEAR, page_size=10)]
     assert [s.query.get("sorting") for s in fake.seen] == ["id", "id", "id"]
     assert all("accountNumberFrom" not in s.query for s in fake.seen)
+
+
+async def test_a_server_that_answers_fewer_than_asked_is_paged_on_while_it_says_more_remain(
+    fake: Fake, client: TripletexClient
+) -> None:
+    items = [posting(n) for n in range(23)]
+
+    async def clamped(request: web.Request) -> web.StreamResponse:
+        start = int(request.query["from"])
+        shown = items[start : start + 4]  # a smaller maximum page than the client asked for
+        more = start + len(shown) + (1 if start + len(shown) < len(items) else 0)
+        return web.Response(body=envelope(shown, start, more), content_type="application/json")
+
+    fake.on("GET", "/ledger/posting", clamped)
+    pages = [page async for page in client.iter_raw_postings(AUTH, *YEAR, page_size=10)]
+    assert sum(page.count for page in pages) == 23
+    assert [s.query["from"] for s in fake.seen] == [str(n) for n in range(0, 24, 4)]
 
 
 async def test_an_account_range_is_sent_as_from_and_exclusive_to(

@@ -19,6 +19,7 @@ from worker.tripletex import (
     decode_json,
     envelope_count,
     fingerprint,
+    last_page,
     parse_posting,
     to_decimal,
 )
@@ -232,3 +233,21 @@ def test_the_envelope_count_is_read_without_decoding(body: bytes, expected: int)
 )
 def test_an_unsure_envelope_count_falls_back_to_decoding(body: bytes) -> None:
     assert envelope_count(body) is None
+
+
+@pytest.mark.parametrize(
+    ("start", "requested", "count", "full", "last"),
+    [
+        (0, 10, 10, None, False),  # a full page: ask on
+        (0, 10, 7, None, True),  # a short page ends it
+        (0, 10, 7, 8, False),  # short, but the API says more remain: ask on
+        (0, 10, 7, 7, True),
+        (20, 10, 7, 3, True),  # an inexact (too small) size never keeps paging going
+        (0, 10, 10, 3, False),  # nor ends it
+        (30, 10, 0, 99, True),  # an empty page always ends it
+    ],
+)
+def test_when_paging_ends(
+    start: int, requested: int, count: int, full: int | None, last: bool
+) -> None:
+    assert last_page(start, requested, count, full) is last
