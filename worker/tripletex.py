@@ -24,11 +24,14 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 import orjson
+import structlog
 from yarl import URL
 
 from shared.logging import register_secret
 from worker.planner import ALL_ACCOUNTS, AccountRange
 from worker.tripletex_errors import (
+    CODE_SORTING,
+    InvalidRequest,
     RateLimitState,
     ResultSetTooLarge,
     TransientUpstream,
@@ -39,6 +42,8 @@ from worker.tripletex_errors import (
     request_id_of,
     retry_after,
 )
+
+logger = structlog.get_logger(__name__)
 
 #: per request: 10 s to connect, 60 s for the whole exchange
 DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=60, connect=10)
@@ -452,6 +457,8 @@ class TripletexClient:
         self._on_rate_limit = on_rate_limit
         self._before_request = before_request
         self._last_reset: dict[str, RateLimitState] = {}
+        #: paths whose `sorting` the API refused: asked for without it
+        self._unsortable: set[str] = set()
 
     async def create_session(
         self, consumer_token: str, employee_token: str, expires: dt.date
@@ -631,8 +638,18 @@ class TripletexClient:
             start += len(items)
 
     async def _get(self, auth: Auth, path: str, params: Mapping[str, str] | None = None) -> _Reply:
-        """A GET with auth."""
-        return await self._send("GET", path, auth=auth, params=params)
+        """A GET with auth. A `sorting` the endpoint refuses (422/17000; which sortings each
+        endpoint accepts is not documented) is dropped for that path from then on, once."""
+        if params and "sorting" in params and path in self._unsortable:
+            params = {k: v for k, v in params.items() if k != "sorting"}
+        try:
+            return await self._send("GET", path, auth=auth, params=params)
+        except InvalidRequest as exc:
+            if exc.code != CODE_SORTING or not params or "sorting" not in params:
+                raise
+            self._unsortable.add(path)
+            logger.warning("sorting_refused", path=unquote(path), sorting=params["sorting"])
+            return await self._get(auth, path, params)
 
     async def _send(
         self,

@@ -24,6 +24,8 @@ CONSUMER_TOKEN_FIELD = "arg:consumerToken"  # noqa: S105 (a field name)
 #: ApiError codes the mapping reads
 CODE_VALIDATION = 18000
 CODE_RESULT_SET_TOO_LARGE = 23000
+#: ApiError code of a `sorting` the endpoint does not accept
+CODE_SORTING = 17000
 #: after a 429 with no Reset seen for the auth: one whole sandbox window (Tripletex publishes none)
 DEFAULT_RETRY_AFTER = 60.0
 #: longest upstream sentence quoted in a message

@@ -390,6 +390,22 @@ async def test_a_server_that_answers_fewer_than_asked_is_paged_on_while_it_says_
     assert [s.query["from"] for s in fake.seen] == [str(n) for n in range(0, 24, 4)]
 
 
+async def test_a_sorting_the_api_refuses_is_dropped_for_that_path_once(
+    fake: Fake, client: TripletexClient
+) -> None:
+    async def picky(request: web.Request) -> web.StreamResponse:
+        if "sorting" in request.query:
+            body = api_error(422, 17000, "Illegal sorting field.")
+            return web.json_response(body, status=422)
+        return web.Response(body=envelope([posting(1)], 0, 1), content_type="application/json")
+
+    fake.on("GET", "/ledger/posting", picky)
+    for _ in range(2):
+        pages = [page async for page in client.iter_raw_postings(AUTH, *YEAR)]
+        assert sum(page.count for page in pages) == 1
+    assert [s.query.get("sorting") for s in fake.seen] == ["id", None, None]
+
+
 async def test_an_account_range_is_sent_as_from_and_exclusive_to(
     fake: Fake, client: TripletexClient
 ) -> None:
