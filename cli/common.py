@@ -23,18 +23,38 @@ T = TypeVar("T")
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_TIMED_OUT = 0, 1, 2, 3
 
 
+class IdType(click.ParamType[int]):
+    """An id on the command line: ASCII digits within 64 bits, else one plain sentence (exit 2)."""
+
+    name = "id"
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        """The id as an int."""
+        from shared.orgs import parse_id
+
+        if isinstance(value, int):
+            return value
+        return parse_id(str(value).strip(), self.what)  # BadInput: one sentence, exit 2
+
+
 def fail(message: str, exit_code: int = EXIT_BAD_INPUT) -> None:
     """Print one plain sentence to stderr and exit."""
     click.echo(message, err=True)
     sys.exit(exit_code)
 
 
-def run_command(group: click.Group) -> None:
+def run_command(group: click.Group, args: list[str] | None = None) -> None:
     """Run the click group; turn AppErrors into one sentence on stderr and their exit code."""
     try:
-        group.main(standalone_mode=False)
+        group.main(args, standalone_mode=False)
     except click.exceptions.Abort:
         fail("Aborted.", EXIT_FAILED)
+    except click.UsageError as exc:
+        hint = f" (`{exc.ctx.command_path} --help` shows the usage)" if exc.ctx else ""
+        fail(" ".join(exc.format_message().split()) + hint, exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)

@@ -11,7 +11,7 @@ from typing import TypeVar
 import asyncpg
 import click
 
-from cli.common import fail, print_json, run_async, servers
+from cli.common import IdType, fail, print_json, run_async, servers
 from cli.tables import print_table
 from shared import jobs as jobs_api
 from shared import orgs
@@ -94,7 +94,7 @@ def jobs_list(state: str, org_ref: str | None, limit: int, as_json: bool) -> Non
 
 
 @jobs.command("show")
-@click.argument("job_id", metavar="JOB", type=int)
+@click.argument("job_id", metavar="JOB", type=IdType("A job id"))
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
 def jobs_show(job_id: int, as_json: bool) -> None:
     """One job: its last error with the traceback, and every failed attempt."""
@@ -131,7 +131,7 @@ def jobs_show(job_id: int, as_json: bool) -> None:
 
 
 @jobs.command("retry")
-@click.argument("job_ids", metavar="JOB...", nargs=-1, type=int)
+@click.argument("job_ids", metavar="JOB...", nargs=-1, type=IdType("A job id"))
 @click.option("--all", "retry_all", is_flag=True, help="Every failed job (of --org, if given).")
 @click.option("--org", "org_ref", metavar="ORG", help="With --all: only this organization's.")
 def jobs_retry(job_ids: tuple[int, ...], retry_all: bool, org_ref: str | None) -> None:

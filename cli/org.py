@@ -15,6 +15,7 @@ from cli.common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_TIMED_OUT,
+    IdType,
     fail,
     print_json,
     run_async,
@@ -198,7 +199,7 @@ def org_companies(ref: str, as_json: bool) -> None:
 
 @org.command("select")
 @click.argument("ref", metavar="ORG")
-@click.argument("company_id", type=int)
+@click.argument("company_id", type=IdType("A company id"))
 def org_select(ref: str, company_id: int) -> None:
     """Choose the company to synchronize; the first synchronization starts at once."""
 
@@ -284,6 +285,7 @@ def org_remove(ref: str, yes: bool) -> None:
 
     async def work(conn: asyncpg.Connection, _: Settings) -> str:
         found = await orgs.find(conn, ref)
+        click.echo(f"Removing {found['name']} (#{found['id']}) and all its data.")
         await orgs.remove(conn, found["id"])
         return str(found["name"])
 

@@ -7,6 +7,7 @@ work to the workers is the caller's business (see `shared.queue`).
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Any
 
 import asyncpg
@@ -63,6 +64,9 @@ async def register(
     name = name.strip()
     if not name:
         raise BadInput("The organization needs a name.")
+    problem = name_problem(name)
+    if problem is not None:
+        raise BadInput(f"The organization's name {problem}; choose a plain one.")
     if method is Method.API and (token is None or cipher is None or provider is None):
         raise BadInput(
             "An API organization needs a provider and an employee token (--token-stdin)."
@@ -81,16 +85,68 @@ async def register(
     return org_id
 
 
+#: the longest name an organization may have
+MAX_NAME_CHARS = 200
+
+#: characters that reorder text on screen (bidirectional overrides, embeddings, isolates, marks)
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+
+
+def name_problem(text: str) -> str | None:
+    """Why `text` cannot be an organization's name (None when it can)."""
+    if len(text) > MAX_NAME_CHARS:
+        return f"is {len(text)} characters long; at most {MAX_NAME_CHARS} are allowed"
+    for ch in text:
+        if ch in BIDI_CONTROLS or unicodedata.category(ch) in ("Cc", "Cs", "Cf", "Co", "Cn"):
+            return f"holds the invisible or control character U+{ord(ch):04X}"
+    return None
+
+
+#: the largest id Postgres' bigint holds
+MAX_ID = 2**63 - 1
+
+
+def parse_id(text: str, what: str = "An organization id") -> int:
+    """An id written in ASCII digits within 64 bits; BadInput with a sentence otherwise."""
+    if not (text.isascii() and text.isdigit()):
+        raise BadInput(f"{what} is written in the digits 0-9; {_shown(text)} is not.")
+    value = int(text)
+    if not 0 < value <= MAX_ID:
+        raise BadInput(f"{what} lies between 1 and {MAX_ID}; {_shown(text)} does not.")
+    return value
+
+
 async def find(conn: asyncpg.Connection, ref: str) -> asyncpg.Record:
-    """An organization by id or name; BadInput naming the reference when there is none."""
-    row = None
-    if ref.strip().isdigit():
-        row = await conn.fetchrow(Q["org_by_id"], int(ref))
+    """An organization by exact name or id (`#N` always the id); BadInput when there is none, or
+    when the name is also another organization's id."""
+    ref = ref.strip()
+    if name_problem(ref) is not None:
+        raise BadInput(f"No organization {_shown(ref)}; `ledgersync org list` shows them.")
+    if ref.startswith("#"):
+        row = await conn.fetchrow(Q["org_by_id"], parse_id(ref[1:]))
+        if row is None:
+            raise BadInput(f"No organization has id {ref}; `ledgersync org list` shows them.")
+        return row
+    by_name = await conn.fetchrow(Q["org_by_name"], ref) if ref else None
+    by_id = None
+    if ref.isascii() and ref.isdigit() and 0 < int(ref) <= MAX_ID:
+        by_id = await conn.fetchrow(Q["org_by_id"], int(ref))
+    if by_name is not None and by_id is not None and by_name["id"] != by_id["id"]:
+        raise BadInput(
+            f"{ref!r} is ambiguous: the name of {by_name['name']!r} (#{by_name['id']}) and the id "
+            f"of {by_id['name']!r} (#{by_id['id']}); write #{by_id['id']} for the id."
+        )
+    row = by_name or by_id
     if row is None:
-        row = await conn.fetchrow(Q["org_by_name"], ref.strip())
-    if row is None:
-        raise BadInput(f"No organization {ref!r}; `ledgersync org list` shows them.")
+        raise BadInput(f"No organization {_shown(ref)}; `ledgersync org list` shows them.")
     return row
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    """`text` quoted for a sentence, cut short when long."""
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + "…"
 
 
 async def select_company(conn: asyncpg.Connection, org_id: int, company_id: int) -> None:

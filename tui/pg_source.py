@@ -171,7 +171,7 @@ class PgSource:
         """Stop the organization's synchronization between chunks."""
 
         async def write(conn: asyncpg.Connection) -> None:
-            org = await orgs.find(conn, str(org_id))
+            org = await orgs.find(conn, f"#{org_id}")
             await cancellation.cancel(conn, org, actor=getpass.getuser())
 
         await self._write(write)
@@ -180,7 +180,7 @@ class PgSource:
         """Let a cancelled organization synchronize again, from where it stopped."""
 
         async def write(conn: asyncpg.Connection) -> None:
-            org = await orgs.find(conn, str(org_id))
+            org = await orgs.find(conn, f"#{org_id}")
             await cancellation.resume(conn, org, actor=getpass.getuser())
 
         await self._write(write)
