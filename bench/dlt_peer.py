@@ -19,6 +19,7 @@ import datetime as dt
 import itertools
 import json
 import os
+import secrets
 import sys
 import tempfile
 import time
@@ -34,7 +35,7 @@ import psutil
 
 from bench.import_speed import LOGS, fetch_ceiling
 from bench.world import BenchWorld, Measure, Row, Value
-from shared.db import connect
+from shared.db import connect, drop_database
 
 #: the latency mode measured beside the instant sandbox (a full page in 150-600 ms)
 LATENCY = "150-600"
@@ -266,6 +267,23 @@ def _compared(rows: list[Measure], peer: Measure | None, expected: int) -> list[
     return found
 
 
+async def _round(world: BenchWorld, database: str, mode: Mode, *, processes: tuple[int, ...],
+                 version: str | None, expected: int) -> list[Row]:  # fmt: skip
+    """ledgersync with each process count, then dlt, on the sandbox in one mode."""
+    await _set_latency(world, mode.latency)
+    database_url = await world.fresh_database(database)
+    if mode.latency is None:  # both clients' pages rendered once, then served from memory
+        await fetch_ceiling(world, world.years, "warming")
+        if version:
+            await dlt_peer(world, database_url, mode, extract_only=True)
+    measured = []
+    for count in processes:
+        database_url = await world.fresh_database(database)
+        measured.append(await ledgersync(world, database_url, count, mode))
+    peer = await dlt_peer(world, database_url, mode) if version else None
+    return _compared(measured, peer, expected)
+
+
 def run(postings: int, years: int, latency: str = LATENCY, process_counts: tuple[int, ...] = (1, 2)
         ) -> list[Row]:  # fmt: skip
     """ledgersync and dlt, instant and in latency mode; rows for the results table."""
@@ -276,24 +294,20 @@ async def _run(postings: int, years: int, latency: str, process_counts: tuple[in
                ) -> list[Row]:  # fmt: skip
     version = dlt_version()
     rows: list[Row] = [] if version else [NOT_INSTALLED]
+    # a database of this run's own: another run on the same server drops nothing of it
+    database = f"ledgersync_bench_peer_{secrets.token_hex(3)}"
     async with BenchWorld.start(postings=postings, years=years) as world:
         expected = await _truth(world)
-        database_url = await world.fresh_database("ledgersync_bench_peer")
-        for mode in (
-            Mode("instant", "instant", None),
-            Mode("latency", f"latency {latency} ms", latency),
-        ):
-            await _set_latency(world, mode.latency)
-            if mode.latency is None:  # both clients' pages rendered once, then served from memory
-                await fetch_ceiling(world, world.years, "warming")
-                if version:
-                    await dlt_peer(world, database_url, mode, extract_only=True)
-            measured = []
-            for processes in process_counts:
-                database_url = await world.fresh_database("ledgersync_bench_peer")
-                measured.append(await ledgersync(world, database_url, processes, mode))
-            peer = await dlt_peer(world, database_url, mode) if version else None
-            rows += _compared(measured, peer, expected)
+        database_url = await world.fresh_database(database)
+        try:
+            for mode in (
+                Mode("instant", "instant", None),
+                Mode("latency", f"latency {latency} ms", latency),
+            ):
+                rows += await _round(world, database, mode, processes=process_counts,
+                                     version=version, expected=expected)  # fmt: skip
+        finally:
+            await drop_database(database_url)
     if version:
         rows.append(f"dlt {version}: a @dlt.resource paging by from/count, merge on id, the "
                     "default loader; timed from login to loaded, in its own process")  # fmt: skip
