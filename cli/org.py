@@ -32,6 +32,9 @@ from shared.queue import send, sender
 
 T = TypeVar("T")
 
+#: bytes read from standard input at most: a token and blanks around it, or clearly too much
+STDIN_LIMIT = 2 * orgs.MAX_TOKEN_BYTES + 1
+
 #: seconds between looks at the database while waiting
 WAIT_POLL_S = 0.5
 
@@ -73,10 +76,12 @@ def _send(settings: Settings, actor: str, *args: int | str | None) -> None:
 
 
 def _read_token() -> str:
+    """The token from standard input, read in bounded bytes and decoded strictly."""
+    stream = sys.stdin.buffer
     if sys.stdin.isatty():
         click.echo("Paste the employee token, then press Enter:", err=True)
-        return orgs.clean_token(sys.stdin.readline())
-    return orgs.clean_token(sys.stdin.read())
+        return orgs.decode_token(stream.readline(STDIN_LIMIT))
+    return orgs.decode_token(stream.read(STDIN_LIMIT))
 
 
 @click.group()

@@ -27,12 +27,44 @@ def token_hint(token: str) -> str:
     return "…" + token[-TOKEN_HINT_CHARS:] if len(token) > 3 * TOKEN_HINT_CHARS else "…"
 
 
+#: the longest employee token accepted (Tripletex's are far shorter)
+MAX_TOKEN_BYTES = 4096
+
+#: the earliest year a synchronization may ask for where the company's own years are unknown
+FIRST_YEAR = 1900
+
+
 def clean_token(raw: str) -> str:
-    """The token as pasted, without surrounding blanks; BadInput when nothing is left."""
+    """The token as pasted, without surrounding blanks; BadInput unless printable ASCII, ≤ 4 KB."""
     token = raw.strip()
     if not token or any(ch.isspace() for ch in token):
         raise BadInput("The employee token is empty or has spaces in it; paste it again, alone.")
+    if len(token) > MAX_TOKEN_BYTES:
+        raise BadInput(
+            f"The employee token is {len(token)} characters long, more than the "
+            f"{MAX_TOKEN_BYTES} allowed; paste the token alone."
+        )
+    if not all("!" <= ch <= "~" for ch in token):
+        raise BadInput(
+            "The employee token holds characters other than printable ASCII; paste it again, alone."
+        )
     return token
+
+
+def decode_token(raw: bytes) -> str:
+    """Token bytes (as read from standard input) as text; BadInput when not UTF-8."""
+    if len(raw) > 2 * MAX_TOKEN_BYTES:
+        raise BadInput(
+            f"The token on standard input is longer than the {MAX_TOKEN_BYTES} bytes allowed; "
+            "pipe in the token alone."
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadInput(
+            "The token on standard input is not UTF-8 text; pipe in the token alone."
+        ) from None
+    return clean_token(text)
 
 
 async def verify_key(conn: asyncpg.Connection, cipher: TokenCipher) -> None:
@@ -200,9 +232,27 @@ async def request_sync(conn: asyncpg.Connection, org_id: int, year: int | None) 
             f"Organization {org['name']!r} has no company chosen yet; choose one first "
             "(`ledgersync org select`, or the terminal UI)."
         )
+    if year is not None:
+        await check_year(conn, org_id, year)
     async with conn.transaction():
         await conn.execute(Q["org_request_plan"], org_id)
         await audit.record(conn, "org.sync", org_id, {"year": year})
+
+
+async def check_year(conn: asyncpg.Connection, org_id: int, year: int) -> None:
+    """BadInput unless `year` lies within the company's accounting years (1900..next year where
+    they are unknown yet)."""
+    this_year = dt.date.today().year
+    bounds = await conn.fetchrow(Q["sync_years_bounds"], org_id)
+    if bounds is not None and bounds["first"] is not None:
+        first, last = int(bounds["first"]), max(int(bounds["last"]), this_year)
+        where = "the company's accounting years"
+    else:
+        first, last = FIRST_YEAR, this_year + 1
+        where = "the years a company can have"
+    if not first <= year <= last:
+        shown = str(year) if abs(year) < 10**12 else f"{str(year)[:12]}…"
+        raise BadInput(f"Year {shown} is outside {where}, {first} to {last}; choose one of them.")
 
 
 async def remove(conn: asyncpg.Connection, org_id: int) -> None:

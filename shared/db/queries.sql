@@ -1107,3 +1107,7 @@ SELECT id, name, extract(epoch FROM now() - last_active)::float8 AS idle_s
 FROM activity
 WHERE last_active < now() - make_interval(secs => $1)
 ORDER BY idle_s DESC;
+
+-- name: sync_years_bounds
+-- The first and last year the organization's company has synchronization rows for (NULLs: none).
+SELECT min(year) AS first, max(year) AS last FROM sync_years WHERE org_id = $1;

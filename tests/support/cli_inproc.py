@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import asyncpg
 import click.testing
 
 from cli.common import run_command
@@ -36,3 +38,16 @@ def invoke(*args: str, stdin: bytes = b"") -> Done:
         return Done(
             code, out.getvalue().decode(errors="replace"), err.getvalue().decode(errors="replace")
         )
+
+
+def sql(database_url: str, statement: str, *args: object) -> list[asyncpg.Record]:
+    """Run one statement from a test that is not async (as the commands run: a fresh loop)."""
+
+    async def run() -> list[asyncpg.Record]:
+        conn = await asyncpg.connect(database_url)
+        try:
+            return list(await conn.fetch(statement, *args))
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())
