@@ -254,18 +254,28 @@ def org_sync(ref: str, year: int | None) -> None:
     click.echo(f"Synchronizing {'year ' + str(year) if year else 'every year'} of {found['name']}.")
 
 
+#: states in which an organization waits for an operator: waiting on it cannot end well
+OPERATOR_STATES = (
+    OrgState.NEEDS_ATTENTION,
+    OrgState.CANCELLED,
+    OrgState.CHOOSE_COMPANY,
+    OrgState.AWAITING_FILE,
+)
+
+
 @org.command("wait")
 @click.argument("ref", metavar="ORG")
-@click.option("--timeout", type=float, default=3600.0, show_default=True, help="Seconds.")
+@click.option("--timeout", type=click.FloatRange(0, 10**7), default=3600.0, show_default=True,
+              help="Seconds.")  # fmt: skip
 def org_wait(ref: str, timeout: float) -> None:
-    """Block until synced (0), needs attention (1), or the timeout passes (3)."""
+    """Block until synced (0), needs attention or an operator (1), or the timeout passes (3)."""
 
     async def work(conn: asyncpg.Connection, _: Settings) -> asyncpg.Record:
         org_id = (await orgs.find(conn, ref))["id"]
         deadline = time.monotonic() + timeout
         while True:
             row = await conn.fetchrow(Q["org_by_id"], org_id)
-            if row["state"] in (OrgState.SYNCED, OrgState.NEEDS_ATTENTION, OrgState.CANCELLED):
+            if row["state"] == OrgState.SYNCED or row["state"] in OPERATOR_STATES:
                 return row
             if time.monotonic() >= deadline:
                 return row
@@ -275,9 +285,24 @@ def org_wait(ref: str, timeout: float) -> None:
     if row["state"] == OrgState.SYNCED:
         click.echo(f"{row['name']} is synced.")
         sys.exit(EXIT_OK)
-    if row["state"] in (OrgState.NEEDS_ATTENTION, OrgState.CANCELLED):
-        fail(f"{row['name']} {row['state'].replace('_', ' ')}: {row['state_reason']}", EXIT_FAILED)
+    if row["state"] in OPERATOR_STATES:
+        fail(operator_action(row), EXIT_FAILED)
     fail(f"{row['name']} is still {row['state']} after {timeout:g} s.", EXIT_TIMED_OUT)
+
+
+def operator_action(row: asyncpg.Record) -> str:
+    """One sentence: what the organization waits for, and the command that gives it."""
+    name, ref, reason = row["name"], f"#{row['id']}", row["state_reason"] or "no reason recorded"
+    if row["state"] == OrgState.CHOOSE_COMPANY:
+        return (
+            f"{name} waits for a company to be chosen: `ledgersync org companies {ref}` lists "
+            f"them and `ledgersync org select {ref} COMPANY_ID` chooses one."
+        )
+    if row["state"] == OrgState.AWAITING_FILE:
+        return f"{name} waits for its SAF-T file: `ledgersync saft import {ref} FILE` sends it."
+    if row["state"] == OrgState.CANCELLED:
+        return f"{name} cancelled: {reason}; `ledgersync org resume {ref}` continues."
+    return f"{name} needs attention: {reason} (`ledgersync check {ref}` tells what to do)."
 
 
 @org.command("remove")
