@@ -17,6 +17,7 @@ import asyncpg
 import dramatiq
 import pytest
 from dramatiq.brokers.redis import RedisBroker
+from dramatiq.middleware import MiddlewareError
 from pipeline_harness import poll
 
 from shared.config import Settings
@@ -195,3 +196,38 @@ def test_error_sentence_and_traceback_are_short_and_masked(token: str) -> None:
     assert "ValueError" in trace, "the cause is kept"
     assert "RuntimeError" in trace
     assert error_sentence(KeyError()).startswith("KeyError")
+
+
+class Refused(MiddlewareError):
+    """What `Refuses` raises (Dramatiq lets only MiddlewareError stop a message)."""
+
+
+class Refuses(dramatiq.Middleware):
+    """A middleware that fails every message of one actor before it runs."""
+
+    def __init__(self, actor_name: str) -> None:
+        self.actor_name = actor_name
+
+    def before_process_message(self, broker: dramatiq.Broker, message: Any) -> None:
+        if message.actor_name == self.actor_name:
+            raise Refused("the middleware refused this message")
+
+
+async def test_a_message_a_middleware_fails_leaves_a_jobs_row_not_a_silent_dead_letter(
+    broker: RedisBroker, run_worker: Callable[[], dramatiq.Worker], pg: asyncpg.Connection,
+    org_id: int,
+) -> None:  # fmt: skip
+    ran: list[int] = []
+
+    async def step(org: int) -> None:
+        ran.append(org)
+
+    broker.add_middleware(Refuses("refused_step"))
+    declare(broker, "refused_step", step).send(org_id)
+    run_worker()
+
+    job = await first_row(pg, "SELECT * FROM jobs WHERE state = 'failed'")
+    assert (job["actor"], job["args"], job["org_id"]) == ("refused_step", [org_id], org_id)
+    assert job["stop_reason"] == "retries_exhausted"
+    assert "middleware refused" in job["error"]
+    assert ran == [], "the actor never ran"
