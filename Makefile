@@ -34,7 +34,7 @@ sandbox: install
 
 lock: install          ## re-pin constraints.txt after changing pyproject.toml
 	$(PY) -m pip install -q uv
-	$(RUN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --no-header -o constraints.txt
+	$(RUN)/uv pip compile pyproject.toml --extra dev --extra bench --python-version 3.11 --no-header -o constraints.txt
 
 clean:
 	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache
