@@ -113,11 +113,18 @@ async def test_a_renewed_session_lost_before_use_is_renewed_again(pipeline: Pipe
     await assert_matches_live_truth(pipeline, org_id, GOOD_COMPANY)
 
 
+#: requests per second the rate-limited imports may make
+LIMIT = 10
+
+
 async def rate_limited_import(
     pipeline: Pipeline, record_property: Callable[[str, object], None], *, processes: int
 ) -> None:
-    """The big client imported under 40 requests per 2 s, exactly, paced: (almost) no 429s."""
-    await set_faults(pipeline, rate_limit=40, rate_window=2.0)
+    """The big client imported under 10 requests per second, exactly, paced: (almost) no 429s.
+
+    The import asks for about 30 requests (no probes, 10,000 postings a page): the limit must
+    be small for it to span several windows."""
+    await set_faults(pipeline, rate_limit=LIMIT, rate_window=1.0)
     await pipeline.start_worker(processes=processes, threads=4 if processes > 1 else 8)
     org_id = await start_big_client(pipeline)
     await assert_imported_exactly(pipeline, org_id, BIG_CLIENT)
@@ -125,7 +132,7 @@ async def rate_limited_import(
     limited = seen["by_status"].get("429", 0)
     record_property("requests", seen["total"])
     record_property("rate_limited", limited)
-    assert seen["total"] > 2 * 40, "the import fitted in two windows: the limit proves nothing"
+    assert seen["total"] > 2 * LIMIT, "the import fitted in two windows: the limit proves nothing"
     assert limited <= max(1, seen["total"] // 100), f"{limited} of {seen['total']} were 429s"
 
 
