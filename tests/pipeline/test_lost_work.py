@@ -170,7 +170,8 @@ async def test_cancel_stops_between_chunks_and_resume_continues_where_it_stopped
     states = [c["state"] for c in stopped["chunks"].values()]
     assert "running" not in states
     assert "queued" not in states
-    assert "pending" in states, "the cancel came too late to leave anything undone"
+    undone = {"pending", "held"} & set(states)  # held: years waiting for the newest's pattern
+    assert undone, "the cancel came too late to leave anything undone"
     [org] = await fetch(pipeline.database_url, "SELECT * FROM organizations WHERE id = $1", org_id)
     assert org["state"] == "cancelled"
     assert "org resume" in org["state_reason"]
