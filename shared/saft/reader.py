@@ -1,10 +1,11 @@
 """Streaming reader of SAF-T Financial files: events in document order, in constant memory.
 
-lxml's `iterparse` reports only the elements named in `TAGS`; each is read, then cleared and its
-earlier siblings deleted, so the tree never grows whatever the file's size. Elements are matched
-on namespace and local name, never on prefix. Line-level problems (a line with both sides or
-neither, an amount that is not one, an account missing from the MasterFiles) are raised here,
-as the line is read; rules over many elements are `shared.saft.checks`'.
+`shared.saft.walk` hands over each record (Header, Account, Transaction, a control total) as
+it ends and frees everything else, known or not, so the tree never grows whatever the file
+holds. Elements are matched on namespace and local name, never on prefix. Line-level problems
+(a line with both sides or neither, an amount that is not one, an account missing from the
+MasterFiles) are raised here, as the line is read; rules over many elements are
+`shared.saft.checks`'.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import IO, Any
 
 from lxml import etree
 
-from shared.saft.errors import InvalidSaftFile, InvalidValue, NotXml, WrongNamespace
+from shared.saft.errors import InvalidSaftFile, NotXml, WrongNamespace
 from shared.saft.lines import LineReader
 from shared.saft.model import NS, ROOT, Account, Event, FileEnd, Header, Period, Totals
 from shared.saft.values import amount as read_amount
@@ -32,6 +33,7 @@ from shared.saft.values import (
     year,
 )
 from shared.saft.values import date as read_date
+from shared.saft.walk import records, walk
 
 Element = Any  # lxml's _Element: untyped
 
@@ -41,21 +43,11 @@ def q(local: str) -> str:
     return f"{{{NS}}}{local}"
 
 
-#: MasterFiles entries that are only cleared (their content is not imported)
-_CLEARED = ("Customer", "Supplier", "TaxTableEntry", "AnalysisTypeTableEntry", "Owner",
-            "UOMTableEntry", "MovementTypeTableEntry", "Product", "PhysicalStockEntry", "Asset",
-            "MasterFiles", "SourceDocuments")  # fmt: skip
 _TOTALS = ("NumberOfEntries", "TotalDebit", "TotalCredit")
-#: every element the reader is told about (all others are built into their parent's subtree)
-TAGS = tuple(
-    q(t)
-    for t in ("Header", "Account", *_CLEARED, *_TOTALS, "JournalID", "Transaction", "Journal",
-              "GeneralLedgerEntries")
-)  # fmt: skip
 T_HEADER, T_ACCOUNT, T_TRANSACTION, T_JOURNAL_ID = (
     q("Header"), q("Account"), q("Transaction"), q("JournalID"),
 )  # fmt: skip
-T_GLE, T_ACCOUNTS = q("GeneralLedgerEntries"), q("GeneralLedgerAccounts")
+T_GLE = q("GeneralLedgerEntries")
 _TOTAL_TAGS = {q(t): t for t in _TOTALS}
 
 
@@ -68,23 +60,17 @@ def sniff(stream: IO[bytes], name: str) -> Header:
 
 
 def _sniff(stream: IO[bytes], name: str) -> Header:
-    root = None
     try:
-        for event, elem in etree.iterparse(stream, events=("start", "end"), **_PARSER):
-            if root is None:
-                root = elem
-                check_root(elem, name)
-            elif event == "end" and elem.getparent() is root:  # the root's first child
-                if elem.tag == T_HEADER:
-                    return read_header(elem, name)
-                break
+        elements = walk(stream, name, header_only=True)
+        check_root(next(elements), name)
+        header = read_header(next(elements), name)
+        elements.close()
+        return header
+    except StopIteration:
+        raise NotXml(f"{name} is empty; send the SAF-T Financial .xml file itself.", line=1,
+                     file=name) from None  # fmt: skip
     except etree.XMLSyntaxError as exc:
         raise not_xml(exc, name) from None
-    raise InvalidValue(
-        f"{name} has no <Header> as the first element of <AuditFile>; send the SAF-T "
-        "Financial file as exported.",
-        element="Header", line=1, file=name,
-    )  # fmt: skip
 
 
 def read(stream: IO[bytes], name: str, accounts: dict[str, str]) -> Iterator[Event]:
@@ -105,7 +91,9 @@ def _read(stream: IO[bytes], name: str, accounts: dict[str, str]) -> Iterator[Ev
     stream.seek(start)
     state = _FileState(name, accounts)
     try:
-        for _, elem in etree.iterparse(stream, events=("end",), tag=TAGS, **_PARSER):
+        elements = records(stream, name)
+        next(elements)
+        for elem in elements:
             found = state.handle(elem)
             if found is not None:
                 yield found
@@ -129,17 +117,6 @@ def detached(exc: BaseException) -> BaseException:
         current.__traceback__ = current.__context__ = current.__cause__ = None
         current = following
     return exc
-
-
-_PARSER: dict[str, Any] = {
-    "resolve_entities": False,
-    "no_network": True,
-    "load_dtd": False,
-    "remove_comments": True,
-    "remove_pis": True,
-    "remove_blank_text": True,
-    "huge_tree": False,
-}
 
 
 def not_xml(exc: etree.XMLSyntaxError, name: str) -> NotXml:
@@ -167,15 +144,6 @@ def check_root(elem: Element, name: str) -> None:
         f"a SAF-T Financial file has <AuditFile> in {NS}: export a SAF-T Financial file.",
         element=qname.localname, line=elem.sourceline, file=name,
     )  # fmt: skip
-
-
-def drop(elem: Element) -> None:
-    """Free an element read: clear it and delete its earlier siblings."""
-    elem.clear(keep_tail=False)
-    parent = elem.getparent()
-    if parent is not None:
-        while elem.getprevious() is not None:
-            del parent[0]
 
 
 def child(elem: Element, local: str) -> Element | None:
@@ -269,18 +237,17 @@ class _FileState:
             found = self.lines.transaction(elem, self.journal_id)
         elif tag == T_JOURNAL_ID:
             self.journal_id = elem.text or ""
-        elif tag == T_ACCOUNT and elem.getparent().tag == T_ACCOUNTS:
+        elif tag == T_ACCOUNT:
             account = read_account(elem, self.name)
             self.accounts[account.account_id] = account.description
             found = account
         elif tag == T_HEADER:
             found = read_header(elem, self.name)
-        elif tag in _TOTAL_TAGS and elem.getparent().tag == T_GLE:
+        elif tag in _TOTAL_TAGS:
             found = self._total(_TOTAL_TAGS[tag], elem)
         elif tag == T_GLE and len(self.totals) < len(_TOTALS):
             absent = next(t for t in _TOTALS if t not in self.totals)
             raise missing(absent, elem.sourceline, self.name)
-        drop(elem)
         return found
 
     def _total(self, local: str, elem: Element) -> Totals | None:

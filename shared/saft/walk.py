@@ -1,0 +1,260 @@
+"""The element walk under the reader: only what it reads is kept, everything else freed as it ends.
+
+lxml's `iterparse` builds every element into one tree; left alone, an element nobody reads (an
+unknown one under the root or the Header, a `Customer`, ten million nestings of `<x>`) stays in it
+until its parent goes. The walk follows every element's start and end on a stack, and keeps an
+element only where the reader reads it: its tag is one of `WANTED[parent]` and, for a tag that
+occurs once, its first occurrence. Everything else is removed from the tree at its end (with its
+tail text), so the tree holds at most the open path (libxml2 stops at 256 levels) and the record
+being read. A record (the Header, an Account, a Transaction) is yielded at its end and removed
+once the reader has read it; a Transaction spanning more than `MAX_RECORD_BYTES` is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import IO, Any
+
+from lxml import etree
+
+from shared.saft.errors import InvalidValue
+from shared.saft.model import NS, ROOT
+
+Element = Any  # lxml's _Element: untyped
+
+#: a Transaction larger than this in the file is refused (its lines are all kept until its end)
+MAX_RECORD_BYTES = 16 * 2**20
+
+_P = f"{{{NS}}}"
+
+
+def _tags(*locals_: str) -> frozenset[str]:
+    return frozenset(_P + t for t in locals_)
+
+
+#: parent -> the children the reader reads (all others are freed as they end)
+WANTED: dict[str, frozenset[str]] = {
+    ROOT: _tags("Header", "MasterFiles", "GeneralLedgerEntries"),
+    _P + "Header": _tags("AuditFileVersion", "Company", "DefaultCurrencyCode",
+                         "SelectionCriteria", "SoftwareCompanyName", "SoftwareID",
+                         "SoftwareVersion"),
+    _P + "Company": _tags("RegistrationNumber", "Name"),
+    _P + "SelectionCriteria": _tags("SelectionStartDate", "SelectionEndDate", "PeriodStart",
+                                    "PeriodStartYear", "PeriodEnd", "PeriodEndYear"),
+    _P + "MasterFiles": _tags("GeneralLedgerAccounts"),
+    _P + "GeneralLedgerAccounts": _tags("Account"),
+    _P + "Account": _tags("AccountID", "AccountDescription", "OpeningDebitBalance",
+                          "OpeningCreditBalance", "ClosingDebitBalance", "ClosingCreditBalance"),
+    _P + "GeneralLedgerEntries": _tags("NumberOfEntries", "TotalDebit", "TotalCredit", "Journal"),
+    _P + "Journal": _tags("JournalID", "Transaction"),
+    _P + "Transaction": _tags("TransactionID", "TransactionDate", "Description", "Line"),
+    _P + "Line": _tags("RecordID", "AccountID", "DebitAmount", "CreditAmount", "Description"),
+    _P + "DebitAmount": _tags("Amount", "CurrencyCode", "CurrencyAmount"),
+    _P + "CreditAmount": _tags("Amount", "CurrencyCode", "CurrencyAmount"),
+}  # fmt: skip
+#: wanted children that may occur many times (of the others only the first is kept)
+MANY = _tags("MasterFiles", "GeneralLedgerEntries", "Account", "Journal", "Transaction", "Line")
+#: the elements yielded at their end: what the reader turns into events
+RECORDS = _tags("Header", "Account", "JournalID", "Transaction", "NumberOfEntries", "TotalDebit",
+                "TotalCredit", "GeneralLedgerEntries")  # fmt: skip
+#: what holds records: removed at their end, empty by then
+CONTAINERS = _tags("MasterFiles", "GeneralLedgerAccounts", "Journal")
+#: records whose size in the file is watched (the others keep each child once: bounded anyway)
+_BIG = _tags("Transaction")
+T_HEADER = _P + "Header"
+
+_PARSER: dict[str, Any] = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "remove_comments": True,
+    "remove_pis": True,
+    "remove_blank_text": True,
+    "huge_tree": False,
+}
+
+
+class Counting:
+    """A binary stream that counts the bytes lxml has read from it."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.n = 0
+
+    def read(self, size: int = -1) -> bytes:
+        """The next bytes, counted."""
+        data = self.stream.read(size)
+        self.n += len(data)
+        return data
+
+
+class Pruning:
+    """The file as lxml reads it, pruning the tree before each chunk (see `records`)."""
+
+    def __init__(self, stream: IO[bytes], name: str) -> None:
+        self.stream = stream
+        self.name = name
+        #: bytes handed to lxml so far
+        self.n = 0
+        #: set once the root has started
+        self.root: Element | None = None
+        self._record: Element | None = None
+        self._record_start = 0
+
+    def read(self, size: int = -1) -> bytes:
+        """The next chunk, after freeing what the parser has built that the reader never reads."""
+        if self.root is not None:
+            self.prune()
+        data = self.stream.read(size)
+        self.n += len(data)
+        return data
+
+    def prune(self) -> None:
+        """Remove every finished child that is not read along the open path (the last children).
+
+        Only earlier siblings go, never a last child (it may still be open), so the parser's
+        open elements stay in place; a record spanning more than `MAX_RECORD_BYTES` is refused.
+        """
+        node = self.root
+        wanted: frozenset[str] | None = WANTED[ROOT]
+        while node is not None and len(node) > 0:
+            tag = node.tag
+            if tag in _BIG:
+                self._watch(node)
+            seen: set[str] = set()
+            children = list(node)
+            for kid in children[:-1]:
+                if not _kept(wanted, kid.tag, seen):
+                    node.remove(kid)
+            last = children[-1]
+            wanted = WANTED.get(last.tag) if _kept(wanted, last.tag, seen) else None
+            node = last
+
+    def _watch(self, record: Element) -> None:
+        if record is not self._record:
+            self._record, self._record_start = record, self.n
+        elif self.n - self._record_start > MAX_RECORD_BYTES:
+            raise _too_big(record, self.name)
+
+
+def _kept(wanted: frozenset[str] | None, tag: str, seen: set[str]) -> bool:
+    """Whether the reader reads a child `tag` where `wanted` are read and `seen` came before."""
+    if wanted is None or tag not in wanted:
+        return False
+    if tag in MANY:
+        return True
+    if tag in seen:
+        return False
+    seen.add(tag)
+    return True
+
+
+#: every element `records` is told about: the root's start, and the records' ends
+_TOLD = (ROOT, *RECORDS)
+
+
+def records(stream: IO[bytes], name: str) -> Generator[Element]:
+    """The root, then each record as it ends, removed from the tree once read: the fast path.
+
+    lxml reports only the root and the records; whatever else it builds is pruned before each
+    chunk it reads (`Pruning`), so memory stays flat for any file that `walk` has let through.
+    """
+    pruning = Pruning(stream, name)
+    events = etree.iterparse(pruning, events=("start", "end"), tag=_TOLD, **_PARSER)
+    for event, elem in events:
+        if event == "start":
+            if pruning.root is None:
+                pruning.root = elem
+                yield elem
+            continue
+        if elem is pruning.root:
+            break
+        yield elem
+        _remove(elem)
+    if pruning.root is None:
+        raise _no_header(None, name)
+
+
+_Open = tuple[str, frozenset[str] | None, set[str]] | None
+"""An open element: (tag, wanted children, once-only children seen), or None when not kept."""
+
+
+def walk(stream: IO[bytes], name: str, *, header_only: bool = False) -> Generator[Element]:
+    """The root (first), then each record as it ends, removed from the tree once read.
+
+    The Header must be the root's first child; with `header_only` the walk ends after it.
+    """
+    counting = Counting(stream)
+    stack: list[_Open] = []
+    record_start = -1
+    for event, elem in etree.iterparse(counting, events=("start", "end"), **_PARSER):
+        if event == "start":
+            if not stack:
+                yield elem
+                stack.append((ROOT, WANTED[ROOT], set()))
+                continue
+            opened = _opened(stack[-1], elem, name)
+            if opened is not None and opened[0] in _BIG:
+                record_start = counting.n
+            elif record_start >= 0 and counting.n - record_start > MAX_RECORD_BYTES:
+                raise _too_big(elem, name)
+            stack.append(opened)
+            continue
+        top = stack.pop()
+        if top is None or top[0] in CONTAINERS:
+            _remove(elem)
+        elif top[0] in RECORDS:
+            record_start = -1
+            yield elem
+            if header_only and top[0] == T_HEADER:
+                return
+            _remove(elem)
+    if header_only:
+        raise _no_header(None, name)
+
+
+def _opened(top: _Open, elem: Element, name: str) -> _Open:
+    """What to remember of an element that starts under `top`: None unless the reader reads it."""
+    if top is None or top[1] is None:
+        return None
+    tag = elem.tag
+    seen = top[2]
+    if top[0] == ROOT and tag != T_HEADER and T_HEADER not in seen:
+        raise _no_header(elem, name)
+    if tag not in top[1]:
+        return None
+    if tag not in MANY:
+        if tag in seen:
+            return None
+        seen.add(tag)
+    return (tag, WANTED.get(tag), set())
+
+
+def _remove(elem: Element) -> None:
+    parent = elem.getparent()
+    if parent is not None:
+        parent.remove(elem)
+    else:
+        elem.clear()
+
+
+def _no_header(elem: Element | None, name: str) -> InvalidValue:
+    found = "" if elem is None else f" (it begins with <{etree.QName(elem).localname}>)"
+    return InvalidValue(
+        f"{name} has no <Header> as the first element of <AuditFile>{found}; send the SAF-T "
+        "Financial file as exported.",
+        element="Header", line=1 if elem is None else elem.sourceline, file=name,
+    )  # fmt: skip
+
+
+def _too_big(elem: Element, name: str) -> InvalidValue:
+    record = elem
+    while record is not None and record.tag not in _BIG:
+        record = record.getparent()
+    local = etree.QName(record if record is not None else elem).localname
+    line = (record if record is not None else elem).sourceline
+    return InvalidValue(
+        f"<{local}> at line {line} of {name} is larger than {MAX_RECORD_BYTES // 2**20} MB; a "
+        f"voucher is far smaller: export the file again, or split the voucher.",
+        element=local, line=line, file=name,
+    )  # fmt: skip

@@ -1,0 +1,114 @@
+"""Hostile files (issue 17): whatever a file holds, reading it keeps memory flat.
+
+Each file is built on the fly with tens of MB of something the reader never keeps, and read in
+a child process (the worker's `read` and the CLI's header check `sniff`) whose peak RSS is
+compared with its RSS before reading. Before the fix, unknown elements grew memory with the
+file (several GB on a few hundred MB of them). The 1 GB variants are `python -m bench.saft_hostile`.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from shared.saft.hostile import Hostile, write_hostile
+
+MB = 2**20
+#: bytes of hostile content planted per file
+PLANTED = 40 * MB
+#: the most a child's peak RSS may grow while reading one file (the planted part is 40 MB)
+MAX_GROWTH_MB = 25
+
+PROBE = """
+import json, resource, sys
+from shared.saft.reader import read, sniff
+from shared.saft.errors import InvalidSaftFile
+
+def peak_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+path, what = sys.argv[1], sys.argv[2]
+before = peak_mb()
+outcome = {"events": 0, "refused": None}
+try:
+    with open(path, "rb") as stream:
+        if what == "sniff":
+            sniff(stream, "hostile.xml")
+            outcome["events"] = 1
+        else:
+            for _ in read(stream, "hostile.xml", {}):
+                outcome["events"] += 1
+except InvalidSaftFile as exc:
+    outcome["refused"] = str(exc)
+outcome["growth_mb"] = peak_mb() - before
+print(json.dumps(outcome))
+"""
+
+
+def probe(path: Path, what: str) -> dict[str, object]:
+    """What reading `path` in a fresh process did: events, refusal, peak RSS growth."""
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, str(path), what],
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    result: dict[str, object] = json.loads(done.stdout)
+    return result
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[Hostile, Path]:
+    """One hostile file of each kind (built once for the module)."""
+    folder = tmp_path_factory.mktemp("hostile")
+    built = {}
+    for kind in Hostile:
+        path = folder / f"{kind}.xml"
+        write_hostile(path, kind, PLANTED)
+        built[kind] = path
+    return built
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [Hostile.UNKNOWN_UNDER_ROOT, Hostile.UNKNOWN_IN_HEADER],
+)  # fmt: skip
+def test_unknown_elements_anywhere_are_read_past_in_flat_memory(
+    files: dict[Hostile, Path], kind: Hostile
+) -> None:
+    outcome = probe(files[kind], "read")
+    assert outcome["refused"] is None
+    # Header, 9 accounts, 20 transactions, the totals, the file's end
+    assert outcome["events"] == 1 + 9 + 20 + 1 + 1
+    assert outcome["growth_mb"] < MAX_GROWTH_MB, outcome
+
+
+@pytest.mark.parametrize("kind", list(Hostile))
+def test_the_cli_header_check_stays_flat_on_any_file(
+    files: dict[Hostile, Path], kind: Hostile
+) -> None:
+    outcome = probe(files[kind], "sniff")
+    assert outcome["growth_mb"] < MAX_GROWTH_MB, outcome
+
+
+def test_a_transaction_beyond_the_cap_is_refused_in_flat_memory(
+    files: dict[Hostile, Path],
+) -> None:
+    outcome = probe(files[Hostile.UNKNOWN_IN_TRANSACTION], "read")
+    assert outcome["refused"] == (
+        "<Transaction> at line 105 of hostile.xml is larger than 16 MB; a voucher is far "
+        "smaller: export the file again, or split the voucher."
+    )
+    assert outcome["growth_mb"] < MAX_GROWTH_MB, outcome
+
+
+@pytest.mark.parametrize("kind", [Hostile.DEEP, Hostile.HUGE_TEXT])
+def test_deep_nesting_and_a_huge_text_node_are_refused_in_flat_memory(
+    files: dict[Hostile, Path], kind: Hostile
+) -> None:
+    outcome = probe(files[kind], "read")
+    assert isinstance(outcome["refused"], str)
+    assert "hostile.xml" in outcome["refused"]
+    assert outcome["growth_mb"] < MAX_GROWTH_MB, outcome
