@@ -182,7 +182,7 @@ async def _watch(
             states = {r["id"]: r["state"] for r in await conn.fetch(Q["org_list"])}
             for org_id, client in chosen.items():
                 if states.get(org_id) == OrgState.CHOOSE_COMPANY and client is not None:
-                    await orgs.select_company(conn, org_id, client)
+                    await orgs.select_company(conn, org_id, client, allow_duplicate=True)
                     send(broker, "plan_sync", org_id)
             settled = all(s in (OrgState.SYNCED, OrgState.NEEDS_ATTENTION) for s in states.values())
             if stop is None and (settled or time.monotonic() > deadline):

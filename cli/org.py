@@ -205,17 +205,39 @@ def org_companies(ref: str, as_json: bool) -> None:
 @org.command("select")
 @click.argument("ref", metavar="ORG")
 @click.argument("company_id", type=IdType("A company id"))
-def org_select(ref: str, company_id: int) -> None:
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Confirm: another company's data held by the organization is removed.",
+)
+@click.option(
+    "--allow-duplicate",
+    is_flag=True,
+    help="Allow a company that another organization already synchronizes.",
+)
+def org_select(ref: str, company_id: int, replace: bool, allow_duplicate: bool) -> None:
     """Choose the company to synchronize; the first synchronization starts at once."""
 
-    async def work(conn: asyncpg.Connection, _: Settings) -> int:
-        org_id = int((await orgs.find(conn, ref))["id"])
-        await orgs.select_company(conn, org_id, company_id)
-        return org_id
+    async def work(conn: asyncpg.Connection, _: Settings) -> tuple[int, dict[str, int]]:
+        found = await orgs.find(conn, ref)
+        if replace:
+            click.echo(
+                f"Choosing company {company_id} for {found['name']} (#{found['id']}); "
+                "the data of any other company it holds is removed."
+            )
+        removed = await orgs.select_company(
+            conn, found["id"], company_id, replace=replace, allow_duplicate=allow_duplicate
+        )
+        return int(found["id"]), removed
 
     with servers() as settings:
-        org_id = _on_db(settings, work)
+        org_id, removed = _on_db(settings, work)
         _send(settings, "plan_sync", org_id)
+    if removed:
+        click.echo(
+            f"Removed {removed['postings']} postings, {removed['years']} years and "
+            f"{removed['check_runs']} check runs of the former company."
+        )
     click.echo(f"Synchronizing company {company_id} for organization {org_id}.")
 
 

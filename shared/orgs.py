@@ -181,27 +181,86 @@ def _shown(text: str, limit: int = 60) -> str:
     return repr(text) if len(text) <= limit else repr(text[:limit]) + "…"
 
 
-async def select_company(conn: asyncpg.Connection, org_id: int, company_id: int) -> None:
-    """Choose the company to synchronize; it must be one the token reaches."""
+class CompanyChangeRefused(BadInput):
+    """Choosing the company would drop another company's data, or duplicate another organization."""
+
+
+async def select_company(
+    conn: asyncpg.Connection,
+    org_id: int,
+    company_id: int,
+    *,
+    replace: bool = False,
+    allow_duplicate: bool = False,
+) -> dict[str, int]:
+    """Choose the company to synchronize; it must be one the token reaches.
+
+    Another company's data (postings, years, chunks, check runs) is removed in the same
+    transaction that records the new company, and only with `replace`; a company another
+    organization already synchronizes needs `allow_duplicate`. Returns what was removed.
+    """
     company = await conn.fetchrow(Q["company_by_org"], org_id, company_id)
     if company is None:
         raise BadInput(
             f"Company {company_id} is not reachable with this organization's token; "
             "`ledgersync org companies` lists the ones it reaches."
         )
-    async with conn.transaction():
-        await conn.execute(
-            Q["org_select_company"],
-            org_id,
-            company_id,
-            company["name"],
-            company["organization_number"],
+    for attempt in range(3):
+        try:
+            async with conn.transaction():
+                return await _choose(conn, org_id, company, replace, allow_duplicate)
+        except asyncpg.DeadlockDetectedError:
+            if attempt == 2:
+                raise BadInput(
+                    "The organization is busy being planned; choose the company again."
+                ) from None
+    raise AssertionError("unreachable")
+
+
+async def _choose(
+    conn: asyncpg.Connection,
+    org_id: int,
+    company: asyncpg.Record,
+    replace: bool,
+    allow_duplicate: bool,
+) -> dict[str, int]:
+    """The company change inside its transaction, the organization locked first."""
+    org = await conn.fetchrow(Q["org_lock_for_change"], org_id)
+    if org is None:
+        raise BadInput(f"No organization #{org_id}; `ledgersync org list` shows them.")
+    new = f"{company['name']} ({company['company_id']})"
+    changing = org["company_id"] is not None and org["company_id"] != company["company_id"]
+    if changing and not replace and await conn.fetchval(Q["org_company_data"], org_id):
+        raise CompanyChangeRefused(
+            f"{org['name']} (#{org_id}) holds data of {org['company_name']} "
+            f"({org['company_id']}); choosing {new} removes it: add --replace to confirm."
         )
-        await conn.execute(Q["org_set_state"], org_id, OrgState.SYNCING, None)
-        await audit.record(
-            conn, "org.select_company", org_id,
-            {"company_id": company_id, "company_name": company["name"]},
-        )  # fmt: skip
+    others = await conn.fetch(Q["org_same_company"], org_id, company["company_id"])
+    if others and not allow_duplicate:
+        named = ", ".join(f"{o['name']} (#{o['id']})" for o in others)
+        raise CompanyChangeRefused(
+            f"{new} is already synchronized by {named}; add --allow-duplicate to "
+            "synchronize it twice."
+        )
+    removed: dict[str, int] = {}
+    if changing:
+        removed = dict(await conn.fetchrow(Q["org_forget_company"], org_id))
+    await conn.execute(
+        Q["org_select_company"], org_id, company["company_id"], company["name"],
+        company["organization_number"],
+    )  # fmt: skip
+    await conn.execute(Q["org_set_state"], org_id, OrgState.SYNCING, None)
+    detail: dict[str, Any] = {"company_id": company["company_id"], "company_name": company["name"]}
+    if changing:
+        detail |= {
+            "previous_company_id": org["company_id"],
+            "previous_company_name": org["company_name"],
+            "removed": removed,
+        }
+    if others:
+        detail["duplicate_of"] = [o["id"] for o in others]
+    await audit.record(conn, "org.select_company", org_id, detail)
+    return removed
 
 
 async def replace_token(

@@ -74,10 +74,11 @@ async def _next_state(conn: asyncpg.Connection, org_id: int) -> OrgState:
         )  # fmt: skip
         return OrgState.NEEDS_ATTENTION
     chosen = org["company_id"] if org["company_id"] in reachable else None
-    if chosen is None and len(reachable) == 1:
+    if chosen is None and len(reachable) == 1 and org["company_id"] is None:
         chosen = reachable[0]
     if chosen is None:
         await conn.execute(Q["org_set_state"], org_id, OrgState.CHOOSE_COMPANY, None)
         return OrgState.CHOOSE_COMPANY
-    await select_company(conn, org_id, chosen)
+    # not an operator's choice: the token reaches this company alone (or it was chosen before)
+    await select_company(conn, org_id, chosen, allow_duplicate=True)
     return OrgState.SYNCING

@@ -1111,3 +1111,36 @@ ORDER BY idle_s DESC;
 -- name: sync_years_bounds
 -- The first and last year the organization's company has synchronization rows for (NULLs: none).
 SELECT min(year) AS first, max(year) AS last FROM sync_years WHERE org_id = $1;
+
+-- name: org_lock_for_change
+-- The organization, locked against chunk writes and plans until this transaction ends (a
+-- company change: writes take the row FOR KEY SHARE, so they wait, or it waits for them).
+SELECT id, name, company_id, company_name, company_org_number
+FROM organizations WHERE id = $1 FOR UPDATE;
+
+-- name: org_company_data
+-- Whether the organization holds anything of its company: postings, years, chunks.
+SELECT EXISTS (SELECT 1 FROM postings WHERE org_id = $1)
+    OR EXISTS (SELECT 1 FROM sync_years WHERE org_id = $1)
+    OR EXISTS (SELECT 1 FROM chunks WHERE org_id = $1) AS holds;
+
+-- name: org_forget_company
+-- Remove everything of the organization's former company: postings, chunks, years, check runs.
+WITH p AS (DELETE FROM postings WHERE org_id = $1 RETURNING 1),
+     c AS (DELETE FROM chunks WHERE org_id = $1 RETURNING 1),
+     y AS (DELETE FROM sync_years WHERE org_id = $1 RETURNING 1),
+     r AS (DELETE FROM check_runs WHERE org_id = $1 RETURNING 1)
+SELECT (SELECT count(*) FROM p) AS postings, (SELECT count(*) FROM c) AS chunks,
+       (SELECT count(*) FROM y) AS years, (SELECT count(*) FROM r) AS check_runs;
+
+-- name: org_same_company
+-- Other organizations that synchronize the company $2 (duplicates of organization $1).
+SELECT id, name FROM organizations
+WHERE company_id = $2 AND id <> $1 AND method = 'api' ORDER BY id;
+
+-- name: chunk_company_fence
+-- The chunk, if its company is still its organization's; the organization is held FOR KEY SHARE
+-- until the write commits, so a company change cannot slip in between.
+SELECT c.id FROM chunks AS c JOIN organizations AS o ON o.id = c.org_id
+WHERE c.id = $1 AND o.company_id IS NOT DISTINCT FROM c.company_id
+FOR KEY SHARE OF o;
