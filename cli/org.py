@@ -124,18 +124,41 @@ def org_list(as_json: bool) -> None:
     async def work(conn: asyncpg.Connection, _: Settings) -> list[dict[str, Any]]:
         return [orgs.summary(row) for row in await conn.fetch(Q["org_list"])]
 
-    found = _with_db(work)
+    found = mark_duplicates(_with_db(work))
     if as_json:
         print_json(found)
         return
     print_table(
         ["ID", "NAME", "METHOD", "STATE", "COMPANY", "REASON"],
         [
-            [o["id"], o["name"], o["method"], o["state"],
-             (o["company"] or {}).get("name") or "", o["state_reason"] or ""]
+            [o["id"], o["name"], o["method"], o["state"], _company_cell(o),
+             o["state_reason"] or ""]
             for o in found
         ],
     )  # fmt: skip
+
+
+def mark_duplicates(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each organization with `duplicate_of`: the others that synchronize its company."""
+    by_company: dict[int, list[int]] = {}
+    for o in found:
+        company_id = (o["company"] or {}).get("id")
+        if company_id is not None and o["method"] == Method.API:
+            by_company.setdefault(company_id, []).append(o["id"])
+    marked = []
+    for o in found:
+        company_id = (o["company"] or {}).get("id")
+        same = by_company.get(company_id, []) if company_id is not None else []
+        marked.append(o | {"duplicate_of": [other for other in same if other != o["id"]]})
+    return marked
+
+
+def _company_cell(o: dict[str, Any]) -> str:
+    """The company's name, marked when other organizations synchronize it too."""
+    name = str((o["company"] or {}).get("name") or "")
+    if o["duplicate_of"]:
+        name += " (also " + ", ".join(f"#{other}" for other in o["duplicate_of"]) + ")"
+    return name
 
 
 @org.command("show")

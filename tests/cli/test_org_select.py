@@ -58,3 +58,9 @@ def test_select_a_company_another_organization_syncs_needs_allow_duplicate(
     assert f"Bakeri AS (#{first})" in refused.stderr
     done = cli("org", "select", f"#{second}", "101", "--allow-duplicate")
     assert done.code == 0, done.stderr
+    listed = {o["id"]: o for o in json.loads(cli("org", "list", "--json").stdout)}
+    assert listed[first]["duplicate_of"] == [second]
+    assert listed[second]["duplicate_of"] == [first]
+    table = cli("org", "list").stdout
+    assert f"Alfa AS (also #{second})" in table
+    assert f"Alfa AS (also #{first})" in table
