@@ -28,6 +28,8 @@ T_AMOUNT, T_CURRENCY_CODE, T_CURRENCY_AMOUNT = (
     _P + "Amount", _P + "CurrencyCode", _P + "CurrencyAmount",
 )  # fmt: skip
 ZERO = Decimal(0)
+#: amounts longer than this are checked slowly (no shorter text has over 16 integer digits)
+_FAST_LENGTH = 16
 
 
 class LineReader:
@@ -157,7 +159,9 @@ class LineReader:
 
 def _fast_amount(text: str | None) -> Decimal | None:
     """The amount when it is plainly one with at most two decimals; None to check it slowly."""
-    if text is None or "e" in text or "E" in text:
+    if text is None or len(text) > _FAST_LENGTH or "e" in text or "E" in text or "_" in text:
+        return None
+    if not text.isascii():
         return None
     dot = text.find(".")
     if dot >= 0 and len(text) - dot > 3:

@@ -18,9 +18,10 @@ from typing import IO, Any
 
 from lxml import etree
 
-from shared.saft.errors import InvalidSaftFile, NotXml, WrongNamespace
+from shared.saft.errors import InvalidSaftFile, InvalidValue, NotXml, WrongNamespace
 from shared.saft.lines import LineReader
 from shared.saft.model import NS, ROOT, Account, Event, FileEnd, Header, Period, Totals
+from shared.saft.values import account_id as checked_account_id
 from shared.saft.values import amount as read_amount
 from shared.saft.values import (
     check_version,
@@ -33,7 +34,7 @@ from shared.saft.values import (
     year,
 )
 from shared.saft.values import date as read_date
-from shared.saft.walk import records, walk
+from shared.saft.walk import doctype_position, records, walk
 
 Element = Any  # lxml's _Element: untyped
 
@@ -60,6 +61,7 @@ def sniff(stream: IO[bytes], name: str) -> Header:
 
 
 def _sniff(stream: IO[bytes], name: str) -> Header:
+    refuse_doctype(stream, name)
     try:
         elements = walk(stream, name, header_only=True)
         check_root(next(elements), name)
@@ -120,17 +122,52 @@ def detached(exc: BaseException) -> BaseException:
 
 
 def not_xml(exc: etree.XMLSyntaxError, name: str) -> NotXml:
-    """One sentence for a file lxml cannot parse."""
-    line = exc.lineno or 1
-    problem = _POSITION.sub("", str(exc.msg or "unreadable")).rstrip(". ")
+    """One sentence for a file lxml cannot parse, in plain words, with line and column."""
+    line, column = exc.position if exc.position else (exc.lineno or 1, 0)
+    line = line or 1
+    raw = _POSITION.sub("", str(exc.msg or "")).rstrip(". ")
+    problem = next((plain for pattern, plain in _PLAIN if pattern.search(raw)), None)
+    if problem is None:
+        problem = _LIBXML_HINT.sub("", raw).strip(" ,:") or "it cannot be read"
+    at = f"line {line}, column {column}" if column else f"line {line}"
     return NotXml(
-        f"{name} is not well-formed XML at line {line} ({problem}); export the file again and "
+        f"{name} is not well-formed XML at {at} ({problem}); export the file again and "
         "send the .xml file itself, unzipped and unchanged.",
         line=line, file=name,
     )  # fmt: skip
 
 
 _POSITION = re.compile(r",? line \d+, column \d+$")
+#: libxml2's advice to its own callers, never to a customer
+_LIBXML_HINT = re.compile(r",?\s*(use|try) XML_PARSE_\w+( option)?", re.IGNORECASE)
+#: libxml2's messages a customer would not understand, in plain words
+_PLAIN = [
+    (re.compile(r"Excessive depth", re.I), "elements are nested more than 256 levels deep"),
+    (re.compile(r"[Tt]ext node too long|huge text node"), "one text is longer than 10 MB"),
+    (re.compile(r"Document is empty|Start tag expected"), "it does not begin with an element"),
+    (re.compile(r"Premature end of data|EndTag: '</' not found|Extra content at the end"),
+     "it ends before its elements are closed, or goes on after them"),
+    (re.compile(r"Opening and ending tag mismatch"), "an element is closed by another's end tag"),
+    (re.compile(r"[Ee]ntity|Entity"), "it refers to an entity this importer does not read"),
+    (re.compile(r"[Ee]ncoding|[Cc]har(acter)? (out of range|0x)|not proper UTF"),
+     "it holds bytes that are not text in its declared encoding"),
+    (re.compile(r"[Aa]ttribute"), "an attribute is written wrongly"),
+    (re.compile(r"[Nn]amespace"), "a namespace prefix is used without being declared"),
+]  # fmt: skip
+
+
+def refuse_doctype(stream: IO[bytes], name: str) -> None:
+    """InvalidValue when the file declares a DOCTYPE (checked on the bytes, before lxml)."""
+    found = doctype_position(stream)
+    if found is None:
+        return
+    line, column = found
+    raise InvalidValue(
+        f"{name} declares a DOCTYPE at line {line}, column {column}; a SAF-T Financial file has "
+        "none (its entities would change values without a word): export the file again "
+        "without it.",
+        element="DOCTYPE", line=line, file=name,
+    )  # fmt: skip
 
 
 def check_root(elem: Element, name: str) -> None:
@@ -203,7 +240,7 @@ def read_period(criteria: Element, name: str) -> Period | None:
 
 def read_account(elem: Element, name: str) -> Account:
     """A general ledger account with its opening and closing net balances."""
-    account_id = need(elem, "AccountID", name)
+    account_id = checked_account_id(need(elem, "AccountID", name), elem.sourceline, name)
     description = elem.findtext(q("AccountDescription")) or ""
 
     def net(debit: str, credit: str) -> Decimal | None:
@@ -255,8 +292,8 @@ class _FileState:
         if len(self.totals) < len(_TOTALS):
             return None
         (entries, n_line), (debit, d_line), (credit, c_line) = (self.totals[t] for t in _TOTALS)
-        count = (entries or "").strip()
-        if not count.isdigit():
+        count = (entries or "").strip().removeprefix("+")
+        if not (count.isascii() and count.isdigit()):
             raise missing("NumberOfEntries", n_line, self.name)
         return Totals(
             int(count),

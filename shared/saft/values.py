@@ -14,8 +14,16 @@ from shared.saft.model import Period
 VERSION = re.compile(r"^1\.(0|00|1|10|2|20|3|30|4|40)$")
 #: the years the schema allows in a selection period
 FIRST_YEAR, LAST_YEAR = 1970, 2100
-#: decimals an Amount may have (decimal(18,2))
+#: decimals an Amount may have (SAFmonetaryType: xs:decimal, 18 digits of which 2 fractional)
 AMOUNT_DECIMALS = 2
+#: digits before the point an amount may have: numeric(18,2) in Postgres, totalDigits 18 - 2
+AMOUNT_INTEGER_DIGITS = 16
+#: xs:decimal's lexical form (no exponent, no "NaN", no "1_000"), surrounding blanks allowed
+DECIMAL = re.compile(r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*")
+#: xs:date's lexical form: YYYY-MM-DD with an optional time zone
+DATE = re.compile(r"\s*(-?[0-9]{4,})-([0-9]{2})-([0-9]{2})(?:Z|[+-][0-9]{2}:[0-9]{2})?\s*")
+#: the longest AccountID (SAFmiddle2textType)
+ACCOUNT_ID_LENGTH = 70
 
 
 def where(element: str, line: int, file: str) -> str:
@@ -56,7 +64,7 @@ def amount(text: str | None, element: str, line: int, file: str) -> Decimal:
     value = _finite(text or "")
     if value is None or _decimals(value) > AMOUNT_DECIMALS:
         raise _not_a_number(text, "an amount with at most two decimals", element, line, file)
-    return value
+    return _in_range(value, element, line, file)
 
 
 def optional_amount(text: str | None, element: str, line: int, file: str) -> Decimal | None:
@@ -66,15 +74,39 @@ def optional_amount(text: str | None, element: str, line: int, file: str) -> Dec
     value = _finite(text)
     if value is None:
         raise _not_a_number(text, "a number", element, line, file)
-    return value
+    return _in_range(value, element, line, file)
 
 
 def _finite(text: str) -> Decimal | None:
+    """The decimal written in xs:decimal's form, or None (Python's own form is wider)."""
+    if DECIMAL.fullmatch(text) is None:
+        return None
     try:
-        value = Decimal(text)
+        return Decimal(text.strip())
     except InvalidOperation:
         return None
-    return value if value.is_finite() else None
+
+
+def _in_range(value: Decimal, element: str, line: int, file: str) -> Decimal:
+    if value.adjusted() < AMOUNT_INTEGER_DIGITS:
+        return value
+    raise InvalidValue(
+        f"{where(element, line, file)} holds {value}, which has more than "
+        f"{AMOUNT_INTEGER_DIGITS} digits before the decimal point, more than an amount may have "
+        "(18 digits, 2 of them decimals); correct it in the export.",
+        element=element, line=line, file=file,
+    )  # fmt: skip
+
+
+def account_id(text: str, line: int, file: str) -> str:
+    """An AccountID of at most 70 characters, or InvalidValue."""
+    if len(text) <= ACCOUNT_ID_LENGTH:
+        return text
+    raise InvalidValue(
+        f"{where('AccountID', line, file)} is {len(text)} characters long; an AccountID has at "
+        f"most {ACCOUNT_ID_LENGTH}: correct it in the export.",
+        element="AccountID", line=line, file=file,
+    )  # fmt: skip
 
 
 def _decimals(value: Decimal) -> int:
@@ -91,15 +123,24 @@ def _not_a_number(text: str | None, what: str, element: str, line: int, file: st
 
 
 def date(text: str | None, element: str, line: int, file: str) -> dt.date:
-    """An ISO date (YYYY-MM-DD), or InvalidValue."""
-    try:
-        return dt.date.fromisoformat((text or "").strip())
-    except ValueError:
+    """An xs:date (YYYY-MM-DD, a time zone ignored) in years 1-9999, or InvalidValue."""
+    found = DATE.fullmatch(text or "")
+    if found is not None and not 1 <= int(found[1]) <= dt.MAXYEAR:
         raise InvalidValue(
-            f"{where(element, line, file)} holds {text!r}, which is not a date (YYYY-MM-DD); "
-            "correct it in the export.",
+            f"{where(element, line, file)} holds {text!r}, a date in the year {int(found[1])}; "
+            f"dates are stored for the years 1 to {dt.MAXYEAR} only: correct it in the export.",
             element=element, line=line, file=file,
-        ) from None  # fmt: skip
+        )  # fmt: skip
+    try:
+        if found is not None:
+            return dt.date(int(found[1]), int(found[2]), int(found[3]))
+    except ValueError:
+        pass
+    raise InvalidValue(
+        f"{where(element, line, file)} holds {text!r}, which is not a date (YYYY-MM-DD); "
+        "correct it in the export.",
+        element=element, line=line, file=file,
+    )  # fmt: skip
 
 
 def year(text: str | None, element: str, line: int, file: str) -> int:

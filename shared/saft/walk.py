@@ -74,6 +74,34 @@ _PARSER: dict[str, Any] = {
 }
 
 
+#: the most of a file's beginning searched for a DOCTYPE (before its first element)
+_PROLOG_BYTES = 2**20
+
+
+def doctype_position(stream: IO[bytes]) -> tuple[int, int] | None:
+    """(line, column) of a DOCTYPE before the first element, or None; the stream is rewound.
+
+    Skips the XML declaration, comments and processing instructions as the bytes go; lxml's
+    own check at the root (`docinfo`) covers what this cannot see (UTF-16, a long prolog).
+    """
+    start = stream.tell()
+    data = stream.read(_PROLOG_BYTES)
+    stream.seek(start)
+    at = 0
+    while (at := data.find(b"<", at)) >= 0:
+        if data.startswith(b"<!DOCTYPE", at):
+            before = data[:at]
+            return before.count(b"\n") + 1, at - (before.rfind(b"\n") + 1) + 1
+        closing = {b"<?": b"?>", b"<!--": b"-->"}
+        end = next((c for o, c in closing.items() if data.startswith(o, at)), None)
+        if end is None:
+            return None
+        at = data.find(end, at)
+        if at < 0:
+            return None
+    return None
+
+
 class Counting:
     """A binary stream that counts the bytes lxml has read from it."""
 
@@ -190,6 +218,8 @@ def walk(stream: IO[bytes], name: str, *, header_only: bool = False) -> Generato
     for event, elem in etree.iterparse(counting, events=("start", "end"), **_PARSER):
         if event == "start":
             if not stack:
+                if elem.getroottree().docinfo.doctype:
+                    raise _doctype(name)
                 yield elem
                 stack.append((ROOT, WANTED[ROOT], set()))
                 continue
@@ -228,6 +258,14 @@ def _opened(top: _Open, elem: Element, name: str) -> _Open:
             return None
         seen.add(tag)
     return (tag, WANTED.get(tag), set())
+
+
+def _doctype(name: str) -> InvalidValue:
+    return InvalidValue(
+        f"{name} declares a DOCTYPE before its first element; a SAF-T Financial file has none "
+        "(its entities would change values without a word): export the file again without it.",
+        element="DOCTYPE", line=1, file=name,
+    )  # fmt: skip
 
 
 def _remove(elem: Element) -> None:
