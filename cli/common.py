@@ -79,19 +79,21 @@ def load_settings() -> Settings:
 @contextlib.contextmanager
 def servers(*, migrate: bool = True) -> Iterator[Settings]:
     """Settings pointing at real servers (configured, or embedded ones), schema up to date."""
-    with servers_for(load_settings()) as settings:
+    configured = load_settings()
+    with servers_for(configured) as settings:
         if migrate:
             assert settings.database_url is not None
-            url = settings.database_url
-            run_async(lambda: apply_pending(url))
+            url, create = settings.database_url, configured.database_url is None
+            run_async(lambda: apply_pending(url, create=create))
         yield settings
 
 
-async def apply_pending(database_url: str) -> list[str]:
-    """Bring the schema up to date (a quick no-op when it is)."""
+async def apply_pending(database_url: str, *, create: bool) -> list[str]:
+    """Bring the schema up to date (a quick no-op when it is); the database itself is created
+    only when it is the embedded server's (`create`), a configured one by `ledgersync db create`."""
     from shared.db.migrate import migrate
 
-    return await migrate(database_url)
+    return await migrate(database_url, create=create)
 
 
 def run_async(work: Callable[[], Awaitable[T]]) -> T:

@@ -33,7 +33,7 @@ def main() -> None:
     configure_logging(settings, file=log_file(settings))
     with servers_for(settings) as ready:
         assert ready.database_url is not None
-        asyncio.run(migrate(ready.database_url))
+        asyncio.run(migrate(ready.database_url, create=settings.database_url is None))
         run(ready, read_only="--read-only" in sys.argv[1:])
 
 

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import orjson
 
-from shared.errors import StorageError
+from shared.errors import ConfigError, StorageError
 
 #: seconds to wait for a connection before giving up with a clear error
 CONNECT_TIMEOUT_S = 10.0
@@ -32,10 +32,21 @@ def describe_target(database_url: str) -> str:
     return f"{parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path or '/'}"
 
 
+def missing_database(database_url: str) -> ConfigError:
+    """The sentence for a database that does not exist: created only on request."""
+    name = urlsplit(database_url).path.lstrip("/")
+    return ConfigError(
+        f"The database {name!r} does not exist at {describe_target(database_url)}; check "
+        "LEDGERSYNC_DATABASE_URL for a typo, or create it with `ledgersync db create`."
+    )
+
+
 async def connect(database_url: str) -> asyncpg.Connection:
     """One connection, set up like the pool's; a clear StorageError when it cannot be had."""
     try:
         conn = await asyncpg.connect(database_url, timeout=CONNECT_TIMEOUT_S)
+    except asyncpg.InvalidCatalogNameError as exc:
+        raise missing_database(database_url) from exc
     except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
         raise StorageError(
             f"Cannot connect to Postgres at {describe_target(database_url)} "
@@ -56,6 +67,8 @@ async def create_pool(database_url: str, *, min_size: int = 1, max_size: int = 1
             init=init_connection,
             timeout=CONNECT_TIMEOUT_S,
         )
+    except asyncpg.InvalidCatalogNameError as exc:
+        raise missing_database(database_url) from exc
     except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
         raise StorageError(
             f"Cannot connect to Postgres at {describe_target(database_url)} "

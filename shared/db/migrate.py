@@ -72,11 +72,13 @@ async def fresh_database(database_url: str) -> None:
     await migrate(database_url)
 
 
-async def migrate(database_url: str) -> list[str]:
-    """Create the database if it is missing, then apply pending migrations."""
+async def migrate(database_url: str, *, create: bool = True) -> list[str]:
+    """Apply pending migrations; first create the database if it is missing and `create` (the
+    embedded server's, tests', benchmarks'), else a missing database is a ConfigError."""
     from shared.db import connect, ensure_database
 
-    await ensure_database(database_url)
+    if create:
+        await ensure_database(database_url)
     conn = await connect(database_url)
     try:
         return await apply_migrations(conn)
@@ -89,9 +91,11 @@ def main() -> None:
     from shared.config import Settings
     from shared.embedded import servers_for
 
-    with servers_for(Settings.from_env()) as settings:
+    configured = Settings.from_env()
+    with servers_for(configured) as settings:
         assert settings.database_url is not None
-        applied = asyncio.run(migrate(settings.database_url))
+        url, create = settings.database_url, configured.database_url is None
+        applied = asyncio.run(migrate(url, create=create))
     print("\n".join(applied) if applied else "Schema is up to date.")
 
 
