@@ -26,6 +26,17 @@ from tui.views import (
 Row = Mapping[str, Any]
 
 
+def progress(row: Row) -> Progress:
+    """A row's progress: postings, the last count, the share of dates done, time elapsed."""
+    return Progress(
+        row["expected"],
+        row["imported"],
+        row["recent"],
+        date_share(row["days_done"], row["days_total"]),
+        row["elapsed_s"],
+    )
+
+
 def org_row(row: Row) -> OrgRow:
     """A `tui_org_rows` (or `tui_org_row`) row."""
     return OrgRow(
@@ -37,13 +48,7 @@ def org_row(row: Row) -> OrgRow:
         state=row["state"],
         reason=row["state_reason"],
         last_error=row["last_error"],
-        progress=Progress(
-            row["expected"],
-            row["imported"],
-            row["recent"],
-            date_share(row["days_done"], row["days_total"]),
-            row["elapsed_s"],
-        ),
+        progress=progress(row),
         chunks_failed=row["chunks_failed"],
         cancel_requested=row["cancel_requested"],
         file_read=row["file_read"],
@@ -70,13 +75,7 @@ def year_row(row: Row) -> YearRow:
     return YearRow(
         year=row["year"],
         state=row["state"],
-        progress=Progress(
-            row["expected"],
-            row["imported"],
-            row["recent"],
-            date_share(row["days_done"], row["days_total"]),
-            row["elapsed_s"],
-        ),
+        progress=progress(row),
         chunks_total=row["chunks_total"],
         chunks_done=row["chunks_done"],
         chunks_failed=row["chunks_failed"],
