@@ -47,7 +47,7 @@ def saft_import(
     """
     paths = [Path(f) for f in files]
     check_files(paths)  # the cheap checks, before any server is started
-    with servers() as settings:
+    with servers(need_redis=True) as settings:
         submission = run_async(lambda: _submit(settings, ref, paths))
         if not wait:
             click.echo(submission.import_id)
@@ -135,10 +135,11 @@ def conclude(status: dict[str, Any], submission: Submission, timeout: float, as_
                    "nothing changed.")  # fmt: skip
         return
     click.echo(
-        f"Imported {status['file_name']} into {status['org_name']}: "
-        f"{status['transactions_read']:,} transactions, {status['postings_read']:,} postings for "
-        f"{status['period_start']}..{status['period_end']} ({status['postings_replaced']:,} "
-        "earlier postings replaced)."
+        f"Imported {status['file_name']} into {status['org_name']}: it replaces "
+        f"{status['period_start']}..{status['period_end']}, where "
+        f"{status['postings_replaced']:,} earlier postings were removed and "
+        f"{status['postings_read']:,} postings of {status['transactions_read']:,} transactions "
+        "added."
     )
     for warning in status["warnings"]:
         click.echo(f"Warning: {warning}")

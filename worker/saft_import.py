@@ -24,10 +24,11 @@ from shared.db.queries import Q
 from shared.errors import PermanentJobError, StorageError
 from shared.models import OrgState
 from shared.saft.checks import Ledger, check_company
-from shared.saft.errors import InvalidSaftFile
+from shared.saft.errors import InvalidSaftFile, InvalidValue
 from shared.saft.files import SetReader
-from shared.saft.model import Header, span_of
-from shared.saft.reader import sniff
+from shared.saft.model import Header, Period, Transaction, span_of
+from shared.saft.reader import read, sniff
+from shared.saft.values import FIRST_YEAR, LAST_YEAR, where
 from worker.on_thread import pump
 from worker.saft_store import (
     Batch,
@@ -150,7 +151,10 @@ async def run(job: Job) -> None:
             raise Busy(f"Another SAF-T import of organization {job.org_id} is running.")
         org = await conn.fetchrow(Q["org_by_id"], job.org_id)
         check_company(headers[0], org["name"], org["company_org_number"], job.parts[0][0])
-        writer = Writer(conn, job.org_id, span_of(h.period for h in headers), headers[0].currency)
+        period = span_of(h.period for h in headers) or await asyncio.to_thread(
+            transaction_span, job.parts
+        )
+        writer = Writer(conn, job.org_id, period, headers[0].currency)
         await writer.open()
         await stage(writer, lambda: staged_rows(reader, positions, BATCH_ROWS), job)
         replaced = await writer.finish(ledger, positions)
@@ -162,6 +166,30 @@ async def run(job: Job) -> None:
         postings=ledger.postings, replaced=replaced.deleted, seconds=round(seconds, 2),
         mb_per_s=round(reader.bytes_read() / 2**20 / max(seconds, 1e-9), 1),
     )  # fmt: skip
+
+
+def transaction_span(parts: list[tuple[str, Path]]) -> Period | None:
+    """The first to the last transaction date of a set without a selection period (a pre-pass).
+
+    That range, not the first transaction's calendar year, is what the file replaces; it must be
+    known before the first batch is stored, as it names the block of posting ids.
+    """
+    first = last = None
+    names: dict[str, str] = {}
+    for name, path in parts:
+        with path.open("rb") as stream:
+            for event in read(stream, name, names):
+                if type(event) is Transaction:
+                    first = event.date if first is None else min(first, event.date)
+                    last = event.date if last is None else max(last, event.date)
+                    if not FIRST_YEAR <= event.date.year <= LAST_YEAR:
+                        raise InvalidValue(
+                            f"{where('TransactionDate', event.line, name)} is in "
+                            f"{event.date.year}, outside {FIRST_YEAR}-{LAST_YEAR}; correct it "
+                            "in the export.",
+                            element="TransactionDate", line=event.line, file=name,
+                        )  # fmt: skip
+    return None if first is None or last is None else Period(first, last)
 
 
 def _sniff_all(parts: list[tuple[str, Path]]) -> list[Header]:

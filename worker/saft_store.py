@@ -11,7 +11,8 @@ block is the selection period's first and last day (days since 1970, 16 bits eac
 a 31-bit line position. So ids are unique per organization without a table of their own, are
 the same every time the same file is imported, and a corrected file of the same period
 replaces exactly the block its predecessor wrote (plus anything else dated inside the period).
-A file without a selection period takes the calendar year of its first transaction as block.
+A file without a selection period takes its first to its last transaction date as its period
+(`worker.saft_import.transaction_span`, read before the first batch), so it replaces exactly that.
 """
 
 from __future__ import annotations

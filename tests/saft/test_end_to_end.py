@@ -81,7 +81,7 @@ async def test_an_operator_onboards_an_organization_from_its_saft_file_alone(
     code, out, err = await world.ledgersync("saft", "import", "Tøyen Lekefabrikk", str(example),
                                             "--wait", "--timeout", "120")  # fmt: skip
     assert code == 0, f"{err}\n(see {tmp_path / 'worker.log'})"
-    assert f"{truth.entries} transactions, {truth.lines} postings" in out
+    assert f"{truth.lines} postings of {truth.entries} transactions added" in out
     assert "Warning: 3 account(s) do not roll forward" in out
     code, out, _ = await world.ledgersync("org", "show", "Tøyen Lekefabrikk", "--json")
     shown = json.loads(out)
