@@ -60,11 +60,8 @@ def run_command(group: click.Group, args: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except AppError as exc:
         fail(str(exc), exc.exit_code)
-    except redis.exceptions.ConnectionError:
-        fail(
-            "Cannot reach Redis; check LEDGERSYNC_REDIS_URL, or unset it to use the embedded one.",
-            EXIT_FAILED,
-        )
+    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
+        fail(REDIS_UNREACHABLE, EXIT_BAD_INPUT)
     except KeyboardInterrupt:
         fail("Interrupted.", 130)
 
@@ -76,11 +73,38 @@ def load_settings() -> Settings:
     return settings
 
 
+#: the sentence for a Redis that does not answer
+REDIS_UNREACHABLE = (
+    "Cannot reach Redis; check LEDGERSYNC_REDIS_URL (and that Redis runs), or unset it to use "
+    "the embedded one."
+)
+
+#: seconds to wait for Redis to answer before saying it cannot be reached
+REDIS_TIMEOUT_S = 3.0
+
+
+def require_redis(redis_url: str) -> None:
+    """Exit 2 with one sentence unless Redis answers within a few seconds."""
+    client = redis.Redis.from_url(
+        redis_url, socket_connect_timeout=REDIS_TIMEOUT_S, socket_timeout=REDIS_TIMEOUT_S
+    )
+    try:
+        client.ping()
+    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError):
+        fail(REDIS_UNREACHABLE, EXIT_BAD_INPUT)
+    finally:
+        client.close()
+
+
 @contextlib.contextmanager
-def servers(*, migrate: bool = True) -> Iterator[Settings]:
-    """Settings pointing at real servers (configured, or embedded ones), schema up to date."""
+def servers(*, migrate: bool = True, need_redis: bool = False) -> Iterator[Settings]:
+    """Settings pointing at real servers (configured, or embedded ones), schema up to date;
+    with `need_redis`, Redis answers (checked first, before anything is changed)."""
     configured = load_settings()
     with servers_for(configured) as settings:
+        if need_redis:
+            assert settings.redis_url is not None
+            require_redis(settings.redis_url)
         if migrate:
             assert settings.database_url is not None
             url, create = settings.database_url, configured.database_url is None

@@ -27,9 +27,11 @@ ERROR_CELL_CHARS = 70
 STATE_CHOICES = ("unresolved", *(s.value for s in jobs_api.JobState), "all")
 
 
-def _on_db(work: Callable[[asyncpg.Connection, str], Awaitable[T]]) -> T:
+def _on_db(
+    work: Callable[[asyncpg.Connection, str], Awaitable[T]], *, need_redis: bool = False
+) -> T:
     """Run `work` with a connection and the Redis URL of the (embedded or configured) servers."""
-    with servers() as settings:
+    with servers(need_redis=need_redis) as settings:
         assert settings.database_url is not None
         assert settings.redis_url is not None
         database_url, redis_url = settings.database_url, settings.redis_url
@@ -153,7 +155,7 @@ def jobs_retry(job_ids: tuple[int, ...], retry_all: bool, org_ref: str | None) -
             broker.close()
         return retried, org_ref
 
-    retried, whose = _on_db(work)
+    retried, whose = _on_db(work, need_redis=True)
     scope = f" of {whose}" if whose else ""
     if not retried:
         click.echo(f"No failed jobs{scope} to retry." if retry_all else "Nothing to retry: "

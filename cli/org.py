@@ -109,7 +109,7 @@ def org_add(name: str, method: str, provider: str, token_stdin: bool) -> None:
             token=token, cipher=cipher,
         )  # fmt: skip
 
-    with servers() as settings:
+    with servers(need_redis=chosen is Method.API) as settings:
         org_id = _on_db(settings, work)
         if chosen is Method.API:
             _send(settings, "validate_token", org_id)
@@ -253,7 +253,7 @@ def org_select(ref: str, company_id: int, replace: bool, allow_duplicate: bool) 
         )
         return int(found["id"]), removed
 
-    with servers() as settings:
+    with servers(need_redis=True) as settings:
         org_id, removed = _on_db(settings, work)
         _send(settings, "plan_sync", org_id)
     if removed:
@@ -276,7 +276,7 @@ def org_token(ref: str, token_stdin: bool) -> None:
         await orgs.replace_token(conn, org_id, token, _cipher(settings))
         return org_id
 
-    with servers() as settings:
+    with servers(need_redis=True) as settings:
         org_id = _on_db(settings, work)
         _send(settings, "validate_token", org_id)
     click.echo(f"Token replaced for organization {org_id}; validating it now.")
@@ -293,7 +293,7 @@ def org_sync(ref: str, year: int | None) -> None:
         await orgs.request_sync(conn, found["id"], year)
         return found
 
-    with servers() as settings:
+    with servers(need_redis=True) as settings:
         found = _on_db(settings, work)
         _send(settings, "plan_sync", found["id"], year)
     click.echo(f"Synchronizing {'year ' + str(year) if year else 'every year'} of {found['name']}.")

@@ -44,7 +44,7 @@ def org_cancel(ref: str) -> None:
 @click.argument("ref", metavar="ORG")
 def org_resume(ref: str) -> None:
     """Continue a cancelled sync where it stopped (nothing imported is imported again)."""
-    with servers() as settings:
+    with servers(need_redis=True) as settings:
         assert settings.database_url is not None
         assert settings.redis_url is not None
         url = settings.database_url

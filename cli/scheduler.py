@@ -26,7 +26,7 @@ def scheduler(interval: float, requeue_after: float, tick: float) -> None:
     """Re-sync synced organizations on an interval and send lost work again."""
     schedule = Schedule(sync_interval_s=interval, requeue_after_s=requeue_after, tick_s=tick)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop as on Ctrl-C, cleanly
-    with servers() as settings:
+    with servers(need_redis=True) as settings:
         assert settings.database_url is not None
         assert settings.redis_url is not None
         database_url, redis_url = settings.database_url, settings.redis_url

@@ -17,7 +17,7 @@ from shared.status import alive, snapshot
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
 def status(as_json: bool) -> None:
     """Queues, workers with heartbeat age, organizations by state."""
-    with servers() as settings:
+    with servers(need_redis=True) as settings:
         assert settings.database_url is not None
         assert settings.redis_url is not None
         client = redis.Redis.from_url(settings.redis_url)

@@ -15,5 +15,5 @@ def tui(read_only: bool) -> None:
     """The operators' terminal UI: organizations, progress, checks, jobs (logs go to a file)."""
     from tui.__main__ import run
 
-    with servers() as settings:
+    with servers(need_redis=True) as settings:
         run(settings, read_only=read_only)

@@ -52,7 +52,7 @@ def worker(processes: int, threads: int, lease: float, grace: float, queues: lis
     """Run Dramatiq workers against the configured (or embedded) Redis and Postgres."""
     RetryPolicy.from_env()  # a bad LEDGERSYNC_JOB_* value: one sentence here, not in each child
     options = WorkerOptions(threads=threads, lease_s=lease, grace_s=grace)
-    with servers() as settings:
+    with servers(need_redis=True) as settings:
         settings.require("secret_key")
         run_async(lambda: _check_key(settings))  # a wrong key: one sentence, before any work
         env = {
