@@ -15,7 +15,7 @@ from typing import Any
 import asyncpg
 from dramatiq.brokers.redis import RedisBroker
 
-from shared import audit
+from shared import audit, saft_submit
 from shared.db.queries import Q
 from shared.errors import BadInput
 from shared.models import OrgState
@@ -212,7 +212,9 @@ async def retry_jobs(
 async def _reopen(conn: asyncpg.Connection, job: asyncpg.Record) -> None:
     """Make the job's work waiting again, so its message finds something to do."""
     org_id, year = job["org_id"], job["year"]
-    if job["actor"] == "import_chunk" and job["chunk_id"] is not None:
+    if job["actor"] == "import_saft" and job["args"]:
+        org_id = await saft_submit.reopen_import(conn, job["args"][0])
+    elif job["actor"] == "import_chunk" and job["chunk_id"] is not None:
         await conn.execute(Q["chunk_retry"], job["chunk_id"])
         await conn.execute(Q["year_reopen"], org_id, year)
     elif job["actor"] == "reconcile_year" and year is not None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import asyncpg
 
-from shared import audit
+from shared import audit, saft_submit
 from shared.crypto import TokenCipher
 from shared.db.queries import Q
 from shared.errors import BadInput
@@ -315,10 +315,12 @@ async def check_year(conn: asyncpg.Connection, org_id: int, year: int) -> None:
 
 
 async def remove(conn: asyncpg.Connection, org_id: int) -> None:
-    """Remove an organization and all its data."""
+    """Remove an organization and all its data (its stored SAF-T files too)."""
+    saft_folders = await saft_submit.stored_folders(conn, org_id)
     async with conn.transaction():
         await audit.record(conn, "org.remove", None, {"removed_org_id": org_id})
         await conn.execute(Q["org_delete"], org_id)
+    saft_submit.remove_folders(saft_folders)
 
 
 def summary(org: asyncpg.Record) -> dict[str, Any]:

@@ -189,3 +189,38 @@ async def import_status(conn: asyncpg.Connection, import_id: int) -> dict[str, A
     shown.pop("files")
     shown["refused"] = row["state"] == "invalid"
     return shown
+
+
+async def reopen_import(conn: asyncpg.Connection, import_id: int) -> int | None:
+    """Make a failed import wait again (`jobs retry`); its organization, None when not failed.
+
+    BadInput when its stored copy is gone: only submitting the file again can import it then.
+    """
+    row = await conn.fetchrow(Q["saft_import_reopen"], import_id)
+    if row is None:
+        return None
+    missing = _missing(row["files"])
+    if missing:
+        raise BadInput(
+            f"The stored copy of SAF-T import {import_id} is gone ({missing[0]}); submit the "
+            "file again with `ledgersync saft import`."
+        )
+    return int(row["org_id"])
+
+
+def _missing(files: list[dict[str, Any]]) -> list[str]:
+    return [f["path"] for f in files if not Path(f["path"]).is_file()]
+
+
+async def stored_folders(conn: asyncpg.Connection, org_id: int) -> set[Path]:
+    """The folders (under LEDGERSYNC_HOME/saft) holding an organization's stored copies."""
+    rows = await conn.fetch(Q["saft_import_folders"], org_id)
+    return {
+        Path(row["path"]).parent for row in rows if Path(row["path"]).parent.parent.name == "saft"
+    }
+
+
+def remove_folders(folders: set[Path]) -> None:
+    """Delete stored copies' folders (after the rows naming them are gone)."""
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)

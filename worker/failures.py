@@ -93,6 +93,8 @@ class Failure:
 async def record(conn: asyncpg.Connection, failure: Failure) -> asyncpg.Record:
     """Store the attempt with its job's row; the row (id, attempts, org_id, year, chunk_id)."""
     org_id, year, chunk_id = failure.key()
+    if failure.actor == "import_saft" and org_id is not None:  # its argument is the import's id
+        org_id = await conn.fetchval(Q["saft_import_org"], org_id)
     async with conn.transaction():
         job = await conn.fetchrow(
             Q["job_record_failure"], failure.actor, failure.args, org_id, year, chunk_id,

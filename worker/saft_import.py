@@ -130,8 +130,7 @@ async def import_saft(pool: asyncpg.Pool, home: Path, import_id: int) -> None:
             await conn.execute(Q["saft_import_defer"], job.id, owner)
         raise
     except Exception as exc:
-        if await job.give_back(exc):
-            remove_copies(job.parts, home)
+        await job.give_back(exc)  # a failed import keeps its copy: `jobs retry` imports it again
         raise
     remove_copies(job.parts, home)
 

@@ -1144,3 +1144,22 @@ WHERE company_id = $2 AND id <> $1 AND method = 'api' ORDER BY id;
 SELECT c.id FROM chunks AS c JOIN organizations AS o ON o.id = c.org_id
 WHERE c.id = $1 AND o.company_id IS NOT DISTINCT FROM c.company_id
 FOR KEY SHARE OF o;
+
+-- name: saft_import_org
+-- The organization a SAF-T import belongs to (a failed import_saft job's, from its import id).
+SELECT org_id FROM saft_imports WHERE id = $1;
+
+-- name: saft_import_reopen
+-- A failed import waits again, its attempts reset (`jobs retry`); its organization, or nothing
+-- when the import is not failed.
+UPDATE saft_imports
+SET state = 'queued', attempts = 0, error = NULL, error_kind = NULL, lease_owner = NULL,
+    lease_until = NULL, finished_at = NULL, updated_at = now()
+WHERE id = $1 AND state = 'failed'
+RETURNING org_id, files;
+
+-- name: saft_import_folders
+-- The stored copies of an organization's imports, every part's path.
+SELECT f ->> 'path' AS path
+FROM saft_imports, jsonb_array_elements(files) AS f
+WHERE org_id = $1;
