@@ -84,9 +84,16 @@ TELLERS: dict[str, Callable[[Event], str]] = {
 }
 
 
-def tell(event: Event) -> str:
-    """The event's line in the timeline."""
-    teller = TELLERS.get(event.kind)
+#: how events read for an organization that delivers SAF-T files (no API wording)
+FILE_TELLERS: dict[str, Callable[[Event], str]] = {
+    "year_synced": lambda e: f"Year {e.subject} stored from the SAF-T file: matches its totals",
+    "year_failed": lambda e: f"Year {e.subject} was not stored: {e.note or 'see the checks'}",
+}
+
+
+def tell(event: Event, method: str = "api") -> str:
+    """The event's line in the timeline of an organization of this method."""
+    teller = (FILE_TELLERS.get(event.kind) if method == "saft" else None) or TELLERS.get(event.kind)
     if teller is None:
         return f"{event.kind} {event.subject or ''} {event.note or ''}".strip()
     return teller(event)

@@ -121,16 +121,19 @@ class DetailScreen(LiveScreen):
         problem = row.reason if row.state == "needs_attention" else None
         self.query_one("#org-problem", Label).update(Text(problem or ""))
         self.query_one("#org-problem").display = bool(problem)
+        if row.method == "saft":
+            self.query_one(YearTable).show_files()
         self.query_one(YearTable).show_years(detail.years)
-        self.query_one(Timeline).show_events(detail.timeline, detail.at)
+        self.query_one(Timeline).show_events(detail.timeline, detail.at, row.method)
 
     def _heading(self, detail: OrgDetail) -> str:
         row, progress = detail.row, detail.row.progress
         company = "no company chosen yet"
-        if row.company:
-            company = (
-                f"{row.company} (org. nr {detail.company_org_number or '?'}, #{detail.company_id})"
-            )
+        if row.company:  # a SAF-T organization's company comes from its file: no Tripletex id
+            known_id = "" if detail.company_id is None else f", #{detail.company_id}"
+            company = f"{row.company} (org. nr {detail.company_org_number or '?'}{known_id})"
+        elif row.method == "saft":
+            company = "named by its first SAF-T file"
         source = f"{row.method} · {row.provider}" if row.provider else row.method
         token = f" · token {escape(detail.token_hint)}" if detail.token_hint else ""
         rate = f" · {fmt.rate(progress)}" if fmt.rate(progress) else ""

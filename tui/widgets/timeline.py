@@ -21,8 +21,8 @@ class Timeline(Table):
         self.add_column("What", key="what")
         self._shown: tuple[Event, ...] = ()
 
-    def show_events(self, events: Sequence[Event], now: dt.datetime) -> None:
-        """Show the events (newest first); nothing moves when they did not change."""
+    def show_events(self, events: Sequence[Event], now: dt.datetime, method: str = "api") -> None:
+        """Show the events (newest first), worded for the method; nothing moves if unchanged."""
         if tuple(events) == self._shown:
             return
         self._shown = tuple(events)
@@ -32,7 +32,7 @@ class Timeline(Table):
             self.add_row(
                 fmt.moment(event.at, now),
                 event.actor if event.kind == "action" else "",
-                self.look(story.tell(event), f"table--{story.looks(event)}"),
+                self.look(story.tell(event, method), f"table--{story.looks(event)}"),
                 key=str(index),
             )
         self.move_cursor(row=min(row, max(0, len(events) - 1)), scroll=False)

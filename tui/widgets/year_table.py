@@ -23,15 +23,28 @@ COLUMNS = (
     ("eta", "ETA"),
     ("note", "Note"),
 )
+#: what a file import has no use for: it comes in one piece, not in chunks at a rate
+NOT_FOR_FILES = ("chunks", "failed", "rate", "eta")
 
 
 class YearTable(Table):
     """One row per year, newest first; the row key is the year."""
 
+    #: whether the years come from SAF-T files (no chunks, rate or ETA columns)
+    files = False
+
     def on_mount(self) -> None:
         """Add the columns."""
         for key, heading in COLUMNS:
             self.add_column(heading, key=key)
+
+    def show_files(self) -> None:
+        """From now on the years are a file import's: the chunk, rate and ETA columns go."""
+        if self.files:
+            return
+        self.files = True
+        for key in NOT_FOR_FILES:
+            self.remove_column(key)
 
     @property
     def current_year(self) -> int | None:
@@ -45,6 +58,14 @@ class YearTable(Table):
 
     def _year_cells(self, year: YearRow) -> tuple[object, ...]:
         progress = year.progress
+        if self.files:
+            return (
+                str(year.year),
+                self.state(year.state),
+                self.bar(fmt.fraction(progress, year.state), BAR_WIDTH, year.state),
+                Text(_postings(year), justify="right", end=""),
+                self._note(year),
+            )
         failed = self.look(str(year.chunks_failed), "table--bad") if year.chunks_failed else ""
         return (
             str(year.year),
