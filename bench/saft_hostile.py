@@ -95,8 +95,10 @@ async def _watch(env: dict[str, str], import_id: int) -> tuple[float, str]:
     return peak, f"still running after {TIMEOUT_S:.0f} s"
 
 
-async def measure(settings: Settings, megabytes: float, folder: Path) -> list[Row]:
-    """Every kind, one after another, through one worker."""
+async def measure(
+    settings: Settings, megabytes: float, folder: Path, kinds: list[Hostile]
+) -> list[Row]:
+    """The kinds, one after another, through one worker."""
     assert settings.database_url is not None
     assert settings.redis_url is not None
     url = with_database(settings.database_url, "ledgersync_saft_hostile")
@@ -114,7 +116,7 @@ async def measure(settings: Settings, megabytes: float, folder: Path) -> list[Ro
     env["_BENCH_WORKER_PID"] = str(worker.pid)
     rows = []
     try:
-        for kind in Hostile:
+        for kind in kinds:
             path = folder / Spec().name()
             write_hostile(path, kind, int(megabytes * MB))
             rows.append(await one(env, org, kind, path))
@@ -137,7 +139,12 @@ def main(argv: list[str] | None = None) -> None:
     """Parse the flags, run every kind, print the table."""
     parser = argparse.ArgumentParser(prog="python -m bench.saft_hostile", description=__doc__)
     parser.add_argument("--mb", type=float, default=1024.0, help="MB planted per file (1024)")
+    parser.add_argument(
+        "--kind", action="append", choices=[k.value for k in Hostile],
+        help="only this kind (repeatable; default: every kind)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    kinds = [Hostile(k) for k in args.kind] if args.kind else list(Hostile)
     print(f"goal: peak RSS < {GOAL_RSS_MB:.0f} MB for the CLI check and for the worker\n")
     print("| file | size | CLI peak RSS | worker peak RSS | time | outcome |")
     print("|---|---:|---:|---:|---:|---|")
@@ -146,7 +153,7 @@ def main(argv: list[str] | None = None) -> None:
         tempfile.TemporaryDirectory(dir=BENCH_HOME, prefix="saft-hostile-") as tmp,
         _servers() as settings,
     ):
-        asyncio.run(measure(settings, args.mb, Path(tmp)))
+        asyncio.run(measure(settings, args.mb, Path(tmp), kinds))
 
 
 if __name__ == "__main__":
