@@ -41,9 +41,15 @@ class IdType(click.ParamType[int]):
 
 
 def fail(message: str, exit_code: int = EXIT_BAD_INPUT) -> None:
-    """Print one plain sentence to stderr and exit."""
-    click.echo(message, err=True)
+    """Print one plain sentence to stderr and exit; what it quotes of the user's input (line
+    breaks, escapes, bidirectional overrides) is shown escaped, so it stays one plain line."""
+    click.echo(plain_line(message), err=True)
     sys.exit(exit_code)
+
+
+def plain_line(text: str) -> str:
+    """`text` with every unprintable character written as its escape."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text.rstrip("\n"))
 
 
 def run_command(group: click.Group, args: list[str] | None = None) -> None:

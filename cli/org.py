@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -314,6 +315,8 @@ OPERATOR_STATES = (
               help="Seconds.")  # fmt: skip
 def org_wait(ref: str, timeout: float) -> None:
     """Block until synced (0), needs attention or an operator (1), or the timeout passes (3)."""
+    if math.isnan(timeout):
+        fail("--timeout is a number of seconds; nan is not one.")
 
     async def work(conn: asyncpg.Connection, _: Settings) -> asyncpg.Record:
         org_id = (await orgs.find(conn, ref))["id"]
