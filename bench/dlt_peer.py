@@ -295,7 +295,7 @@ def _compared(rows: list[Measure], peer: Measure | None, expected: int) -> list[
     found: list[Row] = []
     for row in rows:
         ratio = f"{row.rate / peer.rate:.2f} × dlt" if peer and peer.rate else "dlt not installed"
-        found.append(row.with_note(f"{ratio}; {row.note}"))
+        found.append(row.with_note("; ".join(part for part in (ratio, row.note) if part)))
     if peer is not None:
         found.append(peer)
     for row in [*rows, *([peer] if peer else [])]:
