@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import asyncpg
@@ -31,6 +32,7 @@ from shared.db.queries import Q
 from shared.outbox import relay
 from shared.queue import send
 from worker.importer import dispatch_pending
+from worker.redis_watch import LAST_STEP_S, backoff_steps
 
 logger = structlog.get_logger(__name__)
 
@@ -118,9 +120,18 @@ async def run(pool: asyncpg.Pool, broker: RedisBroker, schedule: Schedule) -> No
         requeue_after_s=schedule.requeue_after_s,
         tick_s=schedule.tick_s,
     )
+    backoff: Iterator[float] | None = None
     while True:
         try:
             await tick(pool, broker, schedule)
         except Exception as exc:  # the next tick finds the same work in Postgres
-            logger.warning("scheduler_tick_failed", error=type(exc).__name__, message=str(exc))
+            backoff = backoff or backoff_steps(schedule.tick_s, max(schedule.tick_s, LAST_STEP_S))
+            pause = next(backoff)
+            logger.warning(
+                "scheduler_tick_failed", error=type(exc).__name__, message=str(exc),
+                next_tick_in_s=pause,
+            )  # fmt: skip
+            await asyncio.sleep(pause)
+            continue
+        backoff = None
         await asyncio.sleep(schedule.tick_s)
