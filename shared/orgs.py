@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -185,6 +186,58 @@ class CompanyChangeRefused(BadInput):
     """Choosing the company would drop another company's data, or duplicate another organization."""
 
 
+@dataclass(frozen=True, slots=True)
+class CompanyChoice:
+    """What choosing a company does beyond starting its sync: whose data goes, whom it doubles."""
+
+    org: str  #: "Acme (#12)"
+    chosen: str  #: "Beta AS (202)"
+    replaced: str | None  #: the company whose data would be removed, if any
+    postings: int  #: the replaced company's postings
+    duplicates: tuple[str, ...]  #: other organizations that synchronize the chosen company
+    duplicate_ids: tuple[int, ...] = ()
+
+    @property
+    def needs_confirming(self) -> bool:
+        """Whether the operator must confirm (the data removed, or the duplicate)."""
+        return self.replaced is not None or bool(self.duplicates)
+
+
+async def company_choice(conn: asyncpg.Connection, org_id: int, company_id: int) -> CompanyChoice:
+    """What choosing `company_id` would do, for a confirmation that names both companies."""
+    company = await _reachable(conn, org_id, company_id)
+    org = await conn.fetchrow(Q["org_by_id"], org_id)
+    if org is None:
+        raise BadInput(f"No organization #{org_id}; `ledgersync org list` shows them.")
+    return await _choice(conn, org, company)
+
+
+async def _reachable(conn: asyncpg.Connection, org_id: int, company_id: int) -> asyncpg.Record:
+    company = await conn.fetchrow(Q["company_by_org"], org_id, company_id)
+    if company is None:
+        raise BadInput(
+            f"Company {company_id} is not reachable with this organization's token; "
+            "`ledgersync org companies` lists the ones it reaches."
+        )
+    return company
+
+
+async def _choice(
+    conn: asyncpg.Connection, org: asyncpg.Record, company: asyncpg.Record
+) -> CompanyChoice:
+    changing = org["company_id"] is not None and org["company_id"] != company["company_id"]
+    held = changing and await conn.fetchval(Q["org_company_data"], org["id"])
+    others = await conn.fetch(Q["org_same_company"], org["id"], company["company_id"])
+    return CompanyChoice(
+        org=f"{org['name']} (#{org['id']})",
+        chosen=f"{company['name']} ({company['company_id']})",
+        replaced=f"{org['company_name']} ({org['company_id']})" if held else None,
+        postings=await conn.fetchval(Q["org_posting_count"], org["id"]) if held else 0,
+        duplicates=tuple(f"{o['name']} (#{o['id']})" for o in others),
+        duplicate_ids=tuple(o["id"] for o in others),
+    )
+
+
 async def select_company(
     conn: asyncpg.Connection,
     org_id: int,
@@ -199,12 +252,7 @@ async def select_company(
     transaction that records the new company, and only with `replace`; a company another
     organization already synchronizes needs `allow_duplicate`. Returns what was removed.
     """
-    company = await conn.fetchrow(Q["company_by_org"], org_id, company_id)
-    if company is None:
-        raise BadInput(
-            f"Company {company_id} is not reachable with this organization's token; "
-            "`ledgersync org companies` lists the ones it reaches."
-        )
+    company = await _reachable(conn, org_id, company_id)
     for attempt in range(3):
         try:
             async with conn.transaction():
@@ -228,20 +276,18 @@ async def _choose(
     org = await conn.fetchrow(Q["org_lock_for_change"], org_id)
     if org is None:
         raise BadInput(f"No organization #{org_id}; `ledgersync org list` shows them.")
-    new = f"{company['name']} ({company['company_id']})"
+    choice = await _choice(conn, org, company)
+    if choice.replaced and not replace:
+        raise CompanyChangeRefused(
+            f"{org['name']} (#{org_id}) holds data of {choice.replaced}; choosing "
+            f"{choice.chosen} removes it: add --replace to confirm."
+        )
+    if choice.duplicates and not allow_duplicate:
+        raise CompanyChangeRefused(
+            f"{choice.chosen} is already synchronized by {', '.join(choice.duplicates)}; add "
+            "--allow-duplicate to synchronize it twice."
+        )
     changing = org["company_id"] is not None and org["company_id"] != company["company_id"]
-    if changing and not replace and await conn.fetchval(Q["org_company_data"], org_id):
-        raise CompanyChangeRefused(
-            f"{org['name']} (#{org_id}) holds data of {org['company_name']} "
-            f"({org['company_id']}); choosing {new} removes it: add --replace to confirm."
-        )
-    others = await conn.fetch(Q["org_same_company"], org_id, company["company_id"])
-    if others and not allow_duplicate:
-        named = ", ".join(f"{o['name']} (#{o['id']})" for o in others)
-        raise CompanyChangeRefused(
-            f"{new} is already synchronized by {named}; add --allow-duplicate to "
-            "synchronize it twice."
-        )
     removed: dict[str, int] = {}
     if changing:
         removed = dict(await conn.fetchrow(Q["org_forget_company"], org_id))
@@ -257,8 +303,8 @@ async def _choose(
             "previous_company_name": org["company_name"],
             "removed": removed,
         }
-    if others:
-        detail["duplicate_of"] = [o["id"] for o in others]
+    if choice.duplicates:
+        detail["duplicate_of"] = list(choice.duplicate_ids)
     await audit.record(conn, "org.select_company", org_id, detail)
     return removed
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from shared.models import OrgState, YearState
+from shared.orgs import CompanyChoice
 from tui.views import OrgRow, Progress
 
 #: the bar's cells: done and to do
@@ -118,3 +119,27 @@ def one_line(text: str | None, width: int) -> str:
     """Text on one line, cut to `width` with an ellipsis."""
     flat = " ".join((text or "").split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def company_question(choice: CompanyChoice) -> str:
+    """The confirmation of a company choice, naming both companies and what is removed."""
+    lines = [f"Synchronize {choice.chosen} for {choice.org}?"]
+    if choice.replaced:
+        lines = [
+            f"Switch {choice.org} from {choice.replaced} to {choice.chosen}?",
+            f"{count(choice.postings)} postings of {choice.replaced}, its years, chunks and "
+            f"checks are removed now; the first sync of {choice.chosen} starts.",
+        ]
+    if choice.duplicates:
+        lines.append(
+            f"{choice.chosen} is already synchronized by {', '.join(choice.duplicates)}: "
+            "every report of it would count it twice."
+        )
+    return "\n\n".join(lines)
+
+
+def company_yes(choice: CompanyChoice) -> str:
+    """The confirming button's label for a company choice."""
+    if choice.replaced:
+        return "Replace"
+    return "Synchronize anyway" if choice.duplicates else "Synchronize"

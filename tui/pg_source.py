@@ -151,9 +151,19 @@ class PgSource:
             await self._send("validate_token", org_id)
         return org_id
 
-    async def select_company(self, org_id: int, company_id: int) -> None:
-        """Choose the company; the first synchronization starts."""
-        await self._write(lambda conn: orgs.select_company(conn, org_id, company_id))
+    async def company_choice(self, org_id: int, company_id: int) -> orgs.CompanyChoice:
+        """What choosing the company would do (data removed, duplicates), to confirm first."""
+        return await self._read(lambda conn: orgs.company_choice(conn, org_id, company_id))
+
+    async def select_company(
+        self, org_id: int, company_id: int, *, replace: bool = False, allow_duplicate: bool = False
+    ) -> None:
+        """Choose the company; the first synchronization starts (confirmed as the choice said)."""
+        await self._write(
+            lambda conn: orgs.select_company(
+                conn, org_id, company_id, replace=replace, allow_duplicate=allow_duplicate
+            )
+        )
         await self._send("plan_sync", org_id)
 
     async def replace_token(self, org_id: int, token: str) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
+from shared.orgs import CompanyChoice
 from tui.views import CheckRunView, Company, FailuresView, OrgDetail, Overview, SystemView
 
 
@@ -39,8 +40,13 @@ class Source(Protocol):
     ) -> int:
         """Register an organization (API: validation starts at once); its id."""
 
-    async def select_company(self, org_id: int, company_id: int) -> None:
-        """Choose the company; the first synchronization starts."""
+    async def company_choice(self, org_id: int, company_id: int) -> CompanyChoice:
+        """What choosing the company would do (data removed, duplicates), to confirm first."""
+
+    async def select_company(
+        self, org_id: int, company_id: int, *, replace: bool = False, allow_duplicate: bool = False
+    ) -> None:
+        """Choose the company; the first synchronization starts (confirmed as the choice said)."""
 
     async def replace_token(self, org_id: int, token: str) -> None:
         """Replace the employee token; validation starts again."""

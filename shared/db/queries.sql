@@ -1137,6 +1137,10 @@ WITH p AS (DELETE FROM postings WHERE org_id = $1 RETURNING 1),
 SELECT (SELECT count(*) FROM p) AS postings, (SELECT count(*) FROM c) AS chunks,
        (SELECT count(*) FROM y) AS years, (SELECT count(*) FROM r) AS check_runs;
 
+-- name: org_posting_count
+-- How many postings the organization holds.
+SELECT count(*) FROM postings WHERE org_id = $1;
+
 -- name: org_same_company
 -- Other organizations that synchronize the company $2 (duplicates of organization $1).
 SELECT id, name FROM organizations

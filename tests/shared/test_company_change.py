@@ -172,3 +172,20 @@ async def test_a_company_another_organization_syncs_needs_allow_duplicate(
     assert await pg.fetchval("SELECT company_id FROM organizations WHERE id = $1", second) is None
     await orgs.select_company(pg, second, A, allow_duplicate=True)
     assert await pg.fetchval("SELECT company_id FROM organizations WHERE id = $1", second) == A
+
+
+async def test_the_choice_to_confirm_names_both_companies_the_postings_and_duplicates(
+    pg: asyncpg.Connection,
+) -> None:
+    org_id = await _with_data_of_a(pg)
+    other = await _api_org(pg, "Regnskap AS")
+    await orgs.select_company(pg, other, B)
+
+    choice = await orgs.company_choice(pg, org_id, B)
+
+    assert choice == orgs.CompanyChoice(
+        org=f"Bakeri AS (#{org_id})", chosen="Beta AS (202)", replaced="Alfa AS (101)",
+        postings=5, duplicates=(f"Regnskap AS (#{other})",), duplicate_ids=(other,),
+    )  # fmt: skip
+    assert choice.needs_confirming
+    assert not (await orgs.company_choice(pg, org_id, A)).needs_confirming, "the same company"

@@ -13,6 +13,7 @@ from pathlib import Path
 from shared.checks import Check, CheckName, CheckStatus
 from shared.errors import BadInput
 from shared.jobs import Job, StuckChunk
+from shared.orgs import CompanyChoice
 from tui.views import (
     CheckRunView,
     Company,
@@ -155,6 +156,7 @@ class FakeSource:
         self.orgs = list(orgs)
         self.validation = validation
         self.actions: list[tuple[object, ...]] = []
+        self.choices: dict[int, CompanyChoice] = {}  #: what choosing a company would do
         self.jobs_failed = list(JOBS)
         self.system_view = SYSTEM
 
@@ -191,8 +193,19 @@ class FakeSource:
                                 Progress(None, 0)))  # fmt: skip
         return org_id
 
-    async def select_company(self, org_id: int, company_id: int) -> None:
-        self.actions.append(("select_company", org_id, company_id))
+    async def company_choice(self, org_id: int, company_id: int) -> CompanyChoice:
+        org = next((o.name for o in self.orgs if o.id == org_id), "?")
+        company = next((c.name for c in COMPANIES if c.id == company_id), "?")
+        plain = CompanyChoice(f"{org} (#{org_id})", f"{company} ({company_id})", None, 0, ())
+        return self.choices.get(company_id) or plain
+
+    async def select_company(
+        self, org_id: int, company_id: int, *, replace: bool = False, allow_duplicate: bool = False
+    ) -> None:
+        if replace or allow_duplicate:
+            self.actions.append(("select_company", org_id, company_id, replace, allow_duplicate))
+        else:
+            self.actions.append(("select_company", org_id, company_id))
 
     async def replace_token(self, org_id: int, token: str) -> None:
         self.actions.append(("replace_token", org_id, token))

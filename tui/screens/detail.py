@@ -27,7 +27,9 @@ from tui.widgets.year_table import YearTable
 APPLIES: dict[str, Callable[[str, str, bool], bool]] = {
     "resync_year": lambda method, state, chosen: method == "api" and chosen,
     "resync_all": lambda method, state, chosen: method == "api" and chosen,
-    "choose_company": lambda method, state, chosen: state == "choose_company",
+    "choose_company": lambda method, state, chosen: (
+        method == "api" and (chosen or state == "choose_company")
+    ),
     "replace_token": lambda method, state, chosen: method == "api",
     "run_checks": lambda method, state, chosen: method == "api",
     "import_saft": lambda method, state, chosen: method == "saft",
@@ -179,22 +181,34 @@ class DetailScreen(LiveScreen):
         )
 
     def action_choose_company(self) -> None:
-        """Pick the company from those the token reaches; the first sync starts."""
+        """Pick the company from those the token reaches; confirm what the choice does."""
         from tui.screens.company import CompanyScreen
 
         def chosen(company: Company | None) -> None:
             if company is not None:
-                self._confirmed(
-                    f"Synchronize {company.name} ({company.org_number or company.id}) "
-                    f"for {self.org_name}?",
-                    lambda: self.act(
-                        lambda: self.source.select_company(self.org_id, company.id),
-                        f"Synchronizing {company.name}: the first sync has started.",
-                    ),
-                    yes="Synchronize",
-                )
+                self._confirm_company(company)
 
         self.app.push_screen(CompanyScreen(self.source, self.org_id, self.org_name), chosen)
+
+    @work(group="action", exit_on_error=False)
+    async def _confirm_company(self, company: Company) -> None:
+        """Ask with both companies named, then choose as confirmed (another company's data
+        removed, a duplicate allowed: only what the question said)."""
+        choice = await self.source.company_choice(self.org_id, company.id)
+        self._confirmed(
+            fmt.company_question(choice),
+            lambda: self.act(
+                lambda: self.source.select_company(
+                    self.org_id,
+                    company.id,
+                    replace=choice.replaced is not None,
+                    allow_duplicate=bool(choice.duplicates),
+                ),
+                f"Synchronizing {company.name}: the first sync has started.",
+            ),
+            yes=fmt.company_yes(choice),
+            danger=choice.needs_confirming,
+        )
 
     def action_replace_token(self) -> None:
         """A new employee token; validation starts again."""

@@ -23,7 +23,8 @@ from textual.widgets import Button, ContentSwitcher, Footer, Input, Label, Optio
 from textual.widgets.option_list import Option
 
 from shared.errors import AppError
-from shared.orgs import clean_token
+from shared.orgs import CompanyChoice, clean_token
+from tui import format as fmt
 from tui.screens.saft import readable_file
 from tui.source import Source
 from tui.views import Company, OrgDetail
@@ -63,6 +64,7 @@ class RegisterScreen(Screen[int | None]):
         self.values: dict[str, str] = {}
         self.org_id: int | None = None
         self.company: Company | None = None
+        self.choice: CompanyChoice | None = None
 
     @property
     def source(self) -> Source:
@@ -231,11 +233,15 @@ class RegisterScreen(Screen[int | None]):
     def company_chosen(self, event: CompanyPicker.Chosen) -> None:
         """A company: confirm before the first synchronization."""
         self.company = event.company
-        number = event.company.org_number or f"#{event.company.id}"
-        self.query_one("#confirm-text", Label).update(
-            f"Synchronize [b]{escape(event.company.name)}[/b] ({escape(number)}) "
-            f"for {escape(self.values['name'])}?"
-        )
+        self._ask(event.company)
+
+    @work(exclusive=True, group="register", exit_on_error=False)
+    async def _ask(self, company: Company) -> None:
+        """The question names a duplicate when another organization syncs the company."""
+        assert self.org_id is not None
+        self.choice = await self.source.company_choice(self.org_id, company.id)
+        self.query_one("#confirm-text", Label).update(Text(fmt.company_question(self.choice)))
+        self.query_one("#start", Button).label = fmt.company_yes(self.choice)
         self._go("confirm")
 
     @on(Button.Pressed, "#start")
@@ -248,7 +254,8 @@ class RegisterScreen(Screen[int | None]):
     async def _start(self) -> None:
         assert self.org_id is not None
         assert self.company is not None
-        await self.source.select_company(self.org_id, self.company.id)
+        duplicate = self.choice is not None and bool(self.choice.duplicates)
+        await self.source.select_company(self.org_id, self.company.id, allow_duplicate=duplicate)
         self.notify(f"{self.values['name']}: the first synchronization has started.", markup=False)
         self.dismiss(self.org_id)
 
