@@ -2,7 +2,9 @@
 
 Each is a valid generated file with `size` bytes of something no reader should keep planted in
 it: unknown elements under the root or the Header or a Transaction, deep nesting, one huge text
-node. Only the valid part is imported; memory must stay flat whatever the planted part's size.
+node, namespace declarations or element names each used once (libxml2 keeps every name it
+meets). Only the valid part is imported, or the file is refused with a sentence; memory must
+stay flat whatever the planted part's size.
 """
 
 from __future__ import annotations
@@ -33,6 +35,12 @@ class Hostile(StrEnum):
     HUGE_TEXT = "huge_text"
     #: unknown elements of another namespace, each nested a few levels, under the root
     FOREIGN_TREES = "foreign_trees"
+    #: unknown elements under the root, each declaring a namespace of its own (prefix and URI)
+    NAMESPACE_DECLARATIONS = "namespace_declarations"
+    #: unknown elements under the root, each with a name of its own (libxml2 interns every one)
+    DISTINCT_NAMES = "distinct_names"
+    #: the same inside the Header
+    DISTINCT_NAMES_IN_HEADER = "distinct_names_in_header"
 
 
 def write_hostile(path: Path, kind: Hostile, size: int, spec: Spec | None = None) -> None:
@@ -40,6 +48,7 @@ def write_hostile(path: Path, kind: Hostile, size: int, spec: Spec | None = None
     valid = _valid(spec or Spec(transactions=20))
     marker = {
         Hostile.UNKNOWN_IN_HEADER: "</Header>",
+        Hostile.DISTINCT_NAMES_IN_HEADER: "</Header>",
         Hostile.UNKNOWN_IN_TRANSACTION: "<Line>",
     }.get(kind, "<MasterFiles>")
     at = valid.index(marker)
@@ -68,9 +77,30 @@ def _planted(kind: Hostile, size: int) -> Iterator[str]:
     elif kind is Hostile.FOREIGN_TREES:
         one = '<f:a xmlns:f="urn:x"><f:b k="v"><f:c>text</f:c><f:c/></f:b>tail</f:a>'
         yield from _repeat(one, size // len(one))
+    elif kind is Hostile.NAMESPACE_DECLARATIONS:
+        yield from _numbered('<p{0}:a xmlns:p{0}="urn:x:{0}">t</p{0}:a>', size)
+    elif kind in (Hostile.DISTINCT_NAMES, Hostile.DISTINCT_NAMES_IN_HEADER):
+        yield from _numbered("<e{0}>t</e{0}>", size)
     else:
         one = "<Unknown><Inner>some text</Inner></Unknown>"
         yield from _repeat(one, size // len(one))
+
+
+def _numbered(template: str, size: int) -> Iterator[str]:
+    """`template` formatted with 0, 1, 2, ... while the whole fits in `size` characters."""
+    number = written = 0
+    while True:
+        chunk: list[str] = []
+        while written < size and len(chunk) < 10_000:
+            one = template.format(number)
+            if written + len(one) > size:
+                size = written
+                break
+            chunk.append(one)
+            number, written = number + 1, written + len(one)
+        if not chunk:
+            return
+        yield "".join(chunk)
 
 
 def _repeat(text: str, times: int) -> Iterator[str]:

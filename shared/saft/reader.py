@@ -18,9 +18,9 @@ from typing import IO, Any
 
 from lxml import etree
 
-from shared.saft.errors import InvalidSaftFile, InvalidValue, NotXml, WrongNamespace
+from shared.saft.errors import InvalidSaftFile, InvalidValue, NotXml
 from shared.saft.lines import LineReader
-from shared.saft.model import NS, ROOT, Account, Event, FileEnd, Header, Period, Totals
+from shared.saft.model import NS, Account, Event, FileEnd, Header, Period, Totals
 from shared.saft.values import account_id as checked_account_id
 from shared.saft.values import amount as read_amount
 from shared.saft.values import (
@@ -34,7 +34,7 @@ from shared.saft.values import (
     year,
 )
 from shared.saft.values import date as read_date
-from shared.saft.walk import doctype_position, records, walk
+from shared.saft.walk import check_root, doctype_position, records
 
 Element = Any  # lxml's _Element: untyped
 
@@ -63,7 +63,7 @@ def sniff(stream: IO[bytes], name: str) -> Header:
 def _sniff(stream: IO[bytes], name: str) -> Header:
     refuse_doctype(stream, name)
     try:
-        elements = walk(stream, name, header_only=True)
+        elements = records(stream, name, header_only=True)
         check_root(next(elements), name)
         header = read_header(next(elements), name)
         elements.close()
@@ -88,13 +88,11 @@ def read(stream: IO[bytes], name: str, accounts: dict[str, str]) -> Iterator[Eve
 
 
 def _read(stream: IO[bytes], name: str, accounts: dict[str, str]) -> Iterator[Event]:
-    start = stream.tell()
-    _sniff(stream, name)
-    stream.seek(start)
+    refuse_doctype(stream, name)
     state = _FileState(name, accounts)
     try:
         elements = records(stream, name)
-        next(elements)
+        check_root(next(elements), name)
         for elem in elements:
             found = state.handle(elem)
             if found is not None:
@@ -167,19 +165,6 @@ def refuse_doctype(stream: IO[bytes], name: str) -> None:
         "none (its entities would change values without a word): export the file again "
         "without it.",
         element="DOCTYPE", line=line, file=name,
-    )  # fmt: skip
-
-
-def check_root(elem: Element, name: str) -> None:
-    """WrongNamespace unless the root is AuditFile in the SAF-T Financial namespace."""
-    if elem.tag == ROOT:
-        return
-    qname = etree.QName(elem)
-    found = f"in the namespace {qname.namespace}" if qname.namespace else "in no namespace"
-    raise WrongNamespace(
-        f"The root element <{qname.localname}> at line {elem.sourceline} of {name} is {found}; "
-        f"a SAF-T Financial file has <AuditFile> in {NS}: export a SAF-T Financial file.",
-        element=qname.localname, line=elem.sourceline, file=name,
     )  # fmt: skip
 
 

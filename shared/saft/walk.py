@@ -2,12 +2,15 @@
 
 lxml's `iterparse` builds every element into one tree; left alone, an element nobody reads (an
 unknown one under the root or the Header, a `Customer`, ten million nestings of `<x>`) stays in it
-until its parent goes. The walk follows every element's start and end on a stack, and keeps an
+until its parent goes. lxml tells Python only of the root, the records and namespace
+declarations; before each chunk it reads, the tree is pruned along the open path, keeping an
 element only where the reader reads it: its tag is one of `WANTED[parent]` and, for a tag that
-occurs once, its first occurrence. Everything else is removed from the tree at its end (with its
-tail text), so the tree holds at most the open path (libxml2 stops at 256 levels) and the record
-being read. A record (the Header, an Account, a Transaction) is yielded at its end and removed
-once the reader has read it; a Transaction spanning more than `MAX_RECORD_BYTES` is refused.
+occurs once, its first occurrence. So the tree holds at most the open path (libxml2 stops at 256
+levels) and the record being read, and Python touches no element the reader does not read (the
+header check of a file with 1 GB of unknown elements in its Header is as fast as the import).
+A record (the Header, an Account, a Transaction) is yielded at its end and removed once the
+reader has read it; a Transaction spanning more than `MAX_RECORD_BYTES` is refused. The names
+libxml2 interns, which no pruning frees, are bounded by `shared.saft.names`.
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ from typing import IO, Any
 
 from lxml import etree
 
-from shared.saft.errors import InvalidValue
+from shared.saft.errors import InvalidValue, WrongNamespace
 from shared.saft.model import NS, ROOT
+from shared.saft.names import Names
 
 Element = Any  # lxml's _Element: untyped
 
@@ -102,20 +106,6 @@ def doctype_position(stream: IO[bytes]) -> tuple[int, int] | None:
     return None
 
 
-class Counting:
-    """A binary stream that counts the bytes lxml has read from it."""
-
-    def __init__(self, stream: IO[bytes]) -> None:
-        self.stream = stream
-        self.n = 0
-
-    def read(self, size: int = -1) -> bytes:
-        """The next bytes, counted."""
-        data = self.stream.read(size)
-        self.n += len(data)
-        return data
-
-
 class Pruning:
     """The file as lxml reads it, pruning the tree before each chunk (see `records`)."""
 
@@ -126,6 +116,9 @@ class Pruning:
         self.n = 0
         #: set once the root has started
         self.root: Element | None = None
+        #: set once the Header has started (nothing may come before it)
+        self.header = False
+        self.names = Names(stream, name)
         self._record: Element | None = None
         self._record_start = 0
 
@@ -133,8 +126,11 @@ class Pruning:
         """The next chunk, after freeing what the parser has built that the reader never reads."""
         if self.root is not None:
             self.prune()
+        elif self.n > 0:
+            self._no_root_yet()
         data = self.stream.read(size)
         self.n += len(data)
+        self.names.feed(data)
         return data
 
     def prune(self) -> None:
@@ -143,26 +139,58 @@ class Pruning:
         Only earlier siblings go, never a last child (it may still be open), so the parser's
         open elements stay in place; a record spanning more than `MAX_RECORD_BYTES` is refused.
         """
-        node = self.root
+        node: Element = self.root
+        if not self.header and len(node) > 0:
+            raise _no_header(node[0], self.name)
         wanted: frozenset[str] | None = WANTED[ROOT]
         while node is not None and len(node) > 0:
             tag = node.tag
             if tag in _BIG:
                 self._watch(node)
+            last = node[-1]
             seen: set[str] = set()
-            children = list(node)
-            for kid in children[:-1]:
-                if not _kept(wanted, kid.tag, seen):
-                    node.remove(kid)
-            last = children[-1]
-            wanted = WANTED.get(last.tag) if _kept(wanted, last.tag, seen) else None
+            candidates = node.iterchildren(*wanted) if wanted else ()
+            kept = [kid for kid in candidates if _kept(wanted, kid.tag, seen)]
+            _keep_only(node, kept, last)
+            wanted = WANTED.get(last.tag) if kept and kept[-1] is last else None
             node = last
+
+    def _no_root_yet(self) -> None:
+        """Refuse a root that is not AuditFile (lxml tells only of that one), or none by 1 MB."""
+        first = _first_element(self.stream, self.names.origin, self.n)
+        if first is not None:
+            check_root(first, self.name)
+        elif self.n > _PROLOG_BYTES:
+            raise InvalidValue(
+                f"{self.name} has no element in its first MB; send the SAF-T Financial file "
+                "as exported.",
+                element="AuditFile", line=1, file=self.name,
+            )  # fmt: skip
 
     def _watch(self, record: Element) -> None:
         if record is not self._record:
             self._record, self._record_start = record, self.n
         elif self.n - self._record_start > MAX_RECORD_BYTES:
             raise _too_big(record, self.name)
+
+
+def _keep_only(node: Element, kept: list[Element], last: Element) -> None:
+    """Remove every child of `node` but `kept` and `last`, in runs (lxml frees them in C)."""
+    keep, at = [], 0
+    for kid in kept:
+        at = node.index(kid, at)
+        keep.append(at)
+    end = len(node) - 1
+    if not keep or keep[-1] != end:
+        keep.append(end)
+    start = 0
+    runs = []
+    for index in keep:
+        if index > start:
+            runs.append((start, index))
+        start = index + 1
+    for first, stop in reversed(runs):
+        del node[first:stop]
 
 
 def _kept(wanted: frozenset[str] | None, tag: str, seen: set[str]) -> bool:
@@ -181,83 +209,70 @@ def _kept(wanted: frozenset[str] | None, tag: str, seen: set[str]) -> bool:
 _TOLD = (ROOT, *RECORDS)
 
 
-def records(stream: IO[bytes], name: str) -> Generator[Element]:
-    """The root, then each record as it ends, removed from the tree once read: the fast path.
+def records(stream: IO[bytes], name: str, *, header_only: bool = False) -> Generator[Element]:
+    """The root, then each record as it ends, removed from the tree once read.
 
-    lxml reports only the root and the records; whatever else it builds is pruned before each
-    chunk it reads (`Pruning`), so memory stays flat for any file that `walk` has let through.
+    lxml reports only the root, the records and namespace declarations; whatever else it
+    builds is pruned before each chunk it reads (`Pruning`), and the names it interns are
+    bounded (`Names`), so memory stays flat for any file. The Header must be the root's first
+    child; with `header_only` the walk ends after it.
     """
     pruning = Pruning(stream, name)
-    events = etree.iterparse(pruning, events=("start", "end"), tag=_TOLD, **_PARSER)
+    events = etree.iterparse(pruning, events=("start", "end", "start-ns"), tag=_TOLD, **_PARSER)
     for event, elem in events:
-        if event == "start":
-            if pruning.root is None:
-                pruning.root = elem
+        if event == "start-ns":
+            pruning.names.declared(*elem)
+        elif event == "start":
+            _started(pruning, elem)
+            if elem is pruning.root:
                 yield elem
-            continue
-        if elem is pruning.root:
+        elif elem is pruning.root:
             break
-        yield elem
-        _remove(elem)
-    if pruning.root is None:
-        raise _no_header(None, name)
-
-
-_Open = tuple[str, frozenset[str] | None, set[str]] | None
-"""An open element: (tag, wanted children, once-only children seen), or None when not kept."""
-
-
-def walk(stream: IO[bytes], name: str, *, header_only: bool = False) -> Generator[Element]:
-    """The root (first), then each record as it ends, removed from the tree once read.
-
-    The Header must be the root's first child; with `header_only` the walk ends after it.
-    """
-    counting = Counting(stream)
-    stack: list[_Open] = []
-    record_start = -1
-    for event, elem in etree.iterparse(counting, events=("start", "end"), **_PARSER):
-        if event == "start":
-            if not stack:
-                if elem.getroottree().docinfo.doctype:
-                    raise _doctype(name)
-                yield elem
-                stack.append((ROOT, WANTED[ROOT], set()))
-                continue
-            opened = _opened(stack[-1], elem, name)
-            if opened is not None and opened[0] in _BIG:
-                record_start = counting.n
-            elif record_start >= 0 and counting.n - record_start > MAX_RECORD_BYTES:
-                raise _too_big(elem, name)
-            stack.append(opened)
-            continue
-        top = stack.pop()
-        if top is None or top[0] in CONTAINERS:
-            _remove(elem)
-        elif top[0] in RECORDS:
-            record_start = -1
+        else:
             yield elem
-            if header_only and top[0] == T_HEADER:
+            if header_only and elem.tag == T_HEADER:
                 return
             _remove(elem)
-    if header_only:
+    if header_only or pruning.root is None:
         raise _no_header(None, name)
 
 
-def _opened(top: _Open, elem: Element, name: str) -> _Open:
-    """What to remember of an element that starts under `top`: None unless the reader reads it."""
-    if top is None or top[1] is None:
+def _started(pruning: Pruning, elem: Element) -> None:
+    """Note the root and the Header as they start; refuse a DOCTYPE or a first child not Header."""
+    if pruning.root is None:
+        if elem.getroottree().docinfo.doctype:
+            raise _doctype(pruning.name)
+        pruning.root = elem
+    elif not pruning.header:
+        first = pruning.root[0] if len(pruning.root) else elem
+        if first.tag != T_HEADER:
+            raise _no_header(first, pruning.name)
+        pruning.header = True
+
+
+def _first_element(stream: IO[bytes], origin: int | None, size: int) -> Element | None:
+    """The file's first element as its first `size` bytes declare it, or None; stream kept."""
+    if origin is None:
         return None
-    tag = elem.tag
-    seen = top[2]
-    if top[0] == ROOT and tag != T_HEADER and T_HEADER not in seen:
-        raise _no_header(elem, name)
-    if tag not in top[1]:
-        return None
-    if tag not in MANY:
-        if tag in seen:
-            return None
-        seen.add(tag)
-    return (tag, WANTED.get(tag), set())
+    at = stream.tell()
+    stream.seek(origin)
+    parser = etree.XMLPullParser(events=("start",), **_PARSER)
+    parser.feed(stream.read(min(size, _PROLOG_BYTES)))
+    stream.seek(at)
+    return next((elem for _, elem in parser.read_events()), None)
+
+
+def check_root(elem: Element, name: str) -> None:
+    """WrongNamespace unless the root is AuditFile in the SAF-T Financial namespace."""
+    if elem.tag == ROOT:
+        return
+    qname = etree.QName(elem)
+    found = f"in the namespace {qname.namespace}" if qname.namespace else "in no namespace"
+    raise WrongNamespace(
+        f"The root element <{qname.localname}> at line {elem.sourceline} of {name} is {found}; "
+        f"a SAF-T Financial file has <AuditFile> in {NS}: export a SAF-T Financial file.",
+        element=qname.localname, line=elem.sourceline, file=name,
+    )  # fmt: skip
 
 
 def _doctype(name: str) -> InvalidValue:

@@ -8,14 +8,18 @@ file (several GB on a few hundred MB of them). The 1 GB variants are `python -m 
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from shared.saft.generate import Spec, write
 from shared.saft.hostile import Hostile, write_hostile
+from shared.saft.names import MAX_NAMESPACES
 
 MB = 2**20
 #: bytes of hostile content planted per file
@@ -112,3 +116,72 @@ def test_deep_nesting_and_a_huge_text_node_are_refused_in_flat_memory(
     assert isinstance(outcome["refused"], str)
     assert "hostile.xml" in outcome["refused"]
     assert outcome["growth_mb"] < MAX_GROWTH_MB, outcome
+
+
+#: the refusal of a file that uses too many names, and of one that declares too many namespaces
+NAMES = (
+    r"hostile\.xml uses more than 2,000 different element and attribute names \(or 256 KB of "
+    r"them\); '[\w:]+' at line \d+, column \d+ is one too many\. A SAF-T Financial file uses a "
+    r"few hundred: export the file again as the accounting system writes it\."
+)
+NAMESPACES = (
+    r"hostile\.xml declares more than 100 different namespaces \(at line \d+, column \d+\); a "
+    r"SAF-T Financial file declares a handful: export the file again as the accounting system "
+    r"writes it\."
+)
+
+
+@pytest.mark.parametrize(
+    ("kind", "what", "sentence"),
+    [
+        (Hostile.NAMESPACE_DECLARATIONS, "read", NAMESPACES),
+        (Hostile.DISTINCT_NAMES, "read", NAMES),
+        (Hostile.DISTINCT_NAMES_IN_HEADER, "read", NAMES),
+        (Hostile.DISTINCT_NAMES_IN_HEADER, "sniff", NAMES),
+    ],
+)
+def test_names_used_once_each_are_refused_at_their_place_in_flat_memory(
+    files: dict[Hostile, Path], kind: Hostile, what: str, sentence: str
+) -> None:
+    # Given a file that brings millions of names into libxml2's dictionary (before the bound,
+    # 40 MB of them took a reader to 200-250 MB, and the thread kept them)
+    outcome = probe(files[kind], what)
+    # Then it is refused at the first name over the bound, with its line and column
+    refused = outcome["refused"]
+    assert isinstance(refused, str), outcome
+    assert re.fullmatch(sentence, refused), refused
+    assert outcome["growth_mb"] < MAX_GROWTH_MB, outcome
+
+
+def test_namespaces_declared_once_each_are_refused_by_their_own_bound(tmp_path: Path) -> None:
+    # Given 101 namespaces under one prefix: few names, but each URI is kept by libxml2
+    planted = "".join(f'<p:a xmlns:p="urn:x:{n}"/>' for n in range(MAX_NAMESPACES + 1))
+    path = tmp_path / "namespaces.xml"
+    path.write_text(valid_with(planted))
+    outcome = probe(path, "read")
+    assert outcome["refused"] == (
+        "hostile.xml declares more than 100 different namespaces (at line 21, column 2482); a "
+        "SAF-T Financial file declares a handful: export the file again as the accounting "
+        "system writes it."
+    )
+
+
+def test_many_repeats_of_a_few_names_and_namespaces_are_read(tmp_path: Path) -> None:
+    # Given what an export with vendor extensions may hold: 500 names of its own, and one
+    # namespace declared again on each of 200,000 elements
+    names = "".join(f"<Extension{n}>x</Extension{n}>" for n in range(500))
+    declared = '<v:Note xmlns:v="urn:vendor">x</v:Note>' * 200_000
+    path = tmp_path / "extended.xml"
+    path.write_text(valid_with(names + declared))
+    outcome = probe(path, "read")
+    assert outcome["refused"] is None
+    assert outcome["events"] == 1 + 9 + 20 + 1 + 1
+
+
+def valid_with(planted: str) -> str:
+    """A generated file of 20 vouchers with `planted` between the Header and the MasterFiles."""
+    buffer = io.StringIO()
+    write(buffer, Spec(transactions=20))
+    valid = buffer.getvalue()
+    at = valid.index("<MasterFiles>")
+    return valid[:at] + planted + valid[at:]

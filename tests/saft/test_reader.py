@@ -26,7 +26,7 @@ from shared.saft.errors import (
     WrongNamespace,
 )
 from shared.saft.files import SetReader, part_of, resolve_parts
-from shared.saft.generate import Fault, Spec
+from shared.saft.generate import Fault, Spec, write
 from shared.saft.model import Period, Transaction
 from shared.saft.reader import read, sniff
 from shared.saft.values import period_of_months
@@ -165,6 +165,39 @@ def test_sniff_reads_the_header_only(tmp_path: Path) -> None:
     assert header.period == period_of_months(2025, 1, 2025, 12)
     with pytest.raises(NotXml, match="not well-formed XML"):
         sniff(io.BytesIO(b"PK\x03\x04 a zip file"), "export.zip")
+
+
+def consume(what: str, stream: io.BytesIO, name: str) -> None:
+    """Run the header check (`sniff`) or the whole reader (`read`) over a stream."""
+    if what == "sniff":
+        sniff(stream, name)
+    else:
+        list(read(stream, name, {}))
+
+
+@pytest.mark.parametrize("what", ["sniff", "read"])
+def test_anything_before_the_header_is_refused_naming_it(what: str) -> None:
+    # Given a file whose root begins with 100 KB of an unknown element, then the Header
+    text = io.StringIO()
+    write(text, Spec(transactions=3))
+    valid = text.getvalue().encode()
+    at = valid.index(b"<Header>")
+    stream = io.BytesIO(valid[:at] + b"<Unknown>x</Unknown>" * 5000 + valid[at:])
+    # Then both the header check and the reader refuse it, naming the first element
+    with pytest.raises(InvalidValue, match=r"\(it begins with <Unknown>\)"):
+        consume(what, stream, "first.xml")
+
+
+@pytest.mark.parametrize("what", ["sniff", "read"])
+def test_a_root_of_another_name_is_refused_as_not_saft(what: str) -> None:
+    body = b"<p>x</p>" * 20000
+    stream = io.BytesIO(b"<?xml version='1.0'?>\n<html><body>" + body + b"</body></html>")
+    with pytest.raises(WrongNamespace) as refused:
+        consume(what, stream, "page.xml")
+    assert str(refused.value).startswith(
+        "The root element <html> at line 2 of page.xml is in no namespace; a SAF-T Financial "
+        "file has <AuditFile> in"
+    )
 
 
 def test_accounts_named_by_an_earlier_part_are_known_to_a_later_one(tmp_path: Path) -> None:
