@@ -136,33 +136,51 @@ def jobs_show(job_id: int, as_json: bool) -> None:
 @click.argument("job_ids", metavar="JOB...", nargs=-1, type=IdType("A job id"))
 @click.option("--all", "retry_all", is_flag=True, help="Every failed job (of --org, if given).")
 @click.option("--org", "org_ref", metavar="ORG", help="With --all: only this organization's.")
-def jobs_retry(job_ids: tuple[int, ...], retry_all: bool, org_ref: str | None) -> None:
+@click.option(
+    "--include-permanent",
+    is_flag=True,
+    help="With --all: permanent failures too (a revoked token, bad input), which --all skips.",
+)
+def jobs_retry(
+    job_ids: tuple[int, ...], retry_all: bool, org_ref: str | None, include_permanent: bool
+) -> None:
     """Retry failed jobs: attempts start again from zero, and their work is sent again."""
     if retry_all == bool(job_ids):
         fail("Name the jobs to retry (`ledgersync jobs list` shows them), or pass --all.")
-    if org_ref is not None and not retry_all:
-        fail("--org goes with --all; to retry particular jobs, name them alone.")
+    if (org_ref is not None or include_permanent) and not retry_all:
+        fail("--org and --include-permanent go with --all; to retry particular jobs, name them.")
 
-    async def work(conn: asyncpg.Connection, redis_url: str) -> tuple[list[int], str | None]:
+    async def work(conn: asyncpg.Connection, redis_url: str) -> tuple[list[int], tuple[int, ...]]:
         org_id = await _org_id(conn, org_ref)
         broker = sender(redis_url)
         try:
             retried = await jobs_api.retry_jobs(
                 conn, broker, None if retry_all else job_ids, org_id=org_id,
-                actor=getpass.getuser(),
+                actor=getpass.getuser(), include_permanent=include_permanent,
             )  # fmt: skip
         finally:
             broker.close()
-        return retried, org_ref
+        if include_permanent or not retry_all:
+            return retried, ()
+        return retried, (await jobs_api.failed_ids(conn, org_id)).permanent
 
-    retried, whose = _on_db(work, need_redis=True)
-    scope = f" of {whose}" if whose else ""
-    if not retried:
-        click.echo(f"No failed jobs{scope} to retry." if retry_all else "Nothing to retry: "
-                   "those jobs are resolved already.")  # fmt: skip
-        return
-    shown = ", ".join(str(job_id) for job_id in retried)
-    click.echo(f"Retried {len(retried)} job(s){scope}: {shown}.")
+    retried, permanent = _on_db(work, need_redis=True)
+    scope = f" of {org_ref}" if org_ref else ""
+    if retried:
+        shown = ", ".join(str(job_id) for job_id in retried)
+        click.echo(f"Retried {len(retried)} job(s){scope}: {shown}.")
+    elif retry_all:
+        click.echo(
+            f"No failed jobs{scope} to retry" + (" but permanent ones." if permanent else ".")
+        )
+    else:
+        click.echo("Nothing to retry: those jobs are resolved already.")
+    if permanent:
+        click.echo(
+            f"Left alone {len(permanent)} permanent failure(s), which fail again until their "
+            f"cause is fixed (a revoked token, bad input): {', '.join(map(str, permanent))}. "
+            "Fix the cause, then retry them by id or with --all --include-permanent."
+        )
     skipped = [job_id for job_id in job_ids if job_id not in retried]
     if skipped:
         click.echo(f"Left alone (resolved already): {', '.join(map(str, skipped))}.")

@@ -15,7 +15,7 @@ from typing import Any
 import asyncpg
 from dramatiq.brokers.redis import RedisBroker
 
-from shared import audit, saft_submit
+from shared import audit, dead_letters, saft_submit
 from shared.db.queries import Q
 from shared.errors import BadInput
 from shared.models import OrgState
@@ -167,6 +167,27 @@ async def count_by_state(conn: asyncpg.Connection) -> dict[str, int]:
     return {JobState.FAILED.value: 0, JobState.RETRYING.value: 0} | found
 
 
+def is_permanent(job: Job) -> bool:
+    """Whether the job stopped on an error retrying cannot fix (access refused, bad input)."""
+    return job.state == JobState.FAILED and job.stop_reason == StopReason.PERMANENT
+
+
+@dataclass(frozen=True, slots=True)
+class FailedIds:
+    """The failed jobs of a scope: those a retry may fix, and the permanent failures."""
+
+    retryable: tuple[int, ...]
+    permanent: tuple[int, ...]
+
+
+async def failed_ids(conn: asyncpg.Connection, org_id: int | None = None) -> FailedIds:
+    """Every failed job (of `org_id`, or all), oldest first, permanent failures apart."""
+    rows = await conn.fetch(Q["jobs_failed_ids"], org_id)
+    permanent = [row["id"] for row in rows if row["stop_reason"] == StopReason.PERMANENT]
+    retryable = [row["id"] for row in rows if row["stop_reason"] != StopReason.PERMANENT]
+    return FailedIds(tuple(retryable), tuple(permanent))
+
+
 async def retry_jobs(
     conn: asyncpg.Connection,
     broker: RedisBroker,
@@ -174,15 +195,20 @@ async def retry_jobs(
     *,
     org_id: int | None = None,
     actor: str,
+    include_permanent: bool = False,
 ) -> list[int]:
     """Retry jobs (None: every failed one, of `org_id` or all); the ids retried, audited.
 
     Each retry resets the job's attempts, makes its work waiting again (a failed chunk queued,
-    its year and organization open) and sends its message once that is committed. Resolved
-    jobs are left alone; an unknown id is BadInput before anything changes.
+    its year and organization open) and sends its message once that is committed; its dead
+    letter leaves Dramatiq's dead-letter queue then. Resolved jobs are left alone, and so are
+    permanent failures when retrying every one unless `include_permanent` (a revoked token
+    fails again until someone fixes it); jobs named by id are retried whatever stopped them.
+    An unknown id is BadInput before anything changes.
     """
     if job_ids is None:
-        ids = [row["id"] for row in await conn.fetch(Q["jobs_failed_ids"], org_id)]
+        failed = await failed_ids(conn, org_id)
+        ids = sorted(failed.retryable + failed.permanent if include_permanent else failed.retryable)
     else:
         ids = list(dict.fromkeys(job_ids))
         known = {row["id"] for row in await conn.fetch(Q["jobs_existing"], ids)}
@@ -191,7 +217,7 @@ async def retry_jobs(
             raise BadInput(
                 f"No job {', '.join(unknown)}; `ledgersync jobs list --state all` shows them."
             )
-    to_send: list[tuple[int, str, list[Any]]] = []
+    to_send: list[asyncpg.Record] = []
     async with conn.transaction():
         for job_id in ids:
             job = await conn.fetchrow(Q["job_lock"], job_id)
@@ -203,10 +229,11 @@ async def retry_jobs(
                 conn, "job.retry", job["org_id"],
                 {"job_id": job_id, "actor": job["actor"], "args": job["args"]}, actor=actor,
             )  # fmt: skip
-            to_send.append((job_id, job["actor"], job["args"]))
-    for _, actor_name, args in to_send:
-        send(broker, actor_name, *args)
-    return [job_id for job_id, _, _ in to_send]
+            to_send.append(job)
+    for job in to_send:
+        send(broker, job["actor"], *job["args"])
+    dead_letters.forget(broker.client, [(job["actor"], job["message_id"]) for job in to_send])
+    return [job["id"] for job in to_send]
 
 
 async def _reopen(conn: asyncpg.Connection, job: asyncpg.Record) -> None:

@@ -19,6 +19,8 @@ ACTOR_QUEUES = {
     # long-running file imports on a queue of their own: they never hold up the API pipeline
     "import_saft": "saft",
 }
+#: Dramatiq's Redis key namespace (RedisBroker's default)
+NAMESPACE = "dramatiq"
 #: every queue the workers consume
 QUEUES = tuple(sorted(set(ACTOR_QUEUES.values())))
 

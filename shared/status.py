@@ -10,10 +10,8 @@ import redis
 
 from shared.db.queries import Q
 from shared.jobs import count_by_state
-from shared.queue import QUEUES, SENDER_PREFIX
+from shared.queue import NAMESPACE, QUEUES, SENDER_PREFIX
 
-#: Dramatiq's Redis key namespace
-NAMESPACE = "dramatiq"
 #: a worker heard from within this many seconds counts as alive
 ALIVE_WITHIN_S = 60
 #: an organization with work to do and nothing moving for this long is stalled
@@ -21,19 +19,28 @@ STALL_AFTER_S = 10.0
 
 
 def queue_depths(client: redis.Redis) -> list[dict[str, Any]]:
-    """Per queue: messages waiting, delayed (retries and backoffs), and dead-lettered."""
-    depths = []
+    """Per queue: messages ready, delayed (retries and backoffs), and dead-lettered.
+
+    Read as Dramatiq's RedisBroker stores them (its dispatch.lua): `<ns>:<q>` is the list of
+    ready message ids; a delayed message goes on the queue `<q>.DQ` (again a list, with its
+    bodies in the hash `<q>.DQ.msgs`), and a worker that fetches it keeps it in memory until
+    its eta, still in that hash until it is moved back onto `<q>`: so the hash, not the list,
+    counts every pending retry. Dead letters are the sorted set `<q>.XQ`. One MULTI, so the
+    three figures are of one moment.
+    """
+    pipe = client.pipeline(transaction=True)
     for queue in QUEUES:
         key = f"{NAMESPACE}:{queue}"
-        depths.append(
-            {
-                "name": queue,
-                "depth": int(client.llen(key)),
-                "delayed": int(client.zcard(f"{NAMESPACE}:{queue}.DQ")),
-                "dead": int(client.zcard(f"{key}.XQ")),
-            }
+        pipe.llen(key)
+        pipe.hlen(f"{key}.DQ.msgs")
+        pipe.zcard(f"{key}.XQ")
+    found = pipe.execute()
+    return [
+        {"name": queue, "depth": int(ready), "delayed": int(delayed), "dead": int(dead)}
+        for queue, ready, delayed, dead in zip(
+            QUEUES, found[0::3], found[1::3], found[2::3], strict=True
         )
-    return depths
+    ]
 
 
 def workers(client: redis.Redis) -> list[dict[str, Any]]:

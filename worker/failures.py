@@ -6,6 +6,7 @@ job resolves it. What a job stopping for good means for its work is worker/settl
 
 from __future__ import annotations
 
+import asyncio
 import traceback as tb
 import uuid
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from typing import Any
 import asyncpg
 import structlog
 
+from shared import dead_letters
 from shared.db.queries import Q
 from shared.jobs import JobState, StopReason
 from shared.logging import redact_secrets
@@ -110,11 +112,14 @@ async def record(conn: asyncpg.Connection, failure: Failure) -> asyncpg.Record:
 
 
 async def resolve(res: Resources, actor: str, args: Sequence[Any]) -> None:
-    """The job succeeded: its unresolved row, if any, is resolved."""
+    """The job succeeded: its unresolved row, if any, is resolved, and its dead letter goes."""
     async with res.pool.acquire() as conn:
         resolved = await conn.fetch(Q["job_resolve"], actor, list(args))
     for row in resolved:
         logger.info("job_resolved", job_id=row["id"])
+    dead = [(row["actor"], row["message_id"]) for row in resolved if row["message_id"]]
+    if dead:
+        await asyncio.to_thread(dead_letters.forget, res.broker.client, dead)
 
 
 async def chunk_crashed(res: Resources, chunk: asyncpg.Record, owner: uuid.UUID) -> None:

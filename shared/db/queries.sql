@@ -805,7 +805,7 @@ WHERE j.actor = $1 AND j.args = $2 AND j.state <> 'resolved'
   AND (j.chunk_id IS NULL
        OR EXISTS (SELECT 1 FROM chunks AS c
                   WHERE c.id = j.chunk_id AND c.state IN ('done', 'split')))
-RETURNING id;
+RETURNING id, actor, message_id;
 
 -- name: jobs_list
 -- Jobs, last failed first: in any of the states $1 (NULL: all), of one organization ($2) or all.
@@ -830,15 +830,17 @@ WHERE j.id = $1;
 
 -- name: job_lock
 -- One job, locked while an operator retries it.
-SELECT id, actor, args, org_id, year, chunk_id, state FROM jobs WHERE id = $1 FOR UPDATE;
+SELECT id, actor, args, org_id, year, chunk_id, state, message_id
+FROM jobs WHERE id = $1 FOR UPDATE;
 
 -- name: jobs_existing
 -- Which of the ids $1 name a job.
 SELECT id FROM jobs WHERE id = ANY ($1::bigint[]);
 
 -- name: jobs_failed_ids
--- Every failed job, of one organization ($1) or all, oldest first.
-SELECT id FROM jobs WHERE state = 'failed' AND ($1::bigint IS NULL OR org_id = $1) ORDER BY id;
+-- Every failed job, of one organization ($1) or all, oldest first, with why it stopped.
+SELECT id, stop_reason FROM jobs
+WHERE state = 'failed' AND ($1::bigint IS NULL OR org_id = $1) ORDER BY id;
 
 -- name: job_attempts_by_job
 -- A job's failed attempts, in order.

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import DataTable, Footer, Input, Static
 
-from shared.jobs import Job
+from shared.jobs import Job, is_permanent
 from tui import format as fmt
 from tui.messages import FailuresRefreshed
 from tui.screens.base import LiveScreen
@@ -33,6 +33,15 @@ def job_matches(job: Job, text: str) -> bool:
                                job.error, job.state, job.stop_reason) if part is not None
     ).casefold()  # fmt: skip
     return all(word in haystack for word in text.casefold().split())
+
+
+def permanent_note(count: int) -> str:
+    """Why `count` permanent failures are not in a "retry all"."""
+    many = count != 1
+    return (
+        f"{count} permanent failure{'s' if many else ''} (a revoked token, bad input) "
+        f"would fail again until {'their' if many else 'its'} cause is fixed."
+    )
 
 
 def describe(job: Job) -> Text:
@@ -188,13 +197,24 @@ class JobsScreen(LiveScreen):
         self.act(lambda: self._retry([job_id]), f"Job #{job_id} sent again.")
 
     def action_retry_matching(self) -> None:
-        """Retry every failed job shown, after saying how many."""
-        ids = [job.id for job in self.shown if job.state == "failed"]
-        if not ids:
+        """Retry every failed job shown but the permanent failures, after saying how many."""
+        failed = [job for job in self.shown if job.state == "failed"]
+        if not failed:
             self.notify("No failed job is shown.", severity="warning")
+            return
+        ids = [job.id for job in failed if not is_permanent(job)]
+        skipped = len(failed) - len(ids)
+        if not ids:
+            self.notify(
+                f"{permanent_note(skipped)} Fix the cause, then retry each with r.",
+                severity="warning",
+            )
             return
         matching = f" matching “{self.text}”" if self.text else ""
         question = f"Retry {len(ids)} failed job{'s' if len(ids) != 1 else ''}{matching}?"
+        if skipped:
+            alone = "They are" if skipped != 1 else "It is"
+            question += f"\n{permanent_note(skipped)} {alone} left alone; r retries one."
 
         def answered(ok: bool | None) -> None:
             if ok:

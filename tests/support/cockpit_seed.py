@@ -1,0 +1,74 @@
+"""Rows as the system writes them, for the cockpit's figures: Dramatiq's own Redis structures
+(a pending retry, a dead letter) and failed jobs in Postgres."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+from dramatiq import Message
+
+from shared.db.queries import Q
+from shared.jobs import StopReason
+from shared.queue import ACTOR_QUEUES, send, sender
+
+#: fetches a consumer may come back empty from before a test gives up
+FETCH_TRIES = 50
+
+
+def pending_retry(redis_url: str, actor: str, *args: Any, delay_ms: int = 3_600_000) -> str:
+    """A message enqueued with a delay by Dramatiq's own RedisBroker (as a retry is); its id."""
+    broker = sender(redis_url)
+    try:
+        message: Message[None] = Message(
+            queue_name=ACTOR_QUEUES[actor], actor_name=actor, args=args, kwargs={}, options={}
+        )
+        return broker.enqueue(message, delay=delay_ms).message_id
+    finally:
+        broker.close()
+
+
+def take(redis_url: str, queue: str) -> Any:
+    """Fetch one message off `queue` as a worker does (it stays unacked); the consumer and it."""
+    broker = sender(redis_url)
+    consumer = broker.consume(queue, prefetch=1, timeout=100)
+    for _ in range(FETCH_TRIES):
+        message = next(consumer)
+        if message is not None:
+            return broker, consumer, message
+    raise AssertionError(f"nothing to fetch on {queue}")
+
+
+def dead_letter(redis_url: str, actor: str, *args: Any) -> str:
+    """A message sent, fetched and failed for good (Dramatiq's nack: into `<queue>.XQ`); its
+    Dramatiq message id."""
+    broker = sender(redis_url)
+    try:
+        send(broker, actor, *args)
+    finally:
+        broker.close()
+    taker, consumer, message = take(redis_url, ACTOR_QUEUES[actor])
+    try:
+        consumer.nack(message)
+    finally:
+        consumer.close()
+        taker.close()
+    return str(message.message_id)
+
+
+async def failed_job(
+    conn: asyncpg.Connection,
+    actor: str,
+    args: list[Any],
+    *,
+    org_id: int | None = None,
+    message_id: str | None = None,
+    stop_reason: StopReason = StopReason.RETRIES_EXHAUSTED,
+    error: str = "Tripletex answered 503",
+) -> int:
+    """A job stopped for good, as the workers record it; its id."""
+    row = await conn.fetchrow(
+        Q["job_record_failure"], actor, args, org_id, None, None, message_id, "failed",
+        "UpstreamError", error, "", stop_reason,
+    )  # fmt: skip
+    return int(row["id"])
