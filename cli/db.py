@@ -5,9 +5,11 @@ from __future__ import annotations
 import click
 
 from cli.common import load_settings, run_async
-from shared.db import describe_target, ensure_database
+from shared.crypto import TokenCipher, WrongSecretKey
+from shared.db import connect, describe_target, ensure_database
 from shared.db.migrate import migrate
 from shared.embedded import servers_for
+from shared.orgs import check_key, fingerprint_stored
 
 
 @click.group()
@@ -23,10 +25,32 @@ def db_migrate() -> None:
         assert settings.database_url is not None
         url, create = settings.database_url, configured.database_url is None
         applied = run_async(lambda: migrate(url, create=create))
+        key = settings.secret_key
+        fingerprinted = run_async(lambda: _fingerprint(url, key)) if key else 0
     if applied:
         click.echo("Applied: " + ", ".join(applied))
     else:
         click.echo("Schema is up to date.")
+    if fingerprinted:
+        click.echo(f"Fingerprinted {fingerprinted} stored token(s).")
+
+
+async def _fingerprint(url: str, secret_key: str) -> int:
+    """Fingerprint the tokens stored without one, if the key is the one they were stored with."""
+    conn = await connect(url)
+    try:
+        cipher = TokenCipher(secret_key)
+        await check_key(conn, cipher)
+        return await fingerprint_stored(conn, cipher)
+    except WrongSecretKey:
+        click.echo(
+            "LEDGERSYNC_SECRET_KEY is not the key the tokens were stored with: they stay without "
+            "a fingerprint until a worker starts with the right one.",
+            err=True,
+        )
+        return 0
+    finally:
+        await conn.close()
 
 
 @db.command("create")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import math
 import sys
 import time
@@ -180,8 +181,12 @@ def org_show(ref: str, as_json: bool) -> None:
     if company:
         number = f", #{company['id']}" if company["id"] is not None else ""
         click.echo(f"Company: {company['name']} ({company['organizationNumber']}{number})")
+    if shown["token_fingerprint"]:
+        click.echo(f"Token: {shown['token_fingerprint']}")
     if shown["last_error"]:
-        click.echo(f"Last error: {shown['last_error']}")
+        at = shown["last_error_at"]
+        when = f" ({at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC)" if at else ""
+        click.echo(f"Last error{when}: {shown['last_error']}")
     print_table(
         ["YEAR", "STATE", "IMPORTED", "LAST COUNT", "THROUGH", "RANGES", "FAILED", "NOTE"],
         [

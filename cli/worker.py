@@ -15,7 +15,7 @@ from cli.common import run_async, servers
 from shared.config import Settings
 from shared.crypto import TokenCipher
 from shared.db import connect
-from shared.orgs import check_key
+from shared.orgs import check_key, fingerprint_stored
 from shared.queue import QUEUES
 from worker.parent_watch import HEAD_PID_ENV, die_with_parent
 from worker.resources import WorkerOptions
@@ -84,12 +84,15 @@ def queue_names(value: str) -> list[str]:
 
 
 async def _check_key(settings: Settings) -> None:
-    """WrongSecretKey unless the key is the one the stored tokens were encrypted with."""
+    """WrongSecretKey unless the key is the one the stored tokens were encrypted with; then
+    fingerprint the tokens stored before fingerprints were."""
     assert settings.database_url is not None
     assert settings.secret_key is not None
     conn = await connect(settings.database_url)
     try:
-        await check_key(conn, TokenCipher(settings.secret_key))
+        cipher = TokenCipher(settings.secret_key)
+        await check_key(conn, cipher)
+        await fingerprint_stored(conn, cipher)
     finally:
         await conn.close()
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import secrets
 from pathlib import Path
 
@@ -20,6 +22,10 @@ from shared.logging import register_secret
 
 #: HKDF context, so a passphrase used elsewhere does not yield the same key
 KDF_INFO = b"ledgersync token encryption v1"
+#: HKDF context of the key that fingerprints tokens (never the key that encrypts them)
+FINGERPRINT_INFO = b"ledgersync token fingerprint v1"
+#: a fingerprint's prefix: says what it is wherever it is shown (UI, command line, logs)
+FINGERPRINT_PREFIX = "fp:"
 #: the file holding the demo's generated key, under LEDGERSYNC_HOME
 DEMO_KEY_FILE = "demo-secret.key"
 #: a known plaintext whose ciphertext is kept in the database to recognise the right key
@@ -51,6 +57,10 @@ class TokenCipher:
         if not keys:
             raise ConfigError("LEDGERSYNC_SECRET_KEY is empty; set it to a long random string.")
         self._fernet = MultiFernet([Fernet(_fernet_key(key)) for key in keys])
+        # the first key fingerprints, as it encrypts
+        self._fingerprint_key = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=None, info=FINGERPRINT_INFO
+        ).derive(keys[0].encode())
 
     def __repr__(self) -> str:
         return "TokenCipher(***)"
@@ -71,6 +81,17 @@ class TokenCipher:
             ) from exc
         register_secret(token)
         return token
+
+    def fingerprint(self, token: str) -> str:
+        """A short, stable name for the token that reveals nothing of it: `fp:3k9x-q2m7`.
+
+        40 bits of HMAC-SHA256 under a key derived from the secret key, in base32: two tokens
+        differ (but for a one-in-a-trillion clash), and without the key not even a guessed token
+        can be matched to it. Tokens stored before a key rotation keep the fingerprint they got.
+        """
+        digest = hmac.new(self._fingerprint_key, token.encode(), hashlib.sha256).digest()
+        text = base64.b32encode(digest[:5]).decode().lower()
+        return f"{FINGERPRINT_PREFIX}{text[:4]}-{text[4:]}"
 
     def key_check(self) -> bytes:
         """A ciphertext of a known value, to store once and verify the key against later."""

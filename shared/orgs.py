@@ -19,13 +19,25 @@ from shared.db.queries import Q
 from shared.errors import BadInput
 from shared.models import Method, OrgState, Provider
 
-#: how much of a token the UI may show
-TOKEN_HINT_CHARS = 4
+#: what stands for the fingerprint of a token stored before tokens had one
+NOT_FINGERPRINTED = "fp:pending (a worker starting fingerprints it)"
 
 
-def token_hint(token: str) -> str:
-    """A masked token for display: only its last few characters."""
-    return "…" + token[-TOKEN_HINT_CHARS:] if len(token) > 3 * TOKEN_HINT_CHARS else "…"
+def shown_fingerprint(fingerprint: str | None) -> str:
+    """A stored token's fingerprint as shown (`shared.crypto.TokenCipher.fingerprint`)."""
+    return fingerprint or NOT_FINGERPRINTED
+
+
+async def fingerprint_stored(conn: asyncpg.Connection, cipher: TokenCipher) -> int:
+    """Fingerprint the tokens stored without one (before fingerprints were); how many."""
+    done = 0
+    for row in await conn.fetch(Q["credentials_unfingerprinted"]):
+        fingerprint = cipher.fingerprint(cipher.decrypt(row["employee_token"]))
+        status = await conn.execute(
+            Q["credentials_set_fingerprint"], row["org_id"], row["employee_token"], fingerprint
+        )
+        done += status == "UPDATE 1"
+    return done
 
 
 #: the longest employee token accepted (Tripletex's are far shorter)
@@ -107,14 +119,15 @@ async def register(
     if await conn.fetchrow(Q["org_by_name"], name):
         raise BadInput(f"An organization named {name!r} exists already; choose another name.")
     state = OrgState.VALIDATING if method is Method.API else OrgState.AWAITING_FILE
+    detail: dict[str, Any] = {"name": name, "method": method.value}
     async with conn.transaction():
         org_id = int(await conn.fetchval(Q["org_insert"], name, method, provider, state))
         if token is not None and cipher is not None:
             await verify_key(conn, cipher)
-            await conn.execute(
-                Q["credentials_insert"], org_id, cipher.encrypt(token), token_hint(token)
-            )
-        await audit.record(conn, "org.register", org_id, {"name": name, "method": method.value})
+            fingerprint = cipher.fingerprint(token)
+            await conn.execute(Q["credentials_insert"], org_id, cipher.encrypt(token), fingerprint)
+            detail["fingerprint"] = fingerprint
+        await audit.record(conn, "org.register", org_id, detail)
     return org_id
 
 
@@ -313,13 +326,18 @@ async def replace_token(
     conn: asyncpg.Connection, org_id: int, token: str, cipher: TokenCipher
 ) -> None:
     """Replace the employee token; validation starts again."""
+    fingerprint = cipher.fingerprint(token)
     async with conn.transaction():
         await verify_key(conn, cipher)
+        previous = await conn.fetchval(Q["org_by_id"], org_id, column="token_fingerprint")
         await conn.execute(
-            Q["credentials_replace_token"], org_id, cipher.encrypt(token), token_hint(token)
+            Q["credentials_replace_token"], org_id, cipher.encrypt(token), fingerprint
         )
         await conn.execute(Q["org_set_state"], org_id, OrgState.VALIDATING, None)
-        await audit.record(conn, "org.replace_token", org_id)
+        await audit.record(
+            conn, "org.replace_token", org_id,
+            {"fingerprint": fingerprint, "previous_fingerprint": previous},
+        )  # fmt: skip
 
 
 async def request_sync(conn: asyncpg.Connection, org_id: int, year: int | None) -> None:
@@ -388,6 +406,10 @@ def summary(org: asyncpg.Record) -> dict[str, Any]:
         "state_reason": org["state_reason"],
         "company": company,
         "last_error": org["last_error"],
+        "last_error_at": org["last_error_at"],
+        "token_fingerprint": (
+            None if org["method"] != Method.API else shown_fingerprint(org["token_fingerprint"])
+        ),
     }
 
 

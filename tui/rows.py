@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from shared.checks import Check
+from shared.orgs import shown_fingerprint
 from shared.status import ALIVE_WITHIN_S
 from tui.views import (
     CheckRunView,
@@ -52,6 +53,7 @@ def org_row(row: Row) -> OrgRow:
         chunks_failed=row["chunks_failed"],
         cancel_requested=row["cancel_requested"],
         file_read=row["file_read"],
+        last_error_at=row["last_error_at"],
     )
 
 
@@ -106,13 +108,13 @@ def event(row: Row) -> Event:
 
 
 def detail(org: Row, years: Sequence[Row], timeline: Sequence[Row]) -> OrgDetail:
-    """One organization: its row, company, token hint, years and timeline."""
+    """One organization: its row, company, token fingerprint, years and timeline."""
     return OrgDetail(
         at=org["at"],
         row=org_row(org),
         company_id=org["company_id"],
         company_org_number=org["company_org_number"],
-        token_hint=org["token_hint"],
+        token_hint=shown_fingerprint(org["token_fingerprint"]) if org["method"] == "api" else None,
         years=tuple(year_row(y) for y in years),
         timeline=tuple(event(e) for e in timeline),
     )

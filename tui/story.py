@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from shared.checks import TITLES
@@ -12,7 +13,10 @@ from tui.views import Event
 ACTIONS: dict[str, Callable[[dict[str, object]], str]] = {
     "org.register": lambda d: f"Registered ({d.get('method', '?')})",
     "org.select_company": lambda d: f"Chose company {_company(d)}; first sync started",
-    "org.replace_token": lambda d: "Replaced the employee token; validating again",
+    "org.replace_token": lambda d: (
+        f"Replaced the employee token{_fingerprints(d)}; validating again"
+    ),
+    "org.recovered": lambda d: f"Synced again: cleared the error{_since(d)}: {d.get('error')}",
     "org.sync": lambda d: f"Asked to synchronize {_year(d.get('year'))} again",
     "org.cancel": lambda d: (
         f"Cancelled the sync ({d.get('running_chunks', 0)} chunks left running)"
@@ -34,6 +38,22 @@ def _company(detail: dict[str, object]) -> str:
     """`Name (#id)`, or `#id` where the audit line has no name (lines written before it had)."""
     name, company_id = detail.get("company_name"), detail.get("company_id")
     return f"{name} (#{company_id})" if name else f"#{company_id}"
+
+
+def _fingerprints(detail: dict[str, object]) -> str:
+    """` fp:old → fp:new` (what an audit line written before fingerprints lacks is left out)."""
+    new, old = detail.get("fingerprint"), detail.get("previous_fingerprint")
+    if not new:
+        return ""
+    return f" {old} → {new}" if old else f" (now {new})"
+
+
+def _since(detail: dict[str, object]) -> str:
+    """` of 06 Dec 14:02:11` (local time): when the cleared error happened, if known."""
+    at = detail.get("error_at")
+    if not isinstance(at, str):
+        return ""
+    return f" of {dt.datetime.fromisoformat(at).astimezone().strftime('%d %b %H:%M:%S')}"
 
 
 def _year(year: object) -> str:
@@ -110,6 +130,8 @@ def looks(event: Event) -> str:
     ) or (event.kind == "checks" and event.subject is not None):
         return "bad"
     if event.kind in ("year_synced", "validated", "saft_done") or event.kind == "checks":
+        return "ok"
+    if event.kind == "action" and event.subject == "org.recovered":
         return "ok"
     if event.kind in ("chunk_redelivered", "job_retrying"):
         return "wait"

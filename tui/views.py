@@ -113,6 +113,8 @@ class OrgRow:
     cancel_requested: bool = False
     #: the share of a SAF-T file being imported read so far
     file_read: float | None = None
+    #: when `last_error` happened (it is cleared once the organization is synced again)
+    last_error_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +175,7 @@ class OrgDetail:
     row: OrgRow
     company_id: int | None
     company_org_number: str | None
+    #: the token's fingerprint as shown (`fp:3k9x-q2m7`); None without a token (SAF-T)
     token_hint: str | None
     years: tuple[YearRow, ...]
     timeline: tuple[Event, ...]

@@ -175,7 +175,9 @@ class Access:
             created.expires,
             generation,
         )
-        logger.info("session_created", org_id=org_id, generation=generation)
+        # the fingerprint the UI and `org show` show for this token
+        shown = row["token_fingerprint"] or self.cipher.fingerprint(employee_token)
+        logger.info("session_created", org_id=org_id, generation=generation, fingerprint=shown)
         return Session(created.token, generation, limit_key, fresh=True)
 
     def forget(self, org_id: int) -> None:

@@ -31,19 +31,25 @@ RETURNING id;
 -- name: org_by_id
 -- One organization.
 SELECT id, name, method, provider, state, state_reason, company_id, company_name,
-       company_org_number, last_error, cancel_requested, created_at, updated_at
+       company_org_number, last_error, last_error_at, cancel_requested, created_at, updated_at,
+       (SELECT token_fingerprint FROM credentials WHERE org_id = organizations.id)
+           AS token_fingerprint
 FROM organizations WHERE id = $1;
 
 -- name: org_by_name
 -- One organization by its name (case-insensitive).
 SELECT id, name, method, provider, state, state_reason, company_id, company_name,
-       company_org_number, last_error, cancel_requested, created_at, updated_at
+       company_org_number, last_error, last_error_at, cancel_requested, created_at, updated_at,
+       (SELECT token_fingerprint FROM credentials WHERE org_id = organizations.id)
+           AS token_fingerprint
 FROM organizations WHERE lower(name) = lower($1);
 
 -- name: org_list
 -- Every organization, oldest first.
 SELECT id, name, method, provider, state, state_reason, company_id, company_name,
-       company_org_number, last_error, cancel_requested, created_at, updated_at
+       company_org_number, last_error, last_error_at, cancel_requested, created_at, updated_at,
+       (SELECT token_fingerprint FROM credentials WHERE org_id = organizations.id)
+           AS token_fingerprint
 FROM organizations ORDER BY id;
 
 -- name: org_set_state
@@ -62,20 +68,29 @@ WHERE id = $1;
 
 -- name: credentials_insert
 -- Store an organization's encrypted employee token.
-INSERT INTO credentials (org_id, employee_token, token_hint) VALUES ($1, $2, $3);
+INSERT INTO credentials (org_id, employee_token, token_fingerprint) VALUES ($1, $2, $3);
 
 -- name: credentials_replace_token
 -- Replace the employee token; the old session and who-owns-it are forgotten.
 UPDATE credentials
-SET employee_token = $2, token_hint = $3, session_token = NULL, session_expires = NULL,
+SET employee_token = $2, token_fingerprint = $3, session_token = NULL, session_expires = NULL,
     session_generation = session_generation + 1, employee_id = NULL,
     actual_employee_id = NULL, token_company_id = NULL, validated_at = NULL, updated_at = now()
 WHERE org_id = $1;
 
+-- name: credentials_unfingerprinted
+-- Stored tokens without a fingerprint yet (stored before fingerprints were).
+SELECT org_id, employee_token FROM credentials WHERE token_fingerprint IS NULL ORDER BY org_id;
+
+-- name: credentials_set_fingerprint
+-- A stored token's fingerprint, unless the token was replaced (and fingerprinted) meanwhile.
+UPDATE credentials SET token_fingerprint = $3
+WHERE org_id = $1 AND employee_token = $2 AND token_fingerprint IS NULL;
+
 -- name: credentials_by_org
 -- An organization's credentials (encrypted).
-SELECT org_id, employee_token, token_hint, session_token, session_expires, session_generation,
-       employee_id, actual_employee_id, token_company_id, validated_at
+SELECT org_id, employee_token, token_fingerprint, session_token, session_expires,
+       session_generation, employee_id, actual_employee_id, token_company_id, validated_at
 FROM credentials WHERE org_id = $1;
 
 -- name: key_check_get
@@ -250,7 +265,8 @@ RETURNING id, org_id, year, date_from, date_to, account_from, account_to, delive
 
 -- name: credentials_lock
 -- An organization's credentials, locked so one worker at a time renews the session.
-SELECT org_id, employee_token, session_token, session_expires, session_generation
+SELECT org_id, employee_token, token_fingerprint, session_token, session_expires,
+       session_generation
 FROM credentials WHERE org_id = $1 FOR UPDATE;
 
 -- name: credentials_store_session
@@ -963,7 +979,7 @@ WITH chunk_totals AS (
     ORDER BY org_id, id DESC
 )
 SELECT o.id, o.name, o.method, o.provider, o.company_name, o.state, o.state_reason,
-       o.last_error, o.cancel_requested, y.expected,
+       o.last_error, o.last_error_at, o.cancel_requested, y.expected,
        coalesce(y.imported, c.imported, 0) AS imported, coalesce(c.recent, 0) AS recent,
        coalesce(c.chunks_failed, 0) AS chunks_failed, f.file_read, now() AS at,
        coalesce(c.days_done, 0) AS days_done, y.days_total, y.elapsed_s
@@ -974,7 +990,7 @@ LEFT JOIN files AS f ON f.org_id = o.id
 ORDER BY o.id;
 
 -- name: tui_org_row
--- One organization as `tui_org_rows` shows it, with its company and token hint.
+-- One organization as `tui_org_rows` shows it, with its company and token fingerprint.
 WITH chunk_totals AS (
     SELECT coalesce(sum(postings) FILTER (WHERE state = 'done'), 0)::bigint AS imported,
            coalesce(sum(postings) FILTER (
@@ -993,7 +1009,8 @@ WITH chunk_totals AS (
     FROM sync_years WHERE org_id = $1
 )
 SELECT o.id, o.name, o.method, o.provider, o.company_name, o.state, o.state_reason,
-       o.last_error, o.cancel_requested, o.company_id, o.company_org_number, cr.token_hint,
+       o.last_error, o.last_error_at, o.cancel_requested, o.company_id, o.company_org_number,
+       cr.token_fingerprint,
        y.expected, coalesce(y.imported, c.imported) AS imported, c.recent, c.chunks_failed,
        (SELECT bytes_read::float8 / nullif(bytes_total, 0) FROM saft_imports
         WHERE org_id = $1 AND state IN ('queued', 'running') ORDER BY id DESC LIMIT 1)

@@ -170,7 +170,7 @@ class FakeSource:
         row = next((o for o in self.orgs if o.id == org_id), None)
         if row is None:
             return None
-        hint = "…x9Qa" if row.method == "api" else None  # a SAF-T organization has no token
+        hint = "fp:k3q9-x2m7" if row.method == "api" else None  # a SAF-T organization has no token
         return OrgDetail(NOW, row, 302, "900 000 000", hint, YEARS, TIMELINE)
 
     async def companies(self, org_id: int) -> Sequence[Company]:

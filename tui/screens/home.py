@@ -98,7 +98,8 @@ class HomeScreen(LiveScreen):
         return next((r for r in rows if r.id == org_id), None)
 
     def _describe_current(self) -> None:
-        self.query_one(OrgPane).show(self._current_row())
+        at = self.overview.at if self.overview else None
+        self.query_one(OrgPane).show(self._current_row(), at)
 
     @on(DataTable.RowHighlighted, "#orgs")
     def row_highlighted(self) -> None:

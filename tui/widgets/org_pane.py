@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from textual.markup import escape
 from textual.widgets import Static
 
@@ -12,7 +14,7 @@ from tui.views import OrgRow
 NOTHING = "No organization highlighted."
 
 
-def describe(row: OrgRow) -> str:
+def describe(row: OrgRow, now: dt.datetime | None = None) -> str:
     """The highlighted organization: name, state, progress, and what is wrong if anything."""
     progress = row.progress
     parts = [f"[b]{escape(row.name)}[/b]", fmt.label(row.state)]
@@ -28,18 +30,29 @@ def describe(row: OrgRow) -> str:
         parts.append(f"[$error]{row.chunks_failed} chunk(s) failed[/]")
     lines = [" · ".join(parts)]
     if row.state == "needs_attention":
-        lines.append(f"[$error]{escape(row.reason or row.last_error or 'See the checks.')}[/]")
+        since = f"[$text-muted]Since{error_time(row, now)}:[/] " if row.last_error_at else ""
+        problem = escape(row.reason or row.last_error or "See the checks.")
+        lines.append(f"{since}[$error]{problem}[/]")
         lines.append("[$text-muted]t: the checks and what to ask the customer · enter: details[/]")
     elif row.state == "choose_company":
         lines.append("The token reaches several companies: enter, then C to choose one.")
     elif row.last_error:
-        lines.append(f"[$text-muted]Last error: {escape(row.last_error)}[/]")
+        lines.append(f"[$text-muted]Last error{error_time(row, now)}: {escape(row.last_error)}[/]")
     return "\n".join(lines)
+
+
+def error_time(row: OrgRow, now: dt.datetime | None) -> str:
+    """` 14:02:11 (3m ago)`: when the last error happened (nothing when that is unknown)."""
+    at = row.last_error_at
+    if at is None:
+        return ""
+    now = now or dt.datetime.now(dt.UTC)
+    return f" {fmt.moment(at, now)} ({fmt.ago(at, now)})"
 
 
 class OrgPane(Static):
     """Shows `describe(row)` for the row the table's cursor is on."""
 
-    def show(self, row: OrgRow | None) -> None:
-        """Describe this organization (or nothing)."""
-        self.update(NOTHING if row is None else describe(row))
+    def show(self, row: OrgRow | None, now: dt.datetime | None = None) -> None:
+        """Describe this organization (or nothing), its times against `now` (the data's)."""
+        self.update(NOTHING if row is None else describe(row, now))
