@@ -8,6 +8,7 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 import pytest
+from structlog.testing import capture_logs
 
 from sandbox.scenario import build_scenario
 from sandbox.server import SandboxServer
@@ -15,6 +16,7 @@ from sandbox.truth import describe
 from shared.config import Settings
 from shared.crypto import TokenCipher
 from shared.db import create_pool
+from shared.db.queries import Q
 from shared.models import Method, Provider
 from shared.orgs import register
 from worker.access import Access
@@ -79,3 +81,15 @@ async def test_a_request_refused_with_a_working_new_session_is_final(
     with pytest.raises(Unauthorized):
         await access.call(org_id, unreachable, access.client.who_am_i)
     assert server.state.counters.to_json()["by_endpoint"][CREATE_SESSION] == 1, "renewed in vain"
+
+
+async def test_the_session_log_line_names_the_token_by_its_shown_fingerprint(
+    world: tuple[Access, SandboxServer, int], pg: asyncpg.Connection
+) -> None:
+    access, _, org_id = world
+    with capture_logs() as logs:
+        await access.renew(org_id, stale_generation=-1)
+    created = [line for line in logs if line["event"] == "session_created"]
+    shown = await pg.fetchval(Q["org_by_id"], org_id, column="token_fingerprint")
+    assert shown == access.cipher.fingerprint(TRUTH["tokens"]["accountant"])
+    assert [line["fingerprint"] for line in created] == [shown]
