@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import signal
-import subprocess
 import sys
-from types import FrameType
 
 import click
 
@@ -17,7 +14,8 @@ from shared.crypto import TokenCipher
 from shared.db import connect
 from shared.orgs import check_key, fingerprint_stored
 from shared.queue import QUEUES
-from worker.parent_watch import HEAD_PID_ENV, die_with_parent
+from worker.line import Line
+from worker.parent_watch import HEAD_PID_ENV
 from worker.resources import WorkerOptions
 from worker.retry_policy import RetryPolicy
 
@@ -66,10 +64,10 @@ def worker(processes: int, threads: int, lease: float, grace: float, queues: lis
         shutdown_ms = int((grace + STOP_MARGIN_S) * 1000)
         command = [
             sys.executable, "-m", "dramatiq", "worker.app", "worker.parent_watch", "--skip-logging",
-            "--processes", str(processes), "--threads", str(threads), "--queues", *queues,
+            "--processes", "1", "--threads", str(threads), "--queues", *queues,
             "--worker-shutdown-timeout", str(shutdown_ms),
         ]  # fmt: skip
-        sys.exit(run_forwarding_signals(command, env))
+        sys.exit(supervise(Line.of(command, env, processes)))
 
 
 def queue_names(value: str) -> list[str]:
@@ -97,21 +95,11 @@ async def _check_key(settings: Settings) -> None:
         await conn.close()
 
 
-def run_forwarding_signals(command: list[str], env: dict[str, str]) -> int:
-    """Run a child that dies with us; pass SIGINT/SIGTERM on to it and wait for it to finish."""
-    # its own session: a terminal Ctrl-C reaches only us, and we pass it on exactly once; our
-    # death, which we cannot pass on, reaches it through the kernel (see worker.parent_watch).
-    # preexec_fn is safe here: this process runs no other thread that could hold a lock.
-    child = subprocess.Popen(
-        command,
-        env=env,
-        start_new_session=True,
-        preexec_fn=functools.partial(die_with_parent, os.getpid()),  # noqa: PLW1509
-    )
-
-    def forward(signum: int, _frame: FrameType | None) -> None:
-        child.send_signal(signum)
-
+def supervise(line: Line) -> int:
+    """Run the line, passing SIGINT/SIGTERM on to its slots; its exit code."""
+    # each slot runs in its own session: a terminal's Ctrl-C reaches only us, and we pass it on
+    # exactly once; our death, which we cannot pass on, reaches them through the kernel (see
+    # worker.parent_watch).
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, forward)
-    return child.wait()
+        signal.signal(signum, lambda signum, _frame: line.stop(signum))
+    return line.run()

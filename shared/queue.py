@@ -37,8 +37,10 @@ def sender(redis_url: str) -> RedisBroker:
     return broker
 
 
-def send(broker: RedisBroker, actor_name: str, *args: int | str | None) -> str:
-    """Enqueue one message for `actor_name`; return its message id."""
+def send(
+    broker: RedisBroker, actor_name: str, *args: int | str | None, delay_ms: int | None = None
+) -> str:
+    """Enqueue one message for `actor_name` (after `delay_ms`, if given); return its id."""
     message: Message[None] = Message(
         queue_name=ACTOR_QUEUES[actor_name],
         actor_name=actor_name,
@@ -46,4 +48,4 @@ def send(broker: RedisBroker, actor_name: str, *args: int | str | None) -> str:
         kwargs={},
         options={},
     )
-    return broker.enqueue(message).message_id
+    return broker.enqueue(message, delay=delay_ms).message_id

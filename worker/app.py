@@ -11,11 +11,14 @@ import os
 from shared.config import Settings
 from shared.logging import configure_logging
 from worker.broker import build_broker
+from worker.line import WORKER_ID_ENV
 from worker.resources import WorkerOptions
 from worker.retry_policy import RetryPolicy
 
 settings = Settings.from_env()
 configure_logging(settings)
 broker = build_broker(settings, WorkerOptions.from_env(os.environ), policy=RetryPolicy.from_env())
+# the id its line knows this process by (worker.line hands back what a dead one held)
+broker.broker_id = os.environ.get(WORKER_ID_ENV) or broker.broker_id
 
 from worker import actors, saft_actors  # noqa: E402,F401 - declares the actors on the broker above

@@ -20,6 +20,7 @@ from dramatiq.brokers.redis import RedisBroker
 from shared.db.queries import Q
 from shared.models import OrgState
 from shared.outbox import flush, stage
+from shared.queue import send
 from worker import testhooks
 from worker.access import Access
 from worker.failures import chunk_crashed, error_sentence
@@ -47,6 +48,8 @@ logger = structlog.get_logger(__name__)
 WINDOW = 12
 #: deliveries in a row that may die holding a chunk before it is failed as crashing its worker
 DELIVERY_CAP = 5
+#: milliseconds before a chunk held by a dead worker is tried again while another such chunk runs
+TAKEOVER_WAIT_MS = 3_000
 #: seconds a failing or stopping worker tries to give a chunk back before leaving it to its lease
 HAND_BACK_TIMEOUT_S = 5.0
 HAND_BACK_PAUSE_S = 0.1
@@ -226,10 +229,17 @@ async def import_chunk(res: Resources, chunk_id: int, owner: uuid.UUID | None = 
     owner = owner or uuid.uuid4()
     try:
         async with res.pool.acquire() as conn:
+            alive = await res.alive_workers()
             chunk = await conn.fetchrow(
-                Q["chunk_claim"], chunk_id, owner, res.options.lease_s, res.worker_id,
-                await res.alive_workers(),
-            )  # fmt: skip
+                Q["chunk_claim"], chunk_id, owner, res.options.lease_s, res.worker_id, alive
+            )
+            if chunk is None and await conn.fetchval(Q["chunk_awaits_takeover"], chunk_id, alive):
+                # its worker died, and another chunk whose worker died runs: its turn comes when
+                # that one ended (the scheduler would send it only once its lease ran out)
+                await asyncio.to_thread(
+                    send, res.broker, "import_chunk", chunk_id, delay_ms=TAKEOVER_WAIT_MS
+                )
+                return
             found = await target(conn, chunk["org_id"]) if chunk else None
             if chunk is not None and found is None:  # the organization stopped: hand it back
                 await conn.execute(Q["chunk_release"], chunk_id, owner)

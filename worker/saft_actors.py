@@ -22,6 +22,9 @@ async def import_saft(import_id: int) -> None:
     """Read, check and store one submitted SAF-T file (or split set)."""
     resources = current()
     try:
-        await saft_import.import_saft(resources.pool, resources.settings.home, import_id)
+        await saft_import.import_saft(
+            resources.pool, resources.settings.home, import_id,
+            worker_id=resources.worker_id, alive=await resources.alive_workers(),
+        )  # fmt: skip
     except saft_import.Busy as exc:
         raise dramatiq.Retry(str(exc), delay=BUSY_RETRY_MS) from exc

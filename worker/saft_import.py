@@ -10,11 +10,13 @@ extends the lease, so a worker that died is replaced and the import starts over.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import asyncpg
 import structlog
@@ -29,6 +31,7 @@ from shared.saft.files import SetReader
 from shared.saft.model import Header, Period, Transaction, span_of
 from shared.saft.reader import read, sniff
 from shared.saft.values import FIRST_YEAR, LAST_YEAR, where
+from worker import testhooks
 from worker.on_thread import pump
 from worker.saft_store import (
     Batch,
@@ -51,6 +54,9 @@ PROGRESS_EVERY_S = 1.0
 BATCH_ROWS = 20_000
 #: deliveries that end in an unexpected error before the import is marked failed
 MAX_ATTEMPTS = 3
+#: deaths of the worker process importing a file before the import is failed (issue 17)
+MAX_DEATHS = 3
+MAX_DEATHS_ENV = "LEDGERSYNC_SAFT_MAX_DEATHS"
 
 
 class Job:
@@ -89,6 +95,20 @@ class Job:
             await conn.execute(Q["org_set_state"], self.org_id, OrgState.NEEDS_ATTENTION, str(exc))
         logger.warning("saft_refused", import_id=self.id, kind=type(exc).__name__, line=exc.line)
 
+    async def crashed(self, deaths: int) -> NoReturn:
+        """The worker process importing the file died `deaths` times: fail it for good."""
+        sentence = (
+            f"The worker process importing {self.parts[0][0]} died {deaths} times (killed by "
+            "the system, perhaps for memory, or crashed); it is not tried again. Check the "
+            "worker's log and memory, then `ledgersync jobs retry` imports it again."
+        )
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(Q["saft_import_fail"], self.id, self.owner, "failed", sentence,
+                               "crashed")  # fmt: skip
+            await conn.execute(Q["org_set_state"], self.org_id, OrgState.NEEDS_ATTENTION, sentence)
+        logger.error("saft_crash_cap", import_id=self.id, deaths=deaths)
+        raise PermanentJobError(sentence)
+
     async def give_back(self, exc: Exception) -> bool:
         """After an unexpected error: try again later, or (True) fail for good."""
         sentence = f"The import failed ({type(exc).__name__}: {exc})."
@@ -102,22 +122,42 @@ class Job:
         return True
 
 
+def max_deaths() -> int:
+    """How many times an import's worker process may die before the import fails."""
+    raw = os.environ.get(MAX_DEATHS_ENV, "")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else MAX_DEATHS
+
+
 class Busy(StorageError):
     """Another import of the same organization is running: try this one again later."""
 
 
-async def import_saft(pool: asyncpg.Pool, home: Path, import_id: int) -> None:
+async def import_saft(
+    pool: asyncpg.Pool,
+    home: Path,
+    import_id: int,
+    *,
+    worker_id: str | None = None,
+    alive: list[str] | None = None,
+) -> None:
     """Import one submitted file (a no-op when it is done, refused, or held by another worker).
 
     `home` is LEDGERSYNC_HOME: the stored copies under it are deleted once the import ended.
-    Raises Busy, untried, while another import of the organization runs.
+    `worker_id` is this process's Dramatiq broker id, `alive` those alive in Redis (None: not
+    known): an import held by a dead worker is taken over at once, and its death counted.
+    Raises Busy, untried, while another import of the organization runs, and PermanentJobError
+    once the import's worker process died MAX_DEATHS times.
     """
     owner = uuid.uuid4()
     async with pool.acquire() as conn:
-        claimed = await conn.fetchrow(Q["saft_import_claim"], import_id, owner, LEASE_S)
+        claimed = await conn.fetchrow(
+            Q["saft_import_claim"], import_id, owner, LEASE_S, worker_id, alive
+        )
     if claimed is None:
         return
     job = Job(pool, claimed, owner)
+    if claimed["deaths"] >= max_deaths():
+        await job.crashed(claimed["deaths"])
     try:
         await run(job)
     except InvalidSaftFile as exc:
@@ -204,7 +244,8 @@ async def stage(writer: Writer, batches: Callable[[], Iterator[Batch]], job: Job
 
     async def store(batch: Batch) -> None:
         await writer.write(batch.rows)
-        await job.report(batch.progress)
+        await job.report(batch.progress, force=testhooks.saft_hold_asked())
+        await testhooks.hold_saft_if_asked()
 
     await pump(batches, store, name=f"saft-import-{job.id}")
 

@@ -6,10 +6,14 @@ delivery-cap test uses it; nothing else sets it.
 
 LEDGERSYNC_TEST_CRASH_AFTER_COMMIT=ACTOR makes a worker process die right after committing a
 step whose follow-up is a message for ACTOR, before sending it: the outbox test uses it.
+
+LEDGERSYNC_TEST_SAFT_HOLD=PATH holds every SAF-T import after its first batch is stored (its
+progress written) for as long as PATH exists: the crash-cap test kills its worker there.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import os
 import sys
@@ -18,6 +22,8 @@ import sys
 CRASH_ON_CHUNK_DATE = "LEDGERSYNC_TEST_CRASH_ON_CHUNK_DATE"
 #: the variable naming the actor whose follow-up message its stager dies before sending
 CRASH_AFTER_COMMIT = "LEDGERSYNC_TEST_CRASH_AFTER_COMMIT"
+#: the variable naming the file whose existence holds SAF-T imports after their first batch
+SAFT_HOLD = "LEDGERSYNC_TEST_SAFT_HOLD"
 #: the exit status of a process the hook killed
 CRASH_EXIT_CODE = 70
 
@@ -37,3 +43,15 @@ def crash_after_commit(actor: str) -> None:
         sys.stderr.write(f"{CRASH_AFTER_COMMIT}={actor}: this worker process dies now.\n")
         sys.stderr.flush()
         os._exit(CRASH_EXIT_CODE)
+
+
+def saft_hold_asked() -> bool:
+    """Whether the test asked to hold SAF-T imports (and the hold is still on)."""
+    path = os.environ.get(SAFT_HOLD)
+    return path is not None and os.path.exists(path)
+
+
+async def hold_saft_if_asked() -> None:
+    """Wait while the test's hold file exists."""
+    while saft_hold_asked():  # noqa: ASYNC110 - a file another process removes: nothing to await
+        await asyncio.sleep(0.1)

@@ -263,6 +263,15 @@ WHERE id = $1
                              AND other.lease_until >= now() AND other.id <> $1)))
 RETURNING id, org_id, year, date_from, date_to, account_from, account_to, deliveries, abandoned;
 
+-- name: chunk_awaits_takeover
+-- Whether the chunk is held by a worker no longer among those alive ($2; NULL: not known), and
+-- so waits only for its turn to be taken over (chunk_claim takes one such chunk at a time).
+SELECT EXISTS (
+    SELECT 1 FROM chunks
+    WHERE id = $1 AND state = 'running' AND lease_until >= now() AND lease_worker IS NOT NULL
+      AND $2::text[] IS NOT NULL AND NOT lease_worker = any($2::text[])
+);
+
 -- name: credentials_lock
 -- An organization's credentials, locked so one worker at a time renews the session.
 SELECT org_id, employee_token, token_fingerprint, session_token, session_expires,
@@ -606,14 +615,21 @@ SELECT id, file_name, state, bytes_total, bytes_read, transactions_read, posting
 FROM saft_imports WHERE org_id = $1 ORDER BY id DESC;
 
 -- name: saft_import_claim
--- Lease a waiting import (or one whose lease ran out) for this delivery; nothing when taken.
+-- Lease a waiting import (or one whose lease ran out, or whose worker is no longer among the
+-- workers alive in Redis, $5; NULL: not known) for this delivery of worker $4; nothing when
+-- taken. Taking one over from a worker that died holding it counts a death.
 UPDATE saft_imports
 SET state = 'running', lease_owner = $2, lease_until = now() + make_interval(secs => $3),
-    attempts = attempts + 1, started_at = now(), updated_at = now(),
+    lease_worker = $4, attempts = attempts + 1, started_at = now(), updated_at = now(),
+    deaths = deaths + CASE WHEN state = 'running' THEN 1 ELSE 0 END,
     bytes_read = 0, transactions_read = 0, postings_read = 0, years = '{}'::jsonb
 WHERE id = $1
-  AND (state = 'queued' OR (state = 'running' AND lease_until < now()))
-RETURNING id, org_id, file_name, files, sha256, bytes_total, attempts;
+  AND (state = 'queued'
+       OR (state = 'running'
+           AND (lease_until < now()
+                OR (lease_worker IS NOT NULL AND $5::text[] IS NOT NULL
+                    AND NOT lease_worker = any($5::text[])))))
+RETURNING id, org_id, file_name, files, sha256, bytes_total, attempts, deaths;
 
 -- name: saft_import_progress
 -- How far the reading got; extends the lease. Nothing returned when the lease was lost.
@@ -1177,11 +1193,11 @@ FOR KEY SHARE OF o;
 SELECT org_id FROM saft_imports WHERE id = $1;
 
 -- name: saft_import_reopen
--- A failed import waits again, its attempts reset (`jobs retry`); its organization, or nothing
--- when the import is not failed.
+-- A failed import waits again, its attempts and deaths reset (`jobs retry`); its organization,
+-- or nothing when the import is not failed.
 UPDATE saft_imports
-SET state = 'queued', attempts = 0, error = NULL, error_kind = NULL, lease_owner = NULL,
-    lease_until = NULL, finished_at = NULL, updated_at = now()
+SET state = 'queued', attempts = 0, deaths = 0, error = NULL, error_kind = NULL,
+    lease_owner = NULL, lease_until = NULL, finished_at = NULL, updated_at = now()
 WHERE id = $1 AND state = 'failed'
 RETURNING org_id, files;
 

@@ -38,6 +38,7 @@ async def test_a_worker_dead_between_commit_and_send_is_followed_within_seconds(
         )
 
     await poll("the first worker to die after a commit", died, within=120)
+    await pipeline.stop_workers()  # its line would restart it, to die again the same way
     started = time.monotonic()
     await pipeline.start_worker()  # no scheduler: only the outbox's relay can send the step
     row = await pipeline.wait_state(org_id, "synced", "needs_attention")

@@ -70,41 +70,21 @@ async def test_a_chunk_that_always_crashes_its_worker_fails_after_the_delivery_c
     # from now on, every worker that starts on June 2023 dies, and with it what it holds
     pipeline.env[CRASH_ON_CHUNK_DATE] = CRASH_DAY.isoformat()
     scheduler = await start_scheduler(pipeline)
-    await pipeline.start_worker(processes=1, threads=4)
+    line = await pipeline.start_worker(processes=1, threads=4)
     code, _, err = await pipeline.ledgersync("org", "sync", str(org_id), "--year", "2023")
     assert code == 0, err
 
-    crashes = 0
-    while True:
-        worker = pipeline.workers[-1]
+    async def failed() -> asyncpg.Record | None:
+        chunk = await crash_chunk(pipeline, org_id)
+        assert line.returncode is None, f"the line stopped; see {pipeline.log_dir}"
+        assert scheduler.returncode is None, f"the scheduler exited: {pipeline.log_dir}"
+        return chunk if chunk is not None and chunk["state"] == "failed" else None
 
-        async def died_or_failed(worker: asyncio.subprocess.Process = worker) -> str | None:
-            chunk = await crash_chunk(pipeline, org_id)
-            if chunk is not None and chunk["state"] == "failed":
-                return "failed"
-            assert scheduler.returncode is None, f"the scheduler exited: {pipeline.log_dir}"
-            return "died" if worker.returncode is not None else None
-
-        outcome = await poll(
-            f"worker {len(pipeline.workers) - 1} to die or the chunk to fail (after {crashes} "
-            f"crashes; logs in {pipeline.log_dir})", died_or_failed, within=CRASH_WITHIN_S,
-        )  # fmt: skip
-        if outcome == "failed":
-            break
-        crashes += 1
-        assert worker.returncode == CRASH_EXIT_CODE, (
-            f"worker died otherwise; see {pipeline.log_dir}"
-        )
-        assert crashes <= DELIVERY_CAP, "the chunk was delivered past the cap"
-        # the dead worker's leases run out (the time passing, without the wait)
-        await fetch(
-            pipeline.database_url,
-            "UPDATE chunks SET lease_until = now() - interval '1 ms'"
-            " WHERE org_id = $1 AND state = 'running' RETURNING id",
-            org_id,
-        )
-        await pipeline.start_worker(processes=1, threads=4)
-
+    # each death: the line restarts its worker process and hands its messages back at once
+    await poll(f"the chunk to fail (logs in {pipeline.log_dir})", failed, within=CRASH_WITHIN_S)
+    log = pipeline.log_of(line)
+    crashes = log.count('"worker_process_died"')
+    assert log.count(f"exit code {CRASH_EXIT_CODE}") == crashes, "each died by the hook"
     assert crashes == DELIVERY_CAP
     chunk = await crash_chunk(pipeline, org_id)
     assert chunk is not None

@@ -1,4 +1,5 @@
-"""A worker line dies whole: killed, its Dramatiq processes die with it; stopped, they stop."""
+"""A worker line dies whole: killed, its Dramatiq processes die with it; stopped, they stop. One of
+its worker processes dying alone is restarted alone (worker.line)."""
 
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ from worker.parent_watch import HEAD_PID_ENV, POLL_S
 ROOT = Path(__file__).resolve().parents[2]
 #: Dramatiq worker processes of the line under test
 PROCESSES = 2
-#: `ledgersync worker`, Dramatiq's main process and its worker processes
-TREE_SIZE = 2 + PROCESSES
+#: `ledgersync worker`, and per slot a Dramatiq main process with its worker process
+TREE_SIZE = 1 + 2 * PROCESSES
 #: how soon the rest of a killed line must be gone
 DIES_WITHIN_S = 5.0
 #: seconds a line may take to start and have every worker process consume
@@ -127,6 +128,37 @@ async def test_sigterm_still_stops_the_line_gracefully(pipeline: Pipeline) -> No
     log = pipeline.log_of(line)
     assert "Stopping worker process" in log, "the worker processes were not stopped by SIGTERM"
     assert "worker_line_gone" not in log, "a stopping line's processes thought it dead"
+
+
+def worker_processes(line: asyncio.subprocess.Process) -> dict[int, psutil.Process]:
+    """The line's Dramatiq worker processes (one per slot's Dramatiq), by pid."""
+    found = {}
+    for main in psutil.Process(line.pid).children():
+        with contextlib.suppress(psutil.NoSuchProcess):  # a slot that just died
+            found |= {p.pid: p for p in main.children() if running([p])}
+    return found
+
+
+async def test_a_dead_worker_process_is_restarted_alone(pipeline: Pipeline) -> None:
+    line = await start_line(pipeline)
+    tree = await started_tree(pipeline, line)
+
+    with no_orphans(tree):
+        victim, survivor = worker_processes(line).values()
+        os.kill(victim.pid, signal.SIGKILL)
+
+        async def restarted() -> dict[int, psutil.Process] | None:
+            found = await asyncio.to_thread(worker_processes, line)
+            return found if len(found) == PROCESSES and victim.pid not in found else None
+
+        found = await poll("the slot restarted", restarted, within=STARTS_WITHIN_S)
+        tree += [p for p in psutil.Process(line.pid).children(recursive=True) if p not in tree]
+        assert survivor.pid in found, "the other worker process was left alone"
+        assert line.returncode is None
+        await started_tree(pipeline, line)  # both consume again
+    log = pipeline.log_of(line)
+    assert log.count('"worker_process_died"') == 1, log[-3000:]
+    assert "killed" in log or "exit code" in log
 
 
 # the look each second, alone: what ends a worker process where PR_SET_PDEATHSIG does not exist

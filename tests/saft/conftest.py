@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
 import pytest
 from dramatiq.brokers.redis import RedisBroker
-from saft_support import SaftWorld
+from saft_support import SaftWorld, World
 
 from shared import orgs
 from shared.config import Settings
@@ -52,3 +54,18 @@ async def saft(
         pg, name="Fil og Fakta AS", method=Method.SAFT, provider=None, token=None, cipher=None
     )
     return SaftWorld(pg, pool, broker, settings, org_id, tmp_path)
+
+
+@pytest.fixture
+async def world(database_url: str, redis_url: str, tmp_path: Path) -> AsyncIterator[World]:
+    """Servers, a home, and a worker started on demand (stopped afterwards)."""
+    env = {
+        **os.environ, "LEDGERSYNC_DATABASE_URL": database_url, "LEDGERSYNC_REDIS_URL": redis_url,
+        "LEDGERSYNC_HOME": str(tmp_path / "home"), "LEDGERSYNC_LOG_FORMAT": "json",
+        "LEDGERSYNC_SECRET_KEY": secrets.token_urlsafe(24),
+    }  # fmt: skip
+    found = World(env, tmp_path)
+    try:
+        yield found
+    finally:
+        await found.stop_workers()

@@ -2,71 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import secrets
-import signal
-import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
-from pipeline_harness import CLI
-from saft_support import FIXTURES, VALID, fetch_count, generate, read_truth
+from saft_support import FIXTURES, VALID, World, fetch_count, generate, read_truth
 
 from shared.saft.generate import Fault, Spec
-
-
-class World:
-    """This test's servers and home, and the command line with them."""
-
-    def __init__(self, env: dict[str, str], log_dir: Path) -> None:
-        self.env = env
-        self.log_dir = log_dir
-        self.workers: list[asyncio.subprocess.Process] = []
-
-    async def ledgersync(self, *args: str) -> tuple[int, str, str]:
-        """(exit code, stdout, stderr) of one command."""
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", CLI, *args, env=self.env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
-        out, err = await process.communicate()
-        assert process.returncode is not None
-        return process.returncode, out.decode(), err.decode()
-
-    async def start_worker(self) -> None:
-        """One `ledgersync worker` process (log in the test's folder)."""
-        log = (self.log_dir / "worker.log").open("wb")
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", CLI, "worker", "--processes", "1", "--threads", "2",
-            env=self.env, stdout=log, stderr=log,
-        )  # fmt: skip
-        self.workers.append(process)
-
-    async def stop_workers(self) -> None:
-        """SIGTERM the workers and wait for them."""
-        for process in self.workers:
-            if process.returncode is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.workers:
-            await asyncio.wait_for(process.wait(), 60)
-
-
-@pytest.fixture
-async def world(database_url: str, redis_url: str, tmp_path: Path) -> AsyncIterator[World]:
-    """Servers, a home, and a worker started on demand (stopped afterwards)."""
-    env = {
-        **os.environ, "LEDGERSYNC_DATABASE_URL": database_url, "LEDGERSYNC_REDIS_URL": redis_url,
-        "LEDGERSYNC_HOME": str(tmp_path / "home"), "LEDGERSYNC_LOG_FORMAT": "json",
-        "LEDGERSYNC_SECRET_KEY": secrets.token_urlsafe(24),
-    }  # fmt: skip
-    found = World(env, tmp_path)
-    try:
-        yield found
-    finally:
-        await found.stop_workers()
 
 
 async def test_an_operator_onboards_an_organization_from_its_saft_file_alone(

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from saft_support import FIXTURES, VALID, SaftWorld, read_truth
 
-from shared import orgs
+from shared import orgs, saft_submit
 from shared.crypto import TokenCipher
 from shared.db import connect
 from shared.db.queries import Q
@@ -246,11 +246,60 @@ async def test_two_deliveries_at_once_import_once(saft: SaftWorld) -> None:
 async def test_an_import_whose_worker_died_is_taken_over(saft: SaftWorld) -> None:
     path, written = saft.generate(Spec(transactions=20))
     import_id = await submit_file(saft.pg, saft.broker, saft.settings, saft.org_id, path)
-    dead = await saft.pg.fetchrow(Q["saft_import_claim"], import_id, uuid.uuid4(), 0.0)
+    dead = await saft.pg.fetchrow(Q["saft_import_claim"], import_id, uuid.uuid4(), 0.0, None, None)
     assert dead is not None, "claimed by a worker whose lease runs out at once"
     await import_saft(saft.pool, saft.settings.home, import_id)
     status = await import_status(saft.pg, import_id)
     assert (status["state"], status["attempts"]) == ("done", 2)
+    assert (await saft.stored())["count"] == written.postings
+
+
+async def test_an_import_whose_worker_is_dead_is_taken_over_before_its_lease_ends(
+    saft: SaftWorld,
+) -> None:
+    path, written = saft.generate(Spec(transactions=20))
+    import_id = await submit_file(saft.pg, saft.broker, saft.settings, saft.org_id, path)
+    held = await saft.pg.fetchrow(
+        Q["saft_import_claim"], import_id, uuid.uuid4(), 3600.0, "worker-gone", None
+    )
+    assert held is not None
+    await import_saft(saft.pool, saft.settings.home, import_id, alive=["worker-gone"])
+    assert (await import_status(saft.pg, import_id))["state"] == "running", "its worker lives"
+
+    await import_saft(saft.pool, saft.settings.home, import_id, worker_id="w2", alive=["w2"])
+
+    status = await import_status(saft.pg, import_id)
+    assert (status["state"], status["attempts"]) == ("done", 2)
+    assert await saft.pg.fetchval("SELECT deaths FROM saft_imports WHERE id = $1", import_id) == 1
+    assert (await saft.stored())["count"] == written.postings
+
+
+async def test_an_import_whose_worker_keeps_dying_fails_at_the_cap_and_retry_imports_it(
+    saft: SaftWorld,
+) -> None:
+    path, written = saft.generate(Spec(transactions=20))
+    import_id = await submit_file(saft.pg, saft.broker, saft.settings, saft.org_id, path)
+    for death in range(saft_import.MAX_DEATHS):  # each delivery's worker dies holding it
+        claimed = await saft.pg.fetchrow(
+            Q["saft_import_claim"], import_id, uuid.uuid4(), 3600.0, f"w{death}", []
+        )
+        assert claimed is not None
+        assert claimed["deaths"] == death
+
+    with pytest.raises(PermanentJobError) as failed:
+        await import_saft(saft.pool, saft.settings.home, import_id, worker_id="w9", alive=["w9"])
+
+    assert f"died {saft_import.MAX_DEATHS} times" in str(failed.value)
+    status = await import_status(saft.pg, import_id)
+    assert (status["state"], status["error_kind"]) == ("failed", "crashed")
+    assert (await saft.stored())["count"] == 0, "nothing of the file"
+    org = await saft.pg.fetchrow("SELECT state, state_reason FROM organizations WHERE id = $1",
+                                 saft.org_id)  # fmt: skip
+    assert (org["state"], org["state_reason"]) == ("needs_attention", str(failed.value))
+
+    assert await saft_submit.reopen_import(saft.pg, import_id) == saft.org_id  # `jobs retry`
+    await import_saft(saft.pool, saft.settings.home, import_id, worker_id="w9", alive=["w9"])
+    assert (await import_status(saft.pg, import_id))["state"] == "done"
     assert (await saft.stored())["count"] == written.postings
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
+import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from decimal import Decimal
@@ -9,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+from pipeline_harness import CLI
 
 from shared.saft.generate import Spec, Written, write
 
@@ -160,3 +164,40 @@ async def fetch_count(database_url: str) -> int:
         return int(await conn.fetchval("SELECT count(*) FROM postings"))
     finally:
         await conn.close()
+
+
+class World:
+    """This test's servers and home, and the command line with them."""
+
+    def __init__(self, env: dict[str, str], log_dir: Path) -> None:
+        self.env = env
+        self.log_dir = log_dir
+        self.workers: list[asyncio.subprocess.Process] = []
+
+    async def ledgersync(self, *args: str) -> tuple[int, str, str]:
+        """(exit code, stdout, stderr) of one command."""
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", CLI, *args, env=self.env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await process.communicate()
+        assert process.returncode is not None
+        return process.returncode, out.decode(), err.decode()
+
+    async def start_worker(self, processes: int = 1) -> asyncio.subprocess.Process:
+        """One `ledgersync worker` line (log in the test's folder)."""
+        log = (self.log_dir / "worker.log").open("wb")
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", CLI, "worker", "--processes", str(processes), "--threads", "2",
+            env=self.env, stdout=log, stderr=log,
+        )  # fmt: skip
+        self.workers.append(process)
+        return process
+
+    async def stop_workers(self) -> None:
+        """SIGTERM the workers and wait for them."""
+        for process in self.workers:
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.workers:
+            await asyncio.wait_for(process.wait(), 60)
