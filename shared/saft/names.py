@@ -7,7 +7,9 @@ and the worker's thread kept it after the file was done. A SAF-T file uses a few
 and a handful of namespaces, so a file with far more is refused with the place of the first
 name over the bound.
 
-Namespace declarations are counted exactly (lxml's `start-ns` events). Names are read from
+libxml2 also keeps some 32 bytes per prefixed namespace declaration until the parse ends, even
+a repeated one, so those are bounded in number too. Namespace declarations are counted
+exactly (lxml's `start-ns` events). Names are read from
 the bytes before lxml parses them: in full for the first `WARM_UP` bytes, then one chunk in
 `SAMPLE` at random (a full scan costs a fifth of the parse), and every chunk once a chunk
 past the warm-up has shown a name not seen before. A flood of new names is therefore seen at
@@ -28,6 +30,9 @@ MAX_NAMES = 2000
 MAX_NAME_BYTES = 2**18
 #: distinct namespace declarations (prefix and URI) a file may make
 MAX_NAMESPACES = 100
+#: prefixed namespace declarations a file may make, repeats included: libxml2 2.14 keeps about
+#: 32 bytes for each until the parse ends (3 million took 100 MB, with no tree kept)
+MAX_DECLARATIONS = 1_000_000
 #: the longest namespace URI read, in characters
 MAX_URI = 2048
 #: bytes at the beginning of a file whose names are all read
@@ -53,6 +58,8 @@ class Names:
         self.seen: set[bytes] = set()
         self.size = 0
         self.namespaces: set[tuple[str, str]] = set()
+        #: prefixed declarations so far, repeats included
+        self.declarations = 0
         #: every chunk's names are read from now on
         self.every = False
         self._offset = 0
@@ -104,19 +111,22 @@ class Names:
 
     def declared(self, prefix: str, uri: str) -> None:
         """Count one namespace declaration (from lxml's `start-ns`); InvalidValue past a bound."""
+        self.declarations += bool(prefix)
         key = (prefix, uri)
-        if key in self.namespaces:
+        if key not in self.namespaces:
+            self.namespaces.add(key)
+        elif self.declarations <= MAX_DECLARATIONS:
             return
-        self.namespaces.add(key)
-        if len(uri) <= MAX_URI and len(self.namespaces) <= MAX_NAMESPACES:
+        if len(uri) > MAX_URI:
+            problem = f"a namespace URI longer than {MAX_URI:,} characters"
+        elif len(self.namespaces) > MAX_NAMESPACES:
+            problem = f"more than {MAX_NAMESPACES:,} different namespaces"
+        elif self.declarations > MAX_DECLARATIONS:
+            problem = f"namespace prefixes more than {MAX_DECLARATIONS:,} times in all"
+        else:
             return
         line, column = self.place(self._find(uri))
         where = f"line {line}, column {column}" if column else f"line {line}"
-        problem = (
-            f"a namespace URI longer than {MAX_URI:,} characters"
-            if len(uri) > MAX_URI
-            else f"more than {MAX_NAMESPACES:,} different namespaces"
-        )
         raise InvalidValue(
             f"{self.name} declares {problem} (at {where}); a SAF-T Financial file declares a "
             "handful: export the file again as the accounting system writes it.",

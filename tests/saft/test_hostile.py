@@ -17,9 +17,12 @@ from pathlib import Path
 
 import pytest
 
+from shared.saft import names
+from shared.saft.errors import InvalidValue
 from shared.saft.generate import Spec, write
 from shared.saft.hostile import Hostile, write_hostile
 from shared.saft.names import MAX_NAMESPACES
+from shared.saft.reader import read
 
 MB = 2**20
 #: bytes of hostile content planted per file
@@ -185,3 +188,20 @@ def valid_with(planted: str) -> str:
     valid = buffer.getvalue()
     at = valid.index("<MasterFiles>")
     return valid[:at] + planted + valid[at:]
+
+
+def test_prefixed_declarations_are_bounded_in_number_repeats_included(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given the same prefixed namespace declared again on each element: libxml2 keeps some
+    # 32 bytes for each declaration until the parse ends (a bound of 1,000 here, not 10^6)
+    monkeypatch.setattr(names, "MAX_DECLARATIONS", 1000)
+    one = '<v:Note xmlns:v="urn:vendor">x</v:Note>'
+    for count, refused in ((1000, False), (1001, True)):
+        stream = io.BytesIO(valid_with(one * count).encode())
+        if not refused:
+            assert sum(1 for _ in read(stream, "repeat.xml", {})) == 1 + 9 + 20 + 1 + 1
+            continue
+        with pytest.raises(InvalidValue, match=r"^repeat\.xml declares namespace prefixes "
+                           r"more than 1,000 times in all \(at line 21, column \d+\)"):  # fmt: skip
+            list(read(stream, "repeat.xml", {}))
