@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from shared.models import OrgState, YearState
 from shared.orgs import CompanyChoice
@@ -143,3 +144,15 @@ def company_yes(choice: CompanyChoice) -> str:
     if choice.replaced:
         return "Replace"
     return "Synchronize anyway" if choice.duplicates else "Synchronize"
+
+
+def money(amount: Decimal | None) -> str:
+    """An amount in kroner with øre, thousands separated by thin spaces; `–` when unknown."""
+    return "–" if amount is None else f"{amount:,.2f}".replace(",", "\u2009")
+
+
+def period(start: dt.date | None, end: dt.date | None) -> str:
+    """A file's period: `2025-01-01 – 2025-12-31`; `–` before it is known."""
+    if start is None or end is None:
+        return "–"
+    return f"{start.isoformat()} – {end.isoformat()}"

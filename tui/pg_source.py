@@ -101,7 +101,10 @@ class PgSource:
                 return None
             years = await conn.fetch(Q["years_progress"], org_id)
             timeline = await conn.fetch(Q["tui_timeline"], org_id, TIMELINE_LINES)
-            return rows.detail(org, years, timeline)
+            files = []
+            if org["method"] == "saft":
+                files = await conn.fetch(Q["saft_imports_by_org"], org_id)
+            return rows.detail(org, years, timeline, files)
 
         return await self._read(read)
 

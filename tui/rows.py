@@ -13,6 +13,7 @@ from tui.views import (
     CheckRunView,
     Company,
     Event,
+    FileRow,
     OrgDetail,
     OrgRow,
     Overview,
@@ -107,8 +108,19 @@ def event(row: Row) -> Event:
     )
 
 
-def detail(org: Row, years: Sequence[Row], timeline: Sequence[Row]) -> OrgDetail:
-    """One organization: its row, company, token fingerprint, years and timeline."""
+def file_row(row: Row) -> FileRow:
+    """A `saft_imports_by_org` row."""
+    return FileRow(
+        row["id"], row["file_name"], row["state"], row["period_start"], row["period_end"],
+        row["transactions_read"], row["postings_read"], row["total_debit"], row["total_credit"],
+        row["bytes_read"], row["bytes_total"], row["error"],
+    )  # fmt: skip
+
+
+def detail(
+    org: Row, years: Sequence[Row], timeline: Sequence[Row], files: Sequence[Row] = ()
+) -> OrgDetail:
+    """One organization: its row, company, token fingerprint, years, timeline and files."""
     return OrgDetail(
         at=org["at"],
         row=org_row(org),
@@ -117,6 +129,7 @@ def detail(org: Row, years: Sequence[Row], timeline: Sequence[Row]) -> OrgDetail
         token_hint=shown_fingerprint(org["token_fingerprint"]) if org["method"] == "api" else None,
         years=tuple(year_row(y) for y in years),
         timeline=tuple(event(e) for e in timeline),
+        files=tuple(file_row(f) for f in files),
     )
 
 

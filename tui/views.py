@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from shared.checks import Check
@@ -168,6 +169,25 @@ class Company:
 
 
 @dataclass(frozen=True, slots=True)
+class FileRow:
+    """A SAF-T file submitted for an organization, and how its import went."""
+
+    id: int
+    name: str
+    state: str
+    period_start: dt.date | None
+    period_end: dt.date | None
+    transactions: int
+    postings: int
+    #: the file's control totals, proved against its lines (None until imported)
+    total_debit: Decimal | None
+    total_credit: Decimal | None
+    bytes_read: int
+    bytes_total: int
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class OrgDetail:
     """One organization: who it is, its years, and what happened to it."""
 
@@ -179,6 +199,8 @@ class OrgDetail:
     token_hint: str | None
     years: tuple[YearRow, ...]
     timeline: tuple[Event, ...]
+    #: a SAF-T organization's files, newest first (none for an API organization)
+    files: tuple[FileRow, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

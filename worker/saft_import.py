@@ -259,7 +259,7 @@ async def _finish(conn: asyncpg.Connection, job: Job, ledger: Ledger, replaced: 
         Q["saft_import_finish"], job.id, job.owner, ledger.transactions, ledger.postings,
         years_of(ledger), header.version, header.org_number, header.company_name,
         header.currency, period.start if period else None, period.end if period else None,
-        replaced.deleted, ledger.warnings(),
+        replaced.deleted, ledger.warnings(), ledger.total_debit, ledger.total_credit,
     )  # fmt: skip
     if finished is None:
         raise LeaseLost(f"SAF-T import {job.id} was taken over by another worker.")

@@ -603,7 +603,8 @@ RETURNING id;
 SELECT i.id, i.org_id, o.name AS org_name, i.file_name, i.files, i.sha256, i.state,
        i.bytes_total, i.bytes_read, i.transactions_read, i.postings_read, i.years, i.version,
        i.org_number, i.company_name, i.currency, i.period_start, i.period_end,
-       i.postings_replaced, i.warnings, i.error, i.error_kind, i.attempts, i.submitted_by,
+       i.total_debit, i.total_credit, i.postings_replaced, i.warnings, i.error, i.error_kind,
+       i.attempts, i.submitted_by,
        i.created_at, i.started_at, i.finished_at, i.updated_at
 FROM saft_imports AS i JOIN organizations AS o ON o.id = i.org_id
 WHERE i.id = $1;
@@ -611,7 +612,7 @@ WHERE i.id = $1;
 -- name: saft_imports_by_org
 -- An organization's imports, newest first.
 SELECT id, file_name, state, bytes_total, bytes_read, transactions_read, postings_read,
-       period_start, period_end, error, created_at, finished_at
+       period_start, period_end, total_debit, total_credit, error, created_at, finished_at
 FROM saft_imports WHERE org_id = $1 ORDER BY id DESC;
 
 -- name: saft_import_claim
@@ -646,6 +647,7 @@ UPDATE saft_imports
 SET state = 'done', bytes_read = bytes_total, transactions_read = $3, postings_read = $4,
     years = $5, version = $6, org_number = $7, company_name = $8, currency = $9,
     period_start = $10, period_end = $11, postings_replaced = $12, warnings = $13,
+    total_debit = $14, total_credit = $15,
     error = NULL, error_kind = NULL, lease_owner = NULL, lease_until = NULL,
     finished_at = clock_timestamp(), updated_at = clock_timestamp()
 WHERE id = $1 AND lease_owner = $2 AND state = 'running'

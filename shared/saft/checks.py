@@ -73,6 +73,9 @@ class Ledger:
     first_date: dt.date = dt.date.max
     last_date: dt.date = dt.date.min
     outside_period: int = 0
+    #: the control totals of the files read so far, each proved against its lines
+    total_debit: Decimal = ZERO
+    total_credit: Decimal = ZERO
     _periods: list[Period] = field(default_factory=list)
     _nets: dict[str, Decimal] = field(default_factory=_nets)
     _file: _FileTally = field(default_factory=_FileTally)
@@ -159,6 +162,8 @@ class Ledger:
                 "or was changed after export: export it again.",
                 element=element, line=line, file=name,
             )  # fmt: skip
+        self.total_debit += totals.debit
+        self.total_credit += totals.credit
 
     def period(self) -> Period | None:
         """The set's selection period (all parts'), else the transactions' first to last day."""

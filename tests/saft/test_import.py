@@ -39,6 +39,10 @@ async def test_each_valid_example_imports_with_postings_equal_to_its_control_tot
         "count": truth.lines, "debit": truth.total_debit, "credit": truth.total_credit,
     }  # fmt: skip
     assert (status["transactions_read"], status["postings_read"]) == (truth.entries, truth.lines)
+    assert (status["total_debit"], status["total_credit"]) == (
+        truth.total_debit,
+        truth.total_credit,
+    )
     shown = await orgs.details(saft.pg, await saft.org())
     assert shown["state"] == "synced"
     assert shown["company"]["organizationNumber"] == truth.org_number
@@ -191,6 +195,10 @@ async def test_split_files_import_as_one(saft: SaftWorld) -> None:
     assert await saft.stored() == {
         "count": written.postings, "debit": cents(written.debit), "credit": cents(written.credit),
     }  # fmt: skip
+    assert (status["total_debit"], status["total_credit"]) == (
+        cents(written.debit),
+        cents(written.credit),
+    ), "a split set's control totals are its parts' summed"
     assert status["warnings"] == [], "the closing balances roll forward over the whole set"
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 
 from shared.checks import Check, CheckName, CheckStatus
@@ -19,6 +20,7 @@ from tui.views import (
     Company,
     Event,
     FailuresView,
+    FileRow,
     OrgDetail,
     OrgRow,
     Overview,
@@ -80,6 +82,22 @@ TIMELINE: tuple[Event, ...] = (
     Event(ago(1_100), "validated", note="3"),
     Event(ago(1_200), "action", actor="kari", subject="org.register",
           detail={"name": "Tall og Tast Regnskap", "method": "api"}),
+)  # fmt: skip
+
+#: a SAF-T organization's files: one imported, one being read
+FILES: tuple[FileRow, ...] = (
+    FileRow(12, "fjellstue-2025.xml", "running", dt.date(2025, 1, 1), dt.date(2025, 12, 31),
+            1_200, 3_400, None, None, 41_000_000, 100_000_000),
+    FileRow(11, "fjellstue-2024.xml", "done", dt.date(2024, 1, 1), dt.date(2024, 12, 31),
+            9_812, 31_077, Decimal("48210933.50"), Decimal("48210933.50"), 88_000_000,
+            88_000_000),
+)  # fmt: skip
+
+SAFT_YEARS = (YearRow(2024, "synced", Progress(31_077, 31_077), 1, 1, 0),)
+SAFT_TIMELINE = (
+    Event(ago(60), "year_synced", subject="2024"),
+    Event(ago(4_000), "action", actor="kari", subject="org.register",
+          detail={"name": "Fjellstue Drift", "method": "saft"}),
 )  # fmt: skip
 
 COMPANIES: tuple[Company, ...] = (
@@ -171,6 +189,8 @@ class FakeSource:
         if row is None:
             return None
         hint = "fp:k3q9-x2m7" if row.method == "api" else None  # a SAF-T organization has no token
+        if row.method == "saft":
+            return OrgDetail(NOW, row, None, None, None, SAFT_YEARS, SAFT_TIMELINE, FILES)
         return OrgDetail(NOW, row, 302, "900 000 000", hint, YEARS, TIMELINE)
 
     async def companies(self, org_id: int) -> Sequence[Company]:

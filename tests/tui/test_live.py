@@ -19,6 +19,7 @@ from tui.screens.detail import DetailScreen
 from tui.screens.home import HomeScreen
 from tui.widgets.checklist import CheckItem
 from tui.widgets.company_picker import CompanyTable
+from tui.widgets.file_table import FileTable
 from tui.widgets.job_table import JobTable
 from tui.widgets.org_table import OrgTable
 from tui.widgets.year_table import YearTable
@@ -175,6 +176,10 @@ async def test_registering_a_saft_organization_imports_its_file(pipeline: Pipeli
                     and app.screen.detail.row.state == "synced", within=WORKERS_S)  # fmt: skip
         truth = read_truth(path)
         assert app.screen.detail.row.progress.imported == truth.lines
+        [file] = app.screen.detail.files
+        assert (file.name, file.state, file.postings) == (path.name, "done", truth.lines)
+        assert (file.total_debit, file.total_credit) == (truth.total_debit, truth.total_credit)
+        assert app.screen.query_one(FileTable).row_count == 1
 
     audit = await fetch(pipeline.database_url, "SELECT action FROM audit_log ORDER BY id")
     assert [r["action"] for r in audit] == ["org.register", "saft.submit", "saft.import"]

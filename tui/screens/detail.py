@@ -19,6 +19,7 @@ from tui.messages import DetailRefreshed
 from tui.screens.base import LiveScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.views import Company, OrgDetail
+from tui.widgets.file_table import FileTable
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.timeline import Timeline
 from tui.widgets.year_table import YearTable
@@ -83,6 +84,8 @@ class DetailScreen(LiveScreen):
         yield StatusBar(f"Organization #{self.org_id}")
         yield Static(id="org-head")
         yield Label("", id="org-problem", classes="problem")
+        yield Label("Files", classes="section", id="files-heading")
+        yield FileTable(id="files")
         yield YearTable(id="years")
         yield Label("Timeline", classes="section")
         yield Timeline(id="timeline")
@@ -123,8 +126,12 @@ class DetailScreen(LiveScreen):
         problem = row.reason if row.state == "needs_attention" else None
         self.query_one("#org-problem", Label).update(Text(problem or ""))
         self.query_one("#org-problem").display = bool(problem)
-        if row.method == "saft":
+        saft = row.method == "saft"
+        self.query_one("#files-heading").display = saft
+        self.query_one(FileTable).display = saft
+        if saft:
             self.query_one(YearTable).show_files()
+            self.query_one(FileTable).show_files(detail.files)
         self.query_one(YearTable).show_years(detail.years)
         self.query_one(Timeline).show_events(detail.timeline, detail.at, row.method)
 
