@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from shared.checks import TITLES
 from tui import format as fmt
@@ -84,6 +85,28 @@ def _action(event: Event) -> str:
     return told(event.detail) if told else f"{event.subject} {event.detail or ''}".strip()
 
 
+def _redelivered(event: Event) -> str:
+    """A chunk, or a run of them (`condense`), run again after a worker stopped or a retry."""
+    chunks, most = int(event.detail.get("chunks", 1)), event.detail.get("most", event.note)
+    why = "a worker stopped or Tripletex failed, so it was taken up again"
+    if chunks == 1:
+        return f"Chunk {event.subject} ran again ({_nth(most)} delivery): {why}"
+    return (
+        f"{chunks} chunks ran again, up to the {_nth(most)} delivery ({event.subject} and "
+        f"{chunks - 1} more): {why}"
+    )
+
+
+def _nth(value: object) -> str:
+    number = int(str(value)) if str(value).isdigit() else 0
+    if number <= 0:
+        return "another"
+    suffix = (
+        "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    )
+    return f"{number}{suffix}"
+
+
 #: how each kind of event reads
 TELLERS: dict[str, Callable[[Event], str]] = {
     "action": _action,
@@ -93,7 +116,7 @@ TELLERS: dict[str, Callable[[Event], str]] = {
     "year_synced": lambda e: f"Year {e.subject} reconciled with Tripletex: synced",
     "year_failed": lambda e: f"Year {e.subject} did not reconcile: {e.note or 'see the checks'}",
     "chunk_failed": lambda e: f"Chunk {e.subject} failed: {e.note}",
-    "chunk_redelivered": lambda e: f"Chunk {e.subject} delivered {e.note} times (retried)",
+    "chunk_redelivered": _redelivered,
     "job_failed": lambda e: f"Job {e.actor} #{e.detail.get('job_id')} failed: {e.note}",
     "job_retrying": lambda e: f"Job {e.actor} #{e.detail.get('job_id')} retrying after: {e.note}",
     "saft_queued": lambda e: f"SAF-T file {e.subject} queued for import",
@@ -114,9 +137,44 @@ FILE_TELLERS: dict[str, Callable[[Event], str]] = {
 def tell(event: Event, method: str = "api") -> str:
     """The event's line in the timeline of an organization of this method."""
     teller = (FILE_TELLERS.get(event.kind) if method == "saft" else None) or TELLERS.get(event.kind)
-    if teller is None:
-        return f"{event.kind} {event.subject or ''} {event.note or ''}".strip()
+    if teller is None:  # a kind this UI does not know yet still reads as words
+        words = event.kind.replace("_", " ").capitalize()
+        return " ".join(part for part in (words, event.subject, event.note) if part)
     return teller(event)
+
+
+def condense(events: Sequence[Event]) -> tuple[Event, ...]:
+    """The timeline without repeats (events newest first, as read).
+
+    The same event twice is shown once; a run of chunks delivered again is one line; a chunk
+    import's failed job is left out where the chunk's own failure already says the same.
+    """
+    chunk_errors = {e.note for e in events if e.kind == "chunk_failed"}
+    kept: list[Event] = []
+    seen: set[tuple[object, ...]] = set()
+    for event in events:
+        key = (event.at, event.kind, event.actor, event.subject, event.note)
+        if key in seen:
+            continue
+        seen.add(key)
+        if (
+            event.kind == "job_failed"
+            and event.actor == "import_chunk"
+            and event.note in chunk_errors
+        ):
+            continue
+        if event.kind == "chunk_redelivered" and kept and kept[-1].kind == "chunk_redelivered":
+            kept[-1] = _one_more(kept[-1], event)
+            continue
+        kept.append(event)
+    return tuple(kept)
+
+
+def _one_more(run: Event, event: Event) -> Event:
+    """A run of redelivered chunks with one more (the run keeps its newest time)."""
+    chunks = int(run.detail.get("chunks", 1)) + 1
+    most = max(int(str(run.detail.get("most", run.note or 0))), int(event.note or 0))
+    return replace(run, subject=event.subject, detail={"chunks": chunks, "most": most})
 
 
 def looks(event: Event) -> str:

@@ -45,7 +45,9 @@ def _org(
     method: str = "api", reason: str | None = None, error: str | None = None, failed: int = 0,
 ) -> OrgRow:  # fmt: skip
     provider = "tripletex" if method == "api" else None
-    return OrgRow(org_id, name, method, provider, company, state, reason, error, progress, failed)
+    error_at = ago(720) if error else None
+    return OrgRow(org_id, name, method, provider, company, state, reason, error, progress, failed,
+                  last_error_at=error_at)  # fmt: skip
 
 
 ORGS: tuple[OrgRow, ...] = (

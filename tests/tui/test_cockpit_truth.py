@@ -5,6 +5,7 @@ fingerprints that tell tokens apart, an error with its time that goes once recov
 from __future__ import annotations
 
 import base64
+import datetime as dt
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -130,13 +131,20 @@ async def test_the_detail_screen_tells_two_tokens_apart_by_fingerprint(
     assert shown[0] != shown[1]
 
 
+async def _file_refused(pg: asyncpg.Connection, name: str) -> tuple[int, dt.datetime]:
+    """A SAF-T organization that needs attention: its id and when its error happened."""
+    org_id = await orgs.register(
+        pg, name=name, method=Method.SAFT, provider=None, token=None, cipher=None
+    )
+    await pg.execute(Q["org_set_state"], org_id, OrgState.NEEDS_ATTENTION, "File refused")
+    at = await pg.fetchval("SELECT last_error_at FROM organizations WHERE id = $1", org_id)
+    return org_id, at
+
+
 async def test_an_error_shows_its_time_and_goes_with_recovery_kept_in_the_timeline(
     source: PgSource, pg: asyncpg.Connection
 ) -> None:
-    org_id = await orgs.register(
-        pg, name="Feil AS", method=Method.SAFT, provider=None, token=None, cipher=None
-    )
-    await pg.execute(Q["org_set_state"], org_id, OrgState.NEEDS_ATTENTION, "File refused")
+    org_id, _ = await _file_refused(pg, "Feil AS")
     await pg.execute(Q["org_set_state"], org_id, OrgState.SYNCING, None)
     at = await pg.fetchval("SELECT last_error_at FROM organizations WHERE id = $1", org_id)
     app = LedgersyncApp(source, refresh_s=0.2)
@@ -158,3 +166,16 @@ async def test_an_error_shows_its_time_and_goes_with_recovery_kept_in_the_timeli
         line.startswith("Synced again: cleared the error of") and line.endswith(": File refused")
         for line in told
     ), told
+
+
+async def test_the_detail_screen_says_since_when_an_organization_needs_attention(
+    source: PgSource, pg: asyncpg.Connection
+) -> None:
+    org_id, at = await _file_refused(pg, "Stuck AS")
+    app = LedgersyncApp(source, refresh_s=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(DetailScreen(org_id))
+        await until(pilot, "the problem", lambda: "File refused" in text(app, "#org-problem"))
+        problem = text(app, "#org-problem")
+    assert problem.startswith(f"Since {at:%H:%M:%S} (")
+    assert problem.endswith("): File refused")

@@ -20,6 +20,7 @@ from tui.screens.base import LiveScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.views import Company, OrgDetail
 from tui.widgets.file_table import FileTable
+from tui.widgets.org_pane import error_time
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.timeline import Timeline
 from tui.widgets.year_table import YearTable
@@ -124,6 +125,8 @@ class DetailScreen(LiveScreen):
         self.query_one(StatusBar).at = detail.at
         self.query_one("#org-head", Static).update(self._heading(detail))
         problem = row.reason if row.state == "needs_attention" else None
+        if problem and row.last_error_at:
+            problem = f"Since{error_time(row, detail.at)}: {problem}"
         self.query_one("#org-problem", Label).update(Text(problem or ""))
         self.query_one("#org-problem").display = bool(problem)
         saft = row.method == "saft"

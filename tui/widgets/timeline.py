@@ -26,6 +26,7 @@ class Timeline(Table):
         if tuple(events) == self._shown:
             return
         self._shown = tuple(events)
+        events = story.condense(events)
         row, scroll = self.cursor_row, self.scroll_y
         self.forget()
         for index, event in enumerate(events):
