@@ -27,6 +27,9 @@ class Settings:
     consumer_token: str | None = field(default=None, repr=False)
     secret_key: str | None = field(default=None, repr=False)
     log_format: str | None = None
+    #: the application name Tripletex issued with the consumer token, which customers type when
+    #: they create an employee token for us (shown in the message to the customer)
+    application_name: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -56,6 +59,7 @@ class Settings:
             consumer_token=environ.get("LEDGERSYNC_CONSUMER_TOKEN") or None,
             secret_key=environ.get("LEDGERSYNC_SECRET_KEY") or None,
             log_format=log_format,
+            application_name=(environ.get("LEDGERSYNC_APPLICATION_NAME") or "").strip() or None,
         )
 
     def with_servers(self, database_url: str, redis_url: str) -> Settings:
