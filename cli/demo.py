@@ -4,8 +4,9 @@ Embedded Postgres and Redis (or the configured ones), the sandbox's demo scenari
 the scheduler as the Procfile runs them, example organizations — a small company, an
 accountant's large client with many years, two whose tokens fail in ways the troubleshooting
 explains, and one that delivers a SAF-T file — and the terminal UI on top. The demo keeps its
-own database (`ledgersync_demo`) and Redis database (9), recreated at every start, so it never
-touches real data.
+own database (`ledgersync_demo`) and Redis database (9), so it never touches real data; they are
+recreated at every start, unless `--keep` (then the demo goes on from where it stopped). While it
+runs, `LEDGERSYNC_HOME/demo.env` says where it runs, for the command line beside it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -36,7 +38,7 @@ from shared import orgs
 from shared.config import Settings
 from shared.crypto import TokenCipher, demo_secret_key
 from shared.db import connect, with_database
-from shared.db.migrate import fresh_database
+from shared.db.migrate import fresh_database, migrate
 from shared.db.queries import Q
 from shared.embedded import free_port, servers_for
 from shared.models import Method, OrgState, Provider
@@ -60,6 +62,16 @@ SAFT_EXAMPLE = (
 )
 #: how long the headless demo waits for every organization to settle
 HEADLESS_TIMEOUT_S = 1800.0
+#: the file under LEDGERSYNC_HOME that points the command line at the running demo
+ENV_FILE = "demo.env"
+#: what the command line needs of the demo's environment
+ENV_FILE_NAMES = (
+    "LEDGERSYNC_DATABASE_URL",
+    "LEDGERSYNC_REDIS_URL",
+    "LEDGERSYNC_TRIPLETEX_URL",
+    "LEDGERSYNC_CONSUMER_TOKEN",
+    "LEDGERSYNC_SECRET_KEY",
+)
 
 
 @dataclass
@@ -79,14 +91,20 @@ class Demo:
 
 
 @contextlib.contextmanager
-def _running(settings: Settings) -> Iterator[Demo]:
-    """Start the sandbox, workers and scheduler; stop every one of them on the way out."""
+def _running(settings: Settings, *, keep: bool = False) -> Iterator[Demo]:
+    """Start the sandbox, workers and scheduler; stop every one of them on the way out.
+
+    The demo's database and Redis database start empty, or (`keep`) as the last demo left them.
+    """
     assert settings.database_url is not None
     assert settings.redis_url is not None
     database_url = with_database(settings.database_url, DEMO_DATABASE)
     redis_url = f"{settings.redis_url.rsplit('/', 1)[0]}/{DEMO_REDIS_DB}"
-    run_async(lambda: fresh_database(database_url))
-    redis.Redis.from_url(redis_url).flushdb()
+    if keep:
+        run_async(lambda: migrate(database_url))
+    else:
+        run_async(lambda: fresh_database(database_url))
+        redis.Redis.from_url(redis_url).flushdb()
     scenario = describe(build_scenario("demo"))
     port = free_port()
     env = {
@@ -106,15 +124,31 @@ def _running(settings: Settings) -> Iterator[Demo]:
     for name, argv in process_types().items():  # the Procfile's lines, as honcho runs them
         commands[name] = [*CLI, *argv[1:]] if argv[0] == "ledgersync" else argv
     children = []
+    env_file = settings.home / ENV_FILE
     try:
         for name, command in commands.items():
             log = (logs / f"{name}.log").open("wb")
             children.append(
                 subprocess.Popen(command, env=env, stdout=log, stderr=log, start_new_session=True)
             )
+        env_file.unlink(missing_ok=True)
+        env_file.touch(mode=0o600)  # it holds the demo's key: readable by us only
+        env_file.write_text(env_file_text(env))
         yield Demo(env, database_url, redis_url, scenario, children)
     finally:
+        env_file.unlink(missing_ok=True)  # its URLs die with the demo
         _stop(children)
+
+
+def env_file_text(env: dict[str, str]) -> str:
+    """`demo.env`: the lines that point the command line at the running demo (for `source`)."""
+    lines = [
+        "# The running ledgersync demo. In another terminal: source this file, then run",
+        "# ledgersync status, ledgersync org list, ledgersync tui ... against the demo's data.",
+        "# Gone when the demo stops.",
+    ]
+    lines += [f"export {name}={shlex.quote(env[name])}" for name in ENV_FILE_NAMES if name in env]
+    return "\n".join(lines) + "\n"
 
 
 def _stop(children: list[subprocess.Popen[bytes]]) -> None:
@@ -127,6 +161,15 @@ def _stop(children: list[subprocess.Popen[bytes]]) -> None:
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
+
+
+async def _organizations(demo: Demo) -> dict[str, int]:
+    """The organizations the demo's database holds: {name: id}."""
+    conn = await connect(demo.database_url)
+    try:
+        return {row["name"]: row["id"] for row in await conn.fetch(Q["org_list"])}
+    finally:
+        await conn.close()
 
 
 async def _register(demo: Demo) -> dict[int, int | None]:
@@ -212,13 +255,34 @@ def _with_ui(demo: Demo, chosen: dict[int, int | None]) -> None:
 
 @click.command()
 @click.option("--headless", is_flag=True, help="No live screen; exit once every example settled.")
-def demo(headless: bool) -> None:
-    """The whole system on the sandbox: servers, sandbox, workers, example organizations."""
+@click.option(
+    "--keep",
+    is_flag=True,
+    help="Keep the demo's data from its last start instead of starting empty.",
+)
+def demo(headless: bool, keep: bool) -> None:
+    """The whole system on the sandbox: servers, sandbox, workers, example organizations.
+
+    The demo's database is recreated at every start unless --keep. While it runs, source
+    LEDGERSYNC_HOME/demo.env in another terminal to run the command line against it.
+    """
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     settings = load_settings()
-    with servers_for(settings) as ready, _running(ready) as running:
+    with servers_for(settings) as ready, _running(ready, keep=keep) as running:
         click.echo("Starting the sandbox, workers and scheduler ...", err=True)
-        chosen = run_async(lambda: _register(running))
+        kept = run_async(lambda: _organizations(running)) if keep else {}
+        if kept:
+            click.echo(
+                f"Kept the last demo's {len(kept)} organizations; going on from there.", err=True
+            )
+            chosen = {kept[name]: client for name, _, client in EXAMPLES if name in kept}
+        else:
+            chosen = run_async(lambda: _register(running))
+        env_file = ready.home / ENV_FILE
+        click.echo(
+            f"For the command line beside the demo, in another terminal: source {env_file}",
+            err=True,
+        )
         try:
             if not headless:
                 _with_ui(running, chosen)
