@@ -10,6 +10,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Label
 
 from shared.checks import SYMBOLS, TITLES, Check, CheckStatus
+from shared.help_pages import with_urls
 
 
 class CheckItem(Horizontal):
@@ -27,7 +28,7 @@ class CheckItem(Horizontal):
             yield Label(TITLES[check.name], classes="check-title")
             yield Label(Text(check.message), classes="check-message")
             if check.help and check.status is not CheckStatus.PASS:
-                yield Label(Text("Help: " + "; ".join(check.help)), classes="check-help")
+                yield Label(Text("Help: " + "; ".join(with_urls(check.help))), classes="check-help")
 
 
 class Checklist(VerticalScroll):
