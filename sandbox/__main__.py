@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -16,6 +17,18 @@ from sandbox.scenario import SCENARIOS, build_scenario
 from sandbox.server import serve
 from sandbox.truth import describe
 
+#: what `ledgersync sandbox --help` says before the options
+DESCRIPTION = (
+    "Serve the offline Tripletex API v2 at http://HOST:PORT/v2: auth (consumer + employee token "
+    "to session token), paging, errors, rate limits and faults on demand, over data generated from "
+    "a seed. Point ledgersync at it with LEDGERSYNC_TRIPLETEX_URL=http://HOST:PORT/v2 and the "
+    "scenario's consumer token (--describe shows it and the employee tokens). Faults can also be "
+    "changed while it runs: PUT /_sandbox/faults with a JSON object of the knobs below."
+)
+EPILOG = """examples:
+  ledgersync sandbox --scenario small --rate-limit 100000
+  ledgersync sandbox --describe
+  ledgersync sandbox --error-share 0.05 --latency 150-600"""
 #: the defaults of every fault knob
 HEALTHY = Faults()
 
@@ -38,11 +51,22 @@ def _latency(text: str) -> Bounds:
 
 def parser() -> argparse.ArgumentParser:
     """The command line."""
-    p = argparse.ArgumentParser(prog="ledgersync sandbox", description=__doc__)
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8089)
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--scenario", default="demo", choices=sorted(SCENARIOS))
+    p = argparse.ArgumentParser(
+        prog="ledgersync sandbox", description=textwrap.fill(DESCRIPTION, 79), epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8089, help="port to listen on (default 8089)")
+    p.add_argument(
+        "--seed", type=int, default=1,
+        help="the same seed gives the same companies and postings (default 1)",
+    )  # fmt: skip
+    p.add_argument(
+        "--scenario", default="demo", choices=sorted(SCENARIOS),
+        help="the data: demo = the demo's companies and broken tokens; small = every feature "
+        "with few postings (tests); bench = sized by the options below; bigday = a year-end "
+        "closing above the 10,000 cap (default demo)",
+    )  # fmt: skip
     p.add_argument("--describe", action="store_true", help="print the scenario as JSON and exit")
     p.add_argument(
         "--clock", type=_instant, metavar="ISO-DATETIME",
@@ -74,11 +98,26 @@ def parser() -> argparse.ArgumentParser:
         "--rate-window", type=float, default=HEALTHY.rate_window,
         help=f"seconds per rate-limit window (default {HEALTHY.rate_window:g})",
     )  # fmt: skip
-    faults.add_argument("--error-share", type=float, default=0.0)
-    faults.add_argument("--delay-ms", type=int, default=0)
-    faults.add_argument("--reset-share", type=float, default=0.0)
-    faults.add_argument("--truncate-share", type=float, default=0.0)
-    faults.add_argument("--session-ttl", type=float, default=None)
+    faults.add_argument(
+        "--error-share", type=float, default=0.0,
+        help="share (0-1) of /v2 requests answered by a 500, 502 or 503 (default 0)",
+    )  # fmt: skip
+    faults.add_argument(
+        "--delay-ms", type=int, default=0,
+        help="milliseconds added to every /v2 request (default 0)",
+    )  # fmt: skip
+    faults.add_argument(
+        "--reset-share", type=float, default=0.0,
+        help="share (0-1) of answers whose connection is closed halfway through the body",
+    )  # fmt: skip
+    faults.add_argument(
+        "--truncate-share", type=float, default=0.0,
+        help="share (0-1) of answers whose JSON body is cut short",
+    )  # fmt: skip
+    faults.add_argument(
+        "--session-ttl", type=float, default=None,
+        help="seconds after which a session token stops working (default: at its expirationDate)",
+    )  # fmt: skip
     faults.add_argument(
         "--full-result-size", choices=FULL_RESULT_SIZES, default=HEALTHY.full_result_size,
         help="fullResultSize on lists: lookahead = from+count+1 while more remain, else "
@@ -88,7 +127,10 @@ def parser() -> argparse.ArgumentParser:
     faults.add_argument(
         "--inexact-total", action="store_true", help="deprecated: --full-result-size inexact"
     )
-    faults.add_argument("--page-mutations", type=int, default=0)
+    faults.add_argument(
+        "--page-mutations", type=int, default=0,
+        help="postings added, changed or deleted inside a range while a client pages through it",
+    )  # fmt: skip
     faults.add_argument(
         "--account-number-to-inclusive", action="store_true",
         help="accountNumberTo on /ledger/posting includes its own number (default: exclusive)",

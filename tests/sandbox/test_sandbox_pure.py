@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+import sandbox.__main__ as sandbox_cli
 from sandbox.envelope import full_result_size
 from sandbox.errors import ApiError
 from sandbox.faults import Faults
@@ -209,3 +210,10 @@ def test_the_limiter_remembers_windows_and_what_it_served() -> None:
         now[0] = at
         limiter.hit("k")
     assert [list(w) for w in limiter.history["k"]] == [[0.0, 2], [1.0, 2]]
+
+
+def test_every_sandbox_option_says_what_it_does() -> None:
+    options = [a for a in sandbox_cli.parser()._actions if a.option_strings and a.dest != "help"]
+    bare = [a.option_strings[0] for a in options if not (a.help or "").strip()]
+    assert not bare, f"options without a help text: {bare}"
+    assert len(options) >= 20
