@@ -118,6 +118,10 @@ class PgSource:
         row = await self._read(lambda conn: conn.fetchrow(Q["check_run_last"], org_id))
         return None if row is None else rows.check_run(row)
 
+    async def application_name(self) -> str | None:
+        """The application name customers type for a token (LEDGERSYNC_APPLICATION_NAME), if set."""
+        return self.settings.application_name
+
     async def run_checks(self, org_id: int) -> CheckRunView:
         """Ask the workers to run the checks; the run once stored (TimedOut if none comes)."""
         before = await self.last_checks(org_id)

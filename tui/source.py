@@ -35,6 +35,9 @@ class Source(Protocol):
     async def run_checks(self, org_id: int) -> CheckRunView:
         """Run the checks (in the workers) and return the run once stored."""
 
+    async def application_name(self) -> str | None:
+        """The application name customers type for a token (LEDGERSYNC_APPLICATION_NAME), if set."""
+
     async def register(
         self, *, name: str, method: str, provider: str | None, token: str | None
     ) -> int:

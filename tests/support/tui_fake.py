@@ -179,6 +179,7 @@ class FakeSource:
         self.choices: dict[int, CompanyChoice] = {}  #: what choosing a company would do
         self.jobs_failed = list(JOBS)
         self.system_view = SYSTEM
+        self.app_name: str | None = "Ledgersync Onboarding"  #: what customers type for a token
 
     async def overview(self) -> Overview:
         return Overview(NOW, tuple(self.orgs))
@@ -204,6 +205,9 @@ class FakeSource:
     async def run_checks(self, org_id: int) -> CheckRunView:
         self.actions.append(("run_checks", org_id))
         return replace(CHECKS, id=CHECKS.id + 1, triggered_by="tui")
+
+    async def application_name(self) -> str | None:
+        return self.app_name
 
     async def register(
         self, *, name: str, method: str, provider: str | None, token: str | None
