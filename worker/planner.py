@@ -203,11 +203,6 @@ def planned(scope: Scope, predict: Callable[[Scope], int], cap: int = RESULT_CAP
     return [part for child in children for part in planned(child, predict, cap)]
 
 
-def years_newest_first(years: set[int] | list[int], *, through: int) -> list[int]:
-    """The years to import, newest first (recent data is usable early), none after `through`."""
-    return sorted({year for year in years if year <= through}, reverse=True)
-
-
 def years_to_import(listed: set[int], earliest_posting: date | None, this_year: int) -> list[int]:
     """Every year from the first that holds postings or an annual account through this one.
 
