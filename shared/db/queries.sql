@@ -149,15 +149,6 @@ DELETE FROM organizations WHERE id = $1;
 -- Record an action that changed something.
 INSERT INTO audit_log (actor, action, org_id, detail) VALUES ($1, $2, $3, $4);
 
--- name: postings_year_totals
--- Count, debit and credit per year of an organization's postings.
-SELECT extract(year FROM posting_date)::int AS year,
-       count(*) AS count,
-       coalesce(sum(amount) FILTER (WHERE amount > 0), 0) AS debit,
-       coalesce(sum(amount) FILTER (WHERE amount < 0), 0) AS credit
-FROM postings WHERE org_id = $1
-GROUP BY 1 ORDER BY 1;
-
 -- name: chunk_plan_custom
 -- For the rest of the transaction, plan each statement for its own parameters (see write_chunk).
 SET LOCAL plan_cache_mode = force_custom_plan;
@@ -807,10 +798,6 @@ UPDATE chunks
 SET state = 'failed', error = $2, lease_owner = NULL, lease_until = NULL, finished_at = now()
 WHERE id = $1 AND state = 'queued'
 RETURNING org_id, year;
-
--- name: chunk_key
--- A chunk's organization and year.
-SELECT org_id, year, state FROM chunks WHERE id = $1;
 
 -- name: job_record_failure
 -- One failed attempt: create the job's unresolved row or update it; returns id and attempt number.
