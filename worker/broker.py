@@ -9,8 +9,9 @@ from dramatiq.middleware import AsyncIO, Retries, default_middleware
 from shared.config import Settings
 from worker.middleware import JobFailures, LogContext, ResourcesMiddleware
 from worker.redis_watch import RedisWatch
-from worker.resources import HEARTBEAT_TIMEOUT_MS, WorkerOptions
+from worker.resources import WorkerOptions
 from worker.retry_policy import RetryPolicy
+from worker.takeover import HEARTBEAT_TIMEOUT_MS
 
 
 def build_broker(
