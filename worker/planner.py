@@ -15,10 +15,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from shared.models import FIRST_YEAR
+
 #: the API refuses a query whose whole result exceeds this many objects (422 / 23000)
 RESULT_CAP = 10_000
-#: the earliest year asked of `ledger/annualAccount`, and searched for postings
-FIRST_YEAR = 2000
 #: the account-number classes a day is split into first (Norwegian standard chart NS 4102:
 #: 1 assets, 2 equity and liabilities, 3 income, 4-7 costs, 8 financial); an open end is None
 ACCOUNT_CLASSES: tuple[tuple[int | None, int | None], ...] = (
