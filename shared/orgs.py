@@ -418,6 +418,8 @@ async def details(conn: asyncpg.Connection, org: asyncpg.Record) -> dict[str, An
             "state": row["state"],
             "expected": row["expected"],
             "imported": row["imported"],
+            # of those, postings a re-sync holds from the last import and has not redone yet
+            "kept": row["kept"],
             "chunks_total": row["chunks_total"],
             "chunks_done": row["chunks_done"],
             "chunks_failed": row["chunks_failed"],

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import redis
 import structlog
 
+from worker.naming import WORKER_SLOT_ENV
 from worker.parent_watch import die_with_parent
 from worker.takeover import HEARTBEATS, hand_back
 
@@ -88,9 +89,13 @@ class Line:
     def start(self, slot: Slot) -> None:
         """Start (or start again) one slot's Dramatiq in a session of its own, dying with us."""
         slot.worker_id = str(uuid.uuid4())
+        own = {
+            WORKER_ID_ENV: slot.worker_id,
+            WORKER_SLOT_ENV: f"{slot.index + 1}/{len(self.slots)}",
+        }
         slot.process = subprocess.Popen(
             list(self.command),
-            env=self.env | {WORKER_ID_ENV: slot.worker_id},
+            env=self.env | own,
             start_new_session=True,
             preexec_fn=functools.partial(die_with_parent, os.getpid()),  # noqa: PLW1509
         )

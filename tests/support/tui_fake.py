@@ -53,7 +53,7 @@ def _org(
 ORGS: tuple[OrgRow, ...] = (
     _org(1, "Bakeriet Brød AS", "Bakeriet Brød AS", "synced", Progress(184_220, 184_220)),
     _org(2, "Tall og Tast Regnskap", "Fjordline Transport AS", "syncing",
-         Progress(412_000, 151_338, 9_120)),
+         Progress(412_000, 151_338, 152.0)),
     _org(3, "Nordlys Eiendom", None, "choose_company", Progress(None, 0)),
     _org(4, "Havbris Sjømat AS", "Havbris Sjømat AS", "needs_attention", Progress(96_000, 40_212),
          reason="Tripletex rejected the employee token: it is expired or revoked; ask the customer "
@@ -61,13 +61,13 @@ ORGS: tuple[OrgRow, ...] = (
          failed=2),
     _org(5, "Vestland Bygg", "Vestland Bygg AS", "validating", Progress(None, 0)),
     _org(6, "Fjellstue Drift", None, "awaiting_file", Progress(None, 0), method="saft"),
-    _org(7, "Kystlinjen Rør", "Kystlinjen Rør AS", "syncing", Progress(58_000, 57_100, 1_800)),
+    _org(7, "Kystlinjen Rør", "Kystlinjen Rør AS", "syncing", Progress(58_000, 57_100, 30.0)),
     _org(8, "Solsiden Kafé", "Solsiden Kafé AS", "cancelled", Progress(22_000, 8_000)),
 )  # fmt: skip
 
 YEARS: tuple[YearRow, ...] = (
-    YearRow(2025, "importing", Progress(38_000, 21_338, 9_120), 24, 13, 0),
-    YearRow(2024, "importing", Progress(140_000, 90_000, 0), 36, 22, 1),
+    YearRow(2025, "importing", Progress(38_000, 21_338, 152.0), 24, 13, 0),
+    YearRow(2024, "importing", Progress(140_000, 90_000, 0.0), 36, 22, 1),
     YearRow(2023, "reconciling", Progress(122_000, 40_000), 30, 30, 0),
     YearRow(2022, "synced", Progress(112_000, 112_000), 28, 28, 0),
     YearRow(2021, "failed", Progress(0, 0), 12, 11, 1, "account 1920 differs by 1 200.00"),
@@ -142,7 +142,11 @@ CHECKS = CheckRunView(
 )  # fmt: skip
 
 SYSTEM = SystemView(
-    (WorkerView("worker-a1", 1.2), WorkerView("worker-b7", 3.9), WorkerView("worker-c3", 812.0)),
+    (
+        WorkerView("0b4c2f1e-9d7a-4e51-8c3b-2a6f0e9d1c47", 1.2, "ledger-1 pid 4242 slot 1/2"),
+        WorkerView("7e1d9a3c-52b8-4f06-a1e4-c9b07d2f6a18", 3.9, "ledger-1 pid 4243 slot 2/2"),
+        WorkerView("c3a85f20-1b6e-4d97-9f2c-84e1d06b7a35", 812.0),
+    ),
     (QueueView("chunks", 1_240, 12, 0), QueueView("onboarding", 2, 0, 1)),
 )
 
@@ -151,7 +155,7 @@ JOBS: tuple[Job, ...] = (
             "UpstreamError", "Tripletex answered 500 Internal Server Error",
             "Traceback (most recent call last):\n  File \"worker/importer.py\", line 160, in "
             "import_chunk\n    pages = await access.call(...)\nshared.errors.UpstreamError: "
-            "Tripletex answered 500", "retries_exhausted", ago(600), ago(600)),
+            "Tripletex answered 500", "retries_exhausted", ago(600), ago(600), range="2024-05"),
     Job(902, "reconcile_year", 2, "Tall og Tast Regnskap", 2021, None, "failed", 1,
             "PermanentJobError", "account 1920 differs by 1 200.00", "Traceback …", "permanent",
             ago(300), ago(300)),
