@@ -72,8 +72,11 @@ class Source(Protocol):
     async def failures(self, *, state: str | None, org_id: int | None) -> FailuresView:
         """Jobs in a state (None: all), of one organization or all, and work that looks stuck."""
 
-    async def retry_jobs(self, job_ids: Sequence[int] | None, *, org_id: int | None) -> list[int]:
-        """Retry these failed jobs (None: every failed one, of `org_id` if given); the ids sent."""
+    async def retry_jobs(
+        self, job_ids: Sequence[int] | None, *, org_id: int | None, include_permanent: bool = False
+    ) -> list[int]:
+        """Retry these failed jobs (None: every failed one, of `org_id` if given, permanent
+        failures only if `include_permanent`); the ids sent. BadInput if `org_id` is gone."""
 
     async def close(self) -> None:
         """Release connections."""

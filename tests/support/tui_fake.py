@@ -13,7 +13,7 @@ from pathlib import Path
 
 from shared.checks import Check, CheckName, CheckStatus
 from shared.errors import BadInput
-from shared.jobs import Job, StuckChunk
+from shared.jobs import Job, StuckChunk, is_permanent
 from shared.orgs import CompanyChoice
 from tui.views import (
     CheckRunView,
@@ -206,7 +206,13 @@ class FakeSource:
     async def last_checks(self, org_id: int) -> CheckRunView | None:
         return CHECKS
 
+    def _known(self, org_id: int) -> None:
+        """BadInput for an organization removed meanwhile, as the real source says it."""
+        if all(o.id != org_id for o in self.orgs):
+            raise BadInput(f"No organization has id #{org_id}; `ledgersync org list` shows them.")
+
     async def run_checks(self, org_id: int) -> CheckRunView:
+        self._known(org_id)
         self.actions.append(("run_checks", org_id))
         return replace(CHECKS, id=CHECKS.id + 1, triggered_by="tui")
 
@@ -241,6 +247,7 @@ class FakeSource:
         self.actions.append(("replace_token", org_id, token))
 
     async def resync(self, org_id: int, year: int | None) -> None:
+        self._known(org_id)
         self.actions.append(("resync", org_id, year))
 
     async def cancel(self, org_id: int) -> None:
@@ -263,8 +270,16 @@ class FakeSource:
         jobs = [j for j in self.jobs_failed if org_id is None or j.org_id == org_id]
         return FailuresView(NOW, tuple(j for j in jobs if state in (None, j.state)), STUCK)
 
-    async def retry_jobs(self, job_ids: Sequence[int] | None, *, org_id: int | None) -> list[int]:
-        chosen = [j.id for j in (await self.failures(state="failed", org_id=org_id)).jobs]
+    async def retry_jobs(
+        self, job_ids: Sequence[int] | None, *, org_id: int | None, include_permanent: bool = False
+    ) -> list[int]:
+        if org_id is not None:
+            self._known(org_id)
+        failed = (await self.failures(state="failed", org_id=org_id)).jobs
+        chosen = [
+            j.id for j in failed
+            if job_ids is not None or include_permanent or not is_permanent(j)
+        ]  # fmt: skip
         retried = chosen if job_ids is None else [i for i in job_ids if i in chosen]
         self.actions.append(("retry_jobs", tuple(retried)))
         self.jobs_failed = [j for j in self.jobs_failed if j.id not in retried]

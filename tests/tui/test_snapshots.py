@@ -122,6 +122,7 @@ SCREENS: dict[str, tuple[bool, Steps]] = {
     "saft_file": (False, then(home, keys(*"jjjjj", "enter"), detail_loaded,
                               keys("i", *"/data/fjellstue.xml"))),
     "palette": (False, then(home, keys("ctrl+p"))),
+    "bulk_confirm": (False, then(home, keys("j", "space", "j", "space", "space", "R"))),
 }  # fmt: skip
 
 
