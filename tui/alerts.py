@@ -80,7 +80,7 @@ def _silent_workers(before: SystemView, now: SystemView) -> list[Alert]:
     return [
         Alert(
             AlertKind.WORKER_SILENT,
-            f"Worker {worker.id} stopped sending heartbeats "
+            f"Worker {worker.name or worker.id} stopped sending heartbeats "
             f"(none for {fmt.duration(worker.heartbeat_age_s)}): press {KEY} for the workers.",
         )
         for worker in now.workers

@@ -7,7 +7,7 @@ from dataclasses import replace
 from tui_fake import NOW, ORGS, SYSTEM
 
 from tui.alerts import KEY, Alert, AlertKind, org_alerts, system_alerts
-from tui.views import Overview, QueueView, SystemView, WorkerView
+from tui.views import Overview, QueueView, SystemView
 
 OVERVIEW = Overview(NOW, ORGS)
 
@@ -55,7 +55,9 @@ def test_an_organization_first_seen_needing_attention_is_new() -> None:
 
 def system_with(*, dead: int = 1, ages: tuple[float, ...] = (1.2, 3.9, 812.0)) -> SystemView:
     """The fake system with the onboarding queue's dead letters and the workers' ages."""
-    workers = tuple(WorkerView(w.id, age) for w, age in zip(SYSTEM.workers, ages, strict=True))
+    workers = tuple(
+        replace(w, heartbeat_age_s=age) for w, age in zip(SYSTEM.workers, ages, strict=True)
+    )
     queues = (SYSTEM.queues[0], QueueView("onboarding", 2, 0, dead))
     return replace(SYSTEM, workers=workers, queues=queues)
 
@@ -79,7 +81,7 @@ def test_a_worker_whose_heartbeat_stops_is_told_once() -> None:
     assert system_alerts(SYSTEM, silent) == [
         Alert(
             AlertKind.WORKER_SILENT,
-            f"Worker worker-b7 stopped sending heartbeats (none for 1m 15s): "
+            f"Worker ledger-1 pid 4243 slot 2/2 stopped sending heartbeats (none for 1m 15s): "
             f"press {KEY} for the workers.",
         )
     ]

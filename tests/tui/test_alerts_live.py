@@ -19,7 +19,6 @@ from tui.screens.confirm import ConfirmScreen
 from tui.screens.detail import DetailScreen
 from tui.screens.home import HomeScreen
 from tui.screens.jobs import JobsScreen
-from tui.views import WorkerView
 from tui.widgets.org_table import OrgTable
 
 SIZE = (150, 40)
@@ -120,13 +119,13 @@ async def test_a_worker_going_silent_is_told_once_and_goes_to_the_workers() -> N
     async with app.run_test(size=SIZE) as pilot:
         await started(app, pilot)
         a1, b7, c3 = SYSTEM.workers
-        source.system_view = replace(SYSTEM, workers=(a1, WorkerView(b7.id, 64.0), c3))
+        source.system_view = replace(SYSTEM, workers=(a1, replace(b7, heartbeat_age_s=64.0), c3))
         await refreshed(app, pilot)
-        source.system_view = replace(SYSTEM, workers=(a1, WorkerView(b7.id, 66.0), c3))
+        source.system_view = replace(SYSTEM, workers=(a1, replace(b7, heartbeat_age_s=66.0), c3))
         await refreshed(app, pilot)
         assert app.rings == 0
         told = (
-            "Worker worker-b7 stopped sending heartbeats (none for 1m 04s): "
+            "Worker ledger-1 pid 4243 slot 2/2 stopped sending heartbeats (none for 1m 04s): "
             "press ! for the workers."
         )
         await told_once_and_goes(app, pilot, told, JobsScreen)
