@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from tui_fake import COMPANIES, FakeSource
 from tui_pilot import until
 
@@ -61,3 +63,33 @@ async def test_registering_walks_name_method_provider_token_company_and_confirm(
         await until(pilot, "the new organization", lambda: isinstance(app.screen, DetailScreen))
     registered = ("register", "Fjordkraft", "api", "tripletex", "tok-0123456789abcdef")
     assert source.actions == [registered, ("select_company", 9, 302)]
+
+
+class Refusing(FakeSource):
+    """Tripletex refuses every token registered, with a long sentence."""
+
+    REASON = (
+        "Tripletex rejected the employee token: it is expired or revoked, or it was made for "
+        "another application; ask the customer for a new token shared with this application, "
+        "made by a user who may read the ledger of the company to synchronize."
+    )
+
+    async def register(
+        self, *, name: str, method: str, provider: str | None, token: str | None
+    ) -> int:
+        org_id = await super().register(name=name, method=method, provider=provider, token=token)
+        self.orgs[-1] = replace(self.orgs[-1], reason=self.REASON)
+        return org_id
+
+
+async def test_a_refused_token_s_whole_sentence_shows_wrapped_in_the_wizard() -> None:
+    app = LedgersyncApp(Refusing(validation="needs_attention"), refresh_s=3600)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("n", *"Fjordkraft", "enter", "enter", "enter")
+        await pilot.press(*"tok-0123456789abcdef", "enter")
+        text = app.screen.query_one("#validation-text")
+        await until(pilot, "the refusal", lambda: "did not validate" in str(text.render()))
+        await pilot.pause()
+        assert text.region.right <= app.screen.size.width, "no part of it beyond the screen"
+        assert "synchronize." in str(text.render())
+        assert text.size.height > 5, "the sentence wraps over several lines"
