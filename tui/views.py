@@ -116,6 +116,10 @@ class OrgRow:
     file_read: float | None = None
     #: when `last_error` happened (it is cleared once the organization is synced again)
     last_error_at: dt.datetime | None = None
+    #: its last change: for one that waits on an operator, when it began to wait
+    updated_at: dt.datetime | None = None
+    #: its employee token's fingerprint as stored (None: SAF-T, or not fingerprinted yet)
+    token_fingerprint: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,3 +224,74 @@ class FailuresView:
     at: dt.datetime
     jobs: tuple[Job, ...]
     stuck: tuple[StuckChunk, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TokenLoad:
+    """One employee token's requests in the last hour, against its rate limit."""
+
+    #: the limit key the workers count by (a hash of the token, not shown)
+    key: str
+    #: the token's fingerprint as the UI shows it (`fp:3k9x-q2m7`), None when unknown
+    fingerprint: str | None
+    #: the organizations whose requests count against it
+    orgs: tuple[str, ...]
+    #: requests in each whole minute of the last hour, oldest first
+    per_minute: tuple[int, ...]
+    #: requests allowed per window and the window's length (None before a header told them)
+    limit: int | None = None
+    window_s: float | None = None
+    #: requests sent in the current window
+    used: int = 0
+
+    @property
+    def limit_per_minute(self) -> float | None:
+        """The limit as requests per minute, where the window's length is known."""
+        if self.limit is None or not self.window_s:
+            return None
+        return self.limit * 60.0 / self.window_s
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """An organization waiting on an operator, since when."""
+
+    id: int
+    name: str
+    state: str
+    since: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FleetEta:
+    """When every syncing organization should be done: a range of two estimates (seconds).
+
+    `low`/`high` are the work left at the fleet's recent rate and each organization at its own
+    pace since its sync started, whichever is less and more; None when neither can be told.
+    """
+
+    syncing: int
+    #: postings left where they can be told (a count, or imported so far scaled by dates left)
+    postings_left: int
+    #: syncing organizations whose work left cannot be told yet
+    unknown: int
+    #: postings per second lately, over up to the last 10 minutes of the sync
+    rate: float
+    low: float | None = None
+    high: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FleetView:
+    """The fleet at a glance, at the database's time."""
+
+    at: dt.datetime
+    #: postings and Tripletex requests per second in each whole minute of the last hour
+    postings_per_s: tuple[float, ...]
+    requests_per_s: tuple[float, ...]
+    #: organizations per state, every state in a fixed order
+    states: tuple[tuple[str, int], ...]
+    #: organizations waiting on an operator, the longest waiting first
+    waiting: tuple[Waiting, ...]
+    tokens: tuple[TokenLoad, ...]
+    eta: FleetEta

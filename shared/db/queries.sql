@@ -970,9 +970,10 @@ WHERE id = $1 AND state NOT IN ('needs_attention', 'cancelled') AND NOT cancel_r
 SELECT now();
 
 -- name: tui_org_rows
--- The terminal UI's home screen: every organization with its progress, `recent` postings (chunks
--- finished in the last minute: the current rate), failed chunks, the share of its running SAF-T
--- file read so far, and the database's clock.
+-- The terminal UI's home screen (and the fleet view): every organization with its progress,
+-- `recent` postings (chunks finished in the last minute: the current rate), failed chunks, the
+-- share of its running SAF-T file read so far, its last change (`updated_at`: for one that waits
+-- on an operator, when it began to wait), its token's fingerprint, and the database's clock.
 WITH chunk_totals AS (
     SELECT org_id,
            coalesce(sum(postings) FILTER (WHERE state = 'done'), 0)::bigint AS imported,
@@ -1000,12 +1001,23 @@ SELECT o.id, o.name, o.method, o.provider, o.company_name, o.state, o.state_reas
        o.last_error, o.last_error_at, o.cancel_requested, y.expected,
        coalesce(y.imported, c.imported, 0) AS imported, coalesce(c.recent, 0) AS recent,
        coalesce(c.chunks_failed, 0) AS chunks_failed, f.file_read, now() AS at,
-       coalesce(c.days_done, 0) AS days_done, y.days_total, y.elapsed_s
+       coalesce(c.days_done, 0) AS days_done, y.days_total, y.elapsed_s, o.updated_at,
+       cr.token_fingerprint
 FROM organizations AS o
 LEFT JOIN year_totals AS y ON y.org_id = o.id
 LEFT JOIN chunk_totals AS c ON c.org_id = o.id
 LEFT JOIN files AS f ON f.org_id = o.id
+LEFT JOIN credentials AS cr ON cr.org_id = o.id
 ORDER BY o.id;
+
+-- name: tui_fleet_minutes
+-- Postings imported in each of the last 60 minutes, for the fleet view: chunks done, by whole
+-- minutes back from now (`ago` 0: the last 60 seconds). Minutes without any are left out.
+SELECT floor(extract(epoch FROM now() - finished_at) / 60)::int AS ago,
+       sum(postings)::bigint AS postings
+FROM chunks
+WHERE state = 'done' AND finished_at > now() - interval '60 minutes'
+GROUP BY 1;
 
 -- name: tui_org_row
 -- One organization as `tui_org_rows` shows it, with its company and token fingerprint.
@@ -1033,7 +1045,7 @@ SELECT o.id, o.name, o.method, o.provider, o.company_name, o.state, o.state_reas
        (SELECT bytes_read::float8 / nullif(bytes_total, 0) FROM saft_imports
         WHERE org_id = $1 AND state IN ('queued', 'running') ORDER BY id DESC LIMIT 1)
            AS file_read,
-       now() AS at, c.days_done, y.days_total, y.elapsed_s
+       now() AS at, c.days_done, y.days_total, y.elapsed_s, o.updated_at
 FROM organizations AS o
 CROSS JOIN chunk_totals AS c
 CROSS JOIN year_totals AS y
