@@ -59,6 +59,14 @@ def age(when: dt.datetime, now: dt.datetime | None = None) -> str:
     return f"{seconds}s"
 
 
+def next_try(job: jobs_api.Job, now: dt.datetime) -> str:
+    """When a job waiting for a retry runs again: `in 42s`, `due`; empty for any other job."""
+    if job.state != jobs_api.JobState.RETRYING or job.next_retry_at is None:
+        return ""
+    seconds = (job.next_retry_at - now).total_seconds()
+    return "due" if seconds < 1 else "in " + age(now - dt.timedelta(seconds=seconds), now)
+
+
 def _cell(text: str) -> str:
     return text if len(text) <= ERROR_CELL_CHARS else text[: ERROR_CELL_CHARS - 1] + "…"
 
@@ -85,11 +93,14 @@ def jobs_list(state: str, org_ref: str | None, limit: int, as_json: bool) -> Non
     if as_json:
         print_json([job.to_json() for job in found])
         return
+    now = dt.datetime.now(dt.UTC)
     print_table(
-        ["ID", "ORG", "ACTOR", "YEAR", "CHUNK", "STATE", "ATTEMPTS", "STOPPED", "FAILED", "ERROR"],
+        ["ID", "ORG", "ACTOR", "YEAR", "RANGE", "STATE", "NEXT TRY", "ATTEMPTS", "STOPPED",
+         "FAILED", "ERROR"],
         [
-            [j.id, j.org_name or j.org_id or "", j.actor, j.year or "", j.chunk_id or "", j.state,
-             j.attempts, j.stop_reason or "", age(j.failed_at) + " ago", _cell(j.error)]
+            [j.id, j.org_name or j.org_id or "", j.actor, j.year or "", j.range or "", j.state,
+             next_try(j, now), j.attempts, j.stop_reason or "", age(j.failed_at, now) + " ago",
+             _cell(j.error)]
             for j in found
         ],
     )  # fmt: skip
@@ -116,13 +127,17 @@ def jobs_show(job_id: int, as_json: bool) -> None:
         for part in (
             job.org_name and f"organization {job.org_name} (#{job.org_id})",
             job.year and f"year {job.year}",
-            job.chunk_id and f"chunk {job.chunk_id}",
+            job.chunk_id and " ".join(filter(None, ("chunk", job.range, f"(#{job.chunk_id})"))),
         )
         if part
     )
     click.echo(f"Job {job.id}: {job.actor}{' for ' + where if where else ''}")
     stopped = f" ({job.stop_reason})" if job.stop_reason else ""
-    click.echo(f"State: {job.state}{stopped}, {job.attempts} attempt(s) failed")
+    retry = next_try(job, dt.datetime.now(dt.UTC))
+    click.echo(
+        f"State: {job.state}{stopped}, {job.attempts} attempt(s) failed"
+        + (f"; next try {retry} ({job.next_retry_at:%Y-%m-%d %H:%M:%S %Z})" if retry else "")
+    )
     click.echo(f"Last error ({age(job.failed_at)} ago): {job.error_class}: {job.error}")
     print_table(
         ["ATTEMPT", "FAILED", "OUTCOME", "ERROR"],

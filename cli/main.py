@@ -11,7 +11,6 @@ from cli.demo import demo
 from cli.jobs import jobs
 from cli.org import org
 from cli.org_cancel import ORG_CANCEL_COMMANDS
-from cli.placeholders import PLACEHOLDER_COMMANDS
 from cli.saft import saft
 from cli.sandbox import sandbox
 from cli.scheduler import scheduler
@@ -43,8 +42,6 @@ ledgersync.add_command(jobs)
 for org_command in ORG_CANCEL_COMMANDS:
     org.add_command(org_command)
 ledgersync.add_command(saft)
-for placeholder in PLACEHOLDER_COMMANDS:
-    ledgersync.add_command(placeholder)
 
 
 def main() -> None:

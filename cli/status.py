@@ -43,7 +43,8 @@ def status(as_json: bool) -> None:
         f"Workers alive: {len(living)}" + (f" ({stale} silent, soon forgotten)" if stale else "")
     )
     print_table(
-        ["WORKER", "HEARTBEAT AGE (s)"], [[w["id"], w["heartbeat_age_s"]] for w in shown["workers"]]
+        ["WORKER", "ID", "HEARTBEAT AGE (s)"],
+        [[w["name"], w["id"][:8], w["heartbeat_age_s"]] for w in shown["workers"]],
     )
     print_table(
         ["QUEUE", "WAITING", "DELAYED", "DEAD"],

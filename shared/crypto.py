@@ -10,7 +10,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import secrets
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -113,8 +112,3 @@ def demo_secret_key(home: Path) -> str:
     key = path.read_text().strip()
     register_secret(key)
     return key
-
-
-def new_secret_key() -> str:
-    """A fresh random key, for operators who need one."""
-    return secrets.token_urlsafe(32)

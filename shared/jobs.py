@@ -75,6 +75,10 @@ class Job:
     args: tuple[Any, ...] = ()
     first_failed_at: dt.datetime | None = None
     resolved_at: dt.datetime | None = None
+    #: when the retry policy runs it again (a job waiting for a timed retry), else None
+    next_retry_at: dt.datetime | None = None
+    #: a chunk's job: the months or dates the chunk imports (`2024-03`), None for other jobs
+    range: str | None = None
 
     def to_json(self, *, traceback: bool = False) -> dict[str, Any]:
         """`jobs list --json`: every field but the traceback (unless asked for)."""
@@ -85,6 +89,7 @@ class Job:
             "error": self.error, "stop_reason": self.stop_reason,
             "first_failed_at": self.first_failed_at, "failed_at": self.failed_at,
             "updated_at": self.updated_at, "resolved_at": self.resolved_at,
+            "range": self.range, "next_retry_at": self.next_retry_at,
         }  # fmt: skip
         if traceback:
             shown["traceback"] = self.traceback
@@ -123,6 +128,43 @@ class StuckChunk:
     since: dt.datetime
 
 
+def chunk_range(
+    date_from: dt.date, date_to: dt.date, account_from: int | None = None,
+    account_to: int | None = None,
+) -> str:  # fmt: skip
+    """A chunk's dates [from, to) for people: `2024`, `2024-03`, `2024-03 – 2024-05`,
+    `2024-03-05`, `2024-03-01 – 2024-03-14` (the last day shown is imported), and its accounts
+    when it is split by account: `2024-12-31 accounts 1000–1999`."""
+    last = date_to - dt.timedelta(days=1)
+    if date_from.day == 1 and date_to.day == 1:
+        if date_from.month == 1 and date_to.month == 1 and date_to.year == date_from.year + 1:
+            shown = str(date_from.year)
+        elif (date_to.year, date_to.month) == _next_month(date_from):
+            shown = f"{date_from:%Y-%m}"
+        else:
+            shown = f"{date_from:%Y-%m} – {last:%Y-%m}"
+    elif last == date_from:
+        shown = date_from.isoformat()
+    else:
+        shown = f"{date_from.isoformat()} – {last.isoformat()}"
+    if account_from is None and account_to is None:
+        return shown
+    upper = "" if account_to is None else str(account_to - 1)
+    return f"{shown} accounts {account_from or 0}–{upper}"
+
+
+def _next_month(day: dt.date) -> tuple[int, int]:
+    return (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+
+
+def _range(row: asyncpg.Record) -> str | None:
+    if row["chunk_from"] is None:
+        return None
+    return chunk_range(
+        row["chunk_from"], row["chunk_to"], row["chunk_account_from"], row["chunk_account_to"]
+    )
+
+
 def _job(row: asyncpg.Record) -> Job:
     return Job(
         id=row["id"], actor=row["actor"], org_id=row["org_id"], org_name=row["org_name"],
@@ -131,7 +173,7 @@ def _job(row: asyncpg.Record) -> Job:
         traceback=row["traceback"], stop_reason=row["stop_reason"],
         failed_at=row["last_failed_at"], updated_at=row["updated_at"],
         args=tuple(row["args"]), first_failed_at=row["first_failed_at"],
-        resolved_at=row["resolved_at"],
+        resolved_at=row["resolved_at"], next_retry_at=row["next_retry_at"], range=_range(row),
     )  # fmt: skip
 
 

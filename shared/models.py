@@ -64,4 +64,8 @@ class Provider(StrEnum):
 
 
 #: states in which an organization waits for nothing more
+#: the years a ledger may hold: what SAF-T's schema allows in a period, the earliest year the
+#: importer asks Tripletex about, and the bounds of `org sync --year`
+FIRST_YEAR, LAST_YEAR = 1970, 2100
+
 SETTLED_STATES = frozenset({OrgState.SYNCED, OrgState.NEEDS_ATTENTION, OrgState.CANCELLED})

@@ -17,7 +17,7 @@ from shared import audit, saft_submit
 from shared.crypto import TokenCipher
 from shared.db.queries import Q
 from shared.errors import BadInput
-from shared.models import Method, OrgState, Provider
+from shared.models import FIRST_YEAR, Method, OrgState, Provider
 
 #: what stands for the fingerprint of a token stored before tokens had one
 NOT_FINGERPRINTED = "fp:pending (a worker starting fingerprints it)"
@@ -42,9 +42,6 @@ async def fingerprint_stored(conn: asyncpg.Connection, cipher: TokenCipher) -> i
 
 #: the longest employee token accepted (Tripletex's are far shorter)
 MAX_TOKEN_BYTES = 4096
-
-#: the earliest year a synchronization may ask for where the company's own years are unknown
-FIRST_YEAR = 1900
 
 
 def clean_token(raw: str) -> str:
@@ -363,7 +360,7 @@ async def request_sync(conn: asyncpg.Connection, org_id: int, year: int | None) 
 
 
 async def check_year(conn: asyncpg.Connection, org_id: int, year: int) -> None:
-    """BadInput unless `year` lies within the company's accounting years (1900..next year where
+    """BadInput unless `year` lies within the company's accounting years (1970..next year where
     they are unknown yet)."""
     this_year = dt.date.today().year
     bounds = await conn.fetchrow(Q["sync_years_bounds"], org_id)
@@ -421,6 +418,8 @@ async def details(conn: asyncpg.Connection, org: asyncpg.Record) -> dict[str, An
             "state": row["state"],
             "expected": row["expected"],
             "imported": row["imported"],
+            # of those, postings a re-sync holds from the last import and has not redone yet
+            "kept": row["kept"],
             "chunks_total": row["chunks_total"],
             "chunks_done": row["chunks_done"],
             "chunks_failed": row["chunks_failed"],

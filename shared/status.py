@@ -8,6 +8,7 @@ from typing import Any
 import asyncpg
 import redis
 
+from shared import worker_names
 from shared.db.queries import Q
 from shared.jobs import count_by_state
 from shared.queue import NAMESPACE, QUEUES, SENDER_PREFIX
@@ -44,17 +45,32 @@ def queue_depths(client: redis.Redis) -> list[dict[str, Any]]:
 
 
 def workers(client: redis.Redis) -> list[dict[str, Any]]:
-    """Worker processes known to Redis, with the seconds since their last heartbeat."""
+    """Worker processes known to Redis, with the seconds since their last heartbeat and a
+    readable `name` (host, pid, slot, queues: what each wrote at boot, see shared.worker_names)."""
     now_ms = time.time() * 1000
     beats: list[tuple[bytes, float]] = client.zrange(  # type: ignore[assignment]
         f"{NAMESPACE}:__heartbeats__", 0, -1, withscores=True
     )
-    found = [
-        {"id": worker_id.decode(), "heartbeat_age_s": round(max(0.0, now_ms - score) / 1000, 1)}
+    ages = {
+        worker_id.decode(): round(max(0.0, now_ms - score) / 1000, 1)
         for worker_id, score in beats
         if not worker_id.startswith(SENDER_PREFIX.encode())  # a CLI or UI that sent a message
+    }
+    named = worker_names.names(client, list(ages))
+    found = [
+        {"id": worker_id, "heartbeat_age_s": age, **_described(worker_id, named.get(worker_id))}
+        for worker_id, age in ages.items()
     ]
     return sorted(found, key=lambda worker: float(worker["heartbeat_age_s"]))
+
+
+def _described(worker_id: str, name: worker_names.WorkerName | None) -> dict[str, Any]:
+    """`name`, and `host`, `pid`, `slot`, `queues` where the worker wrote them (else None)."""
+    if name is None:
+        return {"name": worker_names.unnamed(worker_id), "host": None, "pid": None,
+                "slot": None, "queues": None}  # fmt: skip
+    return {"name": name.label(), "host": name.host, "pid": name.pid, "slot": name.slot,
+            "queues": list(name.queues)}  # fmt: skip
 
 
 def alive(found: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -12,8 +12,6 @@ from tui.views import FleetEta, FleetView, OrgRow, Overview, TokenLoad, Waiting
 
 #: minutes the sparklines span
 MINUTES = 60
-#: the most minutes the fleet's recent rate is taken over
-RATE_MINUTES = 10
 #: states in which an organization waits on an operator
 WAITING_STATES = frozenset(
     {OrgState.CHOOSE_COMPANY, OrgState.NEEDS_ATTENTION, OrgState.AWAITING_FILE}
@@ -75,42 +73,27 @@ def tokens(orgs: Sequence[OrgRow], traffic: Traffic) -> tuple[TokenLoad, ...]:
     return tuple(sorted(loads, key=lambda t: (-sum(t.per_minute), t.orgs, t.key)))
 
 
-def left(org: OrgRow) -> int | None:
-    """Postings an organization has left: of its last count, else its postings so far scaled
-    by the dates left; None when neither is known."""
-    p = org.progress
-    if p.expected is not None:
-        return max(0, p.expected - p.imported)
-    if p.share is not None and p.share > 0 and p.imported > 0:
-        return round(p.imported * (1 - p.share) / p.share)
-    return None
-
-
-def eta(orgs: Sequence[OrgRow], per_minute: Sequence[int]) -> FleetEta:
-    """When the syncing organizations should all be done (see `FleetEta`)."""
+def eta(orgs: Sequence[OrgRow]) -> FleetEta:
+    """When the syncing organizations should all be done (see `FleetEta`), from the progress
+    every other screen shows: each one's work left and rate (tui.pace)."""
     syncing = [o for o in orgs if o.state == OrgState.SYNCING and not o.cancel_requested]
-    lefts = [(o, left(o)) for o in syncing]
-    known = [(o, n) for o, n in lefts if n is not None]
-    total = sum(n for _, n in known)
-    elapsed = max((o.progress.elapsed_s or 0.0 for o in syncing), default=0.0)
-    minutes = max(1, min(RATE_MINUTES, -(-int(elapsed) // 60)))
-    span = min(minutes * 60.0, elapsed) if elapsed > 0 else minutes * 60.0
-    rate = sum(per_minute[-minutes:]) / span if per_minute else 0.0
-    estimates = []
+    lefts = [(o, o.progress.work_left()) for o in syncing]
+    known = [(o, left) for o, left in lefts if left is not None]
+    fewest = sum(left[0] for _, left in known)
+    most = sum(left[1] for _, left in known)
+    rate = sum(o.progress.rate or 0.0 for o in syncing)
+    estimates: list[tuple[float, float]] = []
     if known and rate > 0:
-        estimates.append(total / rate)
-    paces = [
-        o.progress.elapsed_s * n / o.progress.imported
-        for o, n in known
-        if o.progress.elapsed_s and o.progress.imported > 0
-    ]
-    if paces:
-        estimates.append(max(paces))
-    if known and total == 0:
-        estimates = [0.0]
+        estimates.append((fewest / rate, most / rate))
+    own = [eta for o, _ in known if (eta := o.progress.eta_s()) is not None]
+    if own:
+        estimates.append((max(e[0] for e in own), max(e[1] for e in own)))
+    if known and most == 0:
+        estimates = [(0.0, 0.0)]
+    low = min((e[0] for e in estimates), default=None)
+    high = max((e[1] for e in estimates), default=None)
     unknown = len(syncing) - len(known)
-    low, high = (min(estimates), max(estimates)) if estimates else (None, None)
-    return FleetEta(len(syncing), total, unknown, rate, low, high)
+    return FleetEta(len(syncing), (round(fewest), round(most)), unknown, rate, low, high)
 
 
 def build(
@@ -127,5 +110,5 @@ def build(
         states=states(overview.orgs),
         waiting=waiting(overview.orgs),
         tokens=tokens(overview.orgs, traffic),
-        eta=eta(overview.orgs, postings),
+        eta=eta(overview.orgs),
     )

@@ -21,12 +21,13 @@ def count(n: int | None) -> str:
 
 
 def fraction(progress: Progress, state: str) -> float | None:
-    """How far along, 0 to 1: postings of the last import's count where there was one, else the
-    share of the dates imported; None when nothing is planned yet (never a made-up figure)."""
+    """How far along, 0 to 1: postings this sync imported of the last import's count where there
+    was one, else the share of the dates imported; None when nothing is planned yet (never a
+    made-up figure)."""
     if state in COMPLETE_STATES:
         return 1.0
     if progress.expected:
-        return min(1.0, progress.imported / progress.expected)
+        return min(1.0, progress.done / progress.expected)
     return progress.share
 
 
@@ -48,7 +49,8 @@ def bar(done: float | None, width: int) -> tuple[str, str, str]:
 
 
 def postings(progress: Progress) -> str:
-    """Imported / expected; imported alone where no count is known yet."""
+    """Held / expected (a re-sync holds the last import's until it redoes them); held alone
+    where no count is known yet."""
     if progress.expected is None:
         return count(progress.imported)
     return f"{count(progress.imported)} / {count(progress.expected)}"
@@ -62,14 +64,14 @@ def through(day: dt.date | None, state: str) -> str:
 
 
 def rate(progress: Progress) -> str:
-    """Postings per second lately, in at most 7 cells (`4.5/s`, `2 974/s`, `85k/s`); empty
-    when idle."""
+    """Postings per second of the current sync (tui.pace), in at most 7 cells (`4.5/s`,
+    `2 974/s`, `85k/s`); empty when idle or once the sync is done."""
     return per_second(progress.rate)
 
 
-def per_second(per_s: float) -> str:
+def per_second(per_s: float | None) -> str:
     """A rate per second in at most 7 cells (`4.5/s`, `2 974/s`, `85k/s`); empty when none."""
-    if per_s <= 0:
+    if per_s is None or per_s <= 0:
         return ""
     if per_s < 10:
         return f"{per_s:.1f}/s"
@@ -93,11 +95,32 @@ def duration(seconds: float) -> str:
 
 
 def eta(progress: Progress, state: str) -> str:
-    """Time left at the current rate while importing; empty otherwise."""
+    """Time left at the current rate while importing, a range where the work left is one
+    (`3m–5m`); empty otherwise."""
     if state in COMPLETE_STATES:
         return ""
     left = progress.eta_s()
-    return "" if left is None else duration(left)
+    if left is None:
+        return ""
+    soonest, latest = duration(left[0]), duration(left[1])
+    return soonest if soonest == latest else between(*left)
+
+
+def between(soonest: float, latest: float) -> str:
+    """A range of durations in at most 7 cells, each in its largest unit: `3–5m`, `40s–2m`."""
+    (low, low_unit), (high, high_unit) = _coarse(soonest), _coarse(latest)
+    if (low, low_unit) == (high, high_unit):
+        return f"{high}{high_unit}"
+    first = f"{low}" if low_unit == high_unit else f"{low}{low_unit}"
+    return f"{first}–{high}{high_unit}"
+
+
+def _coarse(seconds: float) -> tuple[int, str]:
+    s = round(seconds)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if s >= size:
+            return s // size, unit
+    return s, "s"
 
 
 def label(state: str) -> str:
@@ -118,6 +141,12 @@ def moment(at: dt.datetime, now: dt.datetime) -> str:
 def ago(at: dt.datetime, now: dt.datetime) -> str:
     """How long ago: `3m 20s ago`."""
     return f"{duration(max(0.0, (now - at).total_seconds()))} ago"
+
+
+def due(at: dt.datetime, now: dt.datetime) -> str:
+    """How long until: `in 1m 05s`; `due now` once the time has come."""
+    left = (at - now).total_seconds()
+    return "due now" if left < 0.5 else f"in {duration(left)}"
 
 
 def one_line(text: str | None, width: int) -> str:

@@ -27,7 +27,7 @@ COLUMNS: tuple[tuple[str, str, int | None], ...] = (
 
 def _eta(row: OrgRow) -> float:
     left = row.progress.eta_s()
-    return float("inf") if left is None else left
+    return float("inf") if left is None else left[0]
 
 
 #: how each column sorts
@@ -40,7 +40,7 @@ SORT_KEYS: dict[str, Callable[[OrgRow], Any]] = {
     "state": lambda row: row.state,
     "progress": lambda row: fmt.org_fraction(row) or 0.0,
     "postings": lambda row: row.progress.imported,
-    "rate": lambda row: row.progress.rate,
+    "rate": lambda row: row.progress.rate or 0.0,
     "eta": _eta,
     "error": lambda row: row.last_error or row.reason or "",
 }

@@ -138,10 +138,19 @@ class PgSource:
         row = await self._read(lambda conn: conn.fetchrow(Q["check_run_last"], org_id))
         return None if row is None else rows.check_run(row)
 
+    async def application_name(self) -> str | None:
+        """The application name customers type for a token (LEDGERSYNC_APPLICATION_NAME), if set."""
+        return self.settings.application_name
+
     async def run_checks(self, org_id: int) -> CheckRunView:
         """Ask the workers to run the checks; the run once stored (TimedOut if none comes)."""
         before = await self.last_checks(org_id)
-        await self._write(lambda conn: audit.record(conn, "org.check", org_id))
+
+        async def write(conn: asyncpg.Connection) -> None:
+            await orgs.find(conn, f"#{org_id}")  # gone: BadInput, as `check ORG` says
+            await audit.record(conn, "org.check", org_id)
+
+        await self._write(write)
         await self._send("run_checks", org_id)
         deadline = asyncio.get_running_loop().time() + CHECKS_TIMEOUT_S
         while asyncio.get_running_loop().time() < deadline:
@@ -245,13 +254,19 @@ class PgSource:
 
         return await self._read(read)
 
-    async def retry_jobs(self, job_ids: Sequence[int] | None, *, org_id: int | None) -> list[int]:
-        """Retry these failed jobs (None: every failed one, of `org_id` if given); audited."""
+    async def retry_jobs(
+        self, job_ids: Sequence[int] | None, *, org_id: int | None, include_permanent: bool = False
+    ) -> list[int]:
+        """Retry these failed jobs (None: every failed one, of `org_id` if given, permanent
+        failures only if `include_permanent`), as `jobs retry` does; audited."""
 
         async def write(conn: asyncpg.Connection) -> list[int]:
+            if org_id is not None:
+                await orgs.find(conn, f"#{org_id}")  # gone: BadInput, as `--org` says
             return await jobs.retry_jobs(
-                conn, self._broker, job_ids, org_id=org_id, actor=getpass.getuser()
-            )
+                conn, self._broker, job_ids, org_id=org_id, actor=getpass.getuser(),
+                include_permanent=include_permanent,
+            )  # fmt: skip
 
         return await self._write(write)
 

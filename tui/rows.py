@@ -9,6 +9,7 @@ from typing import Any
 from shared.checks import Check
 from shared.orgs import shown_fingerprint
 from shared.status import ALIVE_WITHIN_S
+from tui import pace
 from tui.views import (
     CheckRunView,
     Company,
@@ -29,13 +30,15 @@ Row = Mapping[str, Any]
 
 
 def progress(row: Row) -> Progress:
-    """A row's progress: postings, the last count, the share of dates done, time elapsed."""
+    """A row's progress: postings held and expected, the current sync's rate (tui.pace) and
+    work left, the share of dates done."""
     return Progress(
         row["expected"],
         row["imported"],
-        row["recent"],
+        pace.rate(row["weighted"], row["since_s"]),
         date_share(row["days_done"], row["days_total"]),
-        row["elapsed_s"],
+        row["kept"],
+        pace.work_left(row["left_known"], row["days_left"], row["density_lo"], row["density_hi"]),
     )
 
 
@@ -69,7 +72,7 @@ def overview(found: Sequence[Row]) -> Overview:
 def system(workers: Sequence[Row], queues: Sequence[Row]) -> SystemView:
     """`shared.status.workers` and `queue_depths` as the header shows them."""
     return SystemView(
-        tuple(WorkerView(w["id"], float(w["heartbeat_age_s"])) for w in workers),
+        tuple(WorkerView(w["id"], float(w["heartbeat_age_s"]), w.get("name")) for w in workers),
         tuple(QueueView(q["name"], q["depth"], q["delayed"], q["dead"]) for q in queues),
         ALIVE_WITHIN_S,
     )

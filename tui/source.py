@@ -46,6 +46,9 @@ class Source(Protocol):
     async def run_checks(self, org_id: int) -> CheckRunView:
         """Run the checks (in the workers) and return the run once stored."""
 
+    async def application_name(self) -> str | None:
+        """The application name customers type for a token (LEDGERSYNC_APPLICATION_NAME), if set."""
+
     async def register(
         self, *, name: str, method: str, provider: str | None, token: str | None
     ) -> int:
@@ -80,8 +83,11 @@ class Source(Protocol):
     async def failures(self, *, state: str | None, org_id: int | None) -> FailuresView:
         """Jobs in a state (None: all), of one organization or all, and work that looks stuck."""
 
-    async def retry_jobs(self, job_ids: Sequence[int] | None, *, org_id: int | None) -> list[int]:
-        """Retry these failed jobs (None: every failed one, of `org_id` if given); the ids sent."""
+    async def retry_jobs(
+        self, job_ids: Sequence[int] | None, *, org_id: int | None, include_permanent: bool = False
+    ) -> list[int]:
+        """Retry these failed jobs (None: every failed one, of `org_id` if given, permanent
+        failures only if `include_permanent`); the ids sent. BadInput if `org_id` is gone."""
 
     async def close(self) -> None:
         """Release connections."""

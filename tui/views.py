@@ -9,17 +9,17 @@ from typing import Any
 
 from shared.checks import Check
 from shared.jobs import Job, StuckChunk
-
-#: seconds the queries' `recent` columns count over (see `queries.sql`): the current rate's window
-RATE_WINDOW_S = 60.0
+from tui import pace
 
 
 @dataclass(frozen=True, slots=True)
 class WorkerView:
-    """A worker process and the seconds since its last heartbeat."""
+    """A worker process, the seconds since its last heartbeat, and its readable name."""
 
     id: str
     heartbeat_age_s: float
+    #: host, pid, slot and queues (`box-1 pid 4242 slot 2/4`); None: show the id
+    name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,33 +61,41 @@ class SystemView:
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    """Postings imported against expected, and those imported within the rate's window.
+    """Postings held against expected, the current sync's rate, and the work it has left.
 
     Tripletex tells no totals: `expected` is the last import's count (None before one), and
-    `share` the part of the dates whose ranges are done, which is knowable either way.
+    `share` the part of the dates whose ranges are done, which is knowable either way. A re-sync
+    holds the last import's postings until it redoes their chunks: `imported` counts them, and
+    `kept` says how many of those wait to be imported again.
     """
 
     expected: int | None
     imported: int
-    recent: int = 0
+    #: postings per second of the current sync (tui.pace.rate); None when it is not importing
+    rate: float | None = None
     #: the share of the dates imported so far (0 to 1), None when nothing is planned
     share: float | None = None
-    #: seconds since the import started
-    elapsed_s: float | None = None
+    #: postings held from the last import whose chunks this sync has not redone yet
+    kept: int = 0
+    #: postings still to come, (fewest, most) (tui.pace.work_left); None: what is expected, less
+    #: what this sync did
+    left: tuple[float, float] | None = None
 
     @property
-    def rate(self) -> float:
-        """Postings per second lately."""
-        return self.recent / RATE_WINDOW_S
+    def done(self) -> int:
+        """Postings this sync imported (a re-sync's kept ones are not done again yet)."""
+        return self.imported - self.kept
 
-    def eta_s(self) -> float | None:
-        """Seconds left: postings left at the current rate where a count is known, else the
-        dates left at the pace of those done; None when unknown or idle."""
-        if self.expected is not None and self.rate > 0:
-            return max(0, self.expected - self.imported) / self.rate
-        if self.expected is None and self.share and self.share < 1 and self.elapsed_s:
-            return self.elapsed_s * (1 - self.share) / self.share
-        return None
+    def work_left(self) -> tuple[float, float] | None:
+        """Postings still to come, (fewest, most): `left`, else what is expected less what this
+        sync did; None when neither is known."""
+        if self.left is None and self.expected is not None:
+            return (float(max(0, self.expected - self.done)),) * 2
+        return self.left
+
+    def eta_s(self) -> tuple[float, float] | None:
+        """Seconds left, (soonest, latest), at the current rate; None when unknown or idle."""
+        return pace.eta(self.work_left(), self.rate)
 
 
 def date_share(days_done: int | None, days_total: int | None) -> float | None:
@@ -266,16 +274,18 @@ class Waiting:
 class FleetEta:
     """When every syncing organization should be done: a range of two estimates (seconds).
 
-    `low`/`high` are the work left at the fleet's recent rate and each organization at its own
-    pace since its sync started, whichever is less and more; None when neither can be told.
+    Both come from each organization's own progress (`Progress.work_left` and its rate,
+    tui.pace): the work left at the fleet's rate (the organizations' rates summed), and each
+    organization at its own rate, the last to finish deciding. `low`/`high` are whichever is
+    less and more; None when neither can be told.
     """
 
     syncing: int
-    #: postings left where they can be told (a count, or imported so far scaled by dates left)
-    postings_left: int
+    #: postings left, (fewest, most), where they can be told (`Progress.work_left`)
+    postings_left: tuple[int, int]
     #: syncing organizations whose work left cannot be told yet
     unknown: int
-    #: postings per second lately, over up to the last 10 minutes of the sync
+    #: postings per second now: the syncing organizations' rates (tui.pace) summed
     rate: float
     low: float | None = None
     high: float | None = None

@@ -8,9 +8,11 @@ from dramatiq.middleware import AsyncIO, Retries, default_middleware
 
 from shared.config import Settings
 from worker.middleware import JobFailures, LogContext, ResourcesMiddleware
+from worker.naming import WorkerNaming
 from worker.redis_watch import RedisWatch
-from worker.resources import HEARTBEAT_TIMEOUT_MS, WorkerOptions
+from worker.resources import WorkerOptions
 from worker.retry_policy import RetryPolicy
+from worker.takeover import HEARTBEAT_TIMEOUT_MS
 
 
 def build_broker(
@@ -27,6 +29,7 @@ def build_broker(
     options = options or WorkerOptions()
     broker.add_middleware(ResourcesMiddleware(settings, options), after=AsyncIO)
     broker.add_middleware(LogContext())
+    broker.add_middleware(WorkerNaming())
     broker.add_middleware(RedisWatch(settings.redis_url or ""))
     broker.add_middleware(JobFailures(policy or RetryPolicy()))  # last: its after_* runs first
     dramatiq.set_broker(broker)

@@ -25,6 +25,7 @@ import structlog
 from shared.checks import ORDER, Check, CheckName
 from shared.config import Settings
 from shared.crypto import TokenCipher
+from shared.models import FIRST_YEAR
 from worker.checks import Facts, LedgerData, Probe, Verdict, next_check, skip_reason
 from worker.checks_company import (
     choose_target,
@@ -46,7 +47,6 @@ from worker.checks_setup import (
 )
 from worker.checks_store import CheckRun, Subject, Trigger, load_subject, recent_failure, store_run
 from worker.checks_tokens import inspect_token
-from worker.planner import FIRST_YEAR
 from worker.tripletex import Auth, TripletexClient, fingerprint, oslo_today
 from worker.tripletex_errors import RateLimitState, ResultSetTooLarge, TripletexError
 

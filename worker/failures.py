@@ -66,6 +66,8 @@ class Failure:
     error: str
     traceback: str
     stop_reason: StopReason | None
+    #: milliseconds until the retry policy runs the job again (None: it stopped)
+    retry_in_ms: int | None = None
 
     @classmethod
     def of(
@@ -76,6 +78,7 @@ class Failure:
         return cls(
             actor, list(args), message_id, type(exc).__name__, error_sentence(exc),
             traceback_text(exc), decision.stop_reason,
+            decision.delay_ms if decision.retry else None,
         )  # fmt: skip
 
     @property
@@ -108,6 +111,8 @@ async def record(conn: asyncpg.Connection, failure: Failure) -> asyncpg.Record:
             failure.error_class, failure.error, failure.traceback,
             failure.stop_reason or JobState.RETRYING,
         )  # fmt: skip
+        if failure.retry_in_ms is not None:
+            await conn.execute(Q["job_set_next_retry"], job["id"], failure.retry_in_ms)
     return job
 
 

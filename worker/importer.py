@@ -18,7 +18,7 @@ import structlog
 from dramatiq.brokers.redis import RedisBroker
 
 from shared.db.queries import Q
-from shared.models import OrgState
+from shared.models import FIRST_YEAR, OrgState
 from shared.outbox import flush, stage
 from shared.queue import send
 from worker import testhooks
@@ -26,7 +26,6 @@ from worker.access import Access
 from worker.failures import chunk_crashed, error_sentence
 from worker.onboarding import ACCESS_ERRORS, mark_needs_attention
 from worker.planner import (
-    FIRST_YEAR,
     RESULT_CAP,
     AccountRange,
     DateRange,

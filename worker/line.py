@@ -4,10 +4,11 @@ Dramatiq's own main process shuts every worker process down when one of them die
 or a chunk that kills its process (the kernel's out-of-memory killer, a crash in a C library)
 would then stop every customer's work, on every redelivery. So `ledgersync worker --processes N`
 runs N Dramatiqs of one worker process each and watches them: a slot whose process died is
-logged, its unacknowledged messages are handed back to their queues at once (Dramatiq would wait
-for its heartbeat to time out), and it is started again, the others untouched. A slot that
-keeps dying is restarted after a growing pause; one that dies at its first start before it
-ever took a message (it cannot boot) stops the line with its exit code, as before.
+logged, its unacknowledged messages are handed back to their queues at once (others would wait
+for its heartbeat to time out: worker.takeover), and it is started again, the others untouched.
+A slot that keeps dying is restarted after a growing pause; one that dies at its first start
+before it ever took a message (it cannot boot) stops the line with its exit code, as before. A
+slot that ends while the line stops is handed back too: it may have died by itself just before.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from dataclasses import dataclass, field
 import redis
 import structlog
 
-from shared.queue import QUEUES
+from worker.naming import WORKER_SLOT_ENV
 from worker.parent_watch import die_with_parent
+from worker.takeover import HEARTBEATS, hand_back
 
 #: names a slot's Dramatiq broker id, so that the line can hand back what a dead slot held
 WORKER_ID_ENV = "LEDGERSYNC_WORKER_ID"
@@ -36,30 +38,8 @@ STEADY_S = 60.0
 MAX_PAUSE_S = 60.0
 #: seconds between looks at the slots
 POLL_S = 0.2
-#: Dramatiq's keys in Redis (its namespace and sets, as its dispatch script names them)
-HEARTBEATS = "dramatiq:__heartbeats__"
-ACKS_PREFIX = "dramatiq:__acks__."
 
 logger = structlog.get_logger(__name__)
-
-# the unacknowledged messages in the ack sets KEYS[2..], back on their queues (ARGV[2..]), and the
-# worker ARGV[1] forgotten: what Dramatiq's maintenance does for a worker whose heartbeat timed
-# out, done at once and atomically
-HAND_BACK = """
-local n = 0
-for i = 2, #KEYS do
-    local queue = "dramatiq:" .. ARGV[i]
-    for _, id in ipairs(redis.call("smembers", KEYS[i])) do
-        if redis.call("hexists", queue .. ".msgs", id) == 1 then
-            redis.call("rpush", queue, id)
-            n = n + 1
-        end
-    end
-    redis.call("del", KEYS[i])
-end
-redis.call("zrem", KEYS[1], ARGV[1])
-return n
-"""
 
 
 @dataclass
@@ -80,13 +60,6 @@ def restart_pause(quick_deaths: int) -> float:
     """Seconds before restarting a slot after its `quick_deaths`-th quick death in a row: the
     first at once, then 1 s, doubling up to a minute."""
     return 0.0 if quick_deaths <= 1 else min(2.0 ** (quick_deaths - 2), MAX_PAUSE_S)
-
-
-def hand_back(client: redis.Redis, worker_id: str, queues: Sequence[str] = QUEUES) -> int:
-    """Put a dead worker's unacknowledged messages back on their queues; how many."""
-    names = [name for queue in queues for name in (queue, f"{queue}.DQ")]
-    keys = [HEARTBEATS, *(f"{ACKS_PREFIX}{worker_id}.{name}" for name in names)]
-    return int(client.eval(HAND_BACK, len(keys), *keys, worker_id, *names))
 
 
 def exit_text(code: int) -> str:
@@ -116,9 +89,13 @@ class Line:
     def start(self, slot: Slot) -> None:
         """Start (or start again) one slot's Dramatiq in a session of its own, dying with us."""
         slot.worker_id = str(uuid.uuid4())
+        own = {
+            WORKER_ID_ENV: slot.worker_id,
+            WORKER_SLOT_ENV: f"{slot.index + 1}/{len(self.slots)}",
+        }
         slot.process = subprocess.Popen(
             list(self.command),
-            env=self.env | {WORKER_ID_ENV: slot.worker_id},
+            env=self.env | own,
             start_new_session=True,
             preexec_fn=functools.partial(die_with_parent, os.getpid()),  # noqa: PLW1509
         )
@@ -159,8 +136,20 @@ class Line:
             return
         if self.stopping:
             slot.exit_code = code
+            self._ended(slot, code)
             return
         self._died(slot, code)
+
+    def _ended(self, slot: Slot, code: int) -> None:
+        """A slot ended after a stop: a clean stop left nothing unacknowledged, but one that died
+        by itself meanwhile (before this line saw it die) did, and nobody else hands it back
+        until its heartbeat times out (worker.takeover)."""
+        handed = self._hand_back(slot.worker_id)
+        if handed:
+            logger.warning(
+                "worker_process_ended_holding_messages", slot=slot.index, status=exit_text(code),
+                messages_handed_back=handed,
+            )  # fmt: skip
 
     def _died(self, slot: Slot, code: int) -> None:
         lived = self.clock() - slot.started_at
@@ -190,8 +179,8 @@ class Line:
             client.close()
 
     def _hand_back(self, worker_id: str) -> int | None:
-        """Hand back what the dead slot held; None when Redis cannot be reached (Dramatiq's own
-        maintenance does it once the heartbeat times out)."""
+        """Hand back what the dead slot held; None when Redis cannot be reached (every worker
+        process's sweep does it once the heartbeat times out: worker.takeover)."""
         client = redis.Redis.from_url(self.redis_url, socket_connect_timeout=2, socket_timeout=5)
         try:
             return hand_back(client, worker_id)

@@ -16,8 +16,9 @@ with. So each process of the line is tied to the one that started it:
   main process then stops because its worker processes died.
 
 A killed line dies as its head did, at once: what it held comes back as a killed worker's
-always does (leases run out, Redis hands unacknowledged messages on). A stop is unchanged:
-`ledgersync worker` passes SIGTERM on and waits, so the grace period is kept and nothing fires.
+always does (the other workers hand its unacknowledged messages back once its heartbeat timed
+out: worker.takeover). A stop is unchanged: `ledgersync worker` passes SIGTERM on and waits, so
+the grace period is kept and nothing fires.
 Exec'ing Dramatiq in place of `ledgersync worker` would not do: its worker processes would still
 outlive a SIGKILLed main process, and the embedded servers this process counts itself a user of
 (`shared.embedded`) would never be released.

@@ -15,10 +15,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from shared.models import FIRST_YEAR
+
 #: the API refuses a query whose whole result exceeds this many objects (422 / 23000)
 RESULT_CAP = 10_000
-#: the earliest year asked of `ledger/annualAccount`, and searched for postings
-FIRST_YEAR = 2000
 #: the account-number classes a day is split into first (Norwegian standard chart NS 4102:
 #: 1 assets, 2 equity and liabilities, 3 income, 4-7 costs, 8 financial); an open end is None
 ACCOUNT_CLASSES: tuple[tuple[int | None, int | None], ...] = (
@@ -201,11 +201,6 @@ def planned(scope: Scope, predict: Callable[[Scope], int], cap: int = RESULT_CAP
     if not children:
         return [scope]
     return [part for child in children for part in planned(child, predict, cap)]
-
-
-def years_newest_first(years: set[int] | list[int], *, through: int) -> list[int]:
-    """The years to import, newest first (recent data is usable early), none after `through`."""
-    return sorted({year for year in years if year <= through}, reverse=True)
 
 
 def years_to_import(listed: set[int], earliest_posting: date | None, this_year: int) -> list[int]:

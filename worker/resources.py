@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -24,16 +23,13 @@ from shared.queue import sender
 from worker.access import Access
 from worker.ratelimit import RedisRateLimiter
 from worker.shutdown import InFlight
+from worker.takeover import alive_worker_ids, take_over_forever
 from worker.tripletex import TripletexClient
 
 #: simultaneous connections to Tripletex per worker process
 HTTP_CONNECTIONS = 32
 #: seconds the pool may wait for connections still in use when the worker stops
 CLOSE_TIMEOUT_S = 10.0
-#: seconds a worker may go silent before Redis hands its unacknowledged messages to others
-HEARTBEAT_TIMEOUT_MS = 60_000
-#: Dramatiq's sorted set of worker heartbeats (broker id -> last heartbeat, ms)
-HEARTBEATS = "dramatiq:__heartbeats__"
 #: how often each worker process relays the outbox, and its longest pause after failures
 RELAY_INTERVAL_S = 1.0
 RELAY_MAX_PAUSE_S = 60.0
@@ -85,6 +81,8 @@ class Resources:
     in_flight: InFlight = field(default_factory=InFlight)
     #: sends follow-up messages whose stager died between commit and send (shared.outbox)
     relay_task: asyncio.Task[None] | None = None
+    #: hands back what dead worker processes held, once their heartbeat timed out (worker.takeover)
+    takeover_task: asyncio.Task[None] | None = None
     #: this process's Dramatiq broker id: its heartbeat in Redis says it is alive
     worker_id: str | None = None
 
@@ -135,15 +133,17 @@ class Resources:
         broker = sender(settings.redis_url)
         opened = cls(settings, pool, http, redis, access, broker, options or WorkerOptions())
         opened.relay_task = asyncio.create_task(relay_forever(pool, broker))
+        opened.takeover_task = asyncio.create_task(take_over_forever(redis))
         opened.worker_id = worker_id
         return opened
 
     async def close(self) -> None:
         """Close everything opened (connections still in use after a while are dropped)."""
-        if self.relay_task is not None:
-            self.relay_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.relay_task
+        for task in (self.relay_task, self.takeover_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await self.http.close()
         with contextlib.suppress(TimeoutError):  # then asyncpg terminated those still in use
             await asyncio.wait_for(self.pool.close(), CLOSE_TIMEOUT_S)
@@ -182,11 +182,3 @@ async def relay_forever(pool: asyncpg.Pool, broker: RedisBroker) -> None:
         pause = RELAY_INTERVAL_S
         if sent:
             logger.info("outbox_relayed", messages=sent)
-
-
-async def alive_worker_ids(redis: aioredis.Redis) -> list[str]:
-    """Dramatiq broker ids with a heartbeat in Redis within the timeout after which Dramatiq
-    itself takes a worker for dead (and sends its unacknowledged messages again)."""
-    since = time.time() * 1000 - HEARTBEAT_TIMEOUT_MS
-    found = await redis.zrangebyscore(HEARTBEATS, since, "+inf")
-    return [member.decode() if isinstance(member, bytes) else str(member) for member in found]

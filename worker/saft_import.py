@@ -24,13 +24,13 @@ import structlog
 from shared import audit
 from shared.db.queries import Q
 from shared.errors import PermanentJobError, StorageError
-from shared.models import OrgState
+from shared.models import FIRST_YEAR, LAST_YEAR, OrgState
 from shared.saft.checks import Ledger, check_company
 from shared.saft.errors import InvalidSaftFile, InvalidValue
 from shared.saft.files import SetReader
 from shared.saft.model import Header, Period, Transaction, span_of
 from shared.saft.reader import read, sniff
-from shared.saft.values import FIRST_YEAR, LAST_YEAR, where
+from shared.saft.values import where
 from worker import testhooks
 from worker.on_thread import pump
 from worker.saft_store import (

@@ -27,11 +27,12 @@ import asyncpg
 
 from shared.db.queries import Q
 from shared.errors import StorageError
+from shared.models import FIRST_YEAR, LAST_YEAR
 from shared.saft.checks import Ledger
 from shared.saft.errors import DuplicateTransaction, InvalidValue
 from shared.saft.files import SetReader
 from shared.saft.model import Period
-from shared.saft.values import FIRST_YEAR, LAST_YEAR, where
+from shared.saft.values import where
 
 #: bits of the line position inside a period's block of ids
 POSITION_BITS = 31

@@ -28,7 +28,7 @@ import structlog
 from yarl import URL
 
 from shared.logging import register_secret
-from worker.planner import ALL_ACCOUNTS, AccountRange
+from worker.planner import ALL_ACCOUNTS, RESULT_CAP, AccountRange
 from worker.tripletex_errors import (
     CODE_SORTING,
     InvalidRequest,
@@ -47,8 +47,9 @@ logger = structlog.get_logger(__name__)
 
 #: per request: 10 s to connect, 60 s for the whole exchange
 DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=60, connect=10)
-#: the largest `count` Tripletex honours (the sandbox clamps above it, which would end paging early)
-MAX_PAGE = 10_000
+#: the largest `count` Tripletex honours: it clamps above its result cap (the sandbox too, which
+#: would end paging early)
+MAX_PAGE = RESULT_CAP
 #: page size for the short lists (companies, years, ledger sums): as large as a posting page, so
 #: each is one request (they are far under the 10,000 cap), whatever order the API pages in
 LIST_PAGE = MAX_PAGE

@@ -112,34 +112,17 @@ SELECT company_id, name, organization_number, customer_company_id, is_own
 FROM companies WHERE org_id = $1 AND company_id = $2;
 
 -- name: years_progress
--- Per-year progress of an organization, newest year first; `recent`: postings of chunks finished
--- in the last minute (the current rate's window). Tripletex tells no totals, so what is knowable
--- is shown: `expected` (the last import's count, NULL before one), the days whose chunks are done
--- of the year's days, and `open_from`, the first day not yet imported (the year is complete up to
--- the day before).
-SELECT y.year, y.state, y.expected, y.difference, y.listed, y.proven, y.proof_note,
-       coalesce(y.imported, sum(c.postings) FILTER (WHERE c.state = 'done'), 0)::bigint
-           AS imported,
-       coalesce(sum(c.postings) FILTER (
-           WHERE c.state = 'done' AND c.finished_at > now() - interval '60 seconds'), 0
-       )::bigint AS recent,
-       count(c.id) FILTER (WHERE c.state <> 'split') AS chunks_total,
-       count(c.id) FILTER (WHERE c.state = 'done') AS chunks_done,
-       count(c.id) FILTER (WHERE c.state = 'failed') AS chunks_failed,
-       coalesce(sum(c.date_to - c.date_from) FILTER (
-           WHERE c.state = 'done' AND c.account_from IS NULL AND c.account_to IS NULL), 0
-       )::int AS days_done,
-       (make_date(y.year + 1, 1, 1) - make_date(y.year, 1, 1)) AS days_total,
-       min(c.date_from) FILTER (
-           WHERE c.state IN ('pending', 'held', 'queued', 'running', 'failed'))
-           AS open_from,
-       extract(epoch FROM now() - y.started_at)::float8 AS elapsed_s
-FROM sync_years AS y
-LEFT JOIN chunks AS c ON c.org_id = y.org_id AND c.year = y.year
-WHERE y.org_id = $1
-GROUP BY y.year, y.state, y.expected, y.difference, y.imported, y.listed, y.proven,
-         y.proof_note, y.started_at
-ORDER BY y.year DESC;
+-- Per-year progress of an organization, newest year first (the view `year_progress` says what
+-- each figure is). Tripletex tells no totals, so what is knowable is shown: `expected` (the last
+-- import's count, NULL before one), the postings the year holds (`imported`, of which `kept` wait
+-- to be imported again), the days whose chunks are done of the year's days, and `open_from`, the
+-- first day not yet imported (the year is complete up to the day before).
+SELECT year, state, expected, difference, listed, proven, proof_note, imported, kept, weighted,
+       since_s, left_known, days_left, density_lo, density_hi, chunks_total, chunks_done,
+       chunks_failed, days_done, days_total, open_from
+FROM year_progress
+WHERE org_id = $1
+ORDER BY year DESC;
 
 -- name: org_delete
 -- Remove an organization and, by cascade, all its data.
@@ -148,15 +131,6 @@ DELETE FROM organizations WHERE id = $1;
 -- name: audit_insert
 -- Record an action that changed something.
 INSERT INTO audit_log (actor, action, org_id, detail) VALUES ($1, $2, $3, $4);
-
--- name: postings_year_totals
--- Count, debit and credit per year of an organization's postings.
-SELECT extract(year FROM posting_date)::int AS year,
-       count(*) AS count,
-       coalesce(sum(amount) FILTER (WHERE amount > 0), 0) AS debit,
-       coalesce(sum(amount) FILTER (WHERE amount < 0), 0) AS credit
-FROM postings WHERE org_id = $1
-GROUP BY 1 ORDER BY 1;
 
 -- name: chunk_plan_custom
 -- For the rest of the transaction, plan each statement for its own parameters (see write_chunk).
@@ -808,10 +782,6 @@ SET state = 'failed', error = $2, lease_owner = NULL, lease_until = NULL, finish
 WHERE id = $1 AND state = 'queued'
 RETURNING org_id, year;
 
--- name: chunk_key
--- A chunk's organization and year.
-SELECT org_id, year, state FROM chunks WHERE id = $1;
-
 -- name: job_record_failure
 -- One failed attempt: create the job's unresolved row or update it; returns id and attempt number.
 INSERT INTO jobs AS j (actor, args, org_id, year, chunk_id, message_id, state, attempts,
@@ -823,8 +793,13 @@ LEFT JOIN chunks AS c ON c.id = $5
 ON CONFLICT (actor, args) WHERE state <> 'resolved' DO UPDATE SET
     message_id = excluded.message_id, state = excluded.state, attempts = j.attempts + 1,
     error_class = excluded.error_class, error = excluded.error, traceback = excluded.traceback,
-    stop_reason = excluded.stop_reason, last_failed_at = now(), updated_at = now()
+    stop_reason = excluded.stop_reason, last_failed_at = now(), updated_at = now(),
+    next_retry_at = NULL
 RETURNING id, attempts, org_id, year, chunk_id;
+
+-- name: job_set_next_retry
+-- The retry policy retries the job in $2 milliseconds (Dramatiq's delay on the message it enqueues).
+UPDATE jobs SET next_retry_at = now() + make_interval(secs => $2::float8 / 1000) WHERE id = $1;
 
 -- name: job_attempt_insert
 -- Keep one failed attempt of a job.
@@ -834,7 +809,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7);
 -- name: job_resolve
 -- A job succeeded: its unresolved row is resolved (a chunk's only once the chunk is done).
 UPDATE jobs AS j SET state = 'resolved', stop_reason = NULL, resolved_at = now(),
-    updated_at = now()
+    updated_at = now(), next_retry_at = NULL
 WHERE j.actor = $1 AND j.args = $2 AND j.state <> 'resolved'
   AND (j.chunk_id IS NULL
        OR EXISTS (SELECT 1 FROM chunks AS c
@@ -842,12 +817,16 @@ WHERE j.actor = $1 AND j.args = $2 AND j.state <> 'resolved'
 RETURNING id, actor, message_id;
 
 -- name: jobs_list
--- Jobs, last failed first: in any of the states $1 (NULL: all), of one organization ($2) or all.
+-- Jobs, last failed first: in any of the states $1 (NULL: all), of one organization ($2) or all;
+-- a chunk's job with the chunk's dates [from, to) and account range.
 SELECT j.id, j.actor, j.args, j.org_id, o.name AS org_name, j.year, j.chunk_id, j.message_id,
        j.state, j.attempts, j.error_class, j.error, j.traceback, j.stop_reason,
-       j.first_failed_at, j.last_failed_at, j.updated_at, j.resolved_at
+       j.first_failed_at, j.last_failed_at, j.updated_at, j.resolved_at, j.next_retry_at,
+       c.date_from AS chunk_from, c.date_to AS chunk_to, c.account_from AS chunk_account_from,
+       c.account_to AS chunk_account_to
 FROM jobs AS j
 LEFT JOIN organizations AS o ON o.id = j.org_id
+LEFT JOIN chunks AS c ON c.id = j.chunk_id
 WHERE ($1::text[] IS NULL OR j.state = ANY ($1::text[]))
   AND ($2::bigint IS NULL OR j.org_id = $2)
 ORDER BY j.last_failed_at DESC, j.id DESC
@@ -857,9 +836,12 @@ LIMIT $3;
 -- One job.
 SELECT j.id, j.actor, j.args, j.org_id, o.name AS org_name, j.year, j.chunk_id, j.message_id,
        j.state, j.attempts, j.error_class, j.error, j.traceback, j.stop_reason,
-       j.first_failed_at, j.last_failed_at, j.updated_at, j.resolved_at
+       j.first_failed_at, j.last_failed_at, j.updated_at, j.resolved_at, j.next_retry_at,
+       c.date_from AS chunk_from, c.date_to AS chunk_to, c.account_from AS chunk_account_from,
+       c.account_to AS chunk_account_to
 FROM jobs AS j
 LEFT JOIN organizations AS o ON o.id = j.org_id
+LEFT JOIN chunks AS c ON c.id = j.chunk_id
 WHERE j.id = $1;
 
 -- name: job_lock
@@ -883,7 +865,8 @@ FROM job_attempts WHERE job_id = $1 ORDER BY id;
 
 -- name: job_mark_retrying
 -- An operator retries a job: attempts start again from zero.
-UPDATE jobs SET state = 'retrying', attempts = 0, stop_reason = NULL, updated_at = now()
+UPDATE jobs SET state = 'retrying', attempts = 0, stop_reason = NULL, updated_at = now(),
+    next_retry_at = NULL
 WHERE id = $1;
 
 -- name: jobs_count_by_state
@@ -892,7 +875,8 @@ SELECT state, count(*) AS count FROM jobs WHERE state <> 'resolved' GROUP BY sta
 
 -- name: jobs_stop_cancelled
 -- An organization was cancelled: its jobs waiting for a retry stop (resume sends the work again).
-UPDATE jobs SET state = 'failed', stop_reason = 'cancelled', updated_at = now()
+UPDATE jobs SET state = 'failed', stop_reason = 'cancelled', updated_at = now(),
+    next_retry_at = NULL
 WHERE org_id = $1 AND state = 'retrying'
 RETURNING id;
 
@@ -970,42 +954,27 @@ WHERE id = $1 AND state NOT IN ('needs_attention', 'cancelled') AND NOT cancel_r
 SELECT now();
 
 -- name: tui_org_rows
--- The terminal UI's home screen (and the fleet view): every organization with its progress,
--- `recent` postings (chunks finished in the last minute: the current rate), failed chunks, the
--- share of its running SAF-T file read so far, its last change (`updated_at`: for one that waits
--- on an operator, when it began to wait), its token's fingerprint, and the database's clock.
-WITH chunk_totals AS (
-    SELECT org_id,
-           coalesce(sum(postings) FILTER (WHERE state = 'done'), 0)::bigint AS imported,
-           coalesce(sum(postings) FILTER (
-               WHERE state = 'done' AND finished_at > now() - interval '60 seconds'), 0
-           )::bigint AS recent,
-           count(*) FILTER (WHERE state = 'failed') AS chunks_failed,
-           coalesce(sum(date_to - date_from) FILTER (
-               WHERE state = 'done' AND account_from IS NULL AND account_to IS NULL), 0
-           )::int AS days_done
-    FROM chunks GROUP BY org_id
-), year_totals AS (
-    SELECT org_id,
-           CASE WHEN count(*) = count(expected) THEN sum(expected) END::bigint AS expected,
-           sum(imported)::bigint AS imported,
-           sum(make_date(year + 1, 1, 1) - make_date(year, 1, 1))::int AS days_total,
-           extract(epoch FROM now() - min(started_at))::float8 AS elapsed_s
-    FROM sync_years GROUP BY org_id
-), files AS (
+-- The terminal UI's home screen (and the fleet view): every organization with its years'
+-- progress summed (the rate's weighted sum, and the seconds since its import started while it
+-- syncs: tui/pace.py), failed chunks, the share of its running SAF-T file read so far, its last
+-- change (`updated_at`: for one that waits on an operator, when it began to wait), its token's
+-- fingerprint, and the database's clock.
+WITH files AS (
     SELECT DISTINCT ON (org_id) org_id, bytes_read::float8 / nullif(bytes_total, 0) AS file_read
     FROM saft_imports WHERE state IN ('queued', 'running')
     ORDER BY org_id, id DESC
 )
 SELECT o.id, o.name, o.method, o.provider, o.company_name, o.state, o.state_reason,
        o.last_error, o.last_error_at, o.cancel_requested, y.expected,
-       coalesce(y.imported, c.imported, 0) AS imported, coalesce(c.recent, 0) AS recent,
-       coalesce(c.chunks_failed, 0) AS chunks_failed, f.file_read, now() AS at,
-       coalesce(c.days_done, 0) AS days_done, y.days_total, y.elapsed_s, o.updated_at,
+       coalesce(y.imported, 0) AS imported, coalesce(y.kept, 0) AS kept,
+       coalesce(y.weighted, 0) AS weighted,
+       CASE WHEN o.state = 'syncing' THEN y.importing_s END AS since_s,
+       coalesce(y.left_known, 0) AS left_known, coalesce(y.days_left, 0) AS days_left,
+       y.density_lo, y.density_hi, coalesce(y.chunks_failed, 0) AS chunks_failed, f.file_read,
+       now() AS at, coalesce(y.days_done, 0) AS days_done, y.days_total, o.updated_at,
        cr.token_fingerprint
 FROM organizations AS o
-LEFT JOIN year_totals AS y ON y.org_id = o.id
-LEFT JOIN chunk_totals AS c ON c.org_id = o.id
+LEFT JOIN org_progress AS y ON y.org_id = o.id
 LEFT JOIN files AS f ON f.org_id = o.id
 LEFT JOIN credentials AS cr ON cr.org_id = o.id
 ORDER BY o.id;
@@ -1021,34 +990,20 @@ GROUP BY 1;
 
 -- name: tui_org_row
 -- One organization as `tui_org_rows` shows it, with its company and token fingerprint.
-WITH chunk_totals AS (
-    SELECT coalesce(sum(postings) FILTER (WHERE state = 'done'), 0)::bigint AS imported,
-           coalesce(sum(postings) FILTER (
-               WHERE state = 'done' AND finished_at > now() - interval '60 seconds'), 0
-           )::bigint AS recent,
-           count(*) FILTER (WHERE state = 'failed') AS chunks_failed,
-           coalesce(sum(date_to - date_from) FILTER (
-               WHERE state = 'done' AND account_from IS NULL AND account_to IS NULL), 0
-           )::int AS days_done
-    FROM chunks WHERE org_id = $1
-), year_totals AS (
-    SELECT CASE WHEN count(*) = count(expected) THEN sum(expected) END::bigint AS expected,
-           sum(imported)::bigint AS imported,
-           sum(make_date(year + 1, 1, 1) - make_date(year, 1, 1))::int AS days_total,
-           extract(epoch FROM now() - min(started_at))::float8 AS elapsed_s
-    FROM sync_years WHERE org_id = $1
-)
 SELECT o.id, o.name, o.method, o.provider, o.company_name, o.state, o.state_reason,
        o.last_error, o.last_error_at, o.cancel_requested, o.company_id, o.company_org_number,
        cr.token_fingerprint,
-       y.expected, coalesce(y.imported, c.imported) AS imported, c.recent, c.chunks_failed,
+       y.expected, coalesce(y.imported, 0) AS imported, coalesce(y.kept, 0) AS kept,
+       coalesce(y.weighted, 0) AS weighted,
+       CASE WHEN o.state = 'syncing' THEN y.importing_s END AS since_s,
+       coalesce(y.left_known, 0) AS left_known, coalesce(y.days_left, 0) AS days_left,
+       y.density_lo, y.density_hi, coalesce(y.chunks_failed, 0) AS chunks_failed,
        (SELECT bytes_read::float8 / nullif(bytes_total, 0) FROM saft_imports
         WHERE org_id = $1 AND state IN ('queued', 'running') ORDER BY id DESC LIMIT 1)
            AS file_read,
-       now() AS at, c.days_done, y.days_total, y.elapsed_s, o.updated_at
+       now() AS at, coalesce(y.days_done, 0) AS days_done, y.days_total, o.updated_at
 FROM organizations AS o
-CROSS JOIN chunk_totals AS c
-CROSS JOIN year_totals AS y
+LEFT JOIN org_progress AS y ON y.org_id = o.id
 LEFT JOIN credentials AS cr ON cr.org_id = o.id
 WHERE o.id = $1;
 

@@ -7,13 +7,12 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
+from shared.models import FIRST_YEAR, LAST_YEAR
 from shared.saft.errors import InvalidValue, UnknownVersion
 from shared.saft.model import Period
 
 #: AuditFileVersion values this importer reads ("1.0" is on the official 1.10-era examples)
 VERSION = re.compile(r"^1\.(0|00|1|10|2|20|3|30|4|40)$")
-#: the years the schema allows in a selection period
-FIRST_YEAR, LAST_YEAR = 1970, 2100
 #: decimals an Amount may have (SAFmonetaryType: xs:decimal, 18 digits of which 2 fractional)
 AMOUNT_DECIMALS = 2
 #: digits before the point an amount may have: numeric(18,2) in Postgres, totalDigits 18 - 2

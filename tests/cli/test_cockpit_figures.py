@@ -12,8 +12,9 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import asyncpg
+import redis
 from cli_inproc import Invoke
-from cockpit_seed import failed_job, pending_retry
+from cockpit_seed import api_year, failed_job, pending_retry, worker_beat
 
 from shared.crypto import TokenCipher
 from shared.db import connect
@@ -21,6 +22,8 @@ from shared.db.queries import Q
 from shared.jobs import StopReason
 from shared.models import OrgState
 from shared.orgs import NOT_FINGERPRINTED
+from shared.worker_names import WorkerName
+from worker.failures import Failure, record
 
 T = TypeVar("T")
 
@@ -178,3 +181,46 @@ def test_an_error_has_its_time_and_goes_once_the_organization_is_synced(
     ))  # fmt: skip
     assert kept["error"] == "Token revoked"
     assert dt.datetime.fromisoformat(kept["error_at"]) == at
+
+
+def test_jobs_list_json_has_a_chunks_range_and_its_next_try(cli: Invoke, database_url: str) -> None:
+    async def seed(pg: asyncpg.Connection) -> int:
+        org_id = await api_year(pg, "Mars AS", 2024, {3: ("queued", None)})
+        chunk_id = await pg.fetchval("SELECT id FROM chunks WHERE org_id = $1", org_id)
+        failure = Failure(
+            "import_chunk", [chunk_id], "m-1", "UpstreamError", "Tripletex answered 503", "",
+            None, retry_in_ms=120_000,
+        )  # fmt: skip
+        return int((await record(pg, failure))["id"])
+
+    job_id = on_db(database_url, seed)
+    done = cli("jobs", "list", "--json")
+    assert done.code == 0, done.stderr
+    (job,) = json.loads(done.stdout)
+    assert (job["id"], job["state"], job["range"]) == (job_id, "retrying", "2024-03")
+    next_at = dt.datetime.fromisoformat(job["next_retry_at"])
+    assert 100 < (next_at - dt.datetime.now(dt.UTC)).total_seconds() <= 120
+    table = cli("jobs", "list")
+    assert table.code == 0, table.stderr
+    line = next(row for row in table.stdout.splitlines() if row.startswith(str(job_id)))
+    assert "2024-03" in line
+    assert "retrying" in line
+    assert "in 1m" in line or "in 2m" in line
+
+
+def test_status_json_names_each_worker(cli: Invoke, redis_client: redis.Redis) -> None:
+    worker_beat(redis_client, "5f0e2b7c-uuid", WorkerName("ledger-1", 4242, "1/2", ("saft",)))
+    done = cli("status", "--json")
+    assert done.code == 0, done.stderr
+    (worker,) = json.loads(done.stdout)["workers"]
+    assert worker["id"] == "5f0e2b7c-uuid"
+    assert worker["heartbeat_age_s"] < 60
+    assert worker["name"] == "ledger-1 pid 4242 slot 1/2 (saft)"
+    assert (worker["host"], worker["pid"], worker["slot"], worker["queues"]) == (
+        "ledger-1",
+        4242,
+        "1/2",
+        ["saft"],
+    )
+    table = cli("status")
+    assert "ledger-1 pid 4242 slot 1/2 (saft)" in table.stdout

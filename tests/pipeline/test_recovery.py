@@ -31,7 +31,12 @@ from recovery_support import (
     wait_partly_done,
 )
 
+from worker.takeover import HEARTBEAT_TIMEOUT_MS
+
 GOOD_COMPANY = 201
+#: seconds a killed line's work may take to come back beyond its heartbeat's timeout: the other
+#: workers' sweep (every 5 s) and a slow machine's patience
+TAKEN_OVER_WITHIN_S = 30.0
 #: a short lease and quick re-sends, so lost work comes back within a test's patience
 LEASE = ("--lease", "5")
 REQUEUE_AFTER_S = 1.0
@@ -62,6 +67,34 @@ async def test_a_worker_killed_mid_import_is_replaced(pipeline: Pipeline) -> Non
         held,
     )
     assert redelivered, "the chunks the killed worker held were never taken over"
+
+
+async def test_a_killed_lines_work_is_taken_over_by_a_fresh_worker_within_a_minute(
+    pipeline: Pipeline,
+) -> None:
+    # a machine gone: nothing of its line hands anything back, leases are the default 10 minutes,
+    # and no scheduler runs; only the other workers can see its heartbeat fall silent
+    first = await pipeline.start_worker(processes=1, threads=4)
+    org_id = await start_big_client(pipeline)
+    await wait_partly_done(pipeline, org_id)
+    await set_faults(pipeline, delay_ms=60_000)  # the chunks in flight stay in flight
+    held = await poll("a chunk held by the worker", lambda: running_chunks(pipeline, org_id))
+    assert kill_tree(first) >= 3, "not the whole tree: ledgersync, dramatiq and its processes"
+    await first.wait()
+    killed = asyncio.get_running_loop().time()
+
+    await set_faults(pipeline, delay_ms=0)
+    fresh = await pipeline.start_worker(processes=1, threads=4)
+    await assert_imported_exactly(pipeline, org_id, BIG_CLIENT)
+    took = asyncio.get_running_loop().time() - killed
+    assert took < HEARTBEAT_TIMEOUT_MS / 1000 + TAKEN_OVER_WITHIN_S, f"it took {took:.0f} s"
+    assert '"dead_worker_taken_over"' in pipeline.log_of(fresh), "Dramatiq's maintenance did it"
+    taken_over = await fetch(
+        pipeline.database_url,
+        "SELECT id FROM chunks WHERE id = ANY($1::bigint[]) AND deliveries >= 2",
+        held,
+    )
+    assert sorted(r["id"] for r in taken_over) == sorted(held), "a held chunk was not taken over"
 
 
 async def test_redis_emptied_mid_import(pipeline: Pipeline) -> None:

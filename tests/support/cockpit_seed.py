@@ -3,14 +3,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from typing import Any
 
 import asyncpg
+import redis
 from dramatiq import Message
 
 from shared.db.queries import Q
 from shared.jobs import StopReason
 from shared.queue import ACTOR_QUEUES, send, sender
+from shared.worker_names import HEARTBEATS, WorkerName, register
 
 #: fetches a consumer may come back empty from before a test gives up
 FETCH_TRIES = 50
@@ -72,3 +76,35 @@ async def failed_job(
         "UpstreamError", error, "", stop_reason,
     )  # fmt: skip
     return int(row["id"])
+
+
+async def api_year(
+    conn: asyncpg.Connection, name: str, year: int, months: dict[int, tuple[str, int | None]]
+) -> int:
+    """An organization syncing `year` with one chunk per month given: {month: (state, postings)},
+    started now; its id."""
+    org_id = int(
+        await conn.fetchval(
+            "INSERT INTO organizations (name, method, provider, state) "
+            "VALUES ($1, 'api', 'tripletex', 'syncing') RETURNING id",
+            name,
+        )
+    )
+    await conn.execute(
+        "INSERT INTO sync_years (org_id, year, state) VALUES ($1, $2, 'importing')", org_id, year
+    )
+    for month, (state, postings) in months.items():
+        end = dt.date(year + 1, 1, 1) if month == 12 else dt.date(year, month + 1, 1)
+        await conn.execute(
+            "INSERT INTO chunks (org_id, year, date_from, date_to, state, postings, finished_at) "
+            "VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $5 = 'done' THEN now() END)",
+            org_id, year, dt.date(year, month, 1), end, state, postings,
+        )  # fmt: skip
+    return org_id
+
+
+def worker_beat(client: redis.Redis, worker_id: str, name: WorkerName | None) -> None:
+    """A worker process heard from now, with the name it wrote at boot (or none)."""
+    client.zadd(HEARTBEATS, {worker_id: time.time() * 1000})
+    if name is not None:
+        register(client, worker_id, name)

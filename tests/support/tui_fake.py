@@ -13,7 +13,7 @@ from pathlib import Path
 
 from shared.checks import Check, CheckName, CheckStatus
 from shared.errors import BadInput
-from shared.jobs import Job, StuckChunk
+from shared.jobs import Job, StuckChunk, is_permanent
 from shared.orgs import CompanyChoice
 from shared.traffic import Traffic, Window
 from tui import fleet
@@ -60,7 +60,7 @@ def _org(
 ORGS: tuple[OrgRow, ...] = (
     _org(1, "Bakeriet Brød AS", "Bakeriet Brød AS", "synced", Progress(184_220, 184_220)),
     _org(2, "Tall og Tast Regnskap", "Fjordline Transport AS", "syncing",
-         Progress(412_000, 151_338, 9_120, 0.4, 2_400)),
+         Progress(412_000, 151_338, 152.0)),
     _org(3, "Nordlys Eiendom", None, "choose_company", Progress(None, 0), waited=12_000),
     _org(4, "Havbris Sjømat AS", "Havbris Sjømat AS", "needs_attention", Progress(96_000, 40_212),
          reason="Tripletex rejected the employee token: it is expired or revoked; ask the customer "
@@ -69,14 +69,13 @@ ORGS: tuple[OrgRow, ...] = (
     _org(5, "Vestland Bygg", "Vestland Bygg AS", "validating", Progress(None, 0)),
     _org(6, "Fjellstue Drift", None, "awaiting_file", Progress(None, 0), method="saft",
          waited=700),
-    _org(7, "Kystlinjen Rør", "Kystlinjen Rør AS", "syncing",
-         Progress(58_000, 57_100, 1_800, 0.98, 1_500)),
+    _org(7, "Kystlinjen Rør", "Kystlinjen Rør AS", "syncing", Progress(58_000, 57_100, 30.0)),
     _org(8, "Solsiden Kafé", "Solsiden Kafé AS", "cancelled", Progress(22_000, 8_000)),
 )  # fmt: skip
 
 YEARS: tuple[YearRow, ...] = (
-    YearRow(2025, "importing", Progress(38_000, 21_338, 9_120), 24, 13, 0),
-    YearRow(2024, "importing", Progress(140_000, 90_000, 0), 36, 22, 1),
+    YearRow(2025, "importing", Progress(38_000, 21_338, 152.0), 24, 13, 0),
+    YearRow(2024, "importing", Progress(140_000, 90_000, 0.0), 36, 22, 1),
     YearRow(2023, "reconciling", Progress(122_000, 40_000), 30, 30, 0),
     YearRow(2022, "synced", Progress(112_000, 112_000), 28, 28, 0),
     YearRow(2021, "failed", Progress(0, 0), 12, 11, 1, "account 1920 differs by 1 200.00"),
@@ -151,7 +150,11 @@ CHECKS = CheckRunView(
 )  # fmt: skip
 
 SYSTEM = SystemView(
-    (WorkerView("worker-a1", 1.2), WorkerView("worker-b7", 3.9), WorkerView("worker-c3", 812.0)),
+    (
+        WorkerView("0b4c2f1e-9d7a-4e51-8c3b-2a6f0e9d1c47", 1.2, "ledger-1 pid 4242 slot 1/2"),
+        WorkerView("7e1d9a3c-52b8-4f06-a1e4-c9b07d2f6a18", 3.9, "ledger-1 pid 4243 slot 2/2"),
+        WorkerView("c3a85f20-1b6e-4d97-9f2c-84e1d06b7a35", 812.0),
+    ),
     (QueueView("chunks", 1_240, 12, 0), QueueView("onboarding", 2, 0, 1)),
 )
 
@@ -160,7 +163,7 @@ JOBS: tuple[Job, ...] = (
             "UpstreamError", "Tripletex answered 500 Internal Server Error",
             "Traceback (most recent call last):\n  File \"worker/importer.py\", line 160, in "
             "import_chunk\n    pages = await access.call(...)\nshared.errors.UpstreamError: "
-            "Tripletex answered 500", "retries_exhausted", ago(600), ago(600)),
+            "Tripletex answered 500", "retries_exhausted", ago(600), ago(600), range="2024-05"),
     Job(902, "reconcile_year", 2, "Tall og Tast Regnskap", 2021, None, "failed", 1,
             "PermanentJobError", "account 1920 differs by 1 200.00", "Traceback …", "permanent",
             ago(300), ago(300)),
@@ -202,6 +205,7 @@ class FakeSource:
         self.choices: dict[int, CompanyChoice] = {}  #: what choosing a company would do
         self.jobs_failed = list(JOBS)
         self.system_view = SYSTEM
+        self.app_name: str | None = "Ledgersync Onboarding"  #: what customers type for a token
 
     async def overview(self) -> Overview:
         return Overview(NOW, tuple(self.orgs))
@@ -227,9 +231,18 @@ class FakeSource:
     async def last_checks(self, org_id: int) -> CheckRunView | None:
         return CHECKS
 
+    def _known(self, org_id: int) -> None:
+        """BadInput for an organization removed meanwhile, as the real source says it."""
+        if all(o.id != org_id for o in self.orgs):
+            raise BadInput(f"No organization has id #{org_id}; `ledgersync org list` shows them.")
+
     async def run_checks(self, org_id: int) -> CheckRunView:
+        self._known(org_id)
         self.actions.append(("run_checks", org_id))
         return replace(CHECKS, id=CHECKS.id + 1, triggered_by="tui")
+
+    async def application_name(self) -> str | None:
+        return self.app_name
 
     async def register(
         self, *, name: str, method: str, provider: str | None, token: str | None
@@ -259,6 +272,7 @@ class FakeSource:
         self.actions.append(("replace_token", org_id, token))
 
     async def resync(self, org_id: int, year: int | None) -> None:
+        self._known(org_id)
         self.actions.append(("resync", org_id, year))
 
     async def cancel(self, org_id: int) -> None:
@@ -281,8 +295,16 @@ class FakeSource:
         jobs = [j for j in self.jobs_failed if org_id is None or j.org_id == org_id]
         return FailuresView(NOW, tuple(j for j in jobs if state in (None, j.state)), STUCK)
 
-    async def retry_jobs(self, job_ids: Sequence[int] | None, *, org_id: int | None) -> list[int]:
-        chosen = [j.id for j in (await self.failures(state="failed", org_id=org_id)).jobs]
+    async def retry_jobs(
+        self, job_ids: Sequence[int] | None, *, org_id: int | None, include_permanent: bool = False
+    ) -> list[int]:
+        if org_id is not None:
+            self._known(org_id)
+        failed = (await self.failures(state="failed", org_id=org_id)).jobs
+        chosen = [
+            j.id for j in failed
+            if job_ids is not None or include_permanent or not is_permanent(j)
+        ]  # fmt: skip
         retried = chosen if job_ids is None else [i for i in job_ids if i in chosen]
         self.actions.append(("retry_jobs", tuple(retried)))
         self.jobs_failed = [j for j in self.jobs_failed if j.id not in retried]

@@ -15,7 +15,7 @@ from shared.crypto import TokenCipher
 from shared.db.queries import Q
 from shared.models import Method, OrgState, Provider
 from shared.traffic import Traffic, Window
-from tui import fleet
+from tui import fleet, pace
 from tui.pg_source import PgSource
 from tui.screens.fleet import eta_text, ticks
 from tui.views import FleetEta, OrgRow, Progress
@@ -48,29 +48,28 @@ def test_every_state_is_counted_and_waiting_is_longest_first() -> None:
 
 def test_eta_is_the_work_left_at_the_fleet_rate_and_the_slowest_own_pace() -> None:
     rows = [
-        # a count known: 9,000 left; 1,000 done in 100 s
-        org(1, "syncing", Progress(10_000, 1_000, elapsed_s=100.0)),
-        # no count: a quarter of the dates done with 500 postings, so 1,500 left; 200 s so far
-        org(2, "syncing", Progress(None, 500, share=0.25, elapsed_s=200.0)),
+        # a count known: 9,000 left at 10/s
+        org(1, "syncing", Progress(10_000, 1_000, rate=10.0)),
+        # no count: 1,000 to 2,000 left (days left at the densities done) at 5/s
+        org(2, "syncing", Progress(None, 500, rate=5.0, share=0.25, left=(1_000.0, 2_000.0))),
         # nothing to go by yet
         org(3, "syncing", Progress(None, 0)),
         org(4, "synced", Progress(5, 5)),
     ]
-    per_minute = [0] * 56 + [600, 600, 600, 600]  # 4 minutes at 10/s
-    eta = fleet.eta(rows, per_minute)
-    # the rate is over the sync's 200 s (not 4 whole minutes), the postings left at it
-    assert (eta.syncing, eta.postings_left, eta.unknown) == (3, 10_500, 1)
-    assert eta.rate == pytest.approx(2_400 / 200)
-    assert eta.low == pytest.approx(10_500 / 12)
-    # own pace: org 1 needs 900 s more, org 2 600 s: the slower decides
+    eta = fleet.eta(rows)
+    # the work left and the rate are the home screen's (tui.pace), summed
+    assert (eta.syncing, eta.postings_left, eta.unknown) == (3, (10_000, 11_000), 1)
+    assert eta.rate == pytest.approx(15.0)
+    assert eta.low == pytest.approx(10_000 / 15)
+    # own pace: org 1 needs 900 s more, org 2 200 to 400 s: the slower decides
     assert eta.high == pytest.approx(900.0)
 
 
 def test_eta_without_anything_to_go_by_says_so() -> None:
-    eta = fleet.eta([org(1, "syncing", Progress(None, 0))], [0] * 60)
+    eta = fleet.eta([org(1, "syncing", Progress(None, 0))])
     assert (eta.low, eta.high, eta.unknown) == (None, None, 1)
     assert "No estimate yet" in eta_text(eta)
-    assert eta_text(FleetEta(2, 900, 0, 1.0, 600.0, 3_700.0)).endswith(
+    assert eta_text(FleetEta(2, (900, 900), 0, 1.0, 600.0, 3_700.0)).endswith(
         "done in 10m 00s – 1h 01m[/b]"
     )
 
@@ -165,8 +164,16 @@ async def test_the_fleet_shows_what_postgres_and_redis_hold(
     assert (busy.orgs, busy.fingerprint) == (("Alfa AS",), orgs.shown_fingerprint(alfa_print))
     assert (busy.limit, busy.used, sum(busy.per_minute)) == (100, 12, 120)
     assert (other.orgs, other.limit, sum(other.per_minute)) == ((), None, 6)
-    # the ETA: 5,000 expected less every posting imported, over the last 10 minutes' rate
-    imported = await pg.fetchval("SELECT sum(postings) FROM chunks WHERE state = 'done'")
-    assert (view.eta.syncing, view.eta.postings_left) == (1, 5_000 - imported)
-    assert view.eta.rate == pytest.approx(500 / 600)
+    # the ETA: 5,000 expected less every posting this sync imported, at the rate the home
+    # screen shows (tui.pace over the view `org_progress`)
+    done = await pg.fetchval("SELECT sum(postings)::bigint FROM chunks WHERE state = 'done'")
+    assert (view.eta.syncing, view.eta.postings_left) == (1, (5_000 - done, 5_000 - done))
+    summed = await pg.fetchrow(
+        "SELECT weighted, importing_s FROM org_progress WHERE org_id = $1", alfa
+    )
+    per_s = pace.rate(summed["weighted"], summed["importing_s"])
+    assert per_s is not None
+    assert per_s > 0
+    assert view.eta.rate == pytest.approx(per_s, rel=1e-3)
+    assert view.eta.low == view.eta.high == pytest.approx((5_000 - done) / per_s, rel=1e-3)
     assert view.at.tzinfo is not None

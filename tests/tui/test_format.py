@@ -6,7 +6,7 @@ import pytest
 
 from tui import format as fmt
 from tui.listing import COLUMNS
-from tui.views import RATE_WINDOW_S, Progress
+from tui.views import Progress
 
 RATE_WIDTH = {key: width for key, _, width in COLUMNS}["rate"]
 
@@ -24,7 +24,7 @@ RATE_WIDTH = {key: width for key, _, width in COLUMNS}["rate"]
     ],
 )
 def test_a_rate_reads_short_and_fits_its_column(per_s: float, shown: str) -> None:
-    progress = Progress(None, 0, recent=round(per_s * RATE_WINDOW_S))
+    progress = Progress(None, 0, rate=per_s)
     assert fmt.rate(progress) == shown
     assert RATE_WIDTH is not None
     assert len(shown) <= RATE_WIDTH - 1, "a rate fills its column: no room to breathe"

@@ -19,7 +19,7 @@ def many_orgs(n: int) -> list[OrgRow]:
     """`n` organizations importing, each with some progress."""
     return [
         OrgRow(i, f"Org {i:03d}", "api", "tripletex", f"Company {i}", "syncing", None, None,
-               Progress(10_000, i * 10, i))
+               Progress(10_000, i * 10, i / 60))
         for i in range(1, n + 1)
     ]  # fmt: skip
 

@@ -128,6 +128,7 @@ SCREENS: dict[str, tuple[bool, Steps]] = {
                               keys("i", *"/data/fjellstue.xml"))),
     "palette": (False, then(home, keys("ctrl+p"))),
     "fleet": (False, then(home, keys("v"), fleet_loaded)),
+    "bulk_confirm": (False, then(home, keys("j", "space", "j", "space", "space", "R"))),
 }  # fmt: skip
 
 

@@ -18,7 +18,6 @@ from worker.planner import (
     planned,
     split,
     year_range,
-    years_newest_first,
     years_to_import,
 )
 
@@ -115,11 +114,7 @@ def test_years_to_import_reach_back_to_the_earliest_posting() -> None:
     assert years_to_import({2022, 2023}, None, 2025) == [2025, 2024, 2023, 2022]
     assert years_to_import({2022}, date(2019, 5, 1), 2025)[-1] == 2019
     assert years_to_import(set(), None, 2025) == [2025]
-    assert years_to_import({1990}, None, 2001) == [2001, 2000]  # never before FIRST_YEAR
-
-
-def test_years_newest_first_and_not_in_the_future() -> None:
-    assert years_newest_first({2019, 2024, 2021, 2027}, through=2026) == [2024, 2021, 2019]
+    assert years_to_import({1960}, None, 1971) == [1971, 1970]  # never before FIRST_YEAR
 
 
 def _density(

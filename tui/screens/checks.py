@@ -1,4 +1,5 @@
-"""Troubleshooting: the last run of the checks as a checklist; `r` runs them again."""
+"""Troubleshooting: the last run of the checks as a checklist; `r` runs them again, `m` shows the
+message to send the customer."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Label
 
 from shared.checks import TITLES, first_failure
+from shared.customer_message import compose, why_no_message
 from tui import format as fmt
 from tui.messages import ChecksRefreshed
 from tui.screens.base import READ_ONLY_NOTE, LiveScreen
+from tui.screens.message import MessageScreen
 from tui.views import CheckRunView
 from tui.widgets.checklist import Checklist
 from tui.widgets.status_bar import StatusBar
@@ -31,6 +34,12 @@ class ChecksScreen(LiveScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("r", "rerun", "Run again", tooltip="Run the troubleshooting checks again now"),
+        Binding(
+            "m",
+            "message",
+            "Message",
+            tooltip="The message to send the customer: what to change in Tripletex (c copies it)",
+        ),
     ]
     MUTATING = frozenset({"rerun"})
 
@@ -40,6 +49,7 @@ class ChecksScreen(LiveScreen):
         self.org_name = org_name or f"Organization #{org_id}"
         self.run_now = run_now
         self.running = False
+        self.shown_run: CheckRunView | None = None
 
     def compose(self) -> ComposeResult:
         """Status, summary, checklist, keys."""
@@ -68,6 +78,7 @@ class ChecksScreen(LiveScreen):
         self._show(message.run)
 
     def _show(self, run: CheckRunView | None) -> None:
+        self.shown_run = run
         summary = self.query_one("#checks-summary", Label)
         if run is None:
             summary.update(
@@ -103,3 +114,17 @@ class ChecksScreen(LiveScreen):
             self.running = False
         self._show(run)
         self.notify("The checks ran.")
+
+    def action_message(self) -> None:
+        """Show the message for the customer, or say why there is none."""
+        if self.shown_run is None:
+            self.notify("The checks have not run yet: press r to run them.", severity="warning")
+        elif compose(self.org_name, None, self.shown_run.results) is None:
+            self.notify(why_no_message(self.shown_run.results))
+        else:
+            self._open_message(self.shown_run)
+
+    @work(exclusive=True, group="message", exit_on_error=False)
+    async def _open_message(self, run: CheckRunView) -> None:
+        name = await self.source.application_name()
+        await self.app.push_screen(MessageScreen(self.org_name, name, run.results))

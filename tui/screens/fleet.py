@@ -71,10 +71,10 @@ def eta_text(eta: FleetEta) -> str:
     many = "s" if eta.syncing != 1 else ""
     unknown = f" (+{eta.unknown} not yet told)" if eta.unknown else ""
     rate = fmt.per_second(eta.rate) or "0/s"
-    head = (
-        f"{eta.syncing} organization{many} syncing · lately {rate}\n"
-        f"{fmt.count(eta.postings_left)} postings left{unknown}"
-    )
+    fewest, most = eta.postings_left
+    left = fmt.count(fewest) if fewest == most else f"{fmt.count(fewest)}–{fmt.count(most)}"
+    syncing = f"{eta.syncing} organization{many} syncing · lately {rate}"
+    head = f"{syncing}\n{left} postings left{unknown}"
     if eta.low is None or eta.high is None:
         return f"{head}\n[$text-muted]No estimate yet: nothing imported to go by.[/]"
     if eta.high == 0:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import ClassVar
 
 from rich.text import Text
@@ -44,16 +45,30 @@ def permanent_note(count: int) -> str:
     )
 
 
-def describe(job: Job) -> Text:
+def chunk(job: Job) -> str | None:
+    """A chunk's job: the chunk's months or dates, with its id to look it up."""
+    if job.chunk_id is None:
+        return None
+    return f"chunk #{job.chunk_id}" if job.range is None else f"{job.range} (chunk #{job.chunk_id})"
+
+
+def next_try(job: Job, now: dt.datetime) -> str:
+    """`, next try at 14:03:22 (in 42s)` while the job waits for a timed retry."""
+    if job.state != "retrying" or job.next_retry_at is None:
+        return ""
+    return f", next try at {fmt.moment(job.next_retry_at, now)} ({fmt.due(job.next_retry_at, now)})"
+
+
+def describe(job: Job, now: dt.datetime) -> Text:
     """The side pane: what the job was, why it stopped, and its traceback (never markup)."""
     where = " · ".join(
         part for part in (job.org_name, None if job.year is None else str(job.year),
-                          None if job.chunk_id is None else f"chunk {job.chunk_id}") if part
+                          chunk(job)) if part
     )  # fmt: skip
     stop = f", stopped: {job.stop_reason.replace('_', ' ')}" if job.stop_reason else ""
     return Text.assemble(
         (f"Job #{job.id} {job.actor}", "bold"), f"  {where}\n",
-        f"{job.state}, {job.attempts} attempt(s){stop}\n\n",
+        f"{job.state}, {job.attempts} attempt(s){stop}{next_try(job, now)}\n\n",
         (f"{job.error_class}: {job.error}\n\n", "bold"),
         job.traceback or "(no traceback)",
     )  # fmt: skip
@@ -149,7 +164,8 @@ class JobsScreen(LiveScreen):
     def _describe_current(self) -> None:
         job_id = self.query_one(JobTable).current_id
         job = next((j for j in self.shown if j.id == job_id), None)
-        self.query_one("#job-detail", Static).update(describe(job) if job else "No job here.")
+        shown = describe(job, self.failures.at) if job and self.failures else "No job here."
+        self.query_one("#job-detail", Static).update(shown)
 
     @on(DataTable.RowHighlighted, "#jobs")
     def highlighted(self) -> None:

@@ -1,4 +1,5 @@
-"""Failed jobs: actor, organization, year, attempts, error class, when."""
+"""Failed jobs: actor, organization, the year or a chunk's months, state with the next retry,
+attempts, error class, when."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ COLUMNS = (
     ("id", "#"),
     ("actor", "Actor"),
     ("org", "Organization"),
-    ("year", "Year"),
+    ("period", "Period"),
     ("state", "State"),
     ("attempts", "Tries"),
     ("error", "Error"),
@@ -25,6 +26,20 @@ COLUMNS = (
 LOOKS = {"failed": "table--bad", "retrying": "table--wait", "resolved": "table--ok"}
 #: characters of the organization and error shown in the table (the pane shows them whole)
 ORG_WIDTH, ERROR_WIDTH = 20, 26
+
+
+def period(job: Job) -> str:
+    """What the job works on in time: a chunk's months or dates, else its year."""
+    if job.range is not None:
+        return job.range
+    return "" if job.year is None else str(job.year)
+
+
+def state(job: Job, now: dt.datetime) -> str:
+    """The job's state, with when it runs again while it waits for a retry: `retrying in 42s`."""
+    if job.state == "retrying" and job.next_retry_at is not None:
+        return f"{job.state} {fmt.due(job.next_retry_at, now)}"
+    return job.state
 
 
 class JobTable(Table):
@@ -52,8 +67,8 @@ class JobTable(Table):
             str(job.id),
             job.actor,
             fmt.one_line(org, ORG_WIDTH),
-            "" if job.year is None else str(job.year),
-            self.look(job.state, LOOKS.get(job.state, "table--muted")),
+            period(job),
+            self.look(state(job, now), LOOKS.get(job.state, "table--muted")),
             Text(str(job.attempts), justify="right", end=""),
             self.look(error, "table--bad" if job.state == "failed" else "table--muted"),
             fmt.ago(job.failed_at, now),

@@ -10,22 +10,27 @@ from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.widgets import Label, Static
 
-from shared.jobs import StuckChunk
+from shared.jobs import StuckChunk, chunk_range
 from tui import format as fmt
 from tui.views import SystemView
 
+#: characters of a worker's name shown (its heartbeat age before it)
+NAME_WIDTH = 29
+#: what marks a worker not heard from for too long
+SILENT = "silent"
+
 
 def workers_text(system: SystemView) -> str:
-    """One line per worker: its id and heartbeat age, dead ones marked."""
+    """One line per worker: its heartbeat age and name (host, pid, slot), silent ones marked."""
     if not system.workers:
         return "[$text-error]No worker has been heard from: start `ledgersync worker`.[/]"
     lines = []
     for worker in system.workers:
         age = fmt.duration(worker.heartbeat_age_s)
         alive = worker.heartbeat_age_s < system.alive_within_s
-        lines.append(
-            escape(f"{worker.id[:18]:<18} {age:>8}") + ("" if alive else "  [$text-error]silent[/]")
-        )
+        width = NAME_WIDTH if alive else NAME_WIDTH - len(SILENT) - 1
+        name = escape(fmt.one_line(worker.name or worker.id, width))
+        lines.append(f"{age:>7} " + ("" if alive else f"[$text-error]{SILENT}[/] ") + name)
     return "\n".join(lines)
 
 
@@ -46,8 +51,9 @@ def stuck_text(stuck: Sequence[StuckChunk], now: dt.datetime) -> str:
     for chunk in stuck:
         since = fmt.duration(max(0.0, (now - chunk.since).total_seconds()))
         died = f", its worker died {chunk.abandoned}×" if chunk.abandoned else ""
+        when = chunk_range(chunk.date_from, chunk.date_to)
         lines.append(
-            f"chunk {chunk.chunk_id} · {escape(fmt.one_line(chunk.org_name, 22))} · {chunk.year} · "
+            f"{escape(fmt.one_line(chunk.org_name, 22))} · {when} (chunk {chunk.chunk_id}) · "
             f"{chunk.state} {since}{died}"
         )
     return "\n".join(lines)
