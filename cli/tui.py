@@ -1,4 +1,4 @@
-"""`ledgersync tui [--read-only]`: the operators' terminal UI."""
+"""`ledgersync tui [--read-only] [--bell]`: the operators' terminal UI."""
 
 from __future__ import annotations
 
@@ -11,9 +11,14 @@ from cli.common import servers
 @click.option(
     "--read-only", is_flag=True, help="Watch only: every action that changes something is hidden."
 )
-def tui(read_only: bool) -> None:
+@click.option(
+    "--bell",
+    is_flag=True,
+    help="Ring the terminal's bell with each alert (needs attention, dead letter, silent worker).",
+)
+def tui(read_only: bool, bell: bool) -> None:
     """The operators' terminal UI: organizations, progress, checks, jobs (logs go to a file)."""
     from tui.__main__ import run
 
     with servers(need_redis=True) as settings:
-        run(settings, read_only=read_only)
+        run(settings, read_only=read_only, bell=bell)

@@ -1,4 +1,4 @@
-"""`python -m tui [--read-only]`: the operators' UI (`ledgersync tui` runs the same `run`)."""
+"""`python -m tui [--read-only] [--bell]`: the operators' UI (`ledgersync tui` runs this `run`)."""
 
 from __future__ import annotations
 
@@ -17,14 +17,15 @@ def log_file(settings: Settings) -> Path:
     return settings.home / "logs" / "tui.log"
 
 
-def run(settings: Settings, *, read_only: bool) -> None:
-    """Log to the file, build the real data source, run the App until the operator quits."""
+def run(settings: Settings, *, read_only: bool, bell: bool = False) -> None:
+    """Log to the file, build the real data source, run the App until the operator quits;
+    `bell`: alerts ring the terminal's bell too."""
     from tui.app import LedgersyncApp
     from tui.pg_source import PgSource
 
     configure_logging(settings, file=log_file(settings))
     source = PgSource(settings, read_only=read_only)
-    LedgersyncApp(source, read_only=read_only).run()
+    LedgersyncApp(source, read_only=read_only, bell=bell).run()
 
 
 def main() -> None:
@@ -34,7 +35,7 @@ def main() -> None:
     with servers_for(settings) as ready:
         assert ready.database_url is not None
         asyncio.run(migrate(ready.database_url, create=settings.database_url is None))
-        run(ready, read_only="--read-only" in sys.argv[1:])
+        run(ready, read_only="--read-only" in sys.argv[1:], bell="--bell" in sys.argv[1:])
 
 
 if __name__ == "__main__":

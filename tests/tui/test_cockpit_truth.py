@@ -1,6 +1,7 @@
 """What the cockpit shows against rows seeded in Postgres and Redis (issue 18): a pending retry
 and dead letters in the queue figures, retry-all leaving permanent failures, token
-fingerprints that tell tokens apart, an error with its time that goes once recovered."""
+fingerprints that tell tokens apart, an error with its time that goes once recovered, the alert
+of an organization entering needs-attention."""
 
 from __future__ import annotations
 
@@ -59,6 +60,10 @@ def queue_line(app: LedgersyncApp, queue: str) -> list[str]:
 
 def errors(app: LedgersyncApp) -> list[str]:
     return [n.message for n in app._notifications if n.severity == "error"]
+
+
+def alerts(app: LedgersyncApp) -> list[str]:
+    return [n.message for n in app._notifications if n.title == "Alert"]
 
 
 async def test_queue_figures_follow_a_pending_retry_a_retry_and_a_permanent_failure(
@@ -179,3 +184,27 @@ async def test_the_detail_screen_says_since_when_an_organization_needs_attention
         problem = text(app, "#org-problem")
     assert problem.startswith(f"Since {at:%H:%M:%S} (")
     assert problem.endswith("): File refused")
+
+
+async def test_an_organization_entering_needs_attention_raises_one_alert_that_goes_there(
+    source: PgSource, pg: asyncpg.Connection
+) -> None:
+    # Given one organization needing attention already, and one that is fine
+    await _file_refused(pg, "Alt ille AS")
+    org_id = await orgs.register(
+        pg, name="Snart ille AS", method=Method.SAFT, provider=None, token=None, cipher=None
+    )
+    app = LedgersyncApp(source, refresh_s=0.2)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one(OrgTable)
+        await until(pilot, "the organizations", lambda: table.row_count == 2)
+        await pilot.press("f")  # on the Jobs screen meanwhile
+        # When the second one needs attention
+        await pg.execute(Q["org_set_state"], org_id, OrgState.NEEDS_ATTENTION, "File refused")
+        told = ["Snart ille AS needs attention: press ! to open it."]
+        await until(pilot, "the alert", lambda: alerts(app) == told)
+        await pilot.pause(1.0)  # five more refreshes
+        assert alerts(app) == told, "once, and none for the one that needed it at start-up"
+        await pilot.press("exclamation_mark")
+        assert isinstance(app.screen, DetailScreen)
+        assert app.screen.org_id == org_id

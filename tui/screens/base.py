@@ -38,6 +38,10 @@ class LiveScreen(Screen[None]):
     def refresh_data(self) -> None:
         """Start reading this screen's data (in a worker); nothing by default."""
 
+    def tick(self) -> None:
+        """The App's timer, while this screen is in view (in front, or behind a dialog)."""
+        self.refresh_data()
+
     def on_screen_resume(self) -> None:
         """Fresh data whenever the screen comes (back) to the front."""
         self.refresh_data()

@@ -77,6 +77,10 @@ class HomeScreen(LiveScreen):
         """Read every organization (in a worker)."""
         self._load()
 
+    def tick(self) -> None:
+        """Nothing to read: the App reads the organizations on its timer (for the alerts too) and
+        sets `overview`."""
+
     @work(exclusive=True, group="refresh", exit_on_error=False)
     async def _load(self) -> None:
         self.post_message(OverviewRefreshed(await self.source.overview()))
