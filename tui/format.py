@@ -66,7 +66,11 @@ def through(day: dt.date | None, state: str) -> str:
 def rate(progress: Progress) -> str:
     """Postings per second of the current sync (tui.pace), in at most 7 cells (`4.5/s`,
     `2 974/s`, `85k/s`); empty when idle or once the sync is done."""
-    per_s = progress.rate
+    return per_second(progress.rate)
+
+
+def per_second(per_s: float | None) -> str:
+    """A rate per second in at most 7 cells (`4.5/s`, `2 974/s`, `85k/s`); empty when none."""
     if per_s is None or per_s <= 0:
         return ""
     if per_s < 10:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from tui.views import CheckRunView, FailuresView, OrgDetail, Overview, SystemView
+from tui.views import CheckRunView, FailuresView, FleetView, OrgDetail, Overview, SystemView
 
 
 @dataclass
@@ -62,3 +62,14 @@ class FailuresRefreshed(Message, bubble=False):
     def can_replace(self, message: Message) -> bool:
         """Only the newest matters."""
         return isinstance(message, FailuresRefreshed)
+
+
+@dataclass
+class FleetRefreshed(Message, bubble=False):
+    """New data for the fleet view."""
+
+    fleet: FleetView
+
+    def can_replace(self, message: Message) -> bool:
+        """Only the newest matters."""
+        return isinstance(message, FleetRefreshed)

@@ -12,7 +12,7 @@ from typing import TypeVar
 import asyncpg
 import redis
 
-from shared import audit, cancellation, jobs, orgs, saft_submit, status
+from shared import audit, cancellation, jobs, orgs, saft_submit, status, traffic
 from shared.config import Settings
 from shared.crypto import TokenCipher
 from shared.db import create_pool
@@ -20,8 +20,16 @@ from shared.db.queries import Q
 from shared.errors import BadInput, TimedOut
 from shared.models import Method, Provider
 from shared.queue import send, sender
-from tui import rows
-from tui.views import CheckRunView, Company, FailuresView, OrgDetail, Overview, SystemView
+from tui import fleet, rows
+from tui.views import (
+    CheckRunView,
+    Company,
+    FailuresView,
+    FleetView,
+    OrgDetail,
+    Overview,
+    SystemView,
+)
 
 T = TypeVar("T")
 
@@ -91,6 +99,18 @@ class PgSource:
         found = await asyncio.to_thread(read)
         stalled = await self._read(status.stalls)
         return replace(found, stalled=tuple(org["name"] for org in stalled))
+
+    async def fleet(self) -> FleetView:
+        """The fleet at a glance: the home screen's query, postings per minute (Postgres), and
+        the requests the workers counted (Redis, in a thread)."""
+
+        async def read(conn: asyncpg.Connection) -> tuple[Overview, list[asyncpg.Record]]:
+            found = await conn.fetch(Q["tui_org_rows"])
+            return rows.overview(found), await conn.fetch(Q["tui_fleet_minutes"])
+
+        overview, minutes = await self._read(read)
+        counted = await asyncio.to_thread(traffic.read, self._redis)
+        return fleet.build(overview, minutes, counted)
 
     async def organization(self, org_id: int) -> OrgDetail | None:
         """One organization with its years and timeline; None once it is gone."""

@@ -58,6 +58,8 @@ def org_row(row: Row) -> OrgRow:
         cancel_requested=row["cancel_requested"],
         file_read=row["file_read"],
         last_error_at=row["last_error_at"],
+        updated_at=row["updated_at"],
+        token_fingerprint=row["token_fingerprint"],
     )
 
 

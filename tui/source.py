@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import Protocol
 
 from shared.orgs import CompanyChoice
-from tui.views import CheckRunView, Company, FailuresView, OrgDetail, Overview, SystemView
+from tui.views import (
+    CheckRunView,
+    Company,
+    FailuresView,
+    FleetView,
+    OrgDetail,
+    Overview,
+    SystemView,
+)
 
 
 class Source(Protocol):
@@ -22,6 +30,9 @@ class Source(Protocol):
 
     async def system(self) -> SystemView:
         """Workers and queues."""
+
+    async def fleet(self) -> FleetView:
+        """The fleet at a glance: rates over the last hour, states, waits, tokens, ETA."""
 
     async def organization(self, org_id: int) -> OrgDetail | None:
         """One organization with its years and timeline; None once it is gone."""

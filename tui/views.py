@@ -86,12 +86,16 @@ class Progress:
         """Postings this sync imported (a re-sync's kept ones are not done again yet)."""
         return self.imported - self.kept
 
+    def work_left(self) -> tuple[float, float] | None:
+        """Postings still to come, (fewest, most): `left`, else what is expected less what this
+        sync did; None when neither is known."""
+        if self.left is None and self.expected is not None:
+            return (float(max(0, self.expected - self.done)),) * 2
+        return self.left
+
     def eta_s(self) -> tuple[float, float] | None:
         """Seconds left, (soonest, latest), at the current rate; None when unknown or idle."""
-        left = self.left
-        if left is None and self.expected is not None:
-            left = (float(max(0, self.expected - self.done)),) * 2
-        return pace.eta(left, self.rate)
+        return pace.eta(self.work_left(), self.rate)
 
 
 def date_share(days_done: int | None, days_total: int | None) -> float | None:
@@ -120,6 +124,10 @@ class OrgRow:
     file_read: float | None = None
     #: when `last_error` happened (it is cleared once the organization is synced again)
     last_error_at: dt.datetime | None = None
+    #: its last change: for one that waits on an operator, when it began to wait
+    updated_at: dt.datetime | None = None
+    #: its employee token's fingerprint as stored (None: SAF-T, or not fingerprinted yet)
+    token_fingerprint: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,3 +232,76 @@ class FailuresView:
     at: dt.datetime
     jobs: tuple[Job, ...]
     stuck: tuple[StuckChunk, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TokenLoad:
+    """One employee token's requests in the last hour, against its rate limit."""
+
+    #: the limit key the workers count by (a hash of the token, not shown)
+    key: str
+    #: the token's fingerprint as the UI shows it (`fp:3k9x-q2m7`), None when unknown
+    fingerprint: str | None
+    #: the organizations whose requests count against it
+    orgs: tuple[str, ...]
+    #: requests in each whole minute of the last hour, oldest first
+    per_minute: tuple[int, ...]
+    #: requests allowed per window and the window's length (None before a header told them)
+    limit: int | None = None
+    window_s: float | None = None
+    #: requests sent in the current window
+    used: int = 0
+
+    @property
+    def limit_per_minute(self) -> float | None:
+        """The limit as requests per minute, where the window's length is known."""
+        if self.limit is None or not self.window_s:
+            return None
+        return self.limit * 60.0 / self.window_s
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """An organization waiting on an operator, since when."""
+
+    id: int
+    name: str
+    state: str
+    since: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FleetEta:
+    """When every syncing organization should be done: a range of two estimates (seconds).
+
+    Both come from each organization's own progress (`Progress.work_left` and its rate,
+    tui.pace): the work left at the fleet's rate (the organizations' rates summed), and each
+    organization at its own rate, the last to finish deciding. `low`/`high` are whichever is
+    less and more; None when neither can be told.
+    """
+
+    syncing: int
+    #: postings left, (fewest, most), where they can be told (`Progress.work_left`)
+    postings_left: tuple[int, int]
+    #: syncing organizations whose work left cannot be told yet
+    unknown: int
+    #: postings per second now: the syncing organizations' rates (tui.pace) summed
+    rate: float
+    low: float | None = None
+    high: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FleetView:
+    """The fleet at a glance, at the database's time."""
+
+    at: dt.datetime
+    #: postings and Tripletex requests per second in each whole minute of the last hour
+    postings_per_s: tuple[float, ...]
+    requests_per_s: tuple[float, ...]
+    #: organizations per state, every state in a fixed order
+    states: tuple[tuple[str, int], ...]
+    #: organizations waiting on an operator, the longest waiting first
+    waiting: tuple[Waiting, ...]
+    tokens: tuple[TokenLoad, ...]
+    eta: FleetEta

@@ -61,12 +61,15 @@ class Access:
         cipher: TokenCipher,
         settings: Settings,
         on_rate_limited: Callable[[str, float], Awaitable[None]] | None = None,
+        on_session: Callable[[int, str], Awaitable[None]] | None = None,
     ) -> None:
         self.pool = pool
         self.client = client
         self.cipher = cipher
         self.settings = settings
         self.on_rate_limited = on_rate_limited
+        #: told (organization, limit key) whenever a session is taken from the database or made
+        self.on_session = on_session
         self._sessions: dict[int, Session] = {}
 
     async def call(
@@ -128,6 +131,7 @@ class Access:
                 fingerprint(self.cipher.decrypt(row["employee_token"])),
             )
             self._sessions[org_id] = session
+            await self._attribute(org_id, session)
             return session
         return await self.renew(org_id, row["session_generation"] if row else -1)
 
@@ -150,7 +154,12 @@ class Access:
             else:
                 session = await self._create(conn, org_id, employee_token, row, limit_key)
         self._sessions[org_id] = replace(session, fresh=False)
+        await self._attribute(org_id, session)
         return session
+
+    async def _attribute(self, org_id: int, session: Session) -> None:
+        if self.on_session is not None:
+            await self.on_session(org_id, session.limit_key)
 
     async def _create(
         self,

@@ -19,8 +19,13 @@ machines share one clock; the only local reading is a header's age (`time.time()
 - `blocked` holds every process until a 429's `retry_after` has passed; the 429's own headers
   (Remaining 0, no Reset) already used up the current window.
 
+Every slot `acquire` grants is also counted in the minute's tally of requests per key, and
+`attribute` notes which key an organization spends (`shared.traffic` names both; the fleet view
+reads them).
+
 Plug it into the client with `TripletexClient(..., before_request=limiter.acquire,
-on_rate_limit=limiter.observe)` and into `Access(..., on_rate_limited=limiter.blocked)`.
+on_rate_limit=limiter.observe)` and into `Access(..., on_rate_limited=limiter.blocked,
+on_session=limiter.attribute)`.
 """
 
 from __future__ import annotations
@@ -33,11 +38,12 @@ import time
 import redis.asyncio as aioredis
 from redis.commands.core import AsyncScript
 
+from shared.traffic import LIMITER_PREFIX, ORGS_KEY, TALLY_KEEP_S, TALLY_PREFIX
 from worker.tripletex import fingerprint
 from worker.tripletex_errors import RateLimitState
 
 #: the Redis key prefix; a key adds only a token fingerprint
-KEY_PREFIX = "ledgersync:ratelimit:"
+KEY_PREFIX = LIMITER_PREFIX
 #: requests left unsent in every window, absorbing clock edges and requests in flight
 DEFAULT_RESERVE = 2
 #: requests let through per probe window before any rate-limit header is seen for a key
@@ -88,12 +94,20 @@ local function save(linger)
 end
 """.replace("SETTLE_MS", str(SETTLE_MS))
 
-#: ARGV: reserve, probe, probe_ms, linger_ms. Returns 0 if a slot was taken, else ms to wait.
+#: ARGV: reserve, probe, probe_ms, linger_ms, the key's fingerprint. Returns 0 if a slot was
+#: taken, else ms to wait. A slot taken is a request sent: the minute's tally counts it
+#: (`shared.traffic`), in the same call, so counting costs no round trip.
 _ACQUIRE = (
-    _PRELUDE
-    + """
+    (
+        _PRELUDE
+        + """
 local reserve, probe = tonumber(ARGV[1]), tonumber(ARGV[2])
 local probe_ms, linger = tonumber(ARGV[3]), tonumber(ARGV[4])
+local function tally()
+  local minute = 'TALLY_PREFIX' .. math.floor(now / 60000)
+  redis.call('HINCRBY', minute, ARGV[5], 1)
+  redis.call('EXPIRE', minute, TALLY_KEEP_S)
+end
 if blocked > now then return blocked - now end
 local known = limit ~= nil and window > 0
 if wend == nil or now >= wend then
@@ -109,8 +123,12 @@ end
 sent, cur = sent + 1, cur + 1
 if not known then probes = probes + 1 end
 save(linger)
+tally()
 return 0
 """
+    )
+    .replace("TALLY_PREFIX", TALLY_PREFIX)
+    .replace("TALLY_KEEP_S", str(TALLY_KEEP_S))
 )
 
 #: ARGV: limit, remaining, reset left in ms (-1: no Reset header), reset in ms, linger_ms
@@ -191,17 +209,18 @@ class RedisRateLimiter:
         self._linger_ms = _ms(linger)
         self._max_step = max_step
         self._prefix = key_prefix
+        self._redis = redis
         self._acquire = redis.register_script(_ACQUIRE)
         self._observe = redis.register_script(_OBSERVE)
         self._block = redis.register_script(_BLOCK)
 
     def redis_key(self, key: str) -> str:
         """The Redis key for `key`; anything but a fingerprint is fingerprinted first."""
-        return self._prefix + (key if _FINGERPRINT.fullmatch(key) else fingerprint(key))
+        return self._prefix + _fingerprinted(key)
 
     async def acquire(self, key: str) -> None:
         """Wait until a request for `key` may be sent, and count it (the `before_request` hook)."""
-        args = (self._reserve, self._probe, self._probe_ms, self._linger_ms)
+        args = (self._reserve, self._probe, self._probe_ms, self._linger_ms, _fingerprinted(key))
         while True:
             wait_ms = await self._run(self._acquire, key, args)
             if wait_ms <= 0:
@@ -223,13 +242,23 @@ class RedisRateLimiter:
         args = (_ms(max(retry_after, 0.0)), self._linger_ms)
         await self._run(self._block, key, args)
 
-    async def _run(self, script: AsyncScript, key: str, args: tuple[int, ...]) -> int:
+    async def attribute(self, org_id: int, key: str) -> None:
+        """Note that `org_id`'s requests count against `key` (Access's `on_session` hook), so the
+        fleet view can name each token's organizations."""
+        await self._redis.hset(ORGS_KEY, str(org_id), _fingerprinted(key))
+
+    async def _run(self, script: AsyncScript, key: str, args: tuple[int | str, ...]) -> int:
         """Run a script on `key`'s state; re-raise a cancellation that redis-py swallowed."""
         result = int(await script(keys=[self.redis_key(key)], args=args))
         task = asyncio.current_task()
         if task is not None and task.cancelling():
             raise asyncio.CancelledError
         return result
+
+
+def _fingerprinted(key: str) -> str:
+    """A fingerprint as it is; anything else (a token) fingerprinted."""
+    return key if _FINGERPRINT.fullmatch(key) else fingerprint(key)
 
 
 def _ms(seconds: float) -> int:

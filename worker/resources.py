@@ -128,7 +128,7 @@ class Resources:
         )  # fmt: skip
         access = Access(
             pool=pool, client=client, cipher=cipher, settings=settings,
-            on_rate_limited=limiter.blocked,
+            on_rate_limited=limiter.blocked, on_session=limiter.attribute,
         )  # fmt: skip
         broker = sender(settings.redis_url)
         opened = cls(settings, pool, http, redis, access, broker, options or WorkerOptions())

@@ -954,9 +954,11 @@ WHERE id = $1 AND state NOT IN ('needs_attention', 'cancelled') AND NOT cancel_r
 SELECT now();
 
 -- name: tui_org_rows
--- The terminal UI's home screen: every organization with its years' progress summed (the rate's
--- weighted sum, and the seconds since its import started while it syncs: tui/pace.py), failed
--- chunks, the share of its running SAF-T file read so far, and the database's clock.
+-- The terminal UI's home screen (and the fleet view): every organization with its years'
+-- progress summed (the rate's weighted sum, and the seconds since its import started while it
+-- syncs: tui/pace.py), failed chunks, the share of its running SAF-T file read so far, its last
+-- change (`updated_at`: for one that waits on an operator, when it began to wait), its token's
+-- fingerprint, and the database's clock.
 WITH files AS (
     SELECT DISTINCT ON (org_id) org_id, bytes_read::float8 / nullif(bytes_total, 0) AS file_read
     FROM saft_imports WHERE state IN ('queued', 'running')
@@ -969,11 +971,22 @@ SELECT o.id, o.name, o.method, o.provider, o.company_name, o.state, o.state_reas
        CASE WHEN o.state = 'syncing' THEN y.importing_s END AS since_s,
        coalesce(y.left_known, 0) AS left_known, coalesce(y.days_left, 0) AS days_left,
        y.density_lo, y.density_hi, coalesce(y.chunks_failed, 0) AS chunks_failed, f.file_read,
-       now() AS at, coalesce(y.days_done, 0) AS days_done, y.days_total
+       now() AS at, coalesce(y.days_done, 0) AS days_done, y.days_total, o.updated_at,
+       cr.token_fingerprint
 FROM organizations AS o
 LEFT JOIN org_progress AS y ON y.org_id = o.id
 LEFT JOIN files AS f ON f.org_id = o.id
+LEFT JOIN credentials AS cr ON cr.org_id = o.id
 ORDER BY o.id;
+
+-- name: tui_fleet_minutes
+-- Postings imported in each of the last 60 minutes, for the fleet view: chunks done, by whole
+-- minutes back from now (`ago` 0: the last 60 seconds). Minutes without any are left out.
+SELECT floor(extract(epoch FROM now() - finished_at) / 60)::int AS ago,
+       sum(postings)::bigint AS postings
+FROM chunks
+WHERE state = 'done' AND finished_at > now() - interval '60 minutes'
+GROUP BY 1;
 
 -- name: tui_org_row
 -- One organization as `tui_org_rows` shows it, with its company and token fingerprint.
@@ -988,7 +1001,7 @@ SELECT o.id, o.name, o.method, o.provider, o.company_name, o.state, o.state_reas
        (SELECT bytes_read::float8 / nullif(bytes_total, 0) FROM saft_imports
         WHERE org_id = $1 AND state IN ('queued', 'running') ORDER BY id DESC LIMIT 1)
            AS file_read,
-       now() AS at, coalesce(y.days_done, 0) AS days_done, y.days_total
+       now() AS at, coalesce(y.days_done, 0) AS days_done, y.days_total, o.updated_at
 FROM organizations AS o
 LEFT JOIN org_progress AS y ON y.org_id = o.id
 LEFT JOIN credentials AS cr ON cr.org_id = o.id

@@ -15,12 +15,15 @@ from shared.checks import Check, CheckName, CheckStatus
 from shared.errors import BadInput
 from shared.jobs import Job, StuckChunk, is_permanent
 from shared.orgs import CompanyChoice
+from shared.traffic import Traffic, Window
+from tui import fleet
 from tui.views import (
     CheckRunView,
     Company,
     Event,
     FailuresView,
     FileRow,
+    FleetView,
     OrgDetail,
     OrgRow,
     Overview,
@@ -43,24 +46,29 @@ def ago(seconds: float) -> dt.datetime:
 def _org(
     org_id: int, name: str, company: str | None, state: str, progress: Progress, *,
     method: str = "api", reason: str | None = None, error: str | None = None, failed: int = 0,
+    waited: float = 86_400,
 ) -> OrgRow:  # fmt: skip
     provider = "tripletex" if method == "api" else None
     error_at = ago(720) if error else None
+    # 2 and 4 share an accountant's token
+    token = "fp:k3q9-x2m7" if org_id in (2, 4) else f"fp:r8w{org_id}-p4td"
     return OrgRow(org_id, name, method, provider, company, state, reason, error, progress, failed,
-                  last_error_at=error_at)  # fmt: skip
+                  last_error_at=error_at, updated_at=ago(waited),
+                  token_fingerprint=token if method == "api" else None)  # fmt: skip
 
 
 ORGS: tuple[OrgRow, ...] = (
     _org(1, "Bakeriet Brød AS", "Bakeriet Brød AS", "synced", Progress(184_220, 184_220)),
     _org(2, "Tall og Tast Regnskap", "Fjordline Transport AS", "syncing",
          Progress(412_000, 151_338, 152.0)),
-    _org(3, "Nordlys Eiendom", None, "choose_company", Progress(None, 0)),
+    _org(3, "Nordlys Eiendom", None, "choose_company", Progress(None, 0), waited=12_000),
     _org(4, "Havbris Sjømat AS", "Havbris Sjømat AS", "needs_attention", Progress(96_000, 40_212),
          reason="Tripletex rejected the employee token: it is expired or revoked; ask the customer "
                 "for a new token shared with this application.", error="401 Unauthorized",
-         failed=2),
+         failed=2, waited=4_500),
     _org(5, "Vestland Bygg", "Vestland Bygg AS", "validating", Progress(None, 0)),
-    _org(6, "Fjellstue Drift", None, "awaiting_file", Progress(None, 0), method="saft"),
+    _org(6, "Fjellstue Drift", None, "awaiting_file", Progress(None, 0), method="saft",
+         waited=700),
     _org(7, "Kystlinjen Rør", "Kystlinjen Rør AS", "syncing", Progress(58_000, 57_100, 30.0)),
     _org(8, "Solsiden Kafé", "Solsiden Kafé AS", "cancelled", Progress(22_000, 8_000)),
 )  # fmt: skip
@@ -165,6 +173,20 @@ JOBS: tuple[Job, ...] = (
             ago(1800), ago(1800)),
 )  # fmt: skip
 
+#: postings per minute over the last hour (`tui_fleet_minutes` rows): a sync that gathers speed
+FLEET_MINUTES = tuple({"ago": ago_, "postings": 2_000 + (59 - ago_) * 150 + (ago_ % 7) * 400}
+                      for ago_ in range(0, 40))  # fmt: skip
+#: two tokens' requests per minute (a shared accountant's token near its limit, one calm)
+_BUSY, _CALM = "a1b2c3d4e5f6", "0f1e2d3c4b5a"
+FLEET_TRAFFIC = Traffic(
+    int(NOW.timestamp() * 1000),
+    tuple({_BUSY: 60 + (m % 9) * 4, _CALM: 10 + (m % 5) * 6} if m >= 20 else {}
+          for m in range(60)),
+    {_BUSY: 41},
+    {2: _BUSY, 4: _BUSY, 7: _CALM},
+    {_BUSY: Window(100, 87, int(NOW.timestamp() * 1000) + 20_000, 60_000)},
+)  # fmt: skip
+
 STUCK: tuple[StuckChunk, ...] = (
     StuckChunk(5530, 2, "Tall og Tast Regnskap", 2024, "running", dt.date(2024, 5, 1),
                dt.date(2024, 6, 1), 3, 2, ago(1_900)),
@@ -190,6 +212,9 @@ class FakeSource:
 
     async def system(self) -> SystemView:
         return self.system_view
+
+    async def fleet(self) -> FleetView:
+        return fleet.build(Overview(NOW, tuple(self.orgs)), FLEET_MINUTES, FLEET_TRAFFIC)
 
     async def organization(self, org_id: int) -> OrgDetail | None:
         row = next((o for o in self.orgs if o.id == org_id), None)

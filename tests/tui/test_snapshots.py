@@ -14,6 +14,7 @@ from tui_pilot import until
 from tui.app import LedgersyncApp
 from tui.screens.checks import ChecksScreen
 from tui.screens.detail import DetailScreen
+from tui.screens.fleet import FleetScreen
 from tui.widgets.checklist import CheckItem
 from tui.widgets.company_picker import CompanyTable
 from tui.widgets.job_table import JobTable
@@ -92,6 +93,10 @@ jobs_loaded = waiting(
     and p.app.screen.query_one(JobTable).row_count > 0,
 )  # fmt: skip
 
+fleet_loaded = waiting(
+    "the fleet", lambda p: isinstance(p.app.screen, FleetScreen) and p.app.screen.fleet is not None
+)
+
 SCREENS: dict[str, tuple[bool, Steps]] = {
     "home": (False, then(home, keys("j", "j", "j"))),
     "home_filtered": (False, then(home, keys("slash", *"syncing"))),
@@ -122,6 +127,7 @@ SCREENS: dict[str, tuple[bool, Steps]] = {
     "saft_file": (False, then(home, keys(*"jjjjj", "enter"), detail_loaded,
                               keys("i", *"/data/fjellstue.xml"))),
     "palette": (False, then(home, keys("ctrl+p"))),
+    "fleet": (False, then(home, keys("v"), fleet_loaded)),
     "bulk_confirm": (False, then(home, keys("j", "space", "j", "space", "space", "R"))),
 }  # fmt: skip
 

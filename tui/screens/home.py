@@ -31,6 +31,7 @@ class HomeScreen(LiveScreen):
         Binding("n", "register", "Register", tooltip="Register a new organization"),
         Binding("t", "troubleshoot", "Troubleshoot", tooltip="Checks of the organization"),
         Binding("f", "jobs", "Jobs", tooltip="Failed jobs, workers, queues, stuck work"),
+        Binding("v", "fleet", "Fleet", tooltip="The fleet at a glance: rates, tokens, waits, ETA"),
         Binding("slash", "filter", "Filter", key_display="/", tooltip="Filter the organizations"),
         Binding("s", "sort", "Sort", tooltip="Sort by the next column (S reverses)"),
         Binding("S", "reverse", "Reverse", show=False, tooltip="Reverse the sort order"),
@@ -182,6 +183,12 @@ class HomeScreen(LiveScreen):
         from tui.screens.jobs import JobsScreen
 
         self.app.push_screen(JobsScreen())
+
+    def action_fleet(self) -> None:
+        """The fleet at a glance."""
+        from tui.screens.fleet import FleetScreen
+
+        self.app.push_screen(FleetScreen())
 
     def action_filter(self) -> None:
         """Show and focus the filter."""
