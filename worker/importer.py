@@ -239,14 +239,20 @@ async def import_chunk(res: Resources, chunk_id: int, owner: uuid.UUID | None = 
                     send, res.broker, "import_chunk", chunk_id, delay_ms=TAKEOVER_WAIT_MS
                 )
                 return
-            found = await target(conn, chunk["org_id"]) if chunk else None
+            # done already: perhaps by a worker that died between its commit and what follows
+            done = None if chunk else await conn.fetchrow(Q["chunk_done_key"], chunk_id)
+            org_of = chunk or done
+            found = await target(conn, org_of["org_id"]) if org_of else None
             if chunk is not None and found is None:  # the organization stopped: hand it back
                 await conn.execute(Q["chunk_release"], chunk_id, owner)
     except (Exception, asyncio.CancelledError):
         await hand_back(res, chunk_id, owner)  # leased perhaps, the answer lost with the connection
         raise
+    if done is not None and found is not None:
+        await after_chunk(res, done["org_id"], done["year"])  # what follows runs once: idempotent
+        return
     if chunk is None or found is None:
-        return  # done already, held by another worker, or the organization stopped
+        return  # held by another worker, or the organization stopped
     org_id, year = chunk["org_id"], chunk["year"]
     if chunk["abandoned"] >= DELIVERY_CAP:  # its last deliveries all died with their worker
         await chunk_crashed(res, chunk, owner)

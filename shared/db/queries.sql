@@ -237,6 +237,10 @@ WHERE id = $1
                              AND other.lease_until >= now() AND other.id <> $1)))
 RETURNING id, org_id, year, date_from, date_to, account_from, account_to, deliveries, abandoned;
 
+-- name: chunk_done_key
+-- A chunk already imported: its organization and year (a redelivery runs what follows it again).
+SELECT org_id, year FROM chunks WHERE id = $1 AND state = 'done';
+
 -- name: chunk_awaits_takeover
 -- Whether the chunk is held by a worker no longer among those alive ($2; NULL: not known), and
 -- so waits only for its turn to be taken over (chunk_claim takes one such chunk at a time).
