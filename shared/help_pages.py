@@ -2,7 +2,7 @@
 
 The addresses are those `../shared/tripletex-api.md` cites (§10 and its Sources); a title without
 one there ("Export a SAF-T file from Tripletex") has none here, and its help stays a title. The
-titles are the ones `worker.checks_sentences` puts in a check's `help`.
+titles are defined here alone, and the checks (`worker/checks_*.py`) put them in a check's `help`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ FIND_TOKEN = "Find the employee token"  # noqa: S105 (a page title)
 SHARE_TOKEN = "Share the employee token with a third party"  # noqa: S105 (a page title)
 ACCESS_RIGHTS = "Give a user access to the accounts"
 CLIENT_ACCESS = "Give the accounting office access to a client"
+#: no address in the doc: this help stays a title
+SAFT_EXPORT = "Export a SAF-T file from Tripletex"
 
 #: page title -> address
 URLS: dict[str, str] = {

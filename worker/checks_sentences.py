@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from shared.checks import Check, CheckName, CheckStatus
+from shared.help_pages import CREATE_TOKEN
 from worker.checks import Facts, Probe
 from worker.checks_tokens import TokenShape, is_production
 from worker.tripletex import Company
@@ -22,14 +23,6 @@ from worker.tripletex_errors import (
 
 T = TypeVar("T")
 
-#: help pages to point the customer to
-ENABLE_INTEGRATIONS = "Enable the Integrations add-on"
-CREATE_TOKEN = "Create an employee token"  # noqa: S105 (a page title)
-FIND_TOKEN = "Find the employee token"  # noqa: S105 (a page title)
-SHARE_TOKEN = "Share the employee token with a third party"  # noqa: S105 (a page title)
-ACCESS_RIGHTS = "Give a user access to the accounts"
-CLIENT_ACCESS = "Give the accounting office access to a client"
-SAFT_EXPORT = "Export a SAF-T file from Tripletex"
 PASS, FAIL, WARN, SKIP = CheckStatus.PASS, CheckStatus.FAIL, CheckStatus.WARN, CheckStatus.SKIP
 
 

@@ -9,15 +9,17 @@ sharpen the advice (the likelier cause first), never to decide.
 from __future__ import annotations
 
 from shared.checks import Check, CheckName
-from worker.checks import Facts
-from worker.checks_sentences import (
+from shared.help_pages import (
     CREATE_TOKEN,
     ENABLE_INTEGRATIONS,
-    FAIL,
     FIND_TOKEN,
-    PASS,
     SAFT_EXPORT,
     SHARE_TOKEN,
+)
+from worker.checks import Facts
+from worker.checks_sentences import (
+    FAIL,
+    PASS,
     SKIP,
     WARN,
     clause,
