@@ -23,6 +23,11 @@ ACTOR_QUEUES = {
 NAMESPACE = "dramatiq"
 #: every queue the workers consume
 QUEUES = tuple(sorted(set(ACTOR_QUEUES.values())))
+#: Dramatiq's sorted set of worker heartbeats (broker id -> last heartbeat, ms)
+HEARTBEATS = f"{NAMESPACE}:__heartbeats__"
+#: milliseconds a worker may go silent before it counts as dead: its messages go to others, and
+#: the status and the cockpit stop counting it as alive
+HEARTBEAT_TIMEOUT_MS = 60_000
 
 
 #: broker ids of senders start so: Dramatiq's Redis script records a "heartbeat" for every

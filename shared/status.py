@@ -11,10 +11,10 @@ import redis
 from shared import worker_names
 from shared.db.queries import Q
 from shared.jobs import count_by_state
-from shared.queue import NAMESPACE, QUEUES, SENDER_PREFIX
+from shared.queue import HEARTBEAT_TIMEOUT_MS, HEARTBEATS, NAMESPACE, QUEUES, SENDER_PREFIX
 
 #: a worker heard from within this many seconds counts as alive
-ALIVE_WITHIN_S = 60
+ALIVE_WITHIN_S = HEARTBEAT_TIMEOUT_MS // 1000
 #: an organization with work to do and nothing moving for this long is stalled
 STALL_AFTER_S = 10.0
 
@@ -49,7 +49,7 @@ def workers(client: redis.Redis) -> list[dict[str, Any]]:
     readable `name` (host, pid, slot, queues: what each wrote at boot, see shared.worker_names)."""
     now_ms = time.time() * 1000
     beats: list[tuple[bytes, float]] = client.zrange(  # type: ignore[assignment]
-        f"{NAMESPACE}:__heartbeats__", 0, -1, withscores=True
+        HEARTBEATS, 0, -1, withscores=True
     )
     ages = {
         worker_id.decode(): round(max(0.0, now_ms - score) / 1000, 1)

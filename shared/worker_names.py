@@ -15,12 +15,10 @@ from typing import Any
 
 import redis
 
-from shared.queue import NAMESPACE, QUEUES
+from shared.queue import HEARTBEATS, QUEUES
 
 #: the hash of broker id -> what the worker process is (JSON)
 KEY = "ledgersync:worker_names"
-#: Dramatiq's heartbeats: broker id -> time of the last one (ms)
-HEARTBEATS = f"{NAMESPACE}:__heartbeats__"
 #: seconds a name without a heartbeat is kept (a worker booting has not beaten yet)
 FORGET_AFTER_S = 300.0
 

@@ -7,12 +7,12 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import AsyncIO, Retries, default_middleware
 
 from shared.config import Settings
+from shared.queue import HEARTBEAT_TIMEOUT_MS
 from worker.middleware import JobFailures, LogContext, ResourcesMiddleware
 from worker.naming import WorkerNaming
 from worker.redis_watch import RedisWatch
 from worker.resources import WorkerOptions
 from worker.retry_policy import RetryPolicy
-from worker.takeover import HEARTBEAT_TIMEOUT_MS
 
 
 def build_broker(

@@ -26,9 +26,10 @@ from dataclasses import dataclass, field
 import redis
 import structlog
 
+from shared.queue import HEARTBEATS
 from worker.naming import WORKER_SLOT_ENV
 from worker.parent_watch import die_with_parent
-from worker.takeover import HEARTBEATS, hand_back
+from worker.takeover import hand_back
 
 #: names a slot's Dramatiq broker id, so that the line can hand back what a dead slot held
 WORKER_ID_ENV = "LEDGERSYNC_WORKER_ID"

@@ -25,12 +25,8 @@ import redis
 import redis.asyncio as aioredis
 import structlog
 
-from shared.queue import NAMESPACE, QUEUES, SENDER_PREFIX
+from shared.queue import HEARTBEAT_TIMEOUT_MS, HEARTBEATS, NAMESPACE, QUEUES, SENDER_PREFIX
 
-#: milliseconds a worker may go silent before it counts as dead and its messages go to others
-HEARTBEAT_TIMEOUT_MS = 60_000
-#: Dramatiq's sorted set of worker heartbeats (broker id -> last heartbeat, ms)
-HEARTBEATS = f"{NAMESPACE}:__heartbeats__"
 #: Dramatiq's ack sets: `<prefix><worker id>.<queue>`, the messages a worker fetched
 ACKS_PREFIX = f"{NAMESPACE}:__acks__."
 #: seconds between two looks for dead workers, and the longest pause after failures

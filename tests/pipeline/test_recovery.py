@@ -31,7 +31,7 @@ from recovery_support import (
     wait_partly_done,
 )
 
-from worker.takeover import HEARTBEAT_TIMEOUT_MS
+from shared.queue import HEARTBEAT_TIMEOUT_MS
 
 GOOD_COMPANY = 201
 #: seconds a killed line's work may take to come back beyond its heartbeat's timeout: the other

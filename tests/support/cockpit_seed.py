@@ -13,8 +13,8 @@ from dramatiq import Message
 
 from shared.db.queries import Q
 from shared.jobs import StopReason
-from shared.queue import ACTOR_QUEUES, send, sender
-from shared.worker_names import HEARTBEATS, WorkerName, register
+from shared.queue import ACTOR_QUEUES, HEARTBEATS, send, sender
+from shared.worker_names import WorkerName, register
 
 #: fetches a consumer may come back empty from before a test gives up
 FETCH_TRIES = 50

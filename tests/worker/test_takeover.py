@@ -10,8 +10,8 @@ import redis.asyncio as aioredis
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.message import Message
 
-from shared.queue import send, sender
-from worker.takeover import HEARTBEAT_TIMEOUT_MS, HEARTBEATS, hand_back, take_over_dead
+from shared.queue import HEARTBEAT_TIMEOUT_MS, HEARTBEATS, send, sender
+from worker.takeover import hand_back, take_over_dead
 
 
 def holding(redis_url: str, *chunk_ids: int) -> RedisBroker:
