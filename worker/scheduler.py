@@ -47,6 +47,9 @@ class Schedule:
     requeue_after_s: float = 300.0
     #: seconds between ticks
     tick_s: float = 10.0
+    #: seconds one tick may take before it is given up (a row lock held elsewhere, a query that
+    #: never answers) and tried again: a stuck tick would otherwise stop every re-send for good
+    tick_deadline_s: float = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +116,8 @@ async def tick(pool: asyncpg.Pool, broker: RedisBroker, schedule: Schedule) -> T
 
 
 async def run(pool: asyncpg.Pool, broker: RedisBroker, schedule: Schedule) -> None:
-    """Tick until cancelled; a failed tick (Postgres or Redis away) is logged and tried again."""
+    """Tick until cancelled; a failed or stuck tick (Postgres or Redis away, a lock held elsewhere)
+    is logged and tried again."""
     logger.info(
         "scheduler_started",
         sync_interval_s=schedule.sync_interval_s,
@@ -123,7 +127,8 @@ async def run(pool: asyncpg.Pool, broker: RedisBroker, schedule: Schedule) -> No
     backoff: Iterator[float] | None = None
     while True:
         try:
-            await tick(pool, broker, schedule)
+            async with asyncio.timeout(schedule.tick_deadline_s):
+                await tick(pool, broker, schedule)
         except Exception as exc:  # the next tick finds the same work in Postgres
             backoff = backoff or backoff_steps(schedule.tick_s, max(schedule.tick_s, LAST_STEP_S))
             pause = next(backoff)

@@ -196,3 +196,43 @@ async def test_the_scheduler_outlives_a_failed_tick(
     finally:
         broker.close()
         await pool.close()
+
+
+async def test_a_tick_stuck_on_a_lock_is_given_up_and_the_work_sent_once_it_goes(
+    database_url: str, redis_client: redis.Redis, redis_url: str, pg: asyncpg.Connection
+) -> None:
+    from structlog.testing import capture_logs
+
+    from worker.scheduler import run
+
+    org_id = await pg.fetchval(Q["org_insert"], "Validating AS", "api", "tripletex", "validating")
+    await pg.execute("UPDATE organizations SET updated_at = now() - interval '1 hour'")
+    holder = await asyncpg.connect(database_url)
+    locked = holder.transaction()
+    await locked.start()
+    await holder.execute("SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE", org_id)
+    pool = await create_pool(database_url, max_size=2)
+    broker = sender(redis_url)
+    schedule = Schedule(requeue_after_s=0, tick_s=0.05, tick_deadline_s=0.5)
+    try:
+        with capture_logs() as logs:
+            running = asyncio.create_task(run(pool, broker, schedule))
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 30
+            while not any(e.get("error") == "TimeoutError" for e in logs):
+                assert loop.time() < deadline, "the stuck tick never ended"
+                assert not running.done(), "the scheduler ended"
+                await asyncio.sleep(0.05)
+            assert _sent(redis_client) == [], "sent while the row was locked"
+            await locked.rollback()
+            while not _sent(redis_client):
+                assert loop.time() < deadline, "the work was never sent after the lock went"
+                await asyncio.sleep(0.05)
+            running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
+    finally:
+        await holder.close()
+        broker.close()
+        await pool.close()
+    assert ("validate_token", [org_id]) in _sent(redis_client)
