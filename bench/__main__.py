@@ -94,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--saft-mb", type=float, default=1024.0, help="size of the SAF-T file")
     parser.add_argument("--tui-orgs", type=int, default=1_000, help="organizations for the TUI")
     parser.add_argument("--tui-chunks", type=int, default=50_000, help="chunks for the TUI")
+    parser.add_argument("--tui-runs", type=int, default=50, help="TUI home refreshes timed")
+    parser.add_argument("--tui-presses", type=int, default=200, help="TUI key presses timed")
     parser.add_argument("--no-write", action="store_true", help="do not write bench/RESULTS.md")
     args = parser.parse_args(argv)
     rows = import_speed.run(args.postings, args.years)
@@ -125,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     saft = saft_speed.run(args.saft_mb)
     report += f"\n\n## SAF-T import ({saft.megabytes:,.0f} MB generated file)\n\n"
     report += saft.table()
-    tui = tui_refresh.run(args.tui_orgs, args.tui_chunks)
+    tui = tui_refresh.run(args.tui_orgs, args.tui_chunks, args.tui_runs, args.tui_presses)
     report += (
         f"\n\n## Terminal UI at scale ({args.tui_orgs:,} organizations, "
         f"{args.tui_chunks:,} chunks)\n\n"
