@@ -24,12 +24,18 @@ from shared.embedded import servers_for
 TEST_HOME = Path(__file__).resolve().parent.parent / ".ledgersync" / "test-home"
 
 
+#: seconds a `slow` soak may run (the default per test, in pyproject.toml, is far shorter)
+SOAK_TIMEOUT_S = 1800
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test that uses a server fixture as `integration`."""
+    """Mark every test that uses a server fixture as `integration`; give soaks their time."""
     server_fixtures = {"servers", "database_url", "pg", "redis_url", "redis_client", "template_db"}
     for item in items:
         if server_fixtures & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.integration)
+        if item.get_closest_marker("slow") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(SOAK_TIMEOUT_S))
 
 
 @pytest.fixture(scope="session")

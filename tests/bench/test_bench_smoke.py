@@ -5,7 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 
+
+@pytest.mark.timeout(450)  # every benchmark once, each with its own servers and worlds
 def test_the_benchmark_runs_small_and_prints_its_table() -> None:
     done = subprocess.run(
         [
