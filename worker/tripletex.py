@@ -129,44 +129,6 @@ class Company:
     customer_company_id: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Posting:
-    """One ledger posting with exact amounts and flattened references."""
-
-    id: int
-    version: int | None
-    date: dt.date
-    description: str | None
-    row: int | None
-    amount: Decimal
-    amount_currency: Decimal | None
-    currency: str | None
-    account_id: int | None
-    account_number: int | None
-    account_name: str | None
-    voucher_id: int | None
-    voucher_number: int | None
-    voucher_year: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class PostingPage:
-    """One page of `/ledger/posting`: the raw body as received and its decoded postings."""
-
-    start: int
-    requested: int
-    count: int
-    postings: tuple[Posting, ...]
-    raw: bytes = field(repr=False)
-    #: Tripletex's `fullResultSize`: deprecated and inexact, never a paging criterion
-    full_result_size: int | None = None
-
-    @property
-    def is_last(self) -> bool:
-        """Whether no page follows (see `last_page`)."""
-        return last_page(self.start, self.requested, self.count, self.full_result_size)
-
-
 def decode_json(body: bytes) -> Any:
     """Decode a body so that `to_decimal` is exact for every number in it.
 
@@ -320,27 +282,6 @@ def parse_company(item: Any) -> Company:
     )
 
 
-def parse_posting(item: Any) -> Posting:
-    """A Posting object (fetched with POSTING_FIELDS) -> Posting."""
-    amount_currency = _get(item, "amountCurrency")
-    return Posting(
-        id=_int(_get(item, "id")),
-        version=_opt_int(_get(item, "version")),
-        date=_date(_get(item, "date")),
-        description=_opt_str(_get(item, "description")),
-        row=_opt_int(_get(item, "row")),
-        amount=to_decimal(_get(item, "amount")),
-        amount_currency=None if amount_currency is None else to_decimal(amount_currency),
-        currency=_opt_str(_get(item, "currency", "code")),
-        account_id=_opt_int(_get(item, "account", "id")),
-        account_number=_opt_int(_get(item, "account", "number")),
-        account_name=_opt_str(_get(item, "account", "name")),
-        voucher_id=_opt_int(_get(item, "voucher", "id")),
-        voucher_number=_opt_int(_get(item, "voucher", "number")),
-        voucher_year=_opt_int(_get(item, "voucher", "year")),
-    )
-
-
 def values_of(payload: Any) -> list[Any]:
     """The `values` list of a list envelope."""
     values = _get(payload, "values")
@@ -372,13 +313,6 @@ def envelope_full_result_size(body: bytes) -> int | None:
     """The envelope's `fullResultSize` read without decoding it (None when absent or unsure)."""
     found = _FULL_KEY.findall(body)
     return int(found[0]) if len(found) == 1 else None
-
-
-def parse_page(payload: Any, raw: bytes, start: int, requested: int) -> PostingPage:
-    """A `/ledger/posting` list envelope -> PostingPage."""
-    postings = tuple(parse_posting(item) for item in values_of(payload))
-    full = _opt_int(_get(payload, "fullResultSize"))
-    return PostingPage(start, requested, len(postings), postings, raw, full)
 
 
 @dataclass(frozen=True, slots=True)
@@ -513,22 +447,6 @@ class TripletexClient:
         pages = self._list(auth, path, params, lambda item: _int(_get(item, "year")), LIST_PAGE)
         return sorted({year async for page in pages for year in page})
 
-    async def posting_page(
-        self,
-        auth: Auth,
-        date_from: dt.date,
-        date_to: dt.date,
-        start: int,
-        count: int,
-        *,
-        accounts: AccountRange = ALL_ACCOUNTS,
-    ) -> PostingPage:
-        """Postings [start, start+count) dated in [date_from, date_to); count is capped at 10k."""
-        params = posting_params(date_from, date_to, start, count, accounts)
-        reply = await self._get(auth, api_path("ledger", "posting"), params)
-        asked = int(params["count"])
-        return _read(reply, lambda payload: parse_page(payload, reply.body, start, asked))
-
     async def raw_posting_page(
         self,
         auth: Auth,
@@ -539,8 +457,9 @@ class TripletexClient:
         *,
         accounts: AccountRange = ALL_ACCOUNTS,
     ) -> RawPage:
-        """Like `posting_page`, but only checked and counted: the importer hands the raw JSON
-        to Postgres, which reads the amounts exactly, so nothing is parsed here."""
+        """Postings [start, start+count) dated in [date_from, date_to), count capped at 10k, only
+        checked and counted: the importer hands the raw JSON to Postgres, which reads the amounts
+        exactly, so nothing is parsed here."""
         params = posting_params(date_from, date_to, start, count, accounts)
         asked = int(params["count"])
         reply = await self._get(auth, api_path("ledger", "posting"), params)
@@ -570,18 +489,6 @@ class TripletexClient:
             lambda start: self.raw_posting_page(
                 auth, date_from, date_to, start, page_size, accounts=accounts
             )
-        ):
-            yield page
-
-    async def iter_postings(
-        self, auth: Auth, date_from: dt.date, date_to: dt.date, page_size: int = MAX_PAGE
-    ) -> AsyncIterator[PostingPage]:
-        """Every page of postings in [date_from, date_to), until one is shorter than requested.
-
-        More than 10,000 postings in the range raise `ResultSetTooLarge`: split the range.
-        """
-        async for page in _pages(
-            lambda start: self.posting_page(auth, date_from, date_to, start, page_size)
         ):
             yield page
 
@@ -760,8 +667,6 @@ __all__ = [
     "POSTING_FIELDS",
     "Auth",
     "Company",
-    "Posting",
-    "PostingPage",
     "RateLimitState",
     "SessionToken",
     "TripletexClient",
@@ -774,8 +679,6 @@ __all__ = [
     "oslo_today",
     "parse_company",
     "parse_ledger_sum",
-    "parse_page",
-    "parse_posting",
     "parse_session",
     "parse_who_am_i",
     "period",
@@ -786,10 +689,7 @@ __all__ = [
 ]
 
 
-PageT = TypeVar("PageT", RawPage, PostingPage)
-
-
-async def _pages(fetch: Callable[[int], Awaitable[PageT]]) -> AsyncIterator[PageT]:
+async def _pages(fetch: Callable[[int], Awaitable[RawPage]]) -> AsyncIterator[RawPage]:
     """Pages from offset 0 on, until one is shorter than requested (never `fullResultSize`)."""
     start = 0
     while True:

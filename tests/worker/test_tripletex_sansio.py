@@ -20,7 +20,6 @@ from worker.tripletex import (
     envelope_count,
     fingerprint,
     last_page,
-    parse_posting,
     to_decimal,
 )
 from worker.tripletex_errors import (
@@ -109,13 +108,6 @@ def test_sums_of_decoded_amounts_are_exact() -> None:
 def test_to_decimal_refuses_what_is_not_a_number(value: object) -> None:
     with pytest.raises(TypeError):
         to_decimal(value)
-
-
-def test_a_posting_without_optional_references() -> None:
-    item = {"id": 1, "date": "2025-12-31", "amount": -5, "description": None}
-    posting = parse_posting(item)
-    assert (posting.amount, posting.account_number, posting.currency) == (Decimal(-5), None, None)
-    assert posting.date == dt.date(2025, 12, 31)
 
 
 # --- paths and credentials ---
