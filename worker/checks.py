@@ -28,8 +28,8 @@ from shared.checks import (
     first_failure,
 )
 from worker.checks_tokens import TokenShape
-from worker.tripletex import Company, WhoAmI
-from worker.tripletex_errors import RateLimitState, TripletexError
+from worker.tripletex.client import Company, WhoAmI
+from worker.tripletex.errors import RateLimitState, TripletexError
 
 T = TypeVar("T")
 

@@ -47,8 +47,8 @@ from worker.checks_setup import (
 )
 from worker.checks_store import CheckRun, Subject, Trigger, load_subject, recent_failure, store_run
 from worker.checks_tokens import inspect_token
-from worker.tripletex import Auth, TripletexClient, fingerprint, oslo_today
-from worker.tripletex_errors import RateLimitState, ResultSetTooLarge, TripletexError
+from worker.tripletex.client import Auth, TripletexClient, fingerprint, oslo_today
+from worker.tripletex.errors import RateLimitState, ResultSetTooLarge, TripletexError
 
 T = TypeVar("T")
 logger = structlog.get_logger(__name__)

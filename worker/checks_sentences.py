@@ -12,8 +12,8 @@ from shared.checks import Check, CheckName, CheckStatus
 from shared.help_pages import CREATE_TOKEN
 from worker.checks import Facts, Probe
 from worker.checks_tokens import TokenShape, is_production
-from worker.tripletex import Company
-from worker.tripletex_errors import (
+from worker.tripletex.client import Company
+from worker.tripletex.errors import (
     Forbidden,
     TransientUpstream,
     TripletexError,

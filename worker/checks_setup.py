@@ -28,7 +28,7 @@ from worker.checks_sentences import (
     status_text,
     wrong_environment,
 )
-from worker.tripletex_errors import (
+from worker.tripletex.errors import (
     ConsumerTokenRejected,
     EmployeeTokenRejected,
     Forbidden,

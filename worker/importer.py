@@ -22,7 +22,6 @@ from shared.models import FIRST_YEAR, OrgState
 from shared.outbox import flush, stage
 from shared.queue import send
 from worker import testhooks
-from worker.access import Access
 from worker.failures import chunk_crashed, error_sentence
 from worker.onboarding import ACCESS_ERRORS, mark_needs_attention
 from worker.planner import (
@@ -38,8 +37,9 @@ from worker.planner import (
 )
 from worker.resources import Resources
 from worker.store import insert_chunk, write_chunk
-from worker.tripletex import Auth, TripletexClient, oslo_today
-from worker.tripletex_errors import ResultSetTooLarge
+from worker.tripletex.access import Access
+from worker.tripletex.client import Auth, TripletexClient, oslo_today
+from worker.tripletex.errors import ResultSetTooLarge
 
 logger = structlog.get_logger(__name__)
 

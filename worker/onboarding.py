@@ -17,7 +17,7 @@ from shared.models import OrgState
 from shared.outbox import flush
 from worker.checks_runner import diagnose
 from worker.resources import Resources
-from worker.tripletex_errors import (
+from worker.tripletex.errors import (
     ConsumerTokenRejected,
     EmployeeTokenRejected,
     Forbidden,

@@ -15,7 +15,7 @@ from shared.db.queries import Q
 from worker.importer import dispatch, settle_org, target
 from worker.planner import year_range
 from worker.resources import Resources
-from worker.tripletex_errors import Forbidden, NotFound
+from worker.tripletex.errors import Forbidden, NotFound
 
 logger = structlog.get_logger(__name__)
 

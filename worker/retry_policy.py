@@ -21,7 +21,7 @@ from shared.errors import BadInput, ConfigError, PermanentJobError, RateLimited
 from shared.jobs import StopReason
 from worker.onboarding import ACCESS_ERRORS
 from worker.store import BrokenPage
-from worker.tripletex_errors import InvalidRequest, NotFound, TransientUpstream
+from worker.tripletex.errors import InvalidRequest, NotFound, TransientUpstream
 
 
 class Cause(StrEnum):

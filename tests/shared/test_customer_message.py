@@ -20,8 +20,8 @@ from worker.checks import Facts, LedgerData, Owner, Probe, conclude
 from worker.checks_company import choose_target
 from worker.checks_runner import VERDICTS
 from worker.checks_tokens import inspect_token
-from worker.tripletex import Company, WhoAmI
-from worker.tripletex_errors import (
+from worker.tripletex.client import Company, WhoAmI
+from worker.tripletex.errors import (
     ConsumerTokenRejected,
     EmployeeTokenRejected,
     Forbidden,

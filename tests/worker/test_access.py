@@ -19,9 +19,9 @@ from shared.db import create_pool
 from shared.db.queries import Q
 from shared.models import Method, Provider
 from shared.orgs import register
-from worker.access import Access
-from worker.tripletex import Auth, TripletexClient, WhoAmI
-from worker.tripletex_errors import Unauthorized
+from worker.tripletex.access import Access
+from worker.tripletex.client import Auth, TripletexClient, WhoAmI
+from worker.tripletex.errors import Unauthorized
 
 SCENARIO = build_scenario("small", seed=1)
 TRUTH = describe(SCENARIO)

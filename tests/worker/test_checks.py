@@ -15,8 +15,8 @@ from worker.checks_company import choose_target
 from worker.checks_runner import VERDICTS, diagnose
 from worker.checks_store import Subject
 from worker.checks_tokens import inspect_token, is_production
-from worker.tripletex import Company, WhoAmI
-from worker.tripletex_errors import (
+from worker.tripletex.client import Company, WhoAmI
+from worker.tripletex.errors import (
     ConsumerTokenRejected,
     EmployeeTokenRejected,
     Forbidden,

@@ -10,7 +10,7 @@ from shared.errors import BadInput, ConfigError, PermanentJobError
 from shared.jobs import StopReason
 from worker.retry_policy import Cause, RetryPolicy, cause_of
 from worker.store import BrokenPage
-from worker.tripletex_errors import (
+from worker.tripletex.errors import (
     EmployeeTokenRejected,
     Forbidden,
     InvalidRequest,

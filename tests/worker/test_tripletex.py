@@ -30,7 +30,7 @@ from multidict import CIMultiDictProxy, MultiMapping
 from shared.errors import RateLimited
 from shared.logging import redact_secrets
 from worker.planner import AccountRange
-from worker.tripletex import (
+from worker.tripletex.client import (
     POSTING_FIELDS,
     Auth,
     Company,
@@ -40,7 +40,7 @@ from worker.tripletex import (
     WhoAmI,
     fingerprint,
 )
-from worker.tripletex_errors import (
+from worker.tripletex.errors import (
     CODE_RESULT_SET_TOO_LARGE,
     DEFAULT_RETRY_AFTER,
     ConsumerTokenRejected,

@@ -16,8 +16,8 @@ from sandbox.scenario import build_scenario
 from sandbox.server import SandboxServer
 from sandbox.truth import describe
 from shared.errors import RateLimited
-from worker.access import _still_valid
-from worker.tripletex import (
+from worker.tripletex.access import _still_valid
+from worker.tripletex.client import (
     Auth,
     RateLimitState,
     TripletexClient,
@@ -25,7 +25,7 @@ from worker.tripletex import (
     oslo_today,
     to_decimal,
 )
-from worker.tripletex_errors import (
+from worker.tripletex.errors import (
     ConsumerTokenRejected,
     EmployeeTokenRejected,
     Forbidden,

@@ -12,7 +12,7 @@ from multidict import CIMultiDict
 
 from shared.errors import RateLimited, UpstreamError
 from shared.logging import redact_secrets
-from worker.tripletex import (
+from worker.tripletex.client import (
     Auth,
     SessionToken,
     api_path,
@@ -22,7 +22,7 @@ from worker.tripletex import (
     last_page,
     to_decimal,
 )
-from worker.tripletex_errors import (
+from worker.tripletex.errors import (
     DEFAULT_RETRY_AFTER,
     InvalidRequest,
     RateLimitState,

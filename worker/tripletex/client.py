@@ -29,7 +29,7 @@ from yarl import URL
 
 from shared.logging import register_secret
 from worker.planner import ALL_ACCOUNTS, RESULT_CAP, AccountRange
-from worker.tripletex_errors import (
+from worker.tripletex.errors import (
     CODE_SORTING,
     InvalidRequest,
     RateLimitState,

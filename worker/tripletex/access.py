@@ -22,8 +22,8 @@ from shared.config import Settings
 from shared.crypto import TokenCipher
 from shared.db.queries import Q
 from shared.errors import ConfigError
-from worker.tripletex import Auth, TripletexClient, fingerprint, oslo_today
-from worker.tripletex_errors import TransientUpstream, TripletexRateLimited, Unauthorized
+from worker.tripletex.client import Auth, TripletexClient, fingerprint, oslo_today
+from worker.tripletex.errors import TransientUpstream, TripletexRateLimited, Unauthorized
 
 T = TypeVar("T")
 logger = structlog.get_logger(__name__)
