@@ -29,8 +29,9 @@ from shared.db import connect
 from shared.db.queries import Q
 from worker.planner import Scope, split, year_range
 from worker.store import insert_chunk, write_chunk
-from worker.tripletex.client import TripletexClient, fingerprint
+from worker.tripletex.client import TripletexClient
 from worker.tripletex.errors import ResultSetTooLarge
+from worker.tripletex.protocol import fingerprint
 
 #: requests in flight for the fetch ceiling (the worker's thread count)
 CONCURRENCY = 8

@@ -28,8 +28,8 @@ from shared.checks import (
     first_failure,
 )
 from worker.checks_tokens import TokenShape
-from worker.tripletex.client import Company, WhoAmI
 from worker.tripletex.errors import RateLimitState, TripletexError
+from worker.tripletex.protocol import Company, WhoAmI
 
 T = TypeVar("T")
 

@@ -15,8 +15,8 @@ from worker.checks_sentences import (
     error_of,
     value_of,
 )
-from worker.tripletex.client import Company
 from worker.tripletex.errors import Forbidden
+from worker.tripletex.protocol import Company
 
 #: warn when no more than this share of the rate limit is left
 LOW_HEADROOM = 0.1

@@ -47,8 +47,9 @@ from worker.checks_setup import (
 )
 from worker.checks_store import CheckRun, Subject, Trigger, load_subject, recent_failure, store_run
 from worker.checks_tokens import inspect_token
-from worker.tripletex.client import Auth, TripletexClient, fingerprint, oslo_today
+from worker.tripletex.client import TripletexClient
 from worker.tripletex.errors import RateLimitState, ResultSetTooLarge, TripletexError
+from worker.tripletex.protocol import Auth, fingerprint, oslo_today
 
 T = TypeVar("T")
 logger = structlog.get_logger(__name__)

@@ -12,7 +12,6 @@ from shared.checks import Check, CheckName, CheckStatus
 from shared.help_pages import CREATE_TOKEN
 from worker.checks import Facts, Probe
 from worker.checks_tokens import TokenShape, is_production
-from worker.tripletex.client import Company
 from worker.tripletex.errors import (
     Forbidden,
     TransientUpstream,
@@ -20,6 +19,7 @@ from worker.tripletex.errors import (
     TripletexRateLimited,
     Unauthorized,
 )
+from worker.tripletex.protocol import Company
 
 T = TypeVar("T")
 

@@ -38,8 +38,9 @@ from worker.planner import (
 from worker.resources import Resources
 from worker.store import insert_chunk, write_chunk
 from worker.tripletex.access import Access
-from worker.tripletex.client import Auth, TripletexClient, oslo_today
+from worker.tripletex.client import TripletexClient
 from worker.tripletex.errors import ResultSetTooLarge
+from worker.tripletex.protocol import Auth, oslo_today
 
 logger = structlog.get_logger(__name__)
 

@@ -15,8 +15,8 @@ from shared.models import OrgState
 from shared.orgs import select_company
 from shared.outbox import stage
 from worker.tripletex.access import Access
-from worker.tripletex.client import Company
 from worker.tripletex.errors import Forbidden
+from worker.tripletex.protocol import Company
 
 logger = structlog.get_logger(__name__)
 

@@ -20,7 +20,6 @@ from worker.checks import Facts, LedgerData, Owner, Probe, conclude
 from worker.checks_company import choose_target
 from worker.checks_runner import VERDICTS
 from worker.checks_tokens import inspect_token
-from worker.tripletex.client import Company, WhoAmI
 from worker.tripletex.errors import (
     ConsumerTokenRejected,
     EmployeeTokenRejected,
@@ -31,6 +30,7 @@ from worker.tripletex.errors import (
     TripletexRateLimited,
     Unauthorized,
 )
+from worker.tripletex.protocol import Company, WhoAmI
 
 SECRET = "0b6a4b8e-4f0e-4c1a-9f59-5d2f8a1e3c77"
 TOKEN = base64.b64encode(orjson.dumps({"tokenId": 41, "token": SECRET})).decode()

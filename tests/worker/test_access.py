@@ -20,8 +20,9 @@ from shared.db.queries import Q
 from shared.models import Method, Provider
 from shared.orgs import register
 from worker.tripletex.access import Access
-from worker.tripletex.client import Auth, TripletexClient, WhoAmI
+from worker.tripletex.client import TripletexClient
 from worker.tripletex.errors import Unauthorized
+from worker.tripletex.protocol import Auth, WhoAmI
 
 SCENARIO = build_scenario("small", seed=1)
 TRUTH = describe(SCENARIO)

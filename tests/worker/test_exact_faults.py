@@ -31,8 +31,9 @@ from shared.db import create_pool
 from shared.models import Method, Provider
 from shared.orgs import register
 from worker.tripletex.access import TRANSIENT_TRIES, Access
-from worker.tripletex.client import RawPage, TripletexClient
+from worker.tripletex.client import TripletexClient
 from worker.tripletex.errors import TransientUpstream, Unreachable
+from worker.tripletex.protocol import RawPage
 
 SCENARIO = build_scenario("small", seed=1)
 TRUTH = describe(SCENARIO)

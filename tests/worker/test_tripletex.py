@@ -30,16 +30,7 @@ from multidict import CIMultiDictProxy, MultiMapping
 from shared.errors import RateLimited
 from shared.logging import redact_secrets
 from worker.planner import AccountRange
-from worker.tripletex.client import (
-    POSTING_FIELDS,
-    Auth,
-    Company,
-    RateLimitState,
-    SessionToken,
-    TripletexClient,
-    WhoAmI,
-    fingerprint,
-)
+from worker.tripletex.client import TripletexClient
 from worker.tripletex.errors import (
     CODE_RESULT_SET_TOO_LARGE,
     DEFAULT_RETRY_AFTER,
@@ -48,12 +39,21 @@ from worker.tripletex.errors import (
     Forbidden,
     InvalidRequest,
     NotFound,
+    RateLimitState,
     ResultSetTooLarge,
     TransientUpstream,
     TripletexError,
     Unauthorized,
     UnexpectedResponse,
     Unreachable,
+)
+from worker.tripletex.protocol import (
+    POSTING_FIELDS,
+    Auth,
+    Company,
+    SessionToken,
+    WhoAmI,
+    fingerprint,
 )
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

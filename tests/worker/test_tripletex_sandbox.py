@@ -17,24 +17,19 @@ from sandbox.server import SandboxServer
 from sandbox.truth import describe
 from shared.errors import RateLimited
 from worker.tripletex.access import _still_valid
-from worker.tripletex.client import (
-    Auth,
-    RateLimitState,
-    TripletexClient,
-    decode_json,
-    oslo_today,
-    to_decimal,
-)
+from worker.tripletex.client import TripletexClient
 from worker.tripletex.errors import (
     ConsumerTokenRejected,
     EmployeeTokenRejected,
     Forbidden,
     InvalidRequest,
+    RateLimitState,
     ResultSetTooLarge,
     TransientUpstream,
     TripletexError,
     Unauthorized,
 )
+from worker.tripletex.protocol import Auth, decode_json, oslo_today, to_decimal
 
 SCENARIO = build_scenario("small", seed=1)
 OSLO = ZoneInfo("Europe/Oslo")

@@ -12,16 +12,6 @@ from multidict import CIMultiDict
 
 from shared.errors import RateLimited, UpstreamError
 from shared.logging import redact_secrets
-from worker.tripletex.client import (
-    Auth,
-    SessionToken,
-    api_path,
-    decode_json,
-    envelope_count,
-    fingerprint,
-    last_page,
-    to_decimal,
-)
 from worker.tripletex.errors import (
     DEFAULT_RETRY_AFTER,
     InvalidRequest,
@@ -32,6 +22,16 @@ from worker.tripletex.errors import (
     error_for,
     rate_limit_state,
     retry_after,
+)
+from worker.tripletex.protocol import (
+    Auth,
+    SessionToken,
+    api_path,
+    decode_json,
+    envelope_count,
+    fingerprint,
+    last_page,
+    to_decimal,
 )
 
 TOKEN = "eyJ0b2tlbklkIjo5LCJ0b2tlbiI6InRlc3QtYWJjIn0="
