@@ -20,7 +20,7 @@ import redis.exceptions
 from shared.errors import BadInput, ConfigError, PermanentJobError, RateLimited
 from shared.jobs import StopReason
 from worker.onboarding import ACCESS_ERRORS
-from worker.store import BrokenPage
+from worker.sync.store import BrokenPage
 from worker.tripletex.errors import InvalidRequest, NotFound, TransientUpstream
 
 

@@ -42,7 +42,7 @@ from worker.saft_store import (
     staged_rows,
     years_of,
 )
-from worker.store import LeaseLost
+from worker.sync.store import LeaseLost
 
 logger = structlog.get_logger(__name__)
 

@@ -29,7 +29,7 @@ from multidict import CIMultiDictProxy, MultiMapping
 
 from shared.errors import RateLimited
 from shared.logging import redact_secrets
-from worker.planner import AccountRange
+from worker.sync.plan import AccountRange
 from worker.tripletex.client import TripletexClient
 from worker.tripletex.errors import (
     CODE_RESULT_SET_TOO_LARGE,

@@ -23,7 +23,7 @@ import structlog
 from yarl import URL
 
 from shared.logging import register_secret
-from worker.planner import ALL_ACCOUNTS, AccountRange
+from worker.sync.plan import ALL_ACCOUNTS, AccountRange
 from worker.tripletex.errors import (
     CODE_SORTING,
     InvalidRequest,

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import orjson
 
 from shared.logging import register_secret
-from worker.planner import ALL_ACCOUNTS, RESULT_CAP, AccountRange
+from worker.sync.plan import ALL_ACCOUNTS, RESULT_CAP, AccountRange
 
 #: the largest `count` Tripletex honours: it clamps above its result cap (the sandbox too, which
 #: would end paging early)

@@ -24,7 +24,8 @@ from shared.queue import send
 from worker import testhooks
 from worker.failures import chunk_crashed, error_sentence
 from worker.onboarding import ACCESS_ERRORS, mark_needs_attention
-from worker.planner import (
+from worker.resources import Resources
+from worker.sync.plan import (
     RESULT_CAP,
     AccountRange,
     DateRange,
@@ -35,8 +36,7 @@ from worker.planner import (
     year_range,
     years_to_import,
 )
-from worker.resources import Resources
-from worker.store import insert_chunk, write_chunk
+from worker.sync.store import insert_chunk, write_chunk
 from worker.tripletex.access import Access
 from worker.tripletex.client import TripletexClient
 from worker.tripletex.errors import ResultSetTooLarge
