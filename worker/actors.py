@@ -13,8 +13,8 @@ import dramatiq
 
 from shared.queue import send
 from worker import onboarding
-from worker.checks_runner import check_org
-from worker.checks_store import Trigger
+from worker.checks.runner import check_org
+from worker.checks.store import Trigger
 from worker.resources import Resources, current
 from worker.sync import importer, reconcile, resumption
 

@@ -16,10 +16,10 @@ from shared.customer_message import compose, fix_for, fixes, why_no_message
 from shared.customer_words import URLS, WORDS, Fix, Lang
 from shared.help_pages import ACCOUNTANT_KEY, DEV_AUTH, HELP_USER_KEY, with_urls
 from shared.help_pages import URLS as PAGE_URLS
-from worker.checks import Facts, LedgerData, Owner, Probe, conclude
-from worker.checks_company import choose_target
-from worker.checks_runner import VERDICTS
-from worker.checks_tokens import inspect_token
+from worker.checks.company import choose_target
+from worker.checks.facts import Facts, LedgerData, Owner, Probe, conclude
+from worker.checks.runner import VERDICTS
+from worker.checks.tokens import inspect_token
 from worker.tripletex.errors import (
     ConsumerTokenRejected,
     EmployeeTokenRejected,

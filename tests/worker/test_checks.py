@@ -10,11 +10,11 @@ import orjson
 import pytest
 
 from shared.checks import ORDER, TITLES, Check, CheckName, CheckStatus, all_clear, first_failure
-from worker.checks import Facts, LedgerData, Owner, Probe, conclude
-from worker.checks_company import choose_target
-from worker.checks_runner import VERDICTS, diagnose
-from worker.checks_store import Subject
-from worker.checks_tokens import inspect_token, is_production
+from worker.checks.company import choose_target
+from worker.checks.facts import Facts, LedgerData, Owner, Probe, conclude
+from worker.checks.runner import VERDICTS, diagnose
+from worker.checks.store import Subject
+from worker.checks.tokens import inspect_token, is_production
 from worker.tripletex.errors import (
     ConsumerTokenRejected,
     EmployeeTokenRejected,

@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 
 from shared.checks import Check, CheckName, CheckStatus
 from shared.help_pages import CREATE_TOKEN
-from worker.checks import Facts, Probe
-from worker.checks_tokens import TokenShape, is_production
+from worker.checks.facts import Facts, Probe
+from worker.checks.tokens import TokenShape, is_production
 from worker.tripletex.errors import (
     Forbidden,
     TransientUpstream,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from shared.checks import Check, CheckName
 from shared.help_pages import ACCESS_RIGHTS, CLIENT_ACCESS, CREATE_TOKEN, FIND_TOKEN
-from worker.checks import Facts, LedgerData, Target
-from worker.checks_sentences import (
+from worker.checks.facts import Facts, LedgerData, Target
+from worker.checks.sentences import (
     FAIL,
     PASS,
     SKIP,
