@@ -13,8 +13,8 @@ import structlog
 
 from shared.db.queries import Q
 from worker.resources import Resources
-from worker.sync.importer import dispatch, settle_org, target
 from worker.sync.plan import year_range
+from worker.sync.progress import dispatch, settle_org, target
 from worker.tripletex.errors import Forbidden, NotFound
 
 logger = structlog.get_logger(__name__)
