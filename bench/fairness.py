@@ -26,8 +26,9 @@ from shared.db import connect
 from shared.models import Method, OrgState, Provider
 from shared.orgs import register, select_company
 from shared.queue import send, sender
-from worker.planner import month_ranges
-from worker.tripletex import TripletexClient, fingerprint
+from worker.sync.plan import month_ranges
+from worker.tripletex.client import TripletexClient
+from worker.tripletex.protocol import fingerprint
 
 #: threads per worker process, as the Procfile runs them
 THREADS = 8

@@ -27,10 +27,11 @@ import psutil
 from bench.world import BenchWorld, Measure, Row, Value
 from shared.db import connect
 from shared.db.queries import Q
-from worker.planner import Scope, split, year_range
-from worker.store import insert_chunk, write_chunk
-from worker.tripletex import TripletexClient, fingerprint
-from worker.tripletex_errors import ResultSetTooLarge
+from worker.sync.plan import Scope, split, year_range
+from worker.sync.store import insert_chunk, write_chunk
+from worker.tripletex.client import TripletexClient
+from worker.tripletex.errors import ResultSetTooLarge
+from worker.tripletex.protocol import fingerprint
 
 #: requests in flight for the fetch ceiling (the worker's thread count)
 CONCURRENCY = 8

@@ -26,8 +26,8 @@ from bench.import_speed import LOGS
 from bench.world import IMPORT_TIMEOUT_S, BenchWorld, Measure, Row, Value
 from shared.db import connect
 from shared.db.queries import Q
-from worker.planner import RESULT_CAP, Density, Scope, split, year_range
-from worker.tripletex import MAX_PAGE
+from worker.sync.plan import RESULT_CAP, Density, Scope, split, year_range
+from worker.tripletex.protocol import MAX_PAGE
 
 #: the realistic limit (about 100 requests per period per employee token, per the API notes)
 REAL_LIMIT, REAL_WINDOW_S = 100, 60.0

@@ -22,8 +22,8 @@ from shared.customer_message import DEFAULT_LANG, compose, why_no_message
 from shared.customer_words import Lang
 from shared.db import connect
 from shared.help_pages import url_of, with_urls
-from worker.checks_runner import check_org
-from worker.checks_store import CheckRun, Trigger
+from worker.checks.runner import check_org
+from worker.checks.store import CheckRun, Trigger
 
 
 @click.command("check")

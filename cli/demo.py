@@ -43,7 +43,7 @@ from shared.db.queries import Q
 from shared.embedded import free_port, servers_for
 from shared.models import Method, OrgState, Provider
 from shared.queue import send, sender
-from shared.saft_submit import submit_file
+from shared.saft.submit import submit_file
 
 CLI = [sys.executable, "-c", "from cli.main import main; main()"]
 DEMO_DATABASE = "ledgersync_demo"

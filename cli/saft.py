@@ -15,7 +15,7 @@ from shared import orgs
 from shared.config import Settings
 from shared.db import connect
 from shared.queue import sender
-from shared.saft_submit import Submission, check_files, import_status, submit
+from shared.saft.submit import Submission, check_files, import_status, submit
 
 #: seconds between looks at the import while waiting
 POLL_S = 0.5

@@ -10,7 +10,7 @@ import click
 from cli.common import run_async, servers
 from shared.db import create_pool
 from shared.queue import sender
-from worker.scheduler import Schedule, run
+from worker.sync.scheduler import Schedule, run
 
 
 @click.command()

@@ -1,6 +1,6 @@
 """Troubleshooting check results: names, statuses, titles, symbols; shared by worker, CLI and TUI.
 
-The checks themselves (the facts, the calls, the verdicts) live in `worker.checks*`; this is what
+The checks themselves (the facts, the calls, the verdicts) live in `worker.checks`; this is what
 anyone reading a stored run needs to show it.
 """
 

@@ -2,7 +2,7 @@
 
 The addresses are those `../shared/tripletex-api.md` cites (§10 and its Sources); a title without
 one there ("Export a SAF-T file from Tripletex") has none here, and its help stays a title. The
-titles are defined here alone, and the checks (`worker/checks_*.py`) put them in a check's `help`.
+titles are defined here alone, and the checks (`worker/checks/`) put them in a check's `help`.
 """
 
 from __future__ import annotations

@@ -15,11 +15,12 @@ from typing import Any
 import asyncpg
 from dramatiq.brokers.redis import RedisBroker
 
-from shared import audit, dead_letters, saft_submit
+from shared import audit, dead_letters
 from shared.db.queries import Q
 from shared.errors import BadInput
 from shared.models import OrgState
 from shared.queue import send
+from shared.saft import submit as saft_submit
 
 
 class JobState(StrEnum):

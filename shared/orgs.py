@@ -13,11 +13,12 @@ from typing import Any
 
 import asyncpg
 
-from shared import audit, saft_submit
+from shared import audit
 from shared.crypto import TokenCipher
 from shared.db.queries import Q
 from shared.errors import BadInput
 from shared.models import FIRST_YEAR, Method, OrgState, Provider
+from shared.saft import submit as saft_submit
 
 #: what stands for the fingerprint of a token stored before tokens had one
 NOT_FINGERPRINTED = "fp:pending (a worker starting fingerprints it)"

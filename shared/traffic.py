@@ -1,7 +1,7 @@
 """Tripletex requests per minute and per employee token, as the workers count them in Redis.
 
-The workers' rate limiter (`worker.ratelimit`) counts every request it lets through in a hash
-per minute of Redis time, `ledgersync:requests:<minute>`, field the token's limit key (12 hex
+The workers' rate limiter (`worker.tripletex.ratelimit`) counts every request it lets through in
+a hash per minute of Redis time, `ledgersync:requests:<minute>`, field the token's limit key (12 hex
 digits of a hash, never the token), kept two hours. Each worker that opens an organization's
 session notes which limit key the organization spends, in `ledgersync:requests:orgs`. The
 limiter's own hash per key holds the limit and the current window. This module names those keys

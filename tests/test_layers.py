@@ -60,3 +60,14 @@ def test_the_check_sees_an_import_inside_a_function(tmp_path: Path) -> None:
     module = tmp_path / "lazy.py"
     module.write_text("def later():\n    from tui.app import App\n    import worker.app\n")
     assert imported_packages(module) == {"tui", "worker"}
+
+
+def test_worker_families_are_packages_not_name_prefixes() -> None:
+    """A family of worker modules is a package with a docstring saying what it owns, never a
+    file-name prefix at the top of worker/ (`checks_runner.py`, `saft_store.py`, ...)."""
+    worker = ROOT / "worker"
+    families = sorted(path.parent.name for path in worker.glob("*/__init__.py"))
+    for family in families:
+        assert ast.get_docstring(ast.parse((worker / family / "__init__.py").read_text()))
+    loose = [path.stem for path in worker.glob("*.py")]
+    assert [name for name in loose if name.split("_")[0] in families] == []

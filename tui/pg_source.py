@@ -12,7 +12,7 @@ from typing import TypeVar
 import asyncpg
 import redis
 
-from shared import audit, cancellation, jobs, orgs, saft_submit, status, traffic
+from shared import audit, cancellation, jobs, orgs, status, traffic
 from shared.config import Settings
 from shared.crypto import TokenCipher
 from shared.db import create_pool
@@ -20,6 +20,7 @@ from shared.db.queries import Q
 from shared.errors import BadInput, TimedOut
 from shared.models import Method, Provider
 from shared.queue import send, sender
+from shared.saft import submit as saft_submit
 from tui import fleet, rows
 from tui.views import (
     CheckRunView,

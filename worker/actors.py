@@ -12,10 +12,11 @@ from collections.abc import Awaitable, Callable
 import dramatiq
 
 from shared.queue import send
-from worker import importer, onboarding, reconcile, resumption
-from worker.checks_runner import check_org
-from worker.checks_store import Trigger
+from worker import onboarding
+from worker.checks.runner import check_org
+from worker.checks.store import Trigger
 from worker.resources import Resources, current
+from worker.sync import importer, reconcile, resumption
 
 #: an actor's work, given the process's resources
 Work = Callable[[Resources], Awaitable[None]]

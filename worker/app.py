@@ -21,4 +21,5 @@ broker = build_broker(settings, WorkerOptions.from_env(os.environ), policy=Retry
 # the id its line knows this process by (worker.line hands back what a dead one held)
 broker.broker_id = os.environ.get(WORKER_ID_ENV) or broker.broker_id
 
-from worker import actors, saft_actors  # noqa: E402,F401 - declares the actors on the broker above
+from worker import actors  # noqa: E402,F401 - declares the actors on the broker above
+from worker.saft import actors as saft_actors  # noqa: E402,F401 - the SAF-T actor, likewise

@@ -1,7 +1,7 @@
 """Failed jobs into Postgres: every failed attempt kept, redacted, with its job's row.
 
 A job is an actor and its arguments; its row in `jobs` lives until a later success of the same
-job resolves it. What a job stopping for good means for its work is worker/settlement.py's.
+job resolves it. What a job stopping for good means for its work is worker/sync/settlement.py's.
 """
 
 from __future__ import annotations

@@ -12,9 +12,10 @@ from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.middleware import Middleware, MiddlewareError, Retries
 
 from shared.config import Settings
-from worker import failures, settlement
+from worker import failures
 from worker.resources import Resources, WorkerOptions, current, install
 from worker.retry_policy import Cause, RetryPolicy
+from worker.sync import settlement
 
 #: seconds a worker thread waits for a failure to be recorded before going on without it
 RECORD_TIMEOUT_S = 30.0

@@ -15,9 +15,9 @@ from shared.db.queries import Q
 from shared.errors import ConfigError, PermanentJobError
 from shared.models import OrgState
 from shared.outbox import flush
-from worker.checks_runner import diagnose
+from worker.checks.runner import diagnose
 from worker.resources import Resources
-from worker.tripletex_errors import (
+from worker.tripletex.errors import (
     ConsumerTokenRejected,
     EmployeeTokenRejected,
     Forbidden,

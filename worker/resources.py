@@ -20,11 +20,11 @@ from shared.errors import ConfigError
 from shared.orgs import check_key
 from shared.outbox import relay
 from shared.queue import sender
-from worker.access import Access
-from worker.ratelimit import RedisRateLimiter
 from worker.shutdown import InFlight
 from worker.takeover import alive_worker_ids, take_over_forever
-from worker.tripletex import TripletexClient
+from worker.tripletex.access import Access
+from worker.tripletex.client import TripletexClient
+from worker.tripletex.ratelimit import RedisRateLimiter
 
 #: simultaneous connections to Tripletex per worker process
 HTTP_CONNECTIONS = 32

@@ -20,8 +20,8 @@ import redis.exceptions
 from shared.errors import BadInput, ConfigError, PermanentJobError, RateLimited
 from shared.jobs import StopReason
 from worker.onboarding import ACCESS_ERRORS
-from worker.store import BrokenPage
-from worker.tripletex_errors import InvalidRequest, NotFound, TransientUpstream
+from worker.sync.store import BrokenPage
+from worker.tripletex.errors import InvalidRequest, NotFound, TransientUpstream
 
 
 class Cause(StrEnum):

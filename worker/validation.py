@@ -14,9 +14,9 @@ from shared.db.queries import Q
 from shared.models import OrgState
 from shared.orgs import select_company
 from shared.outbox import stage
-from worker.access import Access
-from worker.tripletex import Company
-from worker.tripletex_errors import Forbidden
+from worker.tripletex.access import Access
+from worker.tripletex.errors import Forbidden
+from worker.tripletex.protocol import Company
 
 logger = structlog.get_logger(__name__)
 

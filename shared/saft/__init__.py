@@ -1,1 +1,1 @@
-"""SAF-T Financial (Norway) files: a streaming reader, its checks, and a generator for tests."""
+"""SAF-T Financial (Norway) files: a streaming reader, its checks, submit, a generator for tests."""

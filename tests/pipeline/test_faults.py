@@ -28,7 +28,7 @@ from recovery_support import (
 )
 
 from shared.crypto import TokenCipher
-from worker.tripletex import TripletexClient
+from worker.tripletex.client import TripletexClient
 
 GOOD_COMPANY = 201
 #: a year of the good company

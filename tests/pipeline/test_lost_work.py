@@ -24,7 +24,7 @@ from pipeline_harness import (
     wait_queues_drained,
 )
 
-from worker.importer import DELIVERY_CAP
+from worker.sync.importer import DELIVERY_CAP
 from worker.testhooks import CRASH_EXIT_CODE, CRASH_ON_CHUNK_DATE
 
 GOOD_COMPANY = 201

@@ -99,7 +99,7 @@ def test_an_unknown_organization_and_an_api_one_are_exit_2(server_env: dict[str,
 )
 def test_waiting_ends_with_the_contract_s_exit_code(state: str, code: int) -> None:
     from cli.saft import conclude
-    from shared.saft_submit import Submission
+    from shared.saft.submit import Submission
 
     status = {
         "id": 7, "state": state, "file_name": "f.xml", "org_name": "Fil AS",

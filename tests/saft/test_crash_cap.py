@@ -19,7 +19,7 @@ from saft_support import World, fetch_count, generate
 from shared.db import connect
 from shared.saft.generate import Spec
 from worker.line import WORKER_ID_ENV
-from worker.saft_import import MAX_DEATHS
+from worker.saft.importer import MAX_DEATHS
 from worker.testhooks import SAFT_HOLD
 
 PROCESSES = 2

@@ -10,18 +10,19 @@ from decimal import Decimal
 import pytest
 from saft_support import FIXTURES, VALID, SaftWorld, read_truth
 
-from shared import orgs, saft_submit
+from shared import orgs
 from shared.crypto import TokenCipher
 from shared.db import connect
 from shared.db.queries import Q
 from shared.errors import BadInput, PermanentJobError
 from shared.models import Method, Provider
+from shared.saft import submit as saft_submit
 from shared.saft.errors import InvalidSaftFile, UnknownVersion, WrongCompany, WrongNamespace
 from shared.saft.generate import Fault, Spec, tally
-from shared.saft_submit import import_status, submit_file
-from worker import saft_import
-from worker.saft_import import import_saft
-from worker.saft_store import POSITION_BITS
+from shared.saft.submit import import_status, submit_file
+from worker.saft import importer as saft_import
+from worker.saft.importer import import_saft
+from worker.saft.store import POSITION_BITS
 
 
 def cents(value: int) -> Decimal:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from worker.on_thread import pump
+from worker.saft.on_thread import pump
 
 
 class Boom(Exception):

@@ -12,7 +12,8 @@ from shared import jobs, orgs
 from shared.db.queries import Q
 from shared.jobs import StopReason
 from shared.saft.generate import Spec
-from worker import failures, saft_import
+from worker import failures
+from worker.saft import importer as saft_import
 
 pytestmark = pytest.mark.integration
 

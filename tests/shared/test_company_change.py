@@ -15,8 +15,8 @@ from shared.crypto import TokenCipher
 from shared.db import connect
 from shared.db.queries import Q
 from shared.models import Method, Provider
-from worker.planner import Scope, year_range
-from worker.store import LeaseLost, insert_chunk, write_chunk
+from worker.sync.plan import Scope, year_range
+from worker.sync.store import LeaseLost, insert_chunk, write_chunk
 
 A, B = 101, 202
 

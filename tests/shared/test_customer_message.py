@@ -16,12 +16,11 @@ from shared.customer_message import compose, fix_for, fixes, why_no_message
 from shared.customer_words import URLS, WORDS, Fix, Lang
 from shared.help_pages import ACCOUNTANT_KEY, DEV_AUTH, HELP_USER_KEY, with_urls
 from shared.help_pages import URLS as PAGE_URLS
-from worker.checks import Facts, LedgerData, Owner, Probe, conclude
-from worker.checks_company import choose_target
-from worker.checks_runner import VERDICTS
-from worker.checks_tokens import inspect_token
-from worker.tripletex import Company, WhoAmI
-from worker.tripletex_errors import (
+from worker.checks.company import choose_target
+from worker.checks.facts import Facts, LedgerData, Owner, Probe, conclude
+from worker.checks.runner import VERDICTS
+from worker.checks.tokens import inspect_token
+from worker.tripletex.errors import (
     ConsumerTokenRejected,
     EmployeeTokenRejected,
     Forbidden,
@@ -31,6 +30,7 @@ from worker.tripletex_errors import (
     TripletexRateLimited,
     Unauthorized,
 )
+from worker.tripletex.protocol import Company, WhoAmI
 
 SECRET = "0b6a4b8e-4f0e-4c1a-9f59-5d2f8a1e3c77"
 TOKEN = base64.b64encode(orjson.dumps({"tokenId": 41, "token": SECRET})).decode()

@@ -122,14 +122,14 @@ class SaftWorld:
 
     async def submit(self, *paths: Path) -> Any:
         """Submit files for the organization (the message goes to Redis; nobody consumes it)."""
-        from shared.saft_submit import submit
+        from shared.saft.submit import submit
 
         return await submit(self.pg, self.broker, self.settings, self.org_id, list(paths))
 
     async def run(self, *paths: Path) -> dict[str, Any]:
         """Submit, run the import as a worker would, and return the import's status."""
-        from shared.saft_submit import import_status
-        from worker.saft_import import import_saft
+        from shared.saft.submit import import_status
+        from worker.saft.importer import import_saft
 
         submission = await self.submit(*paths)
         await import_saft(self.pool, self.settings.home, submission.import_id)

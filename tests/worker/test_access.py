@@ -19,9 +19,10 @@ from shared.db import create_pool
 from shared.db.queries import Q
 from shared.models import Method, Provider
 from shared.orgs import register
-from worker.access import Access
-from worker.tripletex import Auth, TripletexClient, WhoAmI
-from worker.tripletex_errors import Unauthorized
+from worker.tripletex.access import Access
+from worker.tripletex.client import TripletexClient
+from worker.tripletex.errors import Unauthorized
+from worker.tripletex.protocol import Auth, WhoAmI
 
 SCENARIO = build_scenario("small", seed=1)
 TRUTH = describe(SCENARIO)

@@ -10,13 +10,12 @@ import orjson
 import pytest
 
 from shared.checks import ORDER, TITLES, Check, CheckName, CheckStatus, all_clear, first_failure
-from worker.checks import Facts, LedgerData, Owner, Probe, conclude
-from worker.checks_company import choose_target
-from worker.checks_runner import VERDICTS, diagnose
-from worker.checks_store import Subject
-from worker.checks_tokens import inspect_token, is_production
-from worker.tripletex import Company, WhoAmI
-from worker.tripletex_errors import (
+from worker.checks.company import choose_target
+from worker.checks.facts import Facts, LedgerData, Owner, Probe, conclude
+from worker.checks.runner import VERDICTS, diagnose
+from worker.checks.store import Subject
+from worker.checks.tokens import inspect_token, is_production
+from worker.tripletex.errors import (
     ConsumerTokenRejected,
     EmployeeTokenRejected,
     Forbidden,
@@ -28,6 +27,7 @@ from worker.tripletex_errors import (
     Unauthorized,
     Unreachable,
 )
+from worker.tripletex.protocol import Company, WhoAmI
 
 UUID = "0b6a4b8e-4f0e-4c1a-9f59-5d2f8a1e3c77"
 TEST_URL = "https://api-test.tripletex.tech/v2"

@@ -30,9 +30,10 @@ from shared.crypto import TokenCipher
 from shared.db import create_pool
 from shared.models import Method, Provider
 from shared.orgs import register
-from worker.access import TRANSIENT_TRIES, Access
-from worker.tripletex import RawPage, TripletexClient
-from worker.tripletex_errors import TransientUpstream, Unreachable
+from worker.tripletex.access import TRANSIENT_TRIES, Access
+from worker.tripletex.client import TripletexClient
+from worker.tripletex.errors import TransientUpstream, Unreachable
+from worker.tripletex.protocol import RawPage
 
 SCENARIO = build_scenario("small", seed=1)
 TRUTH = describe(SCENARIO)

@@ -28,7 +28,7 @@ from worker.broker import build_broker
 from worker.failures import error_sentence, traceback_text
 from worker.resources import WorkerOptions
 from worker.retry_policy import RetryPolicy
-from worker.tripletex_errors import TransientUpstream
+from worker.tripletex.errors import TransientUpstream
 
 QUEUE = "failures_test"
 POLICY = RetryPolicy(transient_retries=3, other_retries=1, min_backoff_ms=20, max_backoff_ms=50)

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from worker.planner import (
+from worker.sync.plan import (
     ACCOUNT_CLASSES,
     AccountRange,
     DateRange,

@@ -21,9 +21,10 @@ from sandbox.scenario import build_scenario
 from sandbox.server import SandboxServer
 from sandbox.truth import describe
 from shared.errors import RateLimited
-from worker.ratelimit import KEY_PREFIX, RedisRateLimiter
-from worker.tripletex import Auth, TripletexClient, fingerprint
-from worker.tripletex_errors import RateLimitState
+from worker.tripletex.client import TripletexClient
+from worker.tripletex.errors import RateLimitState
+from worker.tripletex.protocol import Auth, fingerprint
+from worker.tripletex.ratelimit import KEY_PREFIX, RedisRateLimiter
 
 TOKEN = "employee-token-7f3a9c-very-secret"
 KEY = fingerprint(TOKEN)

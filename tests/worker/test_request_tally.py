@@ -15,8 +15,9 @@ from sandbox.scenario import build_scenario
 from sandbox.server import SandboxServer
 from sandbox.truth import describe
 from shared import traffic
-from worker.ratelimit import RedisRateLimiter
-from worker.tripletex import TripletexClient, fingerprint
+from worker.tripletex.client import TripletexClient
+from worker.tripletex.protocol import fingerprint
+from worker.tripletex.ratelimit import RedisRateLimiter
 
 SCENARIO = build_scenario("small", seed=1)
 TRUTH = describe(SCENARIO)

@@ -9,8 +9,8 @@ import redis.exceptions
 from shared.errors import BadInput, ConfigError, PermanentJobError
 from shared.jobs import StopReason
 from worker.retry_policy import Cause, RetryPolicy, cause_of
-from worker.store import BrokenPage
-from worker.tripletex_errors import (
+from worker.sync.store import BrokenPage
+from worker.tripletex.errors import (
     EmployeeTokenRejected,
     Forbidden,
     InvalidRequest,

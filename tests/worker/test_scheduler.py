@@ -12,7 +12,7 @@ import redis
 from shared.db import create_pool
 from shared.db.queries import Q
 from shared.queue import sender
-from worker.scheduler import Schedule, Tick, tick
+from worker.sync.scheduler import Schedule, Tick, tick
 
 
 def _queued(client: redis.Redis, queue: str) -> list[bytes]:
@@ -171,7 +171,7 @@ async def test_the_scheduler_outlives_a_failed_tick(
     from structlog.testing import capture_logs
 
     from shared.embedded import free_port
-    from worker.scheduler import run
+    from worker.sync.scheduler import run
 
     await pg.fetchval(Q["org_insert"], "Validating AS", "api", "tripletex", "validating")
     await pg.execute("UPDATE organizations SET updated_at = now() - interval '1 hour'")

@@ -12,8 +12,8 @@ import orjson
 import pytest
 
 from shared.db.queries import Q
-from worker.planner import AccountRange, DateRange, Scope
-from worker.store import BrokenPage, LeaseLost, insert_chunk, write_chunk
+from worker.sync.plan import AccountRange, DateRange, Scope
+from worker.sync.store import BrokenPage, LeaseLost, insert_chunk, write_chunk
 
 MARCH = DateRange(date(2024, 3, 1), date(2024, 4, 1))
 

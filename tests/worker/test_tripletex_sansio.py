@@ -12,18 +12,7 @@ from multidict import CIMultiDict
 
 from shared.errors import RateLimited, UpstreamError
 from shared.logging import redact_secrets
-from worker.tripletex import (
-    Auth,
-    SessionToken,
-    api_path,
-    decode_json,
-    envelope_count,
-    fingerprint,
-    last_page,
-    parse_posting,
-    to_decimal,
-)
-from worker.tripletex_errors import (
+from worker.tripletex.errors import (
     DEFAULT_RETRY_AFTER,
     InvalidRequest,
     RateLimitState,
@@ -33,6 +22,16 @@ from worker.tripletex_errors import (
     error_for,
     rate_limit_state,
     retry_after,
+)
+from worker.tripletex.protocol import (
+    Auth,
+    SessionToken,
+    api_path,
+    decode_json,
+    envelope_count,
+    fingerprint,
+    last_page,
+    to_decimal,
 )
 
 TOKEN = "eyJ0b2tlbklkIjo5LCJ0b2tlbiI6InRlc3QtYWJjIn0="
@@ -109,13 +108,6 @@ def test_sums_of_decoded_amounts_are_exact() -> None:
 def test_to_decimal_refuses_what_is_not_a_number(value: object) -> None:
     with pytest.raises(TypeError):
         to_decimal(value)
-
-
-def test_a_posting_without_optional_references() -> None:
-    item = {"id": 1, "date": "2025-12-31", "amount": -5, "description": None}
-    posting = parse_posting(item)
-    assert (posting.amount, posting.account_number, posting.currency) == (Decimal(-5), None, None)
-    assert posting.date == dt.date(2025, 12, 31)
 
 
 # --- paths and credentials ---

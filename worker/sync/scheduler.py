@@ -31,8 +31,8 @@ from dramatiq.brokers.redis import RedisBroker
 from shared.db.queries import Q
 from shared.outbox import relay
 from shared.queue import send
-from worker.importer import dispatch_pending
 from worker.redis_watch import LAST_STEP_S, backoff_steps
+from worker.sync.progress import dispatch_pending
 
 logger = structlog.get_logger(__name__)
 

@@ -10,16 +10,16 @@ from typing import Any, TypeVar
 
 from shared.checks import Check, CheckName, CheckStatus
 from shared.help_pages import CREATE_TOKEN
-from worker.checks import Facts, Probe
-from worker.checks_tokens import TokenShape, is_production
-from worker.tripletex import Company
-from worker.tripletex_errors import (
+from worker.checks.facts import Facts, Probe
+from worker.checks.tokens import TokenShape, is_production
+from worker.tripletex.errors import (
     Forbidden,
     TransientUpstream,
     TripletexError,
     TripletexRateLimited,
     Unauthorized,
 )
+from worker.tripletex.protocol import Company
 
 T = TypeVar("T")
 

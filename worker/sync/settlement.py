@@ -11,8 +11,8 @@ import structlog
 
 from shared.db.queries import Q
 from worker.failures import Failure, record
-from worker.importer import after_chunk, settle_org
 from worker.resources import Resources
+from worker.sync.progress import after_chunk, settle_org
 
 logger = structlog.get_logger(__name__)
 

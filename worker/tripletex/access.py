@@ -22,8 +22,9 @@ from shared.config import Settings
 from shared.crypto import TokenCipher
 from shared.db.queries import Q
 from shared.errors import ConfigError
-from worker.tripletex import Auth, TripletexClient, fingerprint, oslo_today
-from worker.tripletex_errors import TransientUpstream, TripletexRateLimited, Unauthorized
+from worker.tripletex.client import TripletexClient
+from worker.tripletex.errors import TransientUpstream, TripletexRateLimited, Unauthorized
+from worker.tripletex.protocol import Auth, fingerprint, oslo_today
 
 T = TypeVar("T")
 logger = structlog.get_logger(__name__)

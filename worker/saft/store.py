@@ -12,7 +12,7 @@ a 31-bit line position. So ids are unique per organization without a table of th
 the same every time the same file is imported, and a corrected file of the same period
 replaces exactly the block its predecessor wrote (plus anything else dated inside the period).
 A file without a selection period takes its first to its last transaction date as its period
-(`worker.saft_import.transaction_span`, read before the first batch), so it replaces exactly that.
+(`worker.saft.importer.transaction_span`, read before the first batch), so it replaces exactly that.
 """
 
 from __future__ import annotations

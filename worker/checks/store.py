@@ -13,7 +13,7 @@ from shared.checks import Check, first_failure
 from shared.crypto import TokenCipher
 from shared.db.queries import Q
 from shared.errors import BadInput, ConfigError
-from worker.checks import Owner
+from worker.checks.facts import Owner
 
 
 class Trigger(StrEnum):

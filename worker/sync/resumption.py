@@ -11,8 +11,8 @@ import structlog
 
 from shared.db.queries import Q
 from shared.outbox import flush, stage
-from worker.importer import after_chunk, dispatch, settle_org, target
 from worker.resources import Resources
+from worker.sync.progress import after_chunk, dispatch, settle_org, target
 
 logger = structlog.get_logger(__name__)
 

@@ -39,8 +39,8 @@ import redis.asyncio as aioredis
 from redis.commands.core import AsyncScript
 
 from shared.traffic import LIMITER_PREFIX, ORGS_KEY, TALLY_KEEP_S, TALLY_PREFIX
-from worker.tripletex import fingerprint
-from worker.tripletex_errors import RateLimitState
+from worker.tripletex.errors import RateLimitState
+from worker.tripletex.protocol import fingerprint
 
 #: the Redis key prefix; a key adds only a token fingerprint
 KEY_PREFIX = LIMITER_PREFIX
@@ -57,7 +57,7 @@ DEFAULT_LINGER = 60.0
 SETTLE_MS = 1500
 #: the longest single sleep of a waiting `acquire` before it asks Redis again
 DEFAULT_MAX_STEP = 0.25
-#: what a key looks like when it is already a fingerprint (`worker.tripletex.fingerprint`)
+#: what a key looks like when it is already a fingerprint (`worker.tripletex.protocol.fingerprint`)
 _FINGERPRINT = re.compile(r"[0-9a-f]{12}")
 
 #: shared by the three scripts: Redis time in ms, the key's state, and `save(linger_ms)`;

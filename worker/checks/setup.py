@@ -16,8 +16,8 @@ from shared.help_pages import (
     SAFT_EXPORT,
     SHARE_TOKEN,
 )
-from worker.checks import Facts
-from worker.checks_sentences import (
+from worker.checks.facts import Facts
+from worker.checks.sentences import (
     FAIL,
     PASS,
     SKIP,
@@ -28,7 +28,7 @@ from worker.checks_sentences import (
     status_text,
     wrong_environment,
 )
-from worker.tripletex_errors import (
+from worker.tripletex.errors import (
     ConsumerTokenRejected,
     EmployeeTokenRejected,
     Forbidden,

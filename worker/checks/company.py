@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from shared.checks import Check, CheckName
 from shared.help_pages import ACCESS_RIGHTS, CLIENT_ACCESS, CREATE_TOKEN, FIND_TOKEN
-from worker.checks import Facts, LedgerData, Target
-from worker.checks_sentences import (
+from worker.checks.facts import Facts, LedgerData, Target
+from worker.checks.sentences import (
     FAIL,
     PASS,
     SKIP,
@@ -15,8 +15,8 @@ from worker.checks_sentences import (
     error_of,
     value_of,
 )
-from worker.tripletex import Company
-from worker.tripletex_errors import Forbidden
+from worker.tripletex.errors import Forbidden
+from worker.tripletex.protocol import Company
 
 #: warn when no more than this share of the rate limit is left
 LOW_HEADROOM = 0.1

@@ -4,9 +4,9 @@ Each result carries one plain sentence saying what is wrong and what to do, and 
 help pages to point the customer to. This module is the pure core: the results, the order, which
 check skips when, and the facts the checks decide from (the results' names, statuses and titles are
 in `shared.checks`, for everyone who shows a stored run). What each check concludes is in
-`worker.checks_setup` (1-7) and `worker.checks_company` (8-12), with their shared sentences in
-`worker.checks_sentences`; the local token-shape check is in `worker.checks_tokens`, the calls in
-`worker.checks_runner`, and stored runs in `worker.checks_store`.
+`worker.checks.setup` (1-7) and `worker.checks.company` (8-12), with their shared sentences in
+`worker.checks.sentences`; the local token-shape check is in `worker.checks.tokens`, the calls in
+`worker.checks.runner`, and stored runs in `worker.checks.store`.
 
 Skipping: once a check fails, every later check skips (its answer would only repeat or hide the
 first cause); a check also skips when one it depends on was skipped (a SAF-T organization skips
@@ -27,9 +27,9 @@ from shared.checks import (
     CheckStatus,
     first_failure,
 )
-from worker.checks_tokens import TokenShape
-from worker.tripletex import Company, WhoAmI
-from worker.tripletex_errors import RateLimitState, TripletexError
+from worker.checks.tokens import TokenShape
+from worker.tripletex.errors import RateLimitState, TripletexError
+from worker.tripletex.protocol import Company, WhoAmI
 
 T = TypeVar("T")
 

@@ -10,7 +10,7 @@ import asyncpg
 
 from shared.db.queries import Q
 from shared.errors import StorageError
-from worker.planner import Scope
+from worker.sync.plan import Scope
 
 
 class LeaseLost(StorageError):

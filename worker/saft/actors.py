@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import dramatiq
 
-from worker import saft_import
 from worker.resources import current
+from worker.saft import importer
 
 #: milliseconds one import may run: a set of parts may hold tens of gigabytes
 TIME_LIMIT_MS = 12 * 3600 * 1000
@@ -22,9 +22,9 @@ async def import_saft(import_id: int) -> None:
     """Read, check and store one submitted SAF-T file (or split set)."""
     resources = current()
     try:
-        await saft_import.import_saft(
+        await importer.import_saft(
             resources.pool, resources.settings.home, import_id,
             worker_id=resources.worker_id, alive=await resources.alive_workers(),
         )  # fmt: skip
-    except saft_import.Busy as exc:
+    except importer.Busy as exc:
         raise dramatiq.Retry(str(exc), delay=BUSY_RETRY_MS) from exc

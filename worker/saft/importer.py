@@ -32,8 +32,8 @@ from shared.saft.model import Header, Period, Transaction, span_of
 from shared.saft.reader import read, sniff
 from shared.saft.values import where
 from worker import testhooks
-from worker.on_thread import pump
-from worker.saft_store import (
+from worker.saft.on_thread import pump
+from worker.saft.store import (
     Batch,
     Positions,
     Replaced,
@@ -42,7 +42,7 @@ from worker.saft_store import (
     staged_rows,
     years_of,
 )
-from worker.store import LeaseLost
+from worker.sync.store import LeaseLost
 
 logger = structlog.get_logger(__name__)
 

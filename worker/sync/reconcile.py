@@ -12,10 +12,10 @@ from decimal import Decimal
 import structlog
 
 from shared.db.queries import Q
-from worker.importer import dispatch, settle_org, target
-from worker.planner import year_range
 from worker.resources import Resources
-from worker.tripletex_errors import Forbidden, NotFound
+from worker.sync.plan import year_range
+from worker.sync.progress import dispatch, settle_org, target
+from worker.tripletex.errors import Forbidden, NotFound
 
 logger = structlog.get_logger(__name__)
 

@@ -26,8 +26,7 @@ from shared.checks import ORDER, Check, CheckName
 from shared.config import Settings
 from shared.crypto import TokenCipher
 from shared.models import FIRST_YEAR
-from worker.checks import Facts, LedgerData, Probe, Verdict, next_check, skip_reason
-from worker.checks_company import (
+from worker.checks.company import (
     choose_target,
     company_reachable,
     ledger_access,
@@ -35,8 +34,9 @@ from worker.checks_company import (
     rate_limit,
     token_owner,
 )
-from worker.checks_sentences import wrong_environment
-from worker.checks_setup import (
+from worker.checks.facts import Facts, LedgerData, Probe, Verdict, next_check, skip_reason
+from worker.checks.sentences import wrong_environment
+from worker.checks.setup import (
     api_sync,
     consumer_token,
     employee_token,
@@ -45,10 +45,11 @@ from worker.checks_setup import (
     token_shared,
     tripletex_answers,
 )
-from worker.checks_store import CheckRun, Subject, Trigger, load_subject, recent_failure, store_run
-from worker.checks_tokens import inspect_token
-from worker.tripletex import Auth, TripletexClient, fingerprint, oslo_today
-from worker.tripletex_errors import RateLimitState, ResultSetTooLarge, TripletexError
+from worker.checks.store import CheckRun, Subject, Trigger, load_subject, recent_failure, store_run
+from worker.checks.tokens import inspect_token
+from worker.tripletex.client import TripletexClient
+from worker.tripletex.errors import RateLimitState, ResultSetTooLarge, TripletexError
+from worker.tripletex.protocol import Auth, fingerprint, oslo_today
 
 T = TypeVar("T")
 logger = structlog.get_logger(__name__)
