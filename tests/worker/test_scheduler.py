@@ -203,7 +203,7 @@ async def test_a_tick_stuck_on_a_lock_is_given_up_and_the_work_sent_once_it_goes
 ) -> None:
     from structlog.testing import capture_logs
 
-    from worker.scheduler import run
+    from worker.sync.scheduler import run
 
     org_id = await pg.fetchval(Q["org_insert"], "Validating AS", "api", "tripletex", "validating")
     await pg.execute("UPDATE organizations SET updated_at = now() - interval '1 hour'")
