@@ -190,15 +190,16 @@ LEFT JOIN org_progress AS y ON y.org_id = o.id
 LEFT JOIN credentials AS cr ON cr.org_id = o.id
 WHERE o.id = $1;
 
--- name: plan_lock
--- Wait for the organization's planning lock (held by this session until plan_unlock or its end).
+-- name: org_plan_lock
+-- Wait for the organization's planning lock (held by this session until org_plan_unlock or
+-- its end).
 SELECT pg_advisory_lock(7001, $1::int);
 
--- name: plan_unlock
+-- name: org_plan_unlock
 -- Release the organization's planning lock.
 SELECT pg_advisory_unlock(7001, $1::int);
 
--- name: plan_covered
+-- name: org_plan_covered
 -- Whether the last plan requested is done: a completed plan started after it was requested and
 -- covered the year asked for ($2; NULL: every year). Never requested: not covered.
 SELECT coalesce(
@@ -210,7 +211,7 @@ FROM organizations WHERE id = $1;
 -- A plan of the organization's import is wanted (set with the change that calls for it).
 UPDATE organizations SET plan_requested_at = now() WHERE id = $1;
 
--- name: plan_completed
+-- name: org_plan_completed
 -- A plan for the year $3 (NULL: every year) that started at $2 is complete.
 UPDATE organizations SET planned_at = $2, planned_year = $3 WHERE id = $1;
 
