@@ -4,7 +4,7 @@
 -- Record an action that changed something.
 INSERT INTO audit_log (actor, action, org_id, detail) VALUES ($1, $2, $3, $4);
 
--- name: tui_timeline
+-- name: audit_timeline
 -- What happened to an organization, newest first ($2 lines at most): actions (audit_log), the
 -- token validated, check runs, years started and settled, failed chunks, chunks delivered again,
 -- jobs failing or retrying, SAF-T files submitted and imported.

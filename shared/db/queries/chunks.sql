@@ -151,7 +151,7 @@ ORDER BY year DESC;
 UPDATE chunks SET state = $2, finished_at = CASE WHEN $2 = 'split' THEN now() END
 WHERE id = $1 AND state = 'held';
 
--- name: density_reference_year
+-- name: chunks_density_reference_year
 -- The newest year of an organization whose chunks are all imported and hold postings: the
 -- pattern for the rest.
 SELECT year FROM chunks WHERE org_id = $1
@@ -233,7 +233,7 @@ WHERE (c.state = 'running' AND c.lease_until < now())
 ORDER BY since
 LIMIT $2;
 
--- name: tui_fleet_minutes
+-- name: chunks_done_per_minute
 -- Postings imported in each of the last 60 minutes, for the fleet view: chunks done, by whole
 -- minutes back from now (`ago` 0: the last 60 seconds). Minutes without any are left out.
 SELECT floor(extract(epoch FROM now() - finished_at) / 60)::int AS ago,

@@ -145,7 +145,7 @@ UPDATE organizations
 SET state = 'needs_attention', state_reason = $2, last_error = $2, updated_at = now()
 WHERE id = $1 AND state NOT IN ('needs_attention', 'cancelled') AND NOT cancel_requested;
 
--- name: tui_org_rows
+-- name: orgs_overview
 -- The terminal UI's home screen (and the fleet view): every organization with its years'
 -- progress summed (the rate's weighted sum, and the seconds since its import started while it
 -- syncs: tui/pace.py), failed chunks, the share of its running SAF-T file read so far, its last
@@ -171,8 +171,8 @@ LEFT JOIN files AS f ON f.org_id = o.id
 LEFT JOIN credentials AS cr ON cr.org_id = o.id
 ORDER BY o.id;
 
--- name: tui_org_row
--- One organization as `tui_org_rows` shows it, with its company and token fingerprint.
+-- name: org_overview
+-- One organization as `orgs_overview` shows it, with its company and token fingerprint.
 SELECT o.id, o.name, o.method, o.provider, o.company_name, o.state, o.state_reason,
        o.last_error, o.last_error_at, o.cancel_requested, o.company_id, o.company_org_number,
        cr.token_fingerprint,
