@@ -3,7 +3,7 @@
 1,000 organizations and 50,000 chunks in a fresh database (plus their years, check runs, audit
 lines and failed jobs), then:
 
-- the database time of one home-screen refresh: the `tui_org_rows` query as Postgres executes
+- the database time of one home-screen refresh: the `orgs_overview` query as Postgres executes
   it (EXPLAIN ANALYZE) and as the UI's source receives it (round trip and decoding included);
 - the UI's answer to a key press while it refreshes every 0.2 s and the data keeps changing:
   Pilot presses j/k and times each until the App has handled it and is idle again.
@@ -71,7 +71,7 @@ async def query_times(url: str, runs: int) -> tuple[Spread, Spread]:
     executed = []
     try:
         for _ in range(runs):
-            plan = await conn.fetchval("EXPLAIN (ANALYZE, FORMAT JSON) " + Q["tui_org_rows"])
+            plan = await conn.fetchval("EXPLAIN (ANALYZE, FORMAT JSON) " + Q["orgs_overview"])
             executed.append(plan[0]["Execution Time"] / 1000)
     finally:
         await conn.close()

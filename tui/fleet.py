@@ -19,7 +19,7 @@ WAITING_STATES = frozenset(
 
 
 def postings_per_minute(rows: Sequence[Mapping[str, Any]]) -> tuple[int, ...]:
-    """`tui_fleet_minutes` rows as postings per minute, oldest first (`ago` 0 last)."""
+    """`chunks_done_per_minute` rows as postings per minute, oldest first (`ago` 0 last)."""
     found = {row["ago"]: row["postings"] for row in rows}
     return tuple(int(found.get(ago, 0)) for ago in range(MINUTES - 1, -1, -1))
 

@@ -88,7 +88,7 @@ class PgSource:
 
     async def overview(self) -> Overview:
         """Every organization with its progress (one home-screen refresh)."""
-        found = await self._read(lambda conn: conn.fetch(Q["tui_org_rows"]))
+        found = await self._read(lambda conn: conn.fetch(Q["orgs_overview"]))
         return rows.overview(found)
 
     async def system(self) -> SystemView:
@@ -106,8 +106,8 @@ class PgSource:
         the requests the workers counted (Redis, in a thread)."""
 
         async def read(conn: asyncpg.Connection) -> tuple[Overview, list[asyncpg.Record]]:
-            found = await conn.fetch(Q["tui_org_rows"])
-            return rows.overview(found), await conn.fetch(Q["tui_fleet_minutes"])
+            found = await conn.fetch(Q["orgs_overview"])
+            return rows.overview(found), await conn.fetch(Q["chunks_done_per_minute"])
 
         overview, minutes = await self._read(read)
         counted = await asyncio.to_thread(traffic.read, self._redis)
@@ -117,11 +117,11 @@ class PgSource:
         """One organization with its years and timeline; None once it is gone."""
 
         async def read(conn: asyncpg.Connection) -> OrgDetail | None:
-            org = await conn.fetchrow(Q["tui_org_row"], org_id)
+            org = await conn.fetchrow(Q["org_overview"], org_id)
             if org is None:
                 return None
             years = await conn.fetch(Q["years_progress"], org_id)
-            timeline = await conn.fetch(Q["tui_timeline"], org_id, TIMELINE_LINES)
+            timeline = await conn.fetch(Q["audit_timeline"], org_id, TIMELINE_LINES)
             files = []
             if org["method"] == "saft":
                 files = await conn.fetch(Q["saft_imports_by_org"], org_id)

@@ -43,7 +43,7 @@ def progress(row: Row) -> Progress:
 
 
 def org_row(row: Row) -> OrgRow:
-    """A `tui_org_rows` (or `tui_org_row`) row."""
+    """An `orgs_overview` (or `org_overview`) row."""
     return OrgRow(
         id=row["id"],
         name=row["name"],
@@ -102,7 +102,7 @@ def covered_through(row: Row) -> dt.date | None:
 
 
 def event(row: Row) -> Event:
-    """A `tui_timeline` row."""
+    """An `audit_timeline` row."""
     return Event(
         at=row["at"],
         kind=row["kind"],

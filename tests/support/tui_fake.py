@@ -173,7 +173,7 @@ JOBS: tuple[Job, ...] = (
             ago(1800), ago(1800)),
 )  # fmt: skip
 
-#: postings per minute over the last hour (`tui_fleet_minutes` rows): a sync that gathers speed
+#: postings per minute over the last hour (`chunks_done_per_minute` rows): a sync that gathers speed
 FLEET_MINUTES = tuple({"ago": ago_, "postings": 2_000 + (59 - ago_) * 150 + (ago_ % 7) * 400}
                       for ago_ in range(0, 40))  # fmt: skip
 #: two tokens' requests per minute (a shared accountant's token near its limit, one calm)

@@ -141,7 +141,7 @@ async def test_the_fleet_shows_what_postgres_and_redis_hold(
     view = await source.fleet()
 
     # postings per minute as SQL counts them: the chunk older than an hour is not in it
-    sql = await pg.fetch(Q["tui_fleet_minutes"])
+    sql = await pg.fetch(Q["chunks_done_per_minute"])
     assert sum(view.postings_per_s) * 60 == sum(r["postings"] for r in sql) == 600
     assert view.postings_per_s[-2] * 60 == 300
     # requests as Redis counted them, per whole minute

@@ -64,14 +64,14 @@ async def plan_sync(res: Resources, org_id: int, year: int | None = None) -> Non
     then planned in the ranges it needed (`release_held`), so they are not refused first.
     """
     async with res.pool.acquire() as lock:
-        await lock.execute(Q["plan_lock"], org_id)
+        await lock.execute(Q["org_plan_lock"], org_id)
         try:
-            if await lock.fetchval(Q["plan_covered"], org_id, year):
+            if await lock.fetchval(Q["org_plan_covered"], org_id, year):
                 logger.info("plan_covered", org_id=org_id, year=year)
                 return
             await _plan(res, org_id, year, await lock.fetchval(Q["db_now"]))
         finally:
-            await lock.execute(Q["plan_unlock"], org_id)
+            await lock.execute(Q["org_plan_unlock"], org_id)
 
 
 async def _plan(res: Resources, org_id: int, year: int | None, started: dt.datetime) -> None:
@@ -93,7 +93,7 @@ async def _plan(res: Resources, org_id: int, year: int | None, started: dt.datet
         for each in years:  # newest first
             fresh = await _plan_year(conn, org_id, each, hold=not newest_new)
             newest_new = newest_new and not fresh
-        await conn.execute(Q["plan_completed"], org_id, started, year)
+        await conn.execute(Q["org_plan_completed"], org_id, started, year)
     logger.info("sync_planned", org_id=org_id, years=len(years), newest=years[0] if years else None)
     await dispatch(res, org_id)
     async with res.pool.acquire() as conn, conn.transaction():

@@ -84,7 +84,7 @@ async def release_held(conn: asyncpg.Connection, org_id: int) -> int:
 
 async def _density(conn: asyncpg.Connection, org_id: int) -> Density | None:
     """Postings per day (per account on days above the cap) of the newest imported year."""
-    year = await conn.fetchval(Q["density_reference_year"], org_id)
+    year = await conn.fetchval(Q["chunks_density_reference_year"], org_id)
     if year is None:
         return None
     span = year_range(year)
