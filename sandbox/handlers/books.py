@@ -3,34 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from aiohttp import web
 
 from sandbox import errors
 from sandbox.auth import Area
 from sandbox.chart import CURRENCIES, Account, chart_for
-from sandbox.envelope import listing, single
-from sandbox.handlers import context, guard, state_of
-from sandbox.pagecache import Page
-from sandbox.query import capped, date_range, paging, selection, sort, unsupported
+from sandbox.envelope import single
+from sandbox.handlers import context, guard, small_list, state_of
+from sandbox.query import date_range, selection, unsupported
 from sandbox.records import ANNUAL_ACCOUNT, LEDGER_ACCOUNT
-from sandbox.render import Model, compile_selection, render_many, render_one
+from sandbox.render import compile_selection, render_one
 from sandbox.schemas import ACCOUNT
 
 #: account filters the sandbox refuses rather than ignores
 ACCOUNT_FILTERS = ("isApplicableForSupplierInvoice", "saftCode")
-
-
-def _page(request: web.Request, model: Model, objects: list[Any]) -> web.StreamResponse:
-    """Sort, cap, page and render a small in-memory list."""
-    start, count = paging(request.query)
-    chosen = selection(request.query, model)
-    capped(len(objects))
-    objects = sort(request.query, model, objects)
-    shown = objects[start : start + count]
-    values = render_many(compile_selection(model, chosen), shown, context(request))
-    return listing(request, Page(values, len(shown), len(objects)), start)
 
 
 def _matches(account: Account, query: Mapping[str, str]) -> bool:
@@ -43,7 +30,7 @@ def _matches(account: Account, query: Mapping[str, str]) -> bool:
     flags = {
         "isBankAccount": account.is_bank,
         "isBalanceAccount": account.is_balance,
-        "isInactive": False,
+        "isInactive": account.inactive,
     }
     for name, flag in flags.items():
         wanted = query.get(name)
@@ -58,7 +45,7 @@ async def accounts(request: web.Request) -> web.StreamResponse:
     principal = guard(request, Area.LEDGER)
     unsupported(request.query, ACCOUNT_FILTERS)
     chart = chart_for(principal.company.id).values()
-    return _page(request, ACCOUNT, [a for a in chart if _matches(a, request.query)])
+    return small_list(request, ACCOUNT, [a for a in chart if _matches(a, request.query)])
 
 
 async def account(request: web.Request) -> web.Response:
@@ -94,7 +81,7 @@ async def general_ledger(request: web.Request) -> web.StreamResponse:
                 "closingBalanceCurrency": before_currency + in_currency,
             }
         )
-    return _page(request, LEDGER_ACCOUNT, rows)
+    return small_list(request, LEDGER_ACCOUNT, rows)
 
 
 def _year(query: Mapping[str, str], name: str, default: int) -> int:
@@ -121,4 +108,4 @@ async def annual_accounts(request: web.Request) -> web.StreamResponse:
         for year in company.years
         if low <= year < high
     ]
-    return _page(request, ANNUAL_ACCOUNT, rows)
+    return small_list(request, ANNUAL_ACCOUNT, rows)
