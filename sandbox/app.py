@@ -48,6 +48,7 @@ def create_app(
         ("GET", "/company/>withLoginAccess", company.with_login_access),
         ("GET", r"/company/{id:\d+}", company.company),
         ("GET", "/ledger", books.general_ledger),
+        ("GET", "/balanceSheet", books.balance_sheet),
         ("GET", "/ledger/posting", ledger.postings),
         ("GET", r"/ledger/posting/{id:\d+}", ledger.posting),
         ("GET", "/ledger/voucher", ledger.vouchers),
