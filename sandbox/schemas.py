@@ -257,7 +257,7 @@ VAT_TYPE = register(
 
 
 def _party(name: str, path: str, role: Role) -> Model:
-    number = "customerNumber" if role is Role.CUSTOMER else "supplierNumber"
+    """Customer and Supplier: the spec gives both both numbers (0 where the party is not one)."""
     return register(
         Model(
             name,
@@ -267,7 +267,8 @@ def _party(name: str, path: str, role: Role) -> Model:
                 "version": ZERO,
                 "url": url(path),
                 "name": Raw("name"),
-                number: Computed(lambda p, ctx: party_number(p, role)),
+                "customerNumber": Computed(lambda p, ctx: party_number(p, Role.CUSTOMER)),
+                "supplierNumber": Computed(lambda p, ctx: party_number(p, Role.SUPPLIER)),
                 "organizationNumber": Computed(lambda p, ctx: party_organization_number(p)),
                 "displayName": Raw("name"),
                 "isCustomer": Computed(lambda p, ctx: _is(p, Role.CUSTOMER)),

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sandbox.balances import Balances
 from sandbox.ledger import Ledger
 from sandbox.scenario import OPENING, Scenario
+from shared.ledger.trial_balance import ApiBalance, Movement, api_openings, trial_balance
 
 if TYPE_CHECKING:
     from conftest import Tx
@@ -163,3 +164,63 @@ async def test_a_changed_posting_moves_its_year_and_the_next_years_opening(fresh
         old, new = sheets[year]["values"][0], after["values"][0]
         assert new["balanceIn"] - old["balanceIn"] == Decimal(shift_in)
         assert new["balanceChange"] - old["balanceChange"] == Decimal(shift_change)
+
+
+async def _our_movements(tx: Tx, reader: tuple[str, str], year: int) -> dict[str, Movement]:
+    """Debit and credit per account from the year's postings, as an import would read them."""
+    page = await _get(
+        tx, "/ledger/posting", reader, count=10_000, fields="amount,account(number)", **_span(year)
+    )
+    assert len(page["values"]) < 10_000
+    debit: dict[str, Decimal] = defaultdict(Decimal)
+    credit: dict[str, Decimal] = defaultdict(Decimal)
+    for posting in page["values"]:
+        number, amount = str(posting["account"]["number"]), posting["amount"]
+        if amount > 0:
+            debit[number] += amount
+        else:
+            credit[number] -= amount
+    return {n: Movement(debit[n], credit[n]) for n in set(debit) | set(credit)}
+
+
+async def _api_balances(tx: Tx, reader: tuple[str, str], year: int) -> dict[str, ApiBalance]:
+    sheet = await _get(
+        tx, "/balanceSheet", reader, includeActiveAccountsWithoutMovements="true", **_span(year)
+    )
+    return {
+        str(row["account"]["number"]): ApiBalance(row["balanceIn"], row["balanceOut"])
+        for row in sheet["values"]
+    }
+
+
+async def test_the_trial_balance_of_every_year_proves_until_the_source_changes(fresh: Tx) -> None:
+    reader = READERS[201]
+    company = fresh.scenario.company(201)
+    assert company is not None
+    ours = {year: await _our_movements(fresh, reader, year) for year in company.years}
+    opening: dict[str, Decimal] = {}
+    for year in company.years:
+        api = await _api_balances(fresh, reader, year)
+        opening = opening or api_openings(api)
+        proved = trial_balance(year, ours[year], opening, api)
+        assert proved.proven, proved.differing
+        assert any(row.opening for row in proved.rows)
+        opening = proved.closings()
+    fields = "id,amount,account(number)"
+    page = await _get(fresh, "/ledger/posting", reader, count=1, fields=fields, **_span(2023))
+    victim = page["values"][0]
+    body = {"amount": str(victim["amount"] + Decimal("12.34"))}
+    status, _ = await fresh.control("PATCH", f"/companies/201/postings/{victim['id']}", body)
+    assert status == 200
+    opening = {}
+    for year in company.years:
+        api = await _api_balances(fresh, reader, year)
+        opening = opening or api_openings(api)
+        stale = trial_balance(year, ours[year], opening, api)
+        if year < 2023:
+            assert stale.proven
+        else:
+            assert [(r.account, r.difference) for r in stale.differing] == [
+                (str(victim["account"]["number"]), Decimal("-12.34"))
+            ], year
+        opening = stale.closings()
