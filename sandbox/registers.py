@@ -243,5 +243,11 @@ def dimension_of(posting: Posting, index: int) -> DimensionValue | None:
     number = posting.account.number
     if index == 3 or number < 3000 or (index == 2 and number >= 4000):
         return None
-    values = [v for v in _company(posting).dimension_values if v.dimension == index]
+    values = values_of_dimension(posting.account.id // 10_000, index)
     return values[(_mix(posting) >> (13 + 2 * index)) % len(values)]
+
+
+@cache
+def values_of_dimension(company_id: int, index: int) -> tuple[DimensionValue, ...]:
+    """The values of one free dimension of a company."""
+    return tuple(v for v in registers_for(company_id).dimension_values if v.dimension == index)

@@ -21,7 +21,7 @@ from sandbox.register_models import (
     PRODUCT,
     PROJECT,
 )
-from sandbox.registers import Registers, registers_for
+from sandbox.registers import Registers, registers_for, values_of_dimension
 from sandbox.render import Model
 from sandbox.schemas import CUSTOMER, SUPPLIER, TYPES, VAT_TYPE, VOUCHER_TYPE
 
@@ -73,7 +73,7 @@ async def dimension_values(request: web.Request) -> web.StreamResponse:
     if wanted:
         if wanted not in ("1", "2", "3"):
             raise errors.invalid("dimensionIndex", "dimensionIndex must be 1, 2 or 3.", 15000)
-        values = tuple(v for v in values if v.dimension == int(wanted))
+        values = values_of_dimension(principal.company.id, int(wanted))
     return small_list(request, ACCOUNTING_DIMENSION_VALUE, list(values))
 
 
