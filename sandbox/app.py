@@ -14,7 +14,7 @@ from aiohttp import web
 from sandbox import errors
 from sandbox.envelope import error_response, proxy_error
 from sandbox.faults import ERROR_STATUSES, Faults
-from sandbox.handlers import RATE, books, company, control, ledger, session
+from sandbox.handlers import RATE, books, company, control, ledger, registers, session
 from sandbox.latency import pace
 from sandbox.scenario import Scenario
 from sandbox.state import STATE, SandboxState
@@ -48,6 +48,7 @@ def create_app(
         ("GET", "/company/>withLoginAccess", company.with_login_access),
         ("GET", r"/company/{id:\d+}", company.company),
         ("GET", "/ledger", books.general_ledger),
+        ("GET", "/balanceSheet", books.balance_sheet),
         ("GET", "/ledger/posting", ledger.postings),
         ("GET", r"/ledger/posting/{id:\d+}", ledger.posting),
         ("GET", "/ledger/voucher", ledger.vouchers),
@@ -57,6 +58,8 @@ def create_app(
         ("GET", "/ledger/annualAccount", books.annual_accounts),
     ):
         add(method, API + path, handler)
+    for path, lister in registers.ROUTES:
+        add("GET", API + path, lister)
     postings = CONTROL + r"/companies/{company:\d+}/postings"
     for method, path, handler in (
         ("GET", CONTROL, control.info),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
+from sandbox.chart import NOK
 from sandbox.ledger import Ledger
 
 #: (account number, currency id) -> [sum of amount, sum of amountCurrency]
@@ -50,8 +51,12 @@ class Balances:
         return found
 
     def between(self, first: int, stop: int, *, whole_years: bool = True) -> Sums:
-        """Sums of every posting dated first..stop (exclusive)."""
+        """Sums of every posting dated first..stop (exclusive), the opening balances included
+        when the range holds the day they are booked on (they are never listed as postings)."""
         total: Sums = {}
+        company = self.ledger.company
+        if company.opening and first <= company.opening_day < stop:
+            add_into(total, {(n, NOK.id): [amount, amount] for n, amount in company.opening})
         for year in self.ledger.data_years:
             start = max(first, date(year, 1, 1).toordinal())
             end = min(stop, date(year + 1, 1, 1).toordinal())

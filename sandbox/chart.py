@@ -63,6 +63,7 @@ class Account:
     number: int
     name: str
     vat_type: VatType
+    inactive: bool = False
 
     @property
     def type(self) -> AccountType:
@@ -171,6 +172,12 @@ CHART: tuple[tuple[int, str, VatType], ...] = (
     (8160, "Valutatap (disagio)", VAT_NONE),
     (8300, "Betalbar skatt", VAT_NONE),
 )
+#: accounts a company has closed (isInactive): never posted to, listed all the same
+INACTIVE: tuple[tuple[int, str, VatType], ...] = (
+    (1230, "Personbiler", VAT_NONE),
+    (6010, "Avskrivning på transportmidler", VAT_NONE),
+    (7100, "Bilgodtgjørelse, oppgavepliktig", VAT_NONE),
+)
 
 
 def account_id(company_id: int, number: int) -> int:
@@ -181,10 +188,14 @@ def account_id(company_id: int, number: int) -> int:
 @cache
 def chart_for(company_id: int) -> dict[int, Account]:
     """A company's accounts by number (cached; accounts are immutable)."""
-    return {
-        number: Account(account_id(company_id, number), number, name, vat)
-        for number, name, vat in CHART
-    }
+    accounts = [
+        Account(account_id(company_id, number), number, name, vat) for number, name, vat in CHART
+    ]
+    accounts += [
+        Account(account_id(company_id, number), number, name, vat, inactive=True)
+        for number, name, vat in INACTIVE
+    ]
+    return {a.number: a for a in sorted(accounts, key=lambda a: a.number)}
 
 
 def currency_by_code(code: str) -> Currency | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 
 
@@ -32,6 +33,8 @@ class Company:
 
     `big_days` are (day ordinal, postings) of days booked apart from the rest (a year-end
     closing, a migration); `season` weighs the months January..December (None: the usual ones).
+    `opening` holds (account number, øre) carried into the first year: the closing of a year the
+    sandbox holds but does not list (no annual account, no postings served); they sum to zero.
     """
 
     id: int
@@ -45,6 +48,11 @@ class Company:
     email: str = field(default="")
     big_days: tuple[tuple[int, int], ...] = ()
     season: tuple[int, ...] | None = None
+    opening: tuple[tuple[int, int], ...] = ()
+
+    def __post_init__(self) -> None:
+        if sum(amount for _, amount in self.opening):
+            raise ValueError(f"the opening balances of company {self.id} do not sum to zero")
 
     @property
     def customer_company_id(self) -> int:
@@ -55,6 +63,11 @@ class Company:
     def years(self) -> tuple[int, ...]:
         """Every year with an annual account, oldest first."""
         return tuple(sorted(year for year, _ in self.postings))
+
+    @property
+    def opening_day(self) -> int:
+        """The day the opening balances are booked on: 31 December before the first year."""
+        return date(self.years[0] - 1, 12, 31).toordinal()
 
     def target(self, year: int) -> int:
         """The number of postings the company books in a year, roughly."""

@@ -189,7 +189,8 @@ def _describe(
 
 
 @cache
-def _parties(company_id: int) -> tuple[tuple[Party, ...], tuple[Party, ...], tuple[Party, ...]]:
+def all_parties(company_id: int) -> tuple[tuple[Party, ...], tuple[Party, ...], tuple[Party, ...]]:
+    """A company's customers, suppliers and foreign parties, as the generator picks them."""
     base = company_id * 1000
     return (
         tuple(Party(base + i, name, Role.CUSTOMER) for i, name in enumerate(CUSTOMERS)),
@@ -200,7 +201,7 @@ def _parties(company_id: int) -> tuple[tuple[Party, ...], tuple[Party, ...], tup
 
 def parties(company_id: int, head: int, foreign: bool) -> tuple[Party, Party]:
     """The customer and supplier a voucher head picks (one foreign party for foreign vouchers)."""
-    customers, suppliers, abroad = _parties(company_id)
+    customers, suppliers, abroad = all_parties(company_id)
     if foreign:
         party = abroad[(head >> 41) & 7]
         return party, party._replace(role=Role.SUPPLIER)

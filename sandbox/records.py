@@ -90,3 +90,12 @@ _LEDGER_COLUMNS: dict[str, Column] = {
     "postings": Ref("Posting", lambda obj: (), many=True),
 }
 LEDGER_ACCOUNT = plain("LedgerAccount", None, (), **_LEDGER_COLUMNS)
+BALANCE_SHEET_ACCOUNT = plain(
+    "BalanceSheetAccount",
+    None,
+    ("startDate", "endDate"),
+    account=Ref("Account", itemgetter("account")),
+    balanceIn=item_money("balanceIn"),
+    balanceChange=item_money("balanceChange"),
+    balanceOut=item_money("balanceOut"),
+)

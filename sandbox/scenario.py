@@ -59,6 +59,7 @@ def company(
     accountant: bool = False,
     big_days: tuple[tuple[int, int], ...] = (),
     season: tuple[int, ...] | None = None,
+    opening: tuple[tuple[int, int], ...] = (),
 ) -> Company:
     """A company with a valid organisation number and e-mail derived from its id and name."""
     number = organization_number(91_000_000 + company_id * 7_919 % 8_000_000)
@@ -75,6 +76,7 @@ def company(
         email,
         big_days,
         season,
+        opening,
     )
 
 
@@ -107,6 +109,22 @@ def tokens(seed: int, cast: Cast) -> tuple[EmployeeToken, ...]:
     )
 
 
+#: balances a company brings from the years before the first one held (øre; 2050 balances them)
+CARRIED = (
+    (1200, 25_000_000),
+    (1250, 4_875_000),
+    (1500, 6_125_050),
+    (1920, 18_431_250),
+    (2000, -10_000_000),
+    (2400, -4_870_000),
+    (2600, -1_215_400),
+    (2740, -937_525),
+    (2940, -2_410_000),
+)
+#: the opening balances of a company that did not start in its first year held
+OPENING = (*CARRIED, (2050, -sum(amount for _, amount in CARRIED)))
+
+
 def _years(first: int, volumes: list[int]) -> dict[int, int]:
     return {first + i: volume for i, volume in enumerate(volumes)}
 
@@ -114,7 +132,13 @@ def _years(first: int, volumes: list[int]) -> dict[int, int]:
 def demo(seed: int) -> Scenario:
     """A lively set: a café, a ten-year builder, an accounting firm with clients, broken tokens."""
     companies = (
-        company(1, 101, "Fjordlys Kaffebar AS", _years(2021, [4_000, 5_500, 6_500, 7_000, 7_500])),
+        company(
+            1,
+            101,
+            "Fjordlys Kaffebar AS",
+            _years(2021, [4_000, 5_500, 6_500, 7_000, 7_500]),
+            opening=OPENING,
+        ),
         company(
             2,
             102,
@@ -139,7 +163,9 @@ def demo(seed: int) -> Scenario:
 def small(seed: int) -> Scenario:
     """Every feature with few postings (about 23,000): for tests that page everything."""
     companies = (
-        company(1, 201, "Fjordlys Kaffebar AS", _years(2022, [1_200, 1_500, 1_800])),
+        company(
+            1, 201, "Fjordlys Kaffebar AS", _years(2022, [1_200, 1_500, 1_800]), opening=OPENING
+        ),
         company(
             2,
             202,

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any, NamedTuple
 
 from sandbox.chart import NOK, Account
-from sandbox.journal import Voucher
+from sandbox.journal import Party, Voucher
 from sandbox.names import VOUCHER_TYPES
+from sandbox.registers import (
+    department_of,
+    dimension_of,
+    employee_of,
+    is_foreign,
+    is_inactive,
+    party_number,
+    party_organization_number,
+    product_of,
+    project_of,
+)
 from sandbox.render import (
     Computed,
     Const,
@@ -19,6 +30,7 @@ from sandbox.render import (
     amount_column,
     register,
 )
+from sandbox.templates import POSTED_ACCOUNTS, Role
 
 
 class VoucherType(NamedTuple):
@@ -57,6 +69,11 @@ def nothing() -> Ref:
     return Ref("Object", lambda obj: None)
 
 
+def free_dimension(index: int) -> Ref:
+    """A posting's value of free accounting dimension 1, 2 or 3."""
+    return Ref("AccountingDimensionValue", lambda p: dimension_of(p, index))
+
+
 STUB = register(Model("Object", "object", {"id": Raw("id"), "url": url("object")}))
 
 POSTING = register(
@@ -76,10 +93,10 @@ POSTING = register(
             "amortizationEndDate": NULL,
             "customer": Ref("Customer", attrgetter("customer")),
             "supplier": Ref("Supplier", attrgetter("supplier")),
-            "employee": nothing(),
-            "project": nothing(),
-            "product": nothing(),
-            "department": nothing(),
+            "employee": Ref("Employee", employee_of, key=itemgetter("id")),
+            "project": Ref("Project", project_of),
+            "product": Ref("Product", product_of),
+            "department": Ref("Department", department_of),
             "vatType": Ref("VatType", attrgetter("vat_type")),
             "amount": money("amount"),
             "amountCurrency": money("amount_currency"),
@@ -103,9 +120,9 @@ POSTING = register(
             "isVatReadonly": FALSE,
             "isAmountVatClosed": FALSE,
             "postingRuleId": NULL,
-            "freeAccountingDimension1": nothing(),
-            "freeAccountingDimension2": nothing(),
-            "freeAccountingDimension3": nothing(),
+            "freeAccountingDimension1": free_dimension(1),
+            "freeAccountingDimension2": free_dimension(2),
+            "freeAccountingDimension3": free_dimension(3),
             "asset": nothing(),
             "changes": Computed(changes),
         },
@@ -188,7 +205,7 @@ ACCOUNT = register(
             "isCloseable": FALSE,
             "isApplicableForSupplierInvoice": Computed(lambda a, ctx: 4000 <= a.number < 8000),
             "requireReconciliation": Raw("is_bank"),
-            "isInactive": FALSE,
+            "isInactive": Raw("inactive"),
             "isBankAccount": Raw("is_bank"),
             "isInvoiceAccount": FALSE,
             "bankAccountNumber": EMPTY,
@@ -198,7 +215,7 @@ ACCOUNT = register(
             "displayName": Computed(_account_name),
             "requiresDepartment": FALSE,
             "requiresProject": FALSE,
-            "isPostingsExist": TRUE,
+            "isPostingsExist": Computed(lambda a, ctx: a.number in POSTED_ACCOUNTS),
             "department": NULL,
         },
     )
@@ -239,7 +256,8 @@ VAT_TYPE = register(
 )
 
 
-def _party(name: str, path: str, customer: bool) -> Model:
+def _party(name: str, path: str, role: Role) -> Model:
+    """Customer and Supplier: the spec gives both both numbers (0 where the party is not one)."""
     return register(
         Model(
             name,
@@ -249,13 +267,21 @@ def _party(name: str, path: str, customer: bool) -> Model:
                 "version": ZERO,
                 "url": url(path),
                 "name": Raw("name"),
+                "customerNumber": Computed(lambda p, ctx: party_number(p, Role.CUSTOMER)),
+                "supplierNumber": Computed(lambda p, ctx: party_number(p, Role.SUPPLIER)),
+                "organizationNumber": Computed(lambda p, ctx: party_organization_number(p)),
                 "displayName": Raw("name"),
-                "isCustomer": Const(customer),
-                "isSupplier": Const(not customer),
+                "isCustomer": Computed(lambda p, ctx: _is(p, Role.CUSTOMER)),
+                "isSupplier": Computed(lambda p, ctx: _is(p, Role.SUPPLIER)),
+                "isInactive": Computed(lambda p, ctx: is_inactive(p)),
             },
         )
     )
 
 
-CUSTOMER = _party("Customer", "customer", True)
-SUPPLIER = _party("Supplier", "supplier", False)
+def _is(party: Party, role: Role) -> bool:
+    return party.role is role or is_foreign(party)
+
+
+CUSTOMER = _party("Customer", "customer", Role.CUSTOMER)
+SUPPLIER = _party("Supplier", "supplier", Role.SUPPLIER)

@@ -256,6 +256,11 @@ _TABLE = (
     (Kind.RENT, 8, (2, 2, 2, 2), (4_000, 60_000), 7, _transfer(6300, 1920), _plain, False),
     (Kind.JOURNAL, 10, (2, 3, 4, 6), (1_000, 200_000), 8, _journal, _plain, False),
 )
+#: every account a generated voucher can post to (the others never move unless a test books there)
+POSTED_ACCOUNTS = frozenset(
+    COST_ACCOUNTS + JOURNAL_ACCOUNTS
+    + (1500, 1920, 2400, 2600, 2700, 2710, 2770, 3000, 3200, 4300, 5000, 5400, 6300, 7500, 7770)
+)  # fmt: skip
 #: every template
 TEMPLATES = tuple(
     Template(kind, weight, sizes, amount_table(*span), voucher_type, foreign, build, debit)
