@@ -1,11 +1,11 @@
 """Streaming reader of SAF-T Financial files: events in document order, in constant memory.
 
 `shared.saft.walk` hands over each record (Header, Account, Customer, Supplier, TaxCodeDetails,
-Transaction, a control total) as it ends and frees everything else, known or not, so the tree never grows whatever the file
-holds. Elements are matched on namespace and local name, never on prefix. Line-level problems
-(a line with both sides or neither, an amount that is not one, an account missing from the
-MasterFiles) are raised here, as the line is read; rules over many elements are
-`shared.saft.checks`'.
+Transaction, a control total) as it ends and frees everything else, known or not, so the tree
+never grows whatever the file holds. Elements are matched on namespace and local name, never
+on prefix. Line-level problems (a line with both sides or neither, an amount that is not one,
+an account missing from the MasterFiles) are raised here, as the line is read; rules over many
+elements are `shared.saft.checks`'.
 """
 
 from __future__ import annotations
