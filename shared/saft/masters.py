@@ -67,7 +67,8 @@ def read_party(elem: Element, name: str) -> Party:
 def read_tax_code(elem: Element, name: str) -> TaxCode:
     """A TaxCodeDetails: the code (required), its description, percentage and effective date."""
     code = _key(elem, "TaxCode", TAX_CODE_LENGTH, name)
-    line = elem.sourceline
+    found = elem.find(_P + "TaxPercentage")
+    line = elem.sourceline if found is None else found.sourceline
     percentage = optional_amount(_text(elem, "TaxPercentage"), "TaxPercentage", line, name)
     if percentage is not None and not (
         0 <= percentage <= PERCENT_MAX and percentage == percentage.quantize(Decimal("0.0001"))
@@ -78,6 +79,7 @@ def read_tax_code(elem: Element, name: str) -> TaxCode:
             element="TaxPercentage", line=line, file=name,
         )  # fmt: skip
     text = _text(elem, "EffectiveDate")
+    line = elem.sourceline
     effective = None if text is None else read_date(text, "EffectiveDate", line, name)
     return TaxCode(code, _text(elem, "Description"), percentage, effective, line)
 

@@ -230,12 +230,15 @@ def read_account(elem: Element, name: str) -> Account:
     account_id = checked_account_id(need(elem, "AccountID", name), elem.sourceline, name)
     description = elem.findtext(q("AccountDescription")) or ""
 
+    def balance(side: str) -> Decimal | None:
+        found = elem.find(q(side))
+        if found is None:
+            return None
+        return whole_ore(optional_amount(found.text, side, found.sourceline, name), side,
+                         found.sourceline, name)  # fmt: skip
+
     def net(debit: str, credit: str) -> Decimal | None:
-        d, c = (
-            whole_ore(optional_amount(elem.findtext(q(side)), side, elem.sourceline, name),
-                      side, elem.sourceline, name)
-            for side in (debit, credit)
-        )  # fmt: skip
+        d, c = balance(debit), balance(credit)
         return None if d is None and c is None else (d or Decimal(0)) - (c or Decimal(0))
 
     return Account(

@@ -132,13 +132,14 @@ class MasterWriter:
         found = await self.conn.fetchrow(Q["saft_masters_duplicate"], self.stored)
         if found is None:
             return
-        key = KEYS[found["kind"]]
+        kind = found["kind"]
+        key, record = KEYS[kind], kind.title()
         line, name = found["source_line"], found["file"]
         raise DuplicateMaster(
-            f"{where(key, line, name)} is {found['number']!r}, already the {key} of the "
-            f"{found['kind']} at line {found['first_line']}; every {key} must be unique in the "
+            f"{where(record, line, name)} has {key} {found['number']!r}, already used by the "
+            f"{kind} at line {found['first_line']}; every {key} must be unique in the "
             "MasterFiles: correct the export.",
-            element=key, line=line, file=name,
+            element=record, line=line, file=name,
         )  # fmt: skip
 
     async def finish(self, import_id: int, period: Period | None) -> list[str]:
