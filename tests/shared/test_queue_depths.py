@@ -73,7 +73,7 @@ async def test_retrying_a_dead_job_takes_its_letter_off_the_dead_count(
     await failed_job(pg, "plan_sync", [2, None], message_id=second)
     assert depth(redis_client, "onboarding") == {"depth": 0, "delayed": 0, "dead": 2}
     # When an operator retries one
-    assert await jobs.retry_jobs(pg, broker, [retried], actor="op") == [retried]
+    assert await jobs.retry_jobs(pg, broker, jobs.RetryScope((retried,)), actor="op") == [retried]
     # Then its letter is gone (the other stays), and its new message waits
     assert depth(redis_client, "onboarding") == {"depth": 1, "delayed": 0, "dead": 1}
     assert redis_client.hlen("dramatiq:onboarding.XQ.msgs") == 1
@@ -106,6 +106,7 @@ async def test_retry_all_leaves_permanent_failures_unless_asked(
         pg, "validate_token", [4], stop_reason=StopReason.PERMANENT, error="Token revoked (401)"
     )
     assert await jobs.failed_ids(pg) == jobs.FailedIds((transient,), (revoked,))
-    assert await jobs.retry_jobs(pg, broker, None, actor="op") == [transient]
+    assert await jobs.retry_jobs(pg, broker, jobs.RetryScope(), actor="op") == [transient]
     assert (await jobs.get_job(pg, revoked)).state == "failed"  # type: ignore[union-attr]
-    assert await jobs.retry_jobs(pg, broker, None, actor="op", include_permanent=True) == [revoked]
+    everyone = jobs.RetryScope(include_permanent=True)
+    assert await jobs.retry_jobs(pg, broker, everyone, actor="op") == [revoked]
