@@ -12,7 +12,6 @@ import datetime as dt
 import inspect
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 from urllib.parse import unquote
@@ -28,6 +27,7 @@ from worker.tripletex.errors import (
     CODE_SORTING,
     InvalidRequest,
     RateLimitState,
+    Reply,
     ResultSetTooLarge,
     TransientUpstream,
     UnexpectedResponse,
@@ -74,16 +74,6 @@ DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=60, connect=10)
 OnRateLimit = Callable[[str, RateLimitState], Awaitable[None] | None]
 BeforeRequest = Callable[[str], Awaitable[None]]
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class _Reply:
-    """A complete 2xx answer and the call it answers."""
-
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
-    where: str
 
 
 class TripletexClient:
@@ -265,7 +255,7 @@ class TripletexClient:
                 return
             start += len(items)
 
-    async def _get(self, auth: Auth, path: str, params: Mapping[str, str] | None = None) -> _Reply:
+    async def _get(self, auth: Auth, path: str, params: Mapping[str, str] | None = None) -> Reply:
         """A GET with auth. A `sorting` the endpoint refuses (422/17000; which sortings each
         endpoint accepts is not documented) is dropped for that path from then on, once."""
         if params and "sorting" in params and path in self._unsortable:
@@ -290,7 +280,7 @@ class TripletexClient:
         payload: Mapping[str, str] | None = None,
         where: str | None = None,
         secrets: tuple[str, ...] = (),
-    ) -> _Reply:
+    ) -> Reply:
         """One request: pace, send, report the rate-limit headers, map any error answer."""
         where = where or f"{method} {unquote(path)}"
         key = key or (auth.key if auth else "anonymous")
@@ -307,12 +297,11 @@ class TripletexClient:
             method, path=path, params=params, data=data, headers=headers, where=where
         )
         await self._observe(key, answer_headers)
+        reply = Reply(status, answer_headers, body, where)
         if not 200 <= status < 300:
             wait = retry_after(self._last_reset.get(key), time.time())
-            raise error_for(
-                status, answer_headers, body, where=where, secrets=secrets, retry_after=wait
-            )
-        return _Reply(status, answer_headers, body, where)
+            raise error_for(reply, secrets=secrets, retry_after=wait)
+        return reply
 
     async def _exchange(
         self,
@@ -363,7 +352,7 @@ class TripletexClient:
 
 
 def _read(
-    reply: _Reply, parse: Callable[[Any], T], decode: Callable[[bytes], Any] = decode_json
+    reply: Reply, parse: Callable[[Any], T], decode: Callable[[bytes], Any] = decode_json
 ) -> T:
     """Decode and parse a 2xx body: a broken body is transient, a wrong shape is not."""
     request_id = request_id_of(reply.headers, {})
@@ -391,6 +380,6 @@ async def _pages(fetch: Callable[[int], Awaitable[RawPage]]) -> AsyncIterator[Ra
         start += page.count
 
 
-def _read_raw(reply: _Reply, parse: Callable[[Any], T]) -> T:
+def _read_raw(reply: Reply, parse: Callable[[Any], T]) -> T:
     """`_read` with a plain decode: numbers are not used, only the body's shape."""
     return _read(reply, parse, orjson.loads)
