@@ -12,6 +12,7 @@ import datetime as dt
 import inspect
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 from urllib.parse import unquote
@@ -76,6 +77,29 @@ BeforeRequest = Callable[[str], Awaitable[None]]
 T = TypeVar("T")
 
 
+@dataclass(frozen=True, slots=True)
+class _Request:
+    """One call's shape: method and path, whose session, what it sends, how errors name it."""
+
+    method: str
+    path: str
+    auth: Auth | None = None
+    #: the rate-limit key (None: the session's, or "anonymous" without one)
+    key: str | None = None
+    params: Mapping[str, str] | None = None
+    #: a JSON body
+    payload: Mapping[str, str] | None = None
+    #: how errors name the call (None: method and path)
+    where: str | None = None
+    #: values masked in errors, beside the session token
+    secrets: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """How errors name the call."""
+        return self.where or f"{self.method} {unquote(self.path)}"
+
+
 class TripletexClient:
     """Tripletex API v2 over an injected session; its methods raise only `TripletexError` kinds.
 
@@ -112,18 +136,20 @@ class TripletexClient:
         register_secret(consumer_token)
         register_secret(employee_token)
         reply = await self._send(
-            "POST",
-            api_path("token", "session", ":create"),
-            key=fingerprint(employee_token),
-            payload=session_body(consumer_token, employee_token, expires),
-            secrets=(consumer_token, employee_token),
+            _Request(
+                "POST",
+                api_path("token", "session", ":create"),
+                key=fingerprint(employee_token),
+                payload=session_body(consumer_token, employee_token, expires),
+                secrets=(consumer_token, employee_token),
+            )
         )
         return _read(reply, lambda payload: parse_session(payload, expires))
 
     async def delete_session(self, auth: Auth) -> None:
         """Delete the session; the API wants the token in the path, so errors name the template."""
         path = api_path("token", "session", auth.session_token)
-        await self._send("DELETE", path, auth=auth, where="DELETE /token/session/{token}")
+        await self._send(_Request("DELETE", path, auth, where="DELETE /token/session/{token}"))
 
     async def who_am_i(self, auth: Auth) -> WhoAmI:
         """The employee and company the session acts as (`GET /token/session/>whoAmI`)."""
@@ -261,7 +287,7 @@ class TripletexClient:
         if params and "sorting" in params and path in self._unsortable:
             params = {k: v for k, v in params.items() if k != "sorting"}
         try:
-            return await self._send("GET", path, auth=auth, params=params)
+            return await self._send(_Request("GET", path, auth, params=params))
         except InvalidRequest as exc:
             if exc.code != CODE_SORTING or not params or "sorting" not in params:
                 raise
@@ -269,21 +295,15 @@ class TripletexClient:
             logger.warning("sorting_refused", path=unquote(path), sorting=params["sorting"])
             return await self._get(auth, path, params)
 
-    async def _send(
-        self,
-        method: str,
-        path: str,
-        *,
-        auth: Auth | None = None,
-        key: str | None = None,
-        params: Mapping[str, str] | None = None,
-        payload: Mapping[str, str] | None = None,
-        where: str | None = None,
-        secrets: tuple[str, ...] = (),
-    ) -> Reply:
+    async def _send(self, request: _Request) -> Reply:
         """One request: pace, send, report the rate-limit headers, map any error answer."""
-        where = where or f"{method} {unquote(path)}"
-        key = key or (auth.key if auth else "anonymous")
+        auth, payload, secrets, where = (
+            request.auth,
+            request.payload,
+            request.secrets,
+            request.label,
+        )
+        key = request.key or (auth.key if auth else "anonymous")
         headers = {"Accept": "application/json"}
         if auth is not None:
             headers["Authorization"] = auth.header
@@ -293,9 +313,7 @@ class TripletexClient:
         if self._before_request is not None:
             await self._before_request(key)
         data = None if payload is None else orjson.dumps(payload)
-        status, answer_headers, body = await self._exchange(
-            method, path=path, params=params, data=data, headers=headers, where=where
-        )
+        status, answer_headers, body = await self._exchange(request, data=data, headers=headers)
         await self._observe(key, answer_headers)
         reply = Reply(status, answer_headers, body, where)
         if not 200 <= status < 300:
@@ -304,22 +322,16 @@ class TripletexClient:
         return reply
 
     async def _exchange(
-        self,
-        method: str,
-        *,
-        path: str,
-        params: Mapping[str, str] | None,
-        data: bytes | None,
-        headers: Mapping[str, str],
-        where: str,
+        self, request: _Request, *, data: bytes | None, headers: Mapping[str, str]
     ) -> tuple[int, Mapping[str, str], bytes]:
         """Status, headers and whole body of one exchange; network failures become errors."""
-        url = URL(self._base + path, encoded=True)
+        url = URL(self._base + request.path, encoded=True)
+        where = request.label
         try:
             async with self._session.request(
-                method,
+                request.method,
                 url,
-                params=params,
+                params=request.params,
                 data=data,
                 headers=headers,
                 timeout=self._timeout,
