@@ -297,12 +297,8 @@ class TripletexClient:
 
     async def _send(self, request: _Request) -> Reply:
         """One request: pace, send, report the rate-limit headers, map any error answer."""
-        auth, payload, secrets, where = (
-            request.auth,
-            request.payload,
-            request.secrets,
-            request.label,
-        )
+        auth, payload, secrets = request.auth, request.payload, request.secrets
+        where = request.label
         key = request.key or (auth.key if auth else "anonymous")
         headers = {"Accept": "application/json"}
         if auth is not None:
