@@ -264,10 +264,9 @@ class PgSource:
         async def write(conn: asyncpg.Connection) -> list[int]:
             if org_id is not None:
                 await orgs.find(conn, f"#{org_id}")  # gone: BadInput, as `--org` says
-            return await jobs.retry_jobs(
-                conn, self._broker, job_ids, org_id=org_id, actor=getpass.getuser(),
-                include_permanent=include_permanent,
-            )  # fmt: skip
+            ids = None if job_ids is None else tuple(job_ids)
+            scope = jobs.RetryScope(ids, org_id, include_permanent)
+            return await jobs.retry_jobs(conn, self._broker, scope, actor=getpass.getuser())
 
         return await self._write(write)
 

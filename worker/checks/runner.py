@@ -15,7 +15,7 @@ import asyncio
 import datetime as dt
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 import aiohttp
@@ -220,18 +220,23 @@ async def run_checks(
     return done
 
 
+@dataclass(frozen=True, slots=True)
+class Checker:
+    """What a run of the checks goes out with: the HTTP session, the settings, and the cipher
+    that opens a stored employee token (None: without a key, a stored token is a ConfigError)."""
+
+    http: aiohttp.ClientSession
+    settings: Settings
+    cipher: TokenCipher | None
+
+
 async def check_org(
-    conn: asyncpg.Connection,
-    http: aiohttp.ClientSession,
-    settings: Settings,
-    cipher: TokenCipher | None,
-    org_id: int,
-    *,
-    trigger: Trigger,
+    conn: asyncpg.Connection, checker: Checker, org_id: int, *, trigger: Trigger
 ) -> CheckRun:
     """Run the checks for one organization and store the run."""
-    subject = await load_subject(conn, org_id, cipher)
-    return await store_run(conn, org_id, trigger, await run_checks(http, settings, subject))
+    subject = await load_subject(conn, org_id, checker.cipher)
+    results = await run_checks(checker.http, checker.settings, subject)
+    return await store_run(conn, org_id, trigger, results)
 
 
 async def diagnose(
