@@ -14,6 +14,14 @@ from pathlib import Path
 from shared.checks import Check, CheckName, CheckStatus
 from shared.errors import BadInput
 from shared.jobs import Job, StuckChunk, is_permanent
+from shared.ledger.reports import (
+    Dimension,
+    MonthTotal,
+    PostingLine,
+    TrialBalanceLine,
+    TrialBalanceReport,
+    Voucher,
+)
 from shared.orgs import CompanyChoice
 from shared.traffic import Traffic, Window
 from tui import fleet
@@ -30,6 +38,7 @@ from tui.views import (
     Progress,
     QueueView,
     SystemView,
+    TrialBalanceView,
     WorkerView,
     YearRow,
 )
@@ -194,6 +203,68 @@ STUCK: tuple[StuckChunk, ...] = (
 )  # fmt: skip
 
 
+def _tb(
+    account: str, name: str, kind: str, *amounts: str, source: str | None = "same"
+) -> TrialBalanceLine:
+    opening, debit, credit = (Decimal(a) for a in amounts)
+    closing = opening + debit - credit
+    theirs = closing if source == "same" else None if source is None else Decimal(source)
+    return TrialBalanceLine(account, name, kind, opening, debit, credit, closing, theirs,
+                            closing - (theirs or 0))  # fmt: skip
+
+
+#: the books every organization of the fake holds: 2024 proven, 2023 with one account differing
+LEDGER: dict[int, tuple[TrialBalanceLine, ...]] = {
+    2024: (
+        _tb("1500", "Kundefordringer", "ASSETS", "48200.00", "612400.00", "598150.00"),
+        _tb("1920", "Bankinnskudd", "ASSETS", "221430.55", "598150.00", "402260.40"),
+        _tb("2050", "Annen egenkapital", "EQUITY", "-180000.00", "0.00", "0.00"),
+        _tb("2400", "Leverandørgjeld", "LIABILITIES", "-31200.00", "310000.00", "322470.00"),
+        _tb("2700", "Utgående merverdiavgift", "LIABILITIES", "-12000.00", "98400.00",
+            "122480.00"),
+        _tb("3000", "Salgsinntekt", "OPERATING_REVENUES", "0.00", "0.00", "489920.00"),
+        _tb("4000", "Varekjøp", "OPERATING_EXPENSES", "0.00", "257976.00", "0.00"),
+        _tb("6300", "Leie lokale", "OPERATING_EXPENSES", "0.00", "96000.00", "0.00"),
+        _tb("7790", "Annen kostnad", "OPERATING_EXPENSES", "0.00", "0.00", "0.00", source=None),
+    ),
+    2023: (
+        _tb("1500", "Kundefordringer", "ASSETS", "31000.00", "500200.00", "483000.00"),
+        _tb("1920", "Bankinnskudd", "ASSETS", "150000.00", "483000.00", "411569.45",
+            source="220230.55"),
+        _tb("2050", "Annen egenkapital", "EQUITY", "-180000.00", "0.00", "0.00"),
+        _tb("2400", "Leverandørgjeld", "LIABILITIES", "-25000.00", "290000.00", "296200.00"),
+        _tb("3000", "Salgsinntekt", "OPERATING_REVENUES", "0.00", "0.00", "401000.00",
+            source="-401120.00"),
+        _tb("4000", "Varekjøp", "OPERATING_EXPENSES", "0.00", "212400.00", "0.00"),
+    ),
+}  # fmt: skip
+#: when the fake's years were proven
+LEDGER_CHECKED = ago(5_400)
+
+MONTHS: tuple[MonthTotal, ...] = (
+    MonthTotal(dt.date(2024, 1, 1), 14, Decimal("48210.00"), Decimal("31900.00")),
+    MonthTotal(dt.date(2024, 2, 1), 11, Decimal("51980.00"), Decimal("60100.00")),
+    MonthTotal(dt.date(2024, 3, 1), 3, Decimal("1250.00"), Decimal("1250.00")),
+)
+
+FAKTURA = (Dimension("customer", "Customer", "Kunde AS"), Dimension("project", "Project", "Nybygg"))
+POSTINGS: tuple[PostingLine, ...] = (
+    PostingLine(9001, dt.date(2024, 3, 5), "1500", "Kundefordringer", 501, "1", "Faktura 1001",
+                Decimal("1250.00"), FAKTURA[:1]),
+    PostingLine(9003, dt.date(2024, 3, 20), "1500", "Kundefordringer", 502, "2",
+                "Innbetaling 1001", Decimal("-1000.00"), FAKTURA[:1]),
+    PostingLine(9005, dt.date(2024, 3, 28), "1500", "Kundefordringer", 503, "3",
+                "Innbetaling 1001, rest", Decimal("-250.00"), FAKTURA[:1]),
+)  # fmt: skip
+VOUCHER = Voucher(501, "1", 2024, "Utgående faktura", "Faktura 1001", (
+    POSTINGS[0],
+    PostingLine(9002, dt.date(2024, 3, 5), "3000", "Salgsinntekt", 501, "1", "Faktura 1001",
+                Decimal("-1000.00"), (*FAKTURA, Dimension("department", "Department", "Salg"))),
+    PostingLine(9004, dt.date(2024, 3, 5), "2700", "Utgående merverdiavgift", 501, "1",
+                "Faktura 1001", Decimal("-250.00")),
+))  # fmt: skip
+
+
 class FakeSource:
     """Fixed organizations, years, timeline, checks and jobs; actions are recorded."""
 
@@ -244,6 +315,30 @@ class FakeSource:
 
     async def application_name(self) -> str | None:
         return self.app_name
+
+    async def trial_balance(self, org_id: int, year: int | None) -> TrialBalanceView | None:
+        row = next((o for o in self.orgs if o.id == org_id), None)
+        if row is None:
+            return None
+        years = tuple(sorted(LEDGER, reverse=True))
+        chosen = year if year in LEDGER else years[0]
+        lines = LEDGER[chosen]
+        proven = all(line.agrees for line in lines)
+        report = TrialBalanceReport(org_id, row.name, row.method, chosen, proven, LEDGER_CHECKED,
+                                    lines)  # fmt: skip
+        return TrialBalanceView(NOW, years, report)
+
+    async def account_months(self, org_id: int, account: str, year: int) -> tuple[MonthTotal, ...]:
+        return tuple(replace(m, month=m.month.replace(year=year)) for m in MONTHS)
+
+    async def account_postings(
+        self, org_id: int, account: str, month: dt.date
+    ) -> tuple[PostingLine, ...]:
+        self.actions.append(("account_postings", org_id, account, month))
+        return tuple(replace(p, account=account) for p in POSTINGS) if month.month == 3 else ()
+
+    async def voucher(self, org_id: int, voucher_id: int) -> Voucher | None:
+        return VOUCHER if voucher_id == VOUCHER.voucher_id else None
 
     async def register(
         self, *, name: str, method: str, provider: str | None, token: str | None

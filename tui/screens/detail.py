@@ -57,6 +57,12 @@ class DetailScreen(LiveScreen):
         Binding("x", "cancel_sync", "Cancel sync", tooltip="Stop the synchronization"),
         Binding("R", "resume_sync", "Resume", tooltip="Resume a cancelled synchronization"),
         Binding("f", "jobs", "Jobs", tooltip="The organization's failed jobs"),
+        Binding(
+            "b",
+            "trial_balance",
+            "Trial balance",
+            tooltip="The trial balance of the year under the cursor, proven against the source",
+        ),
         Binding("D", "remove", "Remove", tooltip="Remove the organization and all its data"),
     ]
     MUTATING = frozenset(
@@ -273,6 +279,13 @@ class DetailScreen(LiveScreen):
         from tui.screens.jobs import JobsScreen
 
         self.app.push_screen(JobsScreen(self.org_id, self.org_name))
+
+    def action_trial_balance(self) -> None:
+        """The trial balance of the year under the cursor (or the newest held)."""
+        from tui.screens.ledger import TrialBalanceScreen
+
+        year = self.query_one(YearTable).current_year
+        self.app.push_screen(TrialBalanceScreen(self.org_id, self.org_name, year))
 
     def action_resume_sync(self) -> None:
         """Synchronize a cancelled organization again, from where it stopped."""
