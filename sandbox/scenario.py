@@ -10,7 +10,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from sandbox.company import Company, CompanyType, organization_number
-from sandbox.tokens import ConsumerToken, EmployeeToken, TokenKind, consumer_token, employee_token
+from sandbox.tokens import (
+    ConsumerToken,
+    EmployeeToken,
+    TokenCase,
+    TokenKind,
+    consumer_token,
+    employee_token,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,18 +102,15 @@ class Cast:
 
 def tokens(seed: int, cast: Cast) -> tuple[EmployeeToken, ...]:
     """One employee token per troubleshooting case."""
-    return (
-        employee_token(seed, "good", TokenKind.GOOD, 1, cast.own),
-        employee_token(
-            seed, "accountant", TokenKind.ACCOUNTANT, 2, cast.firm, clients=cast.clients
-        ),
-        employee_token(
-            seed, "integrations_off", TokenKind.INTEGRATIONS_OFF, 3, cast.integrations_off
-        ),
-        employee_token(seed, "not_shared", TokenKind.NOT_SHARED, 4, cast.not_shared),
-        employee_token(seed, "no_ledger_access", TokenKind.NO_LEDGER_ACCESS, 5, cast.no_ledger),
-        employee_token(seed, "expired", TokenKind.EXPIRED, 6, cast.expired),
+    cases = (
+        TokenCase("good", TokenKind.GOOD, cast.own),
+        TokenCase("accountant", TokenKind.ACCOUNTANT, cast.firm, cast.clients),
+        TokenCase("integrations_off", TokenKind.INTEGRATIONS_OFF, cast.integrations_off),
+        TokenCase("not_shared", TokenKind.NOT_SHARED, cast.not_shared),
+        TokenCase("no_ledger_access", TokenKind.NO_LEDGER_ACCESS, cast.no_ledger),
+        TokenCase("expired", TokenKind.EXPIRED, cast.expired),
     )
+    return tuple(employee_token(seed, number, case) for number, case in enumerate(cases, 1))
 
 
 #: balances a company brings from the years before the first one held (øre; 2050 balances them)
