@@ -55,35 +55,45 @@ def _slug(name: str) -> str:
     return "".join(ch for ch in plain.lower() if ch.isalnum())
 
 
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What a scenario says of a company besides its name and yearly postings: its legal form,
+    whether it keeps others' books, and how its postings fall (busy months, big days, the weight
+    of each month, the balances it opens with); see `Company`."""
+
+    busy: tuple[tuple[int, int, int], ...] = ()
+    kind: CompanyType = CompanyType.AS
+    accountant: bool = False
+    big_days: tuple[tuple[int, int], ...] = ()
+    season: tuple[int, ...] | None = None
+    opening: tuple[tuple[int, int], ...] = ()
+
+
+#: the profiles most scenario companies differ by: an accounting firm, the other legal forms
+_FIRM = Profile(accountant=True)
+_SA = Profile(kind=CompanyType.SA)
+_ENK = Profile(kind=CompanyType.ENK)
+
+
 def company(
-    slot: int,
-    company_id: int,
-    name: str,
-    postings: dict[int, int],
-    *,
-    busy: tuple[tuple[int, int, int], ...] = (),
-    kind: CompanyType = CompanyType.AS,
-    accountant: bool = False,
-    big_days: tuple[tuple[int, int], ...] = (),
-    season: tuple[int, ...] | None = None,
-    opening: tuple[tuple[int, int], ...] = (),
+    slot: int, company_id: int, name: str, postings: dict[int, int], profile: Profile = Profile()
 ) -> Company:
     """A company with a valid organisation number and e-mail derived from its id and name."""
     number = organization_number(91_000_000 + company_id * 7_919 % 8_000_000)
-    email = f"post@{_slug(name.removesuffix(' ' + kind.value))}.no"
+    email = f"post@{_slug(name.removesuffix(' ' + profile.kind.value))}.no"
     return Company(
         company_id,
         slot,
         name,
         number,
         tuple(sorted(postings.items())),
-        busy,
-        kind,
-        accountant,
+        profile.busy,
+        profile.kind,
+        profile.accountant,
         email,
-        big_days,
-        season,
-        opening,
+        profile.big_days,
+        profile.season,
+        profile.opening,
     )
 
 
@@ -141,7 +151,7 @@ def demo(seed: int) -> Scenario:
             101,
             "Fjordlys Kaffebar AS",
             _years(2021, [4_000, 5_500, 6_500, 7_000, 7_500]),
-            opening=OPENING,
+            Profile(opening=OPENING),
         ),
         company(
             2,
@@ -150,15 +160,13 @@ def demo(seed: int) -> Scenario:
             _years(
                 2016, [8_000, 12_000, 15_000, 18_000, 0, 16_000, 20_000, 24_000, 26_000, 28_000]
             ),
-            busy=((2024, 11, 12_500),),
+            Profile(busy=((2024, 11, 12_500),)),
         ),
-        company(3, 103, "Tall og Tast Regnskap AS", _years(2023, [1_200] * 3), accountant=True),
+        company(3, 103, "Tall og Tast Regnskap AS", _years(2023, [1_200] * 3), _FIRM),
         company(4, 104, "Havbris Fiskeutstyr AS", _years(2019, [9_000] * 7)),
         company(5, 105, "Solberg Tannklinikk AS", _years(2022, [3_000] * 4)),
-        company(6, 106, "Lyngheia Barnehage SA", _years(2024, [2_000] * 2), kind=CompanyType.SA),
-        company(
-            7, 107, "Østre Sykkelverksted ENK", _years(2023, [1_500] * 3), kind=CompanyType.ENK
-        ),
+        company(6, 106, "Lyngheia Barnehage SA", _years(2024, [2_000] * 2), _SA),
+        company(7, 107, "Østre Sykkelverksted ENK", _years(2023, [1_500] * 3), _ENK),
     )
     cast = Cast(101, 103, (102, 104, 105), 106, 107, not_shared=104, expired=105)
     return Scenario("demo", seed, consumer_token(seed), tokens(seed, cast), companies)
@@ -168,20 +176,24 @@ def small(seed: int) -> Scenario:
     """Every feature with few postings (about 23,000): for tests that page everything."""
     companies = (
         company(
-            1, 201, "Fjordlys Kaffebar AS", _years(2022, [1_200, 1_500, 1_800]), opening=OPENING
+            1,
+            201,
+            "Fjordlys Kaffebar AS",
+            _years(2022, [1_200, 1_500, 1_800]),
+            Profile(opening=OPENING),
         ),
         company(
             2,
             202,
             "Nordvik Bygg AS",
             _years(2019, [900, 1_100, 0, 1_300, 1_500]),
-            busy=((2023, 3, 11_000),),
+            Profile(busy=((2023, 3, 11_000),)),
         ),
-        company(3, 203, "Tall og Tast Regnskap AS", {2024: 400}, accountant=True),
+        company(3, 203, "Tall og Tast Regnskap AS", {2024: 400}, _FIRM),
         company(4, 204, "Havbris Fiskeutstyr AS", {2023: 700, 2024: 800}),
         company(5, 205, "Solberg Tannklinikk AS", {2024: 600}),
-        company(6, 206, "Lyngheia Barnehage SA", {2024: 300}, kind=CompanyType.SA),
-        company(7, 207, "Østre Sykkelverksted ENK", {2024: 300}, kind=CompanyType.ENK),
+        company(6, 206, "Lyngheia Barnehage SA", {2024: 300}, _SA),
+        company(7, 207, "Østre Sykkelverksted ENK", {2024: 300}, _ENK),
     )
     cast = Cast(201, 203, (202, 204, 205), 206, 207, not_shared=204, expired=205)
     return Scenario("small", seed, consumer_token(seed), tokens(seed, cast), companies)
@@ -229,13 +241,12 @@ def bench(
             1_001 + i,
             f"{_BENCH_NAMES[0][i % 8]}{_BENCH_NAMES[1][i // 8 % 8]} {i + 1:03d} AS",
             _years(first_year, [per_year] * years),
-            big_days=big_days,
-            season=BENCH_SEASON,
+            Profile(big_days=big_days, season=BENCH_SEASON),
         )
         for i in range(companies)
     )
     extra = (
-        company(companies + 1, 900, "Tall og Tast Regnskap AS", {last_year: 400}, accountant=True),
+        company(companies + 1, 900, "Tall og Tast Regnskap AS", {last_year: 400}, _FIRM),
         company(companies + 2, 901, "Lyngheia Barnehage SA", {last_year: 300}),
         company(companies + 3, 902, "Østre Sykkelverksted ENK", {last_year: 300}),
     )
@@ -253,11 +264,11 @@ def bigday(seed: int, big_day: int = 10_500) -> Scenario:
             301,
             "Vinterlys Eiendom AS",
             _years(2024, [1_800, 2_200]),
-            big_days=_big_day(2025, big_day),
+            Profile(big_days=_big_day(2025, big_day)),
         ),
-        company(2, 302, "Tall og Tast Regnskap AS", {2025: 300}, accountant=True),
-        company(3, 303, "Lyngheia Barnehage SA", {2025: 200}, kind=CompanyType.SA),
-        company(4, 304, "Østre Sykkelverksted ENK", {2025: 200}, kind=CompanyType.ENK),
+        company(2, 302, "Tall og Tast Regnskap AS", {2025: 300}, _FIRM),
+        company(3, 303, "Lyngheia Barnehage SA", {2025: 200}, _SA),
+        company(4, 304, "Østre Sykkelverksted ENK", {2025: 200}, _ENK),
     )
     cast = Cast(301, 302, (301,), 303, 304, not_shared=301, expired=301)
     return Scenario("bigday", seed, consumer_token(seed), tokens(seed, cast), companies)
