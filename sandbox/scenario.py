@@ -6,7 +6,7 @@ from __future__ import annotations
 import inspect
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 
 from sandbox.company import Company, CompanyType, organization_number
@@ -219,17 +219,23 @@ def _big_day(year: int, postings: int) -> tuple[tuple[int, int], ...]:
     return ((date(year, 12, 31).toordinal(), postings),) if postings else ()
 
 
-def bench(
-    seed: int,
-    *,
-    companies: int = 1,
-    postings: int = 1_000_000,
-    years: int = 10,
-    first_year: int = 2016,
-    big_day: int = 0,
-) -> Scenario:
-    """`companies` clients of one accounting firm, each with about `postings` over `years` in
-    seasonal months, plus `big_day` postings on 31 December of the newest year (0: no big day)."""
+@dataclass(frozen=True, slots=True)
+class BenchSize:
+    """How big `bench` is: `companies` clients of one accounting firm, each with about `postings`
+    over `years` from `first_year`, plus `big_day` postings on 31 December of the newest year (0:
+    no big day)."""
+
+    companies: int = 1
+    postings: int = 1_000_000
+    years: int = 10
+    first_year: int = 2016
+    big_day: int = 0
+
+
+def bench(seed: int, size: BenchSize = BenchSize()) -> Scenario:
+    """Clients of one accounting firm in seasonal months, as many and as big as `size` says."""
+    companies, postings, years = size.companies, size.postings, size.years
+    first_year, big_day = size.first_year, size.big_day
     if companies < 1 or postings < 0 or years < 1:
         raise ValueError("bench needs companies >= 1, postings >= 0 and years >= 1")
     per_year = postings // years
@@ -274,13 +280,25 @@ def bigday(seed: int, big_day: int = 10_500) -> Scenario:
     return Scenario("bigday", seed, consumer_token(seed), tokens(seed, cast), companies)
 
 
+def _bench(seed: int, **sizes: int) -> Scenario:
+    """`bench` with its sizes as keywords, as `build_scenario` passes them."""
+    return bench(seed, BenchSize(**sizes))
+
+
 #: scenario factories by name; keyword arguments after `seed` are the sizes
 SCENARIOS: dict[str, Callable[..., Scenario]] = {
     "demo": demo,
     "small": small,
-    "bench": bench,
+    "bench": _bench,
     "bigday": bigday,
 }
+
+
+def _sizes(factory: Callable[..., Scenario]) -> list[str]:
+    """The sizes a factory takes: its keywords after `seed` (bench's: the fields of BenchSize)."""
+    if factory is _bench:
+        return [f.name for f in fields(BenchSize)]
+    return list(inspect.signature(factory).parameters)[1:]
 
 
 def build_scenario(name: str = "demo", seed: int = 1, **sizes: int) -> Scenario:
@@ -288,7 +306,7 @@ def build_scenario(name: str = "demo", seed: int = 1, **sizes: int) -> Scenario:
     factory = SCENARIOS.get(name)
     if factory is None:
         raise ValueError(f"unknown scenario {name!r}; choose one of {', '.join(SCENARIOS)}")
-    accepted = list(inspect.signature(factory).parameters)[1:]
+    accepted = _sizes(factory)
     unknown = sorted(set(sizes) - set(accepted))
     if unknown:
         allowed = ", ".join(accepted) or "none"
