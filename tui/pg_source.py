@@ -274,9 +274,8 @@ class PgSource:
         """Check the SAF-T file, copy it where the workers read it, queue its import; its id."""
 
         async def write(conn: asyncpg.Connection) -> int:
-            return await saft_submit.submit_file(
-                conn, self._broker, self.settings, org_id, path, actor=getpass.getuser()
-            )
+            upload = saft_submit.Upload(org_id, [path], actor=getpass.getuser())
+            return await saft_submit.submit_file(conn, self._broker, self.settings, upload)
 
         return await self._write(write)
 

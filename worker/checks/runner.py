@@ -49,7 +49,7 @@ from worker.checks.store import CheckRun, Subject, Trigger, load_subject, recent
 from worker.checks.tokens import inspect_token
 from worker.tripletex.client import TripletexClient
 from worker.tripletex.errors import RateLimitState, ResultSetTooLarge, TripletexError
-from worker.tripletex.protocol import Auth, fingerprint, oslo_today
+from worker.tripletex.protocol import Auth, PostingQuery, fingerprint, oslo_today
 
 T = TypeVar("T")
 logger = structlog.get_logger(__name__)
@@ -188,9 +188,8 @@ async def _ledger_data(client: TripletexClient, auth: Auth) -> LedgerData:
 async def _has_postings(client: TripletexClient, auth: Auth, year: int) -> bool:
     """Whether a year has a posting (more than 10,000 answer "too large": it has)."""
     try:
-        page = await client.raw_posting_page(
-            auth, dt.date(year, 1, 1), dt.date(year + 1, 1, 1), 0, 1
-        )
+        query = PostingQuery(dt.date(year, 1, 1), dt.date(year + 1, 1, 1))
+        page = await client.raw_posting_page(auth, query, 0, 1)
     except ResultSetTooLarge:
         return True
     return page.count > 0

@@ -44,6 +44,7 @@ from worker.tripletex.protocol import (
     POSTING_SORTING,
     Auth,
     Company,
+    PostingQuery,
     RawPage,
     SessionToken,
     WhoAmI,
@@ -184,19 +185,12 @@ class TripletexClient:
         return sorted({year async for page in pages for year in page})
 
     async def raw_posting_page(
-        self,
-        auth: Auth,
-        date_from: dt.date,
-        date_to: dt.date,
-        start: int,
-        count: int,
-        *,
-        accounts: AccountRange = ALL_ACCOUNTS,
+        self, auth: Auth, query: PostingQuery, start: int, count: int
     ) -> RawPage:
-        """Postings [start, start+count) dated in [date_from, date_to), count capped at 10k, only
-        checked and counted: the importer hands the raw JSON to Postgres, which reads the amounts
-        exactly, so nothing is parsed here."""
-        params = posting_params(date_from, date_to, start, count, accounts)
+        """Postings [start, start+count) of the query, count capped at 10k, only checked and
+        counted: the importer hands the raw JSON to Postgres, which reads the amounts exactly, so
+        nothing is parsed here."""
+        params = posting_params(query, start, count)
         asked = int(params["count"])
         reply = await self._get(auth, api_path("ledger", "posting"), params)
         counted = envelope_count(reply.body)
@@ -221,10 +215,9 @@ class TripletexClient:
         More than 10,000 postings in the range raise `ResultSetTooLarge` on the first page: one
         request tells that the range must be split, and costs no more.
         """
+        query = PostingQuery(date_from, date_to, accounts)
         async for page in _pages(
-            lambda start: self.raw_posting_page(
-                auth, date_from, date_to, start, page_size, accounts=accounts
-            )
+            lambda start: self.raw_posting_page(auth, query, start, page_size)
         ):
             yield page
 
