@@ -45,13 +45,11 @@ class DetailScreen(LiveScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
-        Binding(
-            "s", "resync_year", "Re-sync year", tooltip="Import the year under the cursor again"
-        ),
+        Binding("s", "resync_year", "Re-sync", tooltip="Import the year under the cursor again"),
         Binding("S", "resync_all", "Re-sync all", tooltip="Synchronize every year again"),
         Binding("C", "choose_company", "Company", tooltip="Choose the company to synchronize"),
         Binding("T", "replace_token", "Token", tooltip="Replace the employee token"),
-        Binding("c", "run_checks", "Run checks", tooltip="Run the troubleshooting checks now"),
+        Binding("c", "run_checks", "Checks", tooltip="Run the troubleshooting checks now"),
         Binding("t", "troubleshoot", "Troubleshoot", tooltip="The last checks, with help"),
         Binding("i", "import_saft", "SAF-T file", tooltip="Import a SAF-T Financial file"),
         Binding("x", "cancel_sync", "Cancel sync", tooltip="Stop the synchronization"),
@@ -60,7 +58,7 @@ class DetailScreen(LiveScreen):
         Binding(
             "b",
             "trial_balance",
-            "Trial balance",
+            "Ledger",
             tooltip="The trial balance of the year under the cursor, proven against the source",
         ),
         Binding("D", "remove", "Remove", tooltip="Remove the organization and all its data"),
