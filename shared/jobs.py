@@ -19,6 +19,7 @@ from shared import audit, dead_letters, saft_submit
 from shared.db.queries import Q
 from shared.errors import BadInput
 from shared.models import OrgState
+from shared.orgs.state import reopen
 from shared.queue import send
 
 
@@ -290,7 +291,7 @@ async def _reopen(conn: asyncpg.Connection, job: asyncpg.Record) -> None:
         await conn.execute(Q["year_reopen_reconcile"], org_id, year)
     if org_id is not None:
         state = OrgState.VALIDATING if job["actor"] == "validate_token" else OrgState.SYNCING
-        await conn.execute(Q["org_reopen"], org_id, state)
+        await reopen(conn, org_id, state)
 
 
 async def stuck_chunks(

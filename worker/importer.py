@@ -18,7 +18,9 @@ import structlog
 from dramatiq.brokers.redis import RedisBroker
 
 from shared.db.queries import Q
-from shared.models import FIRST_YEAR, OrgState
+from shared.models import FIRST_YEAR
+from shared.orgs import settle_org
+from shared.orgs.state import plan_completed
 from shared.outbox import flush, stage
 from shared.queue import send
 from worker import testhooks
@@ -106,7 +108,7 @@ async def _plan(res: Resources, org_id: int, year: int | None, started: dt.datet
         for each in years:  # newest first
             fresh = await _plan_year(conn, org_id, each, hold=not newest_new)
             newest_new = newest_new and not fresh
-        await conn.execute(Q["plan_completed"], org_id, started, year)
+        await plan_completed(conn, org_id, started, year)
     logger.info("sync_planned", org_id=org_id, years=len(years), newest=years[0] if years else None)
     await dispatch(res, org_id)
     async with res.pool.acquire() as conn, conn.transaction():
@@ -375,24 +377,3 @@ async def after_chunk(res: Resources, org_id: int, year: int) -> None:
         staged = None if closed is None else await stage(conn, "reconcile_year", org_id, year)
     testhooks.crash_after_commit("reconcile_year")
     await flush(res.pool, res.broker, [staged])
-
-
-async def settle_org(conn: asyncpg.Connection, org_id: int) -> None:
-    """The organization is synced when every year is, needs attention when one failed.
-
-    Call inside a transaction: the organization's row lock orders concurrent settlements.
-    """
-    org = await conn.fetchrow(Q["org_lock"], org_id)
-    if org is None or org["cancel_requested"]:
-        return  # stays cancelled: `org resume` settles it later
-    summary = await conn.fetchrow(Q["org_years_summary"], org_id)
-    if summary["open"]:
-        await conn.execute(Q["org_set_state"], org_id, OrgState.SYNCING, None)
-    elif summary["failed"]:
-        await conn.execute(
-            Q["org_set_state"], org_id, OrgState.NEEDS_ATTENTION,
-            f"{summary['failed']} year(s) failed: chunks that failed or sums that differ from "
-            "Tripletex; see `org show` and `jobs list`.",
-        )  # fmt: skip
-    else:
-        await conn.execute(Q["org_set_state"], org_id, OrgState.SYNCED, None)

@@ -12,7 +12,8 @@ from decimal import Decimal
 import structlog
 
 from shared.db.queries import Q
-from worker.importer import dispatch, settle_org, target
+from shared.orgs import settle_org
+from worker.importer import dispatch, target
 from worker.planner import year_range
 from worker.resources import Resources
 from worker.tripletex_errors import Forbidden, NotFound

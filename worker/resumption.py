@@ -10,8 +10,9 @@ from __future__ import annotations
 import structlog
 
 from shared.db.queries import Q
+from shared.orgs import settle_org
 from shared.outbox import flush, stage
-from worker.importer import after_chunk, dispatch, settle_org, target
+from worker.importer import after_chunk, dispatch, target
 from worker.resources import Resources
 
 logger = structlog.get_logger(__name__)
