@@ -12,9 +12,10 @@ from decimal import Decimal
 import structlog
 
 from shared.db.queries import Q
+from shared.orgs import settle_org
 from worker.resources import Resources
 from worker.sync.plan import year_range
-from worker.sync.progress import dispatch, settle_org, target
+from worker.sync.progress import dispatch, target
 from worker.tripletex.errors import Forbidden, NotFound
 
 logger = structlog.get_logger(__name__)
