@@ -52,7 +52,7 @@ class DetailScreen(LiveScreen):
         Binding("c", "run_checks", "Checks", tooltip="Run the troubleshooting checks now"),
         Binding("t", "troubleshoot", "Troubleshoot", tooltip="The last checks, with help"),
         Binding("i", "import_saft", "SAF-T file", tooltip="Import a SAF-T Financial file"),
-        Binding("x", "cancel_sync", "Cancel sync", tooltip="Stop the synchronization"),
+        Binding("x", "cancel_sync", "Cancel", tooltip="Stop the synchronization"),
         Binding("R", "resume_sync", "Resume", tooltip="Resume a cancelled synchronization"),
         Binding("f", "jobs", "Jobs", tooltip="The organization's failed jobs"),
         Binding(
