@@ -181,15 +181,12 @@ async def _register(demo: Demo) -> dict[int, int | None]:
     chosen: dict[int, int | None] = {}
     try:
         for name, label, client in EXAMPLES:
-            org_id = await orgs.register(
-                conn, name=name, method=Method.API, provider=Provider.TRIPLETEX,
-                token=demo.scenario["tokens"][label], cipher=cipher, broker=broker,
-            )  # fmt: skip
+            token = demo.scenario["tokens"][label]
+            new = orgs.NewOrg(name, Method.API, Provider.TRIPLETEX, token=token)
+            org_id = await orgs.register(conn, new, cipher=cipher, broker=broker)
             chosen[org_id] = client
         name, path = SAFT_EXAMPLE
-        org_id = await orgs.register(
-            conn, name=name, method=Method.SAFT, provider=None, token=None, cipher=None
-        )
+        org_id = await orgs.register(conn, orgs.NewOrg(name, Method.SAFT))
         await submit_file(conn, broker, demo.settings, Upload(org_id, [path], actor="demo"))
     finally:
         broker.close()

@@ -112,11 +112,9 @@ def org_add(name: str, method: str, provider: str, token_stdin: bool) -> None:
         conn: asyncpg.Connection, settings: Settings, broker: RedisBroker | None = None
     ) -> int:
         cipher = _cipher(settings) if token else None
-        return await orgs.register(
-            conn, name=name, method=chosen,
-            provider=Provider(provider) if chosen is Method.API else None,
-            token=token, cipher=cipher, broker=broker,
-        )  # fmt: skip
+        api = chosen is Method.API
+        new = orgs.NewOrg(name, chosen, provider=Provider(provider) if api else None, token=token)
+        return await orgs.register(conn, new, cipher=cipher, broker=broker)
 
     with servers(need_redis=chosen is Method.API) as settings:
         org_id = _sending(settings, work) if chosen is Method.API else _on_db(settings, work)

@@ -22,10 +22,8 @@ A, B = 101, 202
 
 
 async def _api_org(pg: asyncpg.Connection, name: str = "Bakeri AS") -> int:
-    org_id = await orgs.register(
-        pg, name=name, method=Method.API, provider=Provider.TRIPLETEX,
-        token="eyJ0b2tlbiI6Imdvb2QifQ", cipher=TokenCipher("a-test-secret-key-of-some-length"),
-    )  # fmt: skip
+    new = orgs.NewOrg(name, Method.API, Provider.TRIPLETEX, token="eyJ0b2tlbiI6Imdvb2QifQ")
+    org_id = await orgs.register(pg, new, cipher=TokenCipher("a-test-secret-key-of-some-length"))
     for company, title in ((A, "Alfa AS"), (B, "Beta AS")):
         await pg.execute(Q["company_upsert"], org_id, company, title, None, None, False)
     return org_id
