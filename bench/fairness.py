@@ -24,7 +24,7 @@ from bench.world import IMPORT_TIMEOUT_S, BenchWorld, Measure, Row, Value
 from shared.crypto import TokenCipher
 from shared.db import connect
 from shared.models import Method, OrgState, Provider
-from shared.orgs import NewOrg, register, select_company
+from shared.orgs import Confirmed, NewOrg, register, select_company
 from shared.queue import send, sender
 from worker.sync.plan import month_ranges
 from worker.tripletex.client import TripletexClient
@@ -134,7 +134,7 @@ async def one_round(world: BenchWorld, processes: int, orgs: int) -> Round:
         conn = await connect(database_url)
         started = time.monotonic()
         for org_id, company_id in pairs:  # what `org select` does, for every org at once
-            await select_company(conn, org_id, company_id, allow_duplicate=True)
+            await select_company(conn, org_id, company_id, Confirmed(allow_duplicate=True))
             send(broker, "plan_sync", org_id)
         done = await _wait_states(conn, [o for o, _ in pairs], {OrgState.SYNCED})
         total = int(await conn.fetchval("SELECT count(*) FROM postings"))

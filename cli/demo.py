@@ -222,7 +222,7 @@ async def _watch(
             for org_id, client in chosen.items():
                 if states.get(org_id) == OrgState.CHOOSE_COMPANY and client is not None:
                     await orgs.select_company(
-                        conn, org_id, client, allow_duplicate=True, broker=broker
+                        conn, org_id, client, orgs.Confirmed(allow_duplicate=True), broker=broker
                     )
             settled = all(s in (OrgState.SYNCED, OrgState.NEEDS_ATTENTION) for s in states.values())
             if stop is None and (settled or time.monotonic() > deadline):

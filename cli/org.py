@@ -259,10 +259,8 @@ def org_select(ref: str, company_id: int, replace: bool, allow_duplicate: bool) 
                 f"Choosing company {company_id} for {found['name']} (#{found['id']}); "
                 "the data of any other company it holds is removed."
             )
-        removed = await orgs.select_company(
-            conn, found["id"], company_id, replace=replace, allow_duplicate=allow_duplicate,
-            broker=broker,
-        )  # fmt: skip
+        confirmed = orgs.Confirmed(replace=replace, allow_duplicate=allow_duplicate)
+        removed = await orgs.select_company(conn, found["id"], company_id, confirmed, broker=broker)
         return int(found["id"]), removed
 
     with servers(need_redis=True) as settings:

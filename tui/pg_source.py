@@ -231,8 +231,7 @@ class PgSource:
                 conn,
                 org_id,
                 company_id,
-                replace=replace,
-                allow_duplicate=allow_duplicate,
+                orgs.Confirmed(replace=replace, allow_duplicate=allow_duplicate),
                 broker=self._broker,
             )
         )

@@ -16,6 +16,7 @@ from __future__ import annotations
 from shared.orgs.company import (
     CompanyChangeRefused,
     CompanyChoice,
+    Confirmed,
     company_choice,
     select_company,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "Cancelled",
     "CompanyChangeRefused",
     "CompanyChoice",
+    "Confirmed",
     "NewOrg",
     "cancel",
     "check_key",
