@@ -24,7 +24,7 @@ from bench.world import IMPORT_TIMEOUT_S, BenchWorld, Measure, Row, Value
 from shared.crypto import TokenCipher
 from shared.db import connect
 from shared.models import Method, OrgState, Provider
-from shared.orgs import register, select_company
+from shared.orgs import Confirmed, NewOrg, register, select_company
 from shared.queue import send, sender
 from worker.sync.plan import month_ranges
 from worker.tripletex.client import TripletexClient
@@ -83,10 +83,9 @@ async def _onboard(world: BenchWorld, database_url: str, orgs: int) -> list[tupl
     cipher = TokenCipher(world.secret_key)
     pairs = []
     for company_id in world.clients[:orgs]:
-        org_id = await register(
-            conn, name=f"fair-{company_id}", method=Method.API, provider=Provider.TRIPLETEX,
-            token=world.accountant_token, cipher=cipher,
-        )  # fmt: skip
+        token = world.accountant_token
+        new = NewOrg(f"fair-{company_id}", Method.API, Provider.TRIPLETEX, token=token)
+        org_id = await register(conn, new, cipher=cipher)
         send(broker, "validate_token", org_id)
         pairs.append((org_id, company_id))
     await _wait_states(conn, [o for o, _ in pairs], {OrgState.CHOOSE_COMPANY})
@@ -135,7 +134,7 @@ async def one_round(world: BenchWorld, processes: int, orgs: int) -> Round:
         conn = await connect(database_url)
         started = time.monotonic()
         for org_id, company_id in pairs:  # what `org select` does, for every org at once
-            await select_company(conn, org_id, company_id, allow_duplicate=True)
+            await select_company(conn, org_id, company_id, Confirmed(allow_duplicate=True))
             send(broker, "plan_sync", org_id)
         done = await _wait_states(conn, [o for o, _ in pairs], {OrgState.SYNCED})
         total = int(await conn.fetchval("SELECT count(*) FROM postings"))

@@ -181,15 +181,12 @@ async def _register(demo: Demo) -> dict[int, int | None]:
     chosen: dict[int, int | None] = {}
     try:
         for name, label, client in EXAMPLES:
-            org_id = await orgs.register(
-                conn, name=name, method=Method.API, provider=Provider.TRIPLETEX,
-                token=demo.scenario["tokens"][label], cipher=cipher, broker=broker,
-            )  # fmt: skip
+            token = demo.scenario["tokens"][label]
+            new = orgs.NewOrg(name, Method.API, Provider.TRIPLETEX, token=token)
+            org_id = await orgs.register(conn, new, cipher=cipher, broker=broker)
             chosen[org_id] = client
         name, path = SAFT_EXAMPLE
-        org_id = await orgs.register(
-            conn, name=name, method=Method.SAFT, provider=None, token=None, cipher=None
-        )
+        org_id = await orgs.register(conn, orgs.NewOrg(name, Method.SAFT))
         await submit_file(conn, broker, demo.settings, Upload(org_id, [path], actor="demo"))
     finally:
         broker.close()
@@ -225,7 +222,7 @@ async def _watch(
             for org_id, client in chosen.items():
                 if states.get(org_id) == OrgState.CHOOSE_COMPANY and client is not None:
                     await orgs.select_company(
-                        conn, org_id, client, allow_duplicate=True, broker=broker
+                        conn, org_id, client, orgs.Confirmed(allow_duplicate=True), broker=broker
                     )
             settled = all(s in (OrgState.SYNCED, OrgState.NEEDS_ATTENTION) for s in states.values())
             if stop is None and (settled or time.monotonic() > deadline):

@@ -112,11 +112,9 @@ def org_add(name: str, method: str, provider: str, token_stdin: bool) -> None:
         conn: asyncpg.Connection, settings: Settings, broker: RedisBroker | None = None
     ) -> int:
         cipher = _cipher(settings) if token else None
-        return await orgs.register(
-            conn, name=name, method=chosen,
-            provider=Provider(provider) if chosen is Method.API else None,
-            token=token, cipher=cipher, broker=broker,
-        )  # fmt: skip
+        api = chosen is Method.API
+        new = orgs.NewOrg(name, chosen, provider=Provider(provider) if api else None, token=token)
+        return await orgs.register(conn, new, cipher=cipher, broker=broker)
 
     with servers(need_redis=chosen is Method.API) as settings:
         org_id = _sending(settings, work) if chosen is Method.API else _on_db(settings, work)
@@ -261,10 +259,8 @@ def org_select(ref: str, company_id: int, replace: bool, allow_duplicate: bool) 
                 f"Choosing company {company_id} for {found['name']} (#{found['id']}); "
                 "the data of any other company it holds is removed."
             )
-        removed = await orgs.select_company(
-            conn, found["id"], company_id, replace=replace, allow_duplicate=allow_duplicate,
-            broker=broker,
-        )  # fmt: skip
+        confirmed = orgs.Confirmed(replace=replace, allow_duplicate=allow_duplicate)
+        removed = await orgs.select_company(conn, found["id"], company_id, confirmed, broker=broker)
         return int(found["id"]), removed
 
     with servers(need_redis=True) as settings:

@@ -211,10 +211,10 @@ class PgSource:
         cipher = self._cipher() if token is not None else None
 
         async def write(conn: asyncpg.Connection) -> int:
-            return await orgs.register(
-                conn, name=name, method=chosen, token=token, cipher=cipher,
-                provider=Provider(provider) if provider else None, broker=self._broker,
-            )  # fmt: skip
+            new = orgs.NewOrg(
+                name, chosen, provider=Provider(provider) if provider else None, token=token
+            )
+            return await orgs.register(conn, new, cipher=cipher, broker=self._broker)
 
         return await self._write(write)
 
@@ -231,8 +231,7 @@ class PgSource:
                 conn,
                 org_id,
                 company_id,
-                replace=replace,
-                allow_duplicate=allow_duplicate,
+                orgs.Confirmed(replace=replace, allow_duplicate=allow_duplicate),
                 broker=self._broker,
             )
         )

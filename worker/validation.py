@@ -12,7 +12,7 @@ import structlog
 
 from shared.db.queries import Q
 from shared.models import OrgState
-from shared.orgs import select_company
+from shared.orgs import Confirmed, select_company
 from shared.orgs.state import NO_COMPANY, needs_attention, set_state
 from shared.outbox import stage
 from worker.tripletex.access import Access
@@ -78,5 +78,5 @@ async def _next_state(conn: asyncpg.Connection, org_id: int) -> OrgState:
         await set_state(conn, org_id, OrgState.CHOOSE_COMPANY)
         return OrgState.CHOOSE_COMPANY
     # not an operator's choice: the token reaches this company alone (or it was chosen before)
-    await select_company(conn, org_id, chosen, allow_duplicate=True)
+    await select_company(conn, org_id, chosen, Confirmed(allow_duplicate=True))
     return OrgState.SYNCING

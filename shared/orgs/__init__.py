@@ -16,13 +16,14 @@ from __future__ import annotations
 from shared.orgs.company import (
     CompanyChangeRefused,
     CompanyChoice,
+    Confirmed,
     company_choice,
     select_company,
 )
 from shared.orgs.lifecycle import Cancelled, cancel, remove, resume
 from shared.orgs.lookup import companies, details, find, summary
 from shared.orgs.naming import BIDI_CONTROLS, MAX_ID, MAX_NAME_CHARS, name_problem, parse_id
-from shared.orgs.register import register
+from shared.orgs.register import NewOrg, register
 from shared.orgs.state import settle_org
 from shared.orgs.sync import check_year, request_sync
 from shared.orgs.tokens import (
@@ -46,6 +47,8 @@ __all__ = [
     "Cancelled",
     "CompanyChangeRefused",
     "CompanyChoice",
+    "Confirmed",
+    "NewOrg",
     "cancel",
     "check_key",
     "check_year",

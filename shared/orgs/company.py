@@ -38,6 +38,15 @@ class CompanyChoice:
         return self.replaced is not None or bool(self.duplicates)
 
 
+@dataclass(frozen=True, slots=True)
+class Confirmed:
+    """What the operator confirmed for a company choice: removing another company's data
+    (`replace`), synchronizing a company another organization already does (`allow_duplicate`)."""
+
+    replace: bool = False
+    allow_duplicate: bool = False
+
+
 async def company_choice(conn: asyncpg.Connection, org_id: int, company_id: int) -> CompanyChoice:
     """What choosing `company_id` would do, for a confirmation that names both companies."""
     company = await _reachable(conn, org_id, company_id)
@@ -77,23 +86,22 @@ async def select_company(
     conn: asyncpg.Connection,
     org_id: int,
     company_id: int,
+    confirmed: Confirmed = Confirmed(),
     *,
-    replace: bool = False,
-    allow_duplicate: bool = False,
     broker: RedisBroker | None = None,
 ) -> dict[str, int]:
     """Choose the company to synchronize; it must be one the token reaches.
 
     Another company's data (postings, years, chunks, check runs) is removed in the same
-    transaction that records the new company, and only with `replace`; a company another
-    organization already synchronizes needs `allow_duplicate`. With `broker`, `plan_sync` is
-    sent once committed. Returns what was removed.
+    transaction that records the new company, and only when `confirmed.replace`; a company
+    another organization already synchronizes needs `confirmed.allow_duplicate`. With `broker`,
+    `plan_sync` is sent once committed. Returns what was removed.
     """
     company = await _reachable(conn, org_id, company_id)
     for attempt in range(3):
         try:
             async with conn.transaction():
-                removed = await _choose(conn, org_id, company, replace, allow_duplicate)
+                removed = await _choose(conn, org_id, company, confirmed)
                 staged = await followups.stage(conn, broker, "plan_sync", org_id)
         except asyncpg.DeadlockDetectedError:
             if attempt == 2:
@@ -107,18 +115,14 @@ async def select_company(
 
 
 async def _choose(
-    conn: asyncpg.Connection,
-    org_id: int,
-    company: asyncpg.Record,
-    replace: bool,
-    allow_duplicate: bool,
+    conn: asyncpg.Connection, org_id: int, company: asyncpg.Record, confirmed: Confirmed
 ) -> dict[str, int]:
     """The company change inside its transaction, the organization locked first."""
     org = await conn.fetchrow(Q["org_lock_for_change"], org_id)
     if org is None:
         raise BadInput(f"No organization #{org_id}; `ledgersync org list` shows them.")
     choice = await _choice(conn, org, company)
-    _refuse_unconfirmed(choice, org, replace, allow_duplicate)
+    _refuse_unconfirmed(choice, org, confirmed)
     changing = org["company_id"] is not None and org["company_id"] != company["company_id"]
     removed: dict[str, int] = {}
     if changing:
@@ -141,16 +145,14 @@ async def _choose(
     return removed
 
 
-def _refuse_unconfirmed(
-    choice: CompanyChoice, org: asyncpg.Record, replace: bool, allow_duplicate: bool
-) -> None:
+def _refuse_unconfirmed(choice: CompanyChoice, org: asyncpg.Record, confirmed: Confirmed) -> None:
     """CompanyChangeRefused when the choice removes data or doubles a company unconfirmed."""
-    if choice.replaced and not replace:
+    if choice.replaced and not confirmed.replace:
         raise CompanyChangeRefused(
             f"{org['name']} (#{org['id']}) holds data of {choice.replaced}; choosing "
             f"{choice.chosen} removes it: add --replace to confirm."
         )
-    if choice.duplicates and not allow_duplicate:
+    if choice.duplicates and not confirmed.allow_duplicate:
         raise CompanyChangeRefused(
             f"{choice.chosen} is already synchronized by {', '.join(choice.duplicates)}; add "
             "--allow-duplicate to synchronize it twice."

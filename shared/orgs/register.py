@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -17,21 +18,30 @@ from shared.orgs.naming import name_problem
 from shared.orgs.tokens import verify_key
 
 
+@dataclass(frozen=True, slots=True)
+class NewOrg:
+    """An organization as the operator gives it: its name, how its data comes, and for the API
+    the provider and the employee token (never shown in a repr)."""
+
+    name: str
+    method: Method
+    provider: Provider | None = None
+    token: str | None = field(default=None, repr=False)
+
+
 async def register(
     conn: asyncpg.Connection,
+    new: NewOrg,
     *,
-    name: str,
-    method: Method,
-    provider: Provider | None,
-    token: str | None,
-    cipher: TokenCipher | None,
+    cipher: TokenCipher | None = None,
     broker: RedisBroker | None = None,
 ) -> int:
-    """Register an organization (with its encrypted token for API); return its id.
+    """Register an organization (with its token encrypted by `cipher`, for API); return its id.
 
     With `broker`, an API organization's validation (`validate_token`) is sent once committed.
     """
-    name = _checked(name, method, provider, token, cipher)
+    name = _checked(new, cipher)
+    method, provider, token = new.method, new.provider, new.token
     if await conn.fetchrow(Q["org_by_name"], name):
         raise BadInput(f"An organization named {name!r} exists already; choose another name.")
     state = OrgState.VALIDATING if method is Method.API else OrgState.AWAITING_FILE
@@ -51,21 +61,15 @@ async def register(
     return org_id
 
 
-def _checked(
-    name: str,
-    method: Method,
-    provider: Provider | None,
-    token: str | None,
-    cipher: TokenCipher | None,
-) -> str:
+def _checked(new: NewOrg, cipher: TokenCipher | None) -> str:
     """The name without surrounding blanks; BadInput when it or the API's needs are wrong."""
-    name = name.strip()
+    name = new.name.strip()
     if not name:
         raise BadInput("The organization needs a name.")
     problem = name_problem(name)
     if problem is not None:
         raise BadInput(f"The organization's name {problem}; choose a plain one.")
-    if method is Method.API and (token is None or cipher is None or provider is None):
+    if new.method is Method.API and (new.token is None or cipher is None or new.provider is None):
         raise BadInput(
             "An API organization needs a provider and an employee token (--token-stdin)."
         )

@@ -50,9 +50,7 @@ async def saft(
     tmp_path: Path,
 ) -> SaftWorld:
     """Everything a SAF-T import test needs, with a SAF-T organization awaiting its file."""
-    org_id = await orgs.register(
-        pg, name="Fil og Fakta AS", method=Method.SAFT, provider=None, token=None, cipher=None
-    )
+    org_id = await orgs.register(pg, orgs.NewOrg("Fil og Fakta AS", Method.SAFT))
     return SaftWorld(pg, pool, broker, settings, org_id, tmp_path)
 
 

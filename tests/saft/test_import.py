@@ -235,10 +235,8 @@ async def test_another_company_s_file_and_an_api_organization_are_refused_at_sub
     await saft.run(mine)
     with pytest.raises(WrongCompany, match="888888888"):
         await saft.submit(theirs)
-    api = await orgs.register(
-        saft.pg, name="Via API", method=Method.API, provider=Provider.TRIPLETEX, token="t" * 40,
-        cipher=TokenCipher("a-test-secret-key-of-some-length"),
-    )  # fmt: skip
+    new = orgs.NewOrg("Via API", Method.API, Provider.TRIPLETEX, token="t" * 40)
+    api = await orgs.register(saft.pg, new, cipher=TokenCipher("a-test-secret-key-of-some-length"))
     with pytest.raises(BadInput, match="through the API"):
         await submit_file(saft.pg, saft.broker, saft.settings, Upload(api, [mine]))
 

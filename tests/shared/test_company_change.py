@@ -22,10 +22,8 @@ A, B = 101, 202
 
 
 async def _api_org(pg: asyncpg.Connection, name: str = "Bakeri AS") -> int:
-    org_id = await orgs.register(
-        pg, name=name, method=Method.API, provider=Provider.TRIPLETEX,
-        token="eyJ0b2tlbiI6Imdvb2QifQ", cipher=TokenCipher("a-test-secret-key-of-some-length"),
-    )  # fmt: skip
+    new = orgs.NewOrg(name, Method.API, Provider.TRIPLETEX, token="eyJ0b2tlbiI6Imdvb2QifQ")
+    org_id = await orgs.register(pg, new, cipher=TokenCipher("a-test-secret-key-of-some-length"))
     for company, title in ((A, "Alfa AS"), (B, "Beta AS")):
         await pg.execute(Q["company_upsert"], org_id, company, title, None, None, False)
     return org_id
@@ -92,7 +90,7 @@ async def test_replace_removes_the_old_companys_data_and_audits_both(
     pg: asyncpg.Connection,
 ) -> None:
     org_id = await _with_data_of_a(pg)
-    removed = await orgs.select_company(pg, org_id, B, replace=True)
+    removed = await orgs.select_company(pg, org_id, B, orgs.Confirmed(replace=True))
     assert removed == {"postings": 5, "chunks": 1, "years": 1, "check_runs": 1}
     assert await _counts(pg, org_id) == (0, 0, 0, 0)
     detail = await pg.fetchval(
@@ -138,7 +136,9 @@ async def test_a_write_in_flight_is_removed_by_the_change_that_waited_for_it(
             "VALUES ($1, 1, '2021-02-01', 1, '1920')",
             org_id,
         )
-        change = asyncio.create_task(orgs.select_company(changer, org_id, B, replace=True))
+        change = asyncio.create_task(
+            orgs.select_company(changer, org_id, B, orgs.Confirmed(replace=True))
+        )
         await asyncio.sleep(0.5)
         assert not change.done(), "the change waits for the write in flight"
         await tx.commit()
@@ -154,7 +154,7 @@ async def test_a_chunk_planned_after_the_change_belongs_to_the_new_company(
     pg: asyncpg.Connection,
 ) -> None:
     org_id = await _with_data_of_a(pg)
-    await orgs.select_company(pg, org_id, B, replace=True)
+    await orgs.select_company(pg, org_id, B, orgs.Confirmed(replace=True))
     chunk_id, _ = await _leased_chunk(pg, org_id, 2022)
     assert await pg.fetchval("SELECT company_id FROM chunks WHERE id = $1", chunk_id) == B
 
@@ -170,7 +170,7 @@ async def test_a_company_another_organization_syncs_needs_allow_duplicate(
     assert "--allow-duplicate" in str(refused.value)
     assert f"Bakeri AS (#{first})" in str(refused.value)
     assert await pg.fetchval("SELECT company_id FROM organizations WHERE id = $1", second) is None
-    await orgs.select_company(pg, second, A, allow_duplicate=True)
+    await orgs.select_company(pg, second, A, orgs.Confirmed(allow_duplicate=True))
     assert await pg.fetchval("SELECT company_id FROM organizations WHERE id = $1", second) == A
 
 

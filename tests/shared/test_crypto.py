@@ -8,6 +8,8 @@ import pytest
 from cryptography.fernet import Fernet
 
 from shared.crypto import TokenCipher, WrongSecretKey, demo_secret_key
+from shared.models import Method, Provider
+from shared.orgs import NewOrg
 
 TOKEN = "eyJ0b2tlbklkIjoxMjMsInRva2VuIjoiYWJjZGVmMTIzIn0="
 
@@ -20,6 +22,13 @@ def test_round_trip_and_no_plaintext(key: str) -> None:
     assert cipher.decrypt(stored) == TOKEN
     assert cipher.encrypt(TOKEN) != stored, "a fresh IV every time"
     assert key not in repr(cipher)
+
+
+def test_an_organization_to_register_never_shows_its_token() -> None:
+    new = NewOrg("Bakeri AS", Method.API, Provider.TRIPLETEX, token=TOKEN)
+    for text in (repr(new), str(new)):
+        assert TOKEN not in text
+        assert "Bakeri AS" in text  # not a secret: still shown
 
 
 def test_wrong_key_is_a_clear_config_error() -> None:

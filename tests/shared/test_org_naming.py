@@ -11,9 +11,7 @@ from shared.models import Method
 
 
 async def _add(pg: asyncpg.Connection, name: str) -> int:
-    return await orgs.register(
-        pg, name=name, method=Method.SAFT, provider=None, token=None, cipher=None
-    )
+    return await orgs.register(pg, orgs.NewOrg(name, Method.SAFT))
 
 
 async def test_a_name_that_is_another_organizations_id_is_ambiguous(pg: asyncpg.Connection) -> None:

@@ -39,10 +39,8 @@ async def app(database_url: str, redis_url: str) -> AsyncIterator[LedgersyncApp]
 
 async def synced_org(pg: asyncpg.Connection, name: str, company_id: int) -> int:
     """An API organization with its company chosen and synced; its id."""
-    org_id = await orgs.register(
-        pg, name=name, method=Method.API, provider=Provider.TRIPLETEX,
-        token=f"token-of-{name}", cipher=TokenCipher(KEY),
-    )  # fmt: skip
+    new = orgs.NewOrg(name, Method.API, Provider.TRIPLETEX, token=f"token-of-{name}")
+    org_id = await orgs.register(pg, new, cipher=TokenCipher(KEY))
     await pg.execute(
         "UPDATE organizations SET company_id = $2, company_name = $3, state = 'synced' "
         "WHERE id = $1", org_id, company_id, name,

@@ -124,10 +124,8 @@ async def test_the_detail_screen_tells_two_tokens_apart_by_fingerprint(
     tokens = [tripletex_token("first-1111"), tripletex_token("second-2222")]
     assert tokens[0][-4:] == tokens[1][-4:] == "fQ=="
     for name, token in zip(("Alfa AS", "Beta AS"), tokens, strict=True):
-        await orgs.register(
-            pg, name=name, method=Method.API, provider=Provider.TRIPLETEX, token=token,
-            cipher=cipher,
-        )  # fmt: skip
+        new = orgs.NewOrg(name, Method.API, Provider.TRIPLETEX, token=token)
+        await orgs.register(pg, new, cipher=cipher)
     shown = []
     app = LedgersyncApp(source, refresh_s=0.2)
     async with app.run_test(size=SIZE) as pilot:
@@ -144,9 +142,7 @@ async def test_the_detail_screen_tells_two_tokens_apart_by_fingerprint(
 
 async def _file_refused(pg: asyncpg.Connection, name: str) -> tuple[int, dt.datetime]:
     """A SAF-T organization that needs attention: its id and when its error happened."""
-    org_id = await orgs.register(
-        pg, name=name, method=Method.SAFT, provider=None, token=None, cipher=None
-    )
+    org_id = await orgs.register(pg, orgs.NewOrg(name, Method.SAFT))
     await pg.execute(Q["org_set_state"], org_id, OrgState.NEEDS_ATTENTION, "File refused")
     at = await pg.fetchval("SELECT last_error_at FROM organizations WHERE id = $1", org_id)
     return org_id, at
@@ -197,9 +193,7 @@ async def test_an_organization_entering_needs_attention_raises_one_alert_that_go
 ) -> None:
     # Given one organization needing attention already, and one that is fine
     await _file_refused(pg, "Alt ille AS")
-    org_id = await orgs.register(
-        pg, name="Snart ille AS", method=Method.SAFT, provider=None, token=None, cipher=None
-    )
+    org_id = await orgs.register(pg, orgs.NewOrg("Snart ille AS", Method.SAFT))
     app = LedgersyncApp(source, refresh_s=0.2)
     async with app.run_test(size=SIZE) as pilot:
         table = app.screen.query_one(OrgTable)

@@ -108,10 +108,13 @@ async def test_the_fleet_shows_what_postgres_and_redis_hold(
 ) -> None:
     cipher = TokenCipher(SECRET_KEY)
     ids = [
-        await orgs.register(pg, name=name, method=Method.API, provider=Provider.TRIPLETEX,
-                            token=f"token-{name}", cipher=cipher)
+        await orgs.register(
+            pg,
+            orgs.NewOrg(name, Method.API, Provider.TRIPLETEX, token=f"token-{name}"),
+            cipher=cipher,
+        )
         for name in ("Alfa AS", "Beta AS", "Gamma AS")
-    ]  # fmt: skip
+    ]
     alfa, beta, gamma = ids
     await pg.execute(Q["org_set_state"], alfa, OrgState.SYNCING, None)
     await pg.execute(Q["org_set_state"], beta, OrgState.NEEDS_ATTENTION, "File refused")

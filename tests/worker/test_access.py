@@ -18,7 +18,7 @@ from shared.crypto import TokenCipher
 from shared.db import create_pool
 from shared.db.queries import Q
 from shared.models import Method, Provider
-from shared.orgs import register
+from shared.orgs import NewOrg, register
 from worker.tripletex.access import Access
 from worker.tripletex.client import TripletexClient
 from worker.tripletex.errors import Unauthorized
@@ -36,10 +36,9 @@ async def world(
 ) -> AsyncIterator[tuple[Access, SandboxServer, int]]:
     """An accountant's organization, the sandbox, and `Access` for them."""
     cipher = TokenCipher("a test key of some length")
-    org_id = await register(
-        pg, name="Regnskapskontoret", method=Method.API, provider=Provider.TRIPLETEX,
-        token=TRUTH["tokens"]["accountant"], cipher=cipher,
-    )  # fmt: skip
+    token = TRUTH["tokens"]["accountant"]
+    new = NewOrg("Regnskapskontoret", Method.API, Provider.TRIPLETEX, token=token)
+    org_id = await register(pg, new, cipher=cipher)
     async with (
         SandboxServer(SCENARIO) as server,
         aiohttp.ClientSession() as http,

@@ -29,7 +29,7 @@ from shared.config import Settings
 from shared.crypto import TokenCipher
 from shared.db import create_pool
 from shared.models import Method, Provider
-from shared.orgs import register
+from shared.orgs import NewOrg, register
 from worker.tripletex.access import TRANSIENT_TRIES, Access
 from worker.tripletex.client import TripletexClient
 from worker.tripletex.errors import TransientUpstream, Unreachable
@@ -63,10 +63,8 @@ async def access(
 ) -> AsyncIterator[tuple[Access, int]]:  # fmt: skip
     """`Access` for an organization with the good token, and its id."""
     cipher = TokenCipher("a test key of some length")
-    org_id = await register(
-        pg, name="Fjordlys", method=Method.API, provider=Provider.TRIPLETEX, token=GOOD,
-        cipher=cipher,
-    )  # fmt: skip
+    new = NewOrg("Fjordlys", Method.API, Provider.TRIPLETEX, token=GOOD)
+    org_id = await register(pg, new, cipher=cipher)
     pool = await create_pool(database_url, max_size=2)
     settings = Settings(
         tmp_path, tripletex_url=sandbox.base_url, consumer_token=TRUTH["consumer_token"]
