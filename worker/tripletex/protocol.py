@@ -32,10 +32,15 @@ LIST_PAGE = MAX_PAGE
 #: the fixed order every page of postings is asked in: offset paging over an order that is not
 #: fixed can skip or repeat rows, and ids are unique and never reused
 POSTING_SORTING = "id"
-#: the posting fields an import needs
+#: the posting fields an import needs: the amounts, the account, the voucher, and every dimension
+#: a report groups by, each reference as its id only (`x(id)` leaves out the `url` an unexpanded
+#: reference carries: smaller pages); names as the spec's Posting and Voucher spell them
 POSTING_FIELDS = (
-    "id,version,date,description,row,amount,amountCurrency,currency(code),"
-    "account(id,number,name),voucher(id,number,year)"
+    "id,version,date,description,row,amount,amountCurrency,amountGross,currency(code),"
+    "account(id,number,name),voucher(id,number,year,description,voucherType(id)),"
+    "customer(id),supplier(id),employee(id),department(id),project(id),product(id),"
+    "vatType(id),freeAccountingDimension1(id),freeAccountingDimension2(id),"
+    "freeAccountingDimension3(id),invoiceNumber,systemGenerated"
 )
 #: Tripletex's time zone: a session's `expirationDate` must be after today there
 OSLO = ZoneInfo("Europe/Oslo")
