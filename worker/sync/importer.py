@@ -18,6 +18,7 @@ import structlog
 
 from shared.db.queries import Q
 from shared.models import FIRST_YEAR
+from shared.outbox import flush, stage
 from shared.queue import send
 from worker import testhooks
 from worker.failures import chunk_crashed, error_sentence
@@ -94,7 +95,10 @@ async def _plan(res: Resources, org_id: int, year: int | None, started: dt.datet
             fresh = await _plan_year(conn, org_id, each, hold=not newest_new)
             newest_new = newest_new and not fresh
         await conn.execute(Q["org_plan_completed"], org_id, started, year)
+        # the registers postings point to, once a sync, beside its chunks
+        staged = await stage(conn, "refresh_registers", org_id)
     logger.info("sync_planned", org_id=org_id, years=len(years), newest=years[0] if years else None)
+    await flush(res.pool, res.broker, [staged])
     await dispatch(res, org_id)
     async with res.pool.acquire() as conn, conn.transaction():
         await settle_org(conn, org_id)

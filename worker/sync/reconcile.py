@@ -1,8 +1,11 @@
 """Reconcile a year: the API's per-account sums against the database's.
 
+The API's sums are the changes of its balance sheet for the year (`GET /balanceSheet`, one
+request, whose balances are kept and the year's trial balance proven against them; see
+worker/ledger/balances.py); where it refuses that (403 or 404), `GET /ledger`'s sums as before.
 A mismatch imports the year once more; a second mismatch fails the year with the difference.
-Where the API will not give its sums (403 or 404 on `GET /ledger`), the year is imported but
-not proven, and says so: that is not a failure.
+Where the API will give neither (403 or 404), the year is imported but not proven, and says so:
+that is not a failure.
 """
 
 from __future__ import annotations
@@ -12,10 +15,12 @@ from decimal import Decimal
 import structlog
 
 from shared.db.queries import Q
+from worker.ledger import balances
 from worker.resources import Resources
 from worker.sync.plan import year_range
 from worker.sync.progress import dispatch, settle_org, target
 from worker.tripletex.errors import Forbidden, NotFound
+from worker.tripletex.protocol import BalanceRow
 
 logger = structlog.get_logger(__name__)
 
@@ -47,11 +52,19 @@ async def reconcile_year(res: Resources, org_id: int, year: int) -> None:
     span = year_range(year)
     async with res.pool.acquire() as conn:
         imported = await conn.fetchval(Q["year_imported"], org_id, year)
+    sheet: list[BalanceRow] | None = None
+    try:  # the API's balances: kept, proven against, and its changes are the sums compared
+        sheet = await balances.fetch_year(res, org_id, found[1], year)
+    except (Forbidden, NotFound) as exc:
+        logger.warning("balance_sheet_refused", org_id=org_id, year=year, error=str(exc))
+    else:
+        proven = await balances.store_and_prove(res, org_id, year, sheet)
+        logger.info("year_ledger_proven", org_id=org_id, year=year, proven=proven)
     if not imported:  # the API's own pages said the year is empty: nothing to sum
         await _settle(res, org_id, year, proven=True)
         return
     try:
-        api = await res.access.call(
+        api = balances.movements(sheet) if sheet is not None else await res.access.call(
             org_id, found[1],
             lambda auth: res.access.client.ledger_sums(auth, span.start, span.end),
         )  # fmt: skip
@@ -83,8 +96,8 @@ async def _settle_unproven(res: Resources, org_id: int, year: int, exc: Exceptio
     status = 403 if isinstance(exc, Forbidden) else 404
     note = (
         f"Not proven: Tripletex would not give its own per-account sums for {year} ({status} on "
-        "GET /ledger); the postings are imported but unchecked. Give the token access to the "
-        "general ledger report to prove them."
+        "GET /balanceSheet and GET /ledger); the postings are imported but unchecked. Give the "
+        "token access to the general ledger report to prove them."
     )
     await _settle(res, org_id, year, proven=False, note=note)
     logger.warning("year_unproven", org_id=org_id, year=year, status=status)

@@ -332,6 +332,30 @@ def parse_ledger_sum(item: Any) -> tuple[str, Decimal]:
     return str(_int(_get(item, "account", "number"))), to_decimal(_get(item, "sumAmount"))
 
 
+#: the balance sheet's fields: the account's number and its three balances
+BALANCE_FIELDS = "account(number),balanceIn,balanceChange,balanceOut"
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceRow:
+    """One account's balances over a period as the API states them (`/balanceSheet`)."""
+
+    account: str
+    opening: Decimal
+    movement: Decimal
+    closing: Decimal
+
+
+def parse_balance(item: Any) -> BalanceRow:
+    """A BalanceSheetAccount -> BalanceRow (amounts exact)."""
+    return BalanceRow(
+        str(_int(_get(item, "account", "number"))),
+        to_decimal(_get(item, "balanceIn")),
+        to_decimal(_get(item, "balanceChange")),
+        to_decimal(_get(item, "balanceOut")),
+    )
+
+
 def value_of(payload: Any) -> Any:
     """The `value` of a single-object envelope."""
     return _get(payload, "value")

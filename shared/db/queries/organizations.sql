@@ -247,11 +247,26 @@ SELECT EXISTS (SELECT 1 FROM postings WHERE org_id = $1)
     OR EXISTS (SELECT 1 FROM chunks WHERE org_id = $1) AS holds;
 
 -- name: org_forget_company
--- Remove everything of the organization's former company: postings, chunks, years, check runs.
+-- Remove everything of the organization's former company: postings, chunks, years, check runs,
+-- and its books beside the postings (registers, the source's balances, trial balances).
 WITH p AS (DELETE FROM postings WHERE org_id = $1 RETURNING 1),
      c AS (DELETE FROM chunks WHERE org_id = $1 RETURNING 1),
      y AS (DELETE FROM sync_years WHERE org_id = $1 RETURNING 1),
-     r AS (DELETE FROM check_runs WHERE org_id = $1 RETURNING 1)
+     r AS (DELETE FROM check_runs WHERE org_id = $1 RETURNING 1),
+     la AS (DELETE FROM ledger_accounts WHERE org_id = $1),
+     vo AS (DELETE FROM voucher_types WHERE org_id = $1),
+     va AS (DELETE FROM vat_types WHERE org_id = $1),
+     cu AS (DELETE FROM customers WHERE org_id = $1),
+     su AS (DELETE FROM suppliers WHERE org_id = $1),
+     em AS (DELETE FROM employees WHERE org_id = $1),
+     de AS (DELETE FROM departments WHERE org_id = $1),
+     pj AS (DELETE FROM projects WHERE org_id = $1),
+     pr AS (DELETE FROM products WHERE org_id = $1),
+     dn AS (DELETE FROM dimension_names WHERE org_id = $1),
+     dv AS (DELETE FROM dimension_values WHERE org_id = $1),
+     rr AS (DELETE FROM register_refreshes WHERE org_id = $1),
+     sb AS (DELETE FROM source_balances WHERE org_id = $1),
+     tb AS (DELETE FROM trial_balances WHERE org_id = $1)
 SELECT (SELECT count(*) FROM p) AS postings, (SELECT count(*) FROM c) AS chunks,
        (SELECT count(*) FROM y) AS years, (SELECT count(*) FROM r) AS check_runs;
 
