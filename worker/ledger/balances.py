@@ -61,10 +61,11 @@ async def store_year(
 
 async def store_and_prove(res: Resources, org_id: int, year: int, rows: list[BalanceRow]) -> bool:
     """Keep the API's balances of the year, then prove the year (and the later years computed
-    before) against them: whether the year agrees to the øre."""
-    async with res.pool.acquire() as conn:
-        async with conn.transaction():
-            await store_year(conn, org_id, year, rows)
+    before) against them, in one transaction and one at a time per organization (the years of
+    a sync are reconciled side by side): whether the year agrees to the øre."""
+    async with res.pool.acquire() as conn, conn.transaction():
+        await conn.execute(Q["source_balances_lock"], org_id)
+        await store_year(conn, org_id, year, rows)
         return await prove_year(conn, org_id, year)
 
 
