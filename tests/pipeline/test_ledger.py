@@ -5,6 +5,7 @@ year proves, and a posting changed at the source disagrees until the next sync r
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
@@ -220,6 +221,11 @@ async def test_the_good_company_s_books_equal_the_sandbox_s(pipeline: Pipeline) 
     await pipeline.start_worker()
     org_id = await synced(pipeline, "good", GOOD_COMPANY)
     await assert_books_match(pipeline, org_id, GOOD_COMPANY)
+    code, out, _ = await pipeline.ledgersync("org", "show", str(org_id), "--json")
+    assert code == 0
+    shown = {r["register"]: r for r in json.loads(out)["registers"]}
+    assert set(shown) == {r.table for r in REGISTERS}
+    assert all(r["listed"] and r["refused"] is None for r in shown.values())
     # the master data is refreshed once a sync, and a second sync changes none of it
     before = await stored_registers(pipeline, org_id)
     assert (await pipeline.ledgersync("org", "sync", str(org_id)))[0] == 0
