@@ -7,4 +7,11 @@ through shared/ledger/proof.py where the year is reconciled).
 The pure halves are worker/tripletex/registers.py (what each register is asked and how its
 objects read) and worker/tripletex/protocol.py (`parse_balance`); SQL is shared/db/queries/
 ledger.sql.
+
+The postings' `*_id` columns are logical keys into the master tables, not foreign keys: the
+registers are listed beside the chunks, not before them, so a posting may name a customer (or
+project, ...) created at the source after its register was read; a foreign key would fail that
+posting's whole chunk, or make the merge insert placeholder rows in its hot path. After a sync
+every id resolves (tests/pipeline/test_ledger.py checks it) but one created at the source while
+the sync ran, which the next sync's refresh lists; join on (org_id, id).
 """

@@ -59,16 +59,17 @@ async def store_year(
     )  # fmt: skip
 
 
-async def store_and_prove(res: Resources, org_id: int, year: int, rows: list[BalanceRow]) -> bool:
+async def store_and_prove(
+    res: Resources, org_id: int, company_id: int, year: int, rows: list[BalanceRow]
+) -> bool | None:
     """Keep the API's balances of the year, then prove the year (and the later years computed
     before) against them, in one transaction and one at a time per organization (the years of
-    a sync are reconciled side by side): whether the year agrees to the øre."""
+    a sync are reconciled side by side): whether the year agrees to the øre; None when the
+    organization reads another company by now (nothing is written)."""
     async with res.pool.acquire() as conn, conn.transaction():
+        # first, and held until commit: the company read is still the organization's
+        if await conn.fetchval(Q["org_company_fence"], org_id, company_id) is None:
+            return None
         await conn.execute(Q["source_balances_lock"], org_id)
         await store_year(conn, org_id, year, rows)
         return await prove_year(conn, org_id, year)
-
-
-async def refresh_year(res: Resources, org_id: int, username: int, year: int) -> bool:
-    """Fetch the year's balances again and prove it against our postings as they stand."""
-    return await store_and_prove(res, org_id, year, await fetch_year(res, org_id, username, year))

@@ -14,7 +14,7 @@ import structlog
 
 from shared.db.queries import Q
 from worker.resources import Resources
-from worker.sync.progress import target
+from worker.sync.progress import settle_org, target
 from worker.tripletex.errors import Forbidden, NotFound, ResultSetTooLarge
 from worker.tripletex.protocol import api_path
 from worker.tripletex.registers import REGISTERS, Register, Row
@@ -31,7 +31,7 @@ async def refresh_registers(res: Resources, org_id: int) -> None:
         found = await target(conn, org_id)
     if found is None:
         return  # the organization stopped, or has no company yet
-    username = found[1]
+    company_id, username = found
     refused: list[str] = []
     for register in REGISTERS:
         try:
@@ -44,7 +44,15 @@ async def refresh_registers(res: Resources, org_id: int) -> None:
                 )
             continue
         async with res.pool.acquire() as conn, conn.transaction():
+            # first, and held until commit: the company read is still the organization's
+            if await conn.fetchval(Q["org_company_fence"], org_id, company_id) is None:
+                logger.info("registers_company_changed", org_id=org_id)
+                return
             await store_register(conn, org_id, register, rows)
+    async with res.pool.acquire() as conn, conn.transaction():
+        # settled by its years, as every step of a sync ends: a refresh an operator retried
+        # after it stopped for good reopened the organization
+        await settle_org(conn, org_id)
     logger.info("registers_refreshed", org_id=org_id, registers=len(REGISTERS), refused=refused)
 
 

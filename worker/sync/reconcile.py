@@ -49,31 +49,17 @@ async def reconcile_year(res: Resources, org_id: int, year: int) -> None:
         found = await target(conn, org_id)
     if row is None or row["state"] != "reconciling" or found is None:
         return
-    span = year_range(year)
     async with res.pool.acquire() as conn:
         imported = await conn.fetchval(Q["year_imported"], org_id, year)
-    sheet: list[BalanceRow] | None = None
-    try:  # the API's balances: kept, proven against, and its changes are the sums compared
-        sheet = await balances.fetch_year(res, org_id, found[1], year)
-    except (Forbidden, NotFound) as exc:
-        logger.warning("balance_sheet_refused", org_id=org_id, year=year, error=str(exc))
-    else:
-        proven = await balances.store_and_prove(res, org_id, year, sheet)
-        logger.info("year_ledger_proven", org_id=org_id, year=year, proven=proven)
+    sheet = await _balance_sheet(res, org_id, found, year)
     if not imported:  # the API's own pages said the year is empty: nothing to sum
         await _settle(res, org_id, year, proven=True)
         return
     try:
-        api = balances.movements(sheet) if sheet is not None else await res.access.call(
-            org_id, found[1],
-            lambda auth: res.access.client.ledger_sums(auth, span.start, span.end),
-        )  # fmt: skip
+        diff = await _differences(res, org_id, found[1], year, sheet)
     except (Forbidden, NotFound) as exc:
         await _settle_unproven(res, org_id, year, exc)
         return
-    async with res.pool.acquire() as conn:
-        rows = await conn.fetch(Q["postings_account_sums"], org_id, span.start, span.end)
-    diff = differences(api, {r["account_number"]: r["total"] for r in rows})
     async with res.pool.acquire() as conn, conn.transaction():
         # one settlement per organization at a time, so the last one sees every year's outcome
         await conn.fetchrow(Q["org_lock"], org_id)
@@ -89,6 +75,49 @@ async def reconcile_year(res: Resources, org_id: int, year: int) -> None:
     logger.info("year_reconciled", org_id=org_id, year=year, accounts_differing=len(diff))
     if diff:
         await dispatch(res, org_id)
+
+
+async def _balance_sheet(
+    res: Resources, org_id: int, found: tuple[int, int], year: int
+) -> list[BalanceRow] | None:
+    """The API's balances of the year, kept and the year proven against them; None where the
+    API refuses them (403/404: the year is then reconciled with `/ledger`'s sums alone)."""
+    try:
+        sheet = await balances.fetch_year(res, org_id, found[1], year)
+    except (Forbidden, NotFound) as exc:
+        logger.warning("balance_sheet_refused", org_id=org_id, year=year, error=str(exc))
+        return None
+    proven = await balances.store_and_prove(res, org_id, found[0], year, sheet)
+    logger.info("year_ledger_proven", org_id=org_id, year=year, proven=proven)
+    return sheet
+
+
+async def _differences(
+    res: Resources, org_id: int, username: int, year: int, sheet: list[BalanceRow] | None
+) -> dict[str, Decimal]:
+    """Per account, the API's sums of the year minus ours where they differ.
+
+    The balance sheet's changes first (no request more); where they differ, `/ledger`'s sums
+    decide, as they did before (the balance sheet is BETA: a difference of its own must not
+    import a year again or fail it). Raises `Forbidden`/`NotFound` when the API gives neither.
+    """
+    span, client = year_range(year), res.access.client
+    async with res.pool.acquire() as conn:
+        rows = await conn.fetch(Q["postings_account_sums"], org_id, span.start, span.end)
+    ours = {r["account_number"]: r["total"] for r in rows}
+    if sheet is not None:
+        diff = differences(balances.movements(sheet), ours)
+        if not diff:
+            return diff
+    try:
+        api = await res.access.call(
+            org_id, username, lambda auth: client.ledger_sums(auth, span.start, span.end)
+        )
+    except (Forbidden, NotFound):
+        if sheet is not None:
+            return diff
+        raise
+    return differences(api, ours)
 
 
 async def _settle_unproven(res: Resources, org_id: int, year: int, exc: Exception) -> None:

@@ -278,3 +278,9 @@ SELECT count(*) FROM postings WHERE org_id = $1;
 -- Other organizations that synchronize the company $2 (duplicates of organization $1).
 SELECT id, name FROM organizations
 WHERE company_id = $2 AND id <> $1 AND method = 'api' ORDER BY id;
+
+-- name: org_company_fence
+-- The organization, if it still reads company $2; held FOR KEY SHARE until the write commits,
+-- so a company change cannot slip in between (the books beside the postings: registers, balances).
+SELECT id FROM organizations WHERE id = $1 AND company_id IS NOT DISTINCT FROM $2
+FOR KEY SHARE;
