@@ -6,10 +6,16 @@
 
 -- name: ledger_accounts_upsert
 -- Write the listed ledger accounts of organization $1 (unchanged rows are left alone).
-INSERT INTO ledger_accounts AS t (org_id, number, id, name, account_type, ledger_type, vat_type_id, saft_code, is_inactive, at_source)
-SELECT $1, u.*, true FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::boolean[]) AS u
-ON CONFLICT (org_id, number) DO UPDATE SET id = excluded.id, name = excluded.name, account_type = excluded.account_type, ledger_type = excluded.ledger_type, vat_type_id = excluded.vat_type_id, saft_code = excluded.saft_code, is_inactive = excluded.is_inactive, at_source = true
-WHERE (t.id, t.name, t.account_type, t.ledger_type, t.vat_type_id, t.saft_code, t.is_inactive, t.at_source) IS DISTINCT FROM (excluded.id, excluded.name, excluded.account_type, excluded.ledger_type, excluded.vat_type_id, excluded.saft_code, excluded.is_inactive, true);
+INSERT INTO ledger_accounts AS t (org_id, number, id, name, account_type, ledger_type,
+    vat_type_id, saft_code, is_inactive, at_source)
+SELECT $1, u.*, true FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[],
+    $7::bigint[], $8::text[], $9::boolean[]) AS u
+ON CONFLICT (org_id, number) DO UPDATE SET id = excluded.id, name = excluded.name, account_type =
+    excluded.account_type, ledger_type = excluded.ledger_type, vat_type_id = excluded.vat_type_id,
+    saft_code = excluded.saft_code, is_inactive = excluded.is_inactive, at_source = true
+WHERE (t.id, t.name, t.account_type, t.ledger_type, t.vat_type_id, t.saft_code, t.is_inactive,
+    t.at_source) IS DISTINCT FROM (excluded.id, excluded.name, excluded.account_type,
+    excluded.ledger_type, excluded.vat_type_id, excluded.saft_code, excluded.is_inactive, true);
 
 -- name: ledger_accounts_retire
 -- The ledger accounts the source no longer lists ($2: those it lists) keep their row, marked.
@@ -32,8 +38,10 @@ WHERE org_id = $1 AND at_source AND NOT (id = any($2::bigint[]));
 -- Write the listed vat types of organization $1 (unchanged rows are left alone).
 INSERT INTO vat_types AS t (org_id, id, number, name, percentage, at_source)
 SELECT $1, u.*, true FROM unnest($2::bigint[], $3::text[], $4::text[], $5::numeric[]) AS u
-ON CONFLICT (org_id, id) DO UPDATE SET number = excluded.number, name = excluded.name, percentage = excluded.percentage, at_source = true
-WHERE (t.number, t.name, t.percentage, t.at_source) IS DISTINCT FROM (excluded.number, excluded.name, excluded.percentage, true);
+ON CONFLICT (org_id, id) DO UPDATE SET number = excluded.number, name = excluded.name, percentage
+    = excluded.percentage, at_source = true
+WHERE (t.number, t.name, t.percentage, t.at_source) IS DISTINCT FROM (excluded.number,
+    excluded.name, excluded.percentage, true);
 
 -- name: vat_types_retire
 -- The vat types the source no longer lists ($2: those it lists) keep their row, marked.
@@ -43,9 +51,13 @@ WHERE org_id = $1 AND at_source AND NOT (id = any($2::bigint[]));
 -- name: customers_upsert
 -- Write the listed customers of organization $1 (unchanged rows are left alone).
 INSERT INTO customers AS t (org_id, id, number, name, organization_number, is_inactive, at_source)
-SELECT $1, u.*, true FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::boolean[]) AS u
-ON CONFLICT (org_id, id) DO UPDATE SET number = excluded.number, name = excluded.name, organization_number = excluded.organization_number, is_inactive = excluded.is_inactive, at_source = true
-WHERE (t.number, t.name, t.organization_number, t.is_inactive, t.at_source) IS DISTINCT FROM (excluded.number, excluded.name, excluded.organization_number, excluded.is_inactive, true);
+SELECT $1, u.*, true FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::boolean[])
+    AS u
+ON CONFLICT (org_id, id) DO UPDATE SET number = excluded.number, name = excluded.name,
+    organization_number = excluded.organization_number, is_inactive = excluded.is_inactive,
+    at_source = true
+WHERE (t.number, t.name, t.organization_number, t.is_inactive, t.at_source) IS DISTINCT FROM
+    (excluded.number, excluded.name, excluded.organization_number, excluded.is_inactive, true);
 
 -- name: customers_retire
 -- The customers the source no longer lists ($2: those it lists) keep their row, marked.
@@ -55,9 +67,13 @@ WHERE org_id = $1 AND at_source AND NOT (id = any($2::bigint[]));
 -- name: suppliers_upsert
 -- Write the listed suppliers of organization $1 (unchanged rows are left alone).
 INSERT INTO suppliers AS t (org_id, id, number, name, organization_number, is_inactive, at_source)
-SELECT $1, u.*, true FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::boolean[]) AS u
-ON CONFLICT (org_id, id) DO UPDATE SET number = excluded.number, name = excluded.name, organization_number = excluded.organization_number, is_inactive = excluded.is_inactive, at_source = true
-WHERE (t.number, t.name, t.organization_number, t.is_inactive, t.at_source) IS DISTINCT FROM (excluded.number, excluded.name, excluded.organization_number, excluded.is_inactive, true);
+SELECT $1, u.*, true FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::boolean[])
+    AS u
+ON CONFLICT (org_id, id) DO UPDATE SET number = excluded.number, name = excluded.name,
+    organization_number = excluded.organization_number, is_inactive = excluded.is_inactive,
+    at_source = true
+WHERE (t.number, t.name, t.organization_number, t.is_inactive, t.at_source) IS DISTINCT FROM
+    (excluded.number, excluded.name, excluded.organization_number, excluded.is_inactive, true);
 
 -- name: suppliers_retire
 -- The suppliers the source no longer lists ($2: those it lists) keep their row, marked.
@@ -80,8 +96,10 @@ WHERE org_id = $1 AND at_source AND NOT (id = any($2::bigint[]));
 -- Write the listed departments of organization $1 (unchanged rows are left alone).
 INSERT INTO departments AS t (org_id, id, number, name, is_inactive, at_source)
 SELECT $1, u.*, true FROM unnest($2::bigint[], $3::text[], $4::text[], $5::boolean[]) AS u
-ON CONFLICT (org_id, id) DO UPDATE SET number = excluded.number, name = excluded.name, is_inactive = excluded.is_inactive, at_source = true
-WHERE (t.number, t.name, t.is_inactive, t.at_source) IS DISTINCT FROM (excluded.number, excluded.name, excluded.is_inactive, true);
+ON CONFLICT (org_id, id) DO UPDATE SET number = excluded.number, name = excluded.name, is_inactive
+    = excluded.is_inactive, at_source = true
+WHERE (t.number, t.name, t.is_inactive, t.at_source) IS DISTINCT FROM (excluded.number,
+    excluded.name, excluded.is_inactive, true);
 
 -- name: departments_retire
 -- The departments the source no longer lists ($2: those it lists) keep their row, marked.
@@ -92,8 +110,10 @@ WHERE org_id = $1 AND at_source AND NOT (id = any($2::bigint[]));
 -- Write the listed projects of organization $1 (unchanged rows are left alone).
 INSERT INTO projects AS t (org_id, id, number, name, is_inactive, at_source)
 SELECT $1, u.*, true FROM unnest($2::bigint[], $3::text[], $4::text[], $5::boolean[]) AS u
-ON CONFLICT (org_id, id) DO UPDATE SET number = excluded.number, name = excluded.name, is_inactive = excluded.is_inactive, at_source = true
-WHERE (t.number, t.name, t.is_inactive, t.at_source) IS DISTINCT FROM (excluded.number, excluded.name, excluded.is_inactive, true);
+ON CONFLICT (org_id, id) DO UPDATE SET number = excluded.number, name = excluded.name, is_inactive
+    = excluded.is_inactive, at_source = true
+WHERE (t.number, t.name, t.is_inactive, t.at_source) IS DISTINCT FROM (excluded.number,
+    excluded.name, excluded.is_inactive, true);
 
 -- name: projects_retire
 -- The projects the source no longer lists ($2: those it lists) keep their row, marked.
@@ -104,8 +124,10 @@ WHERE org_id = $1 AND at_source AND NOT (id = any($2::bigint[]));
 -- Write the listed products of organization $1 (unchanged rows are left alone).
 INSERT INTO products AS t (org_id, id, number, name, is_inactive, at_source)
 SELECT $1, u.*, true FROM unnest($2::bigint[], $3::text[], $4::text[], $5::boolean[]) AS u
-ON CONFLICT (org_id, id) DO UPDATE SET number = excluded.number, name = excluded.name, is_inactive = excluded.is_inactive, at_source = true
-WHERE (t.number, t.name, t.is_inactive, t.at_source) IS DISTINCT FROM (excluded.number, excluded.name, excluded.is_inactive, true);
+ON CONFLICT (org_id, id) DO UPDATE SET number = excluded.number, name = excluded.name, is_inactive
+    = excluded.is_inactive, at_source = true
+WHERE (t.number, t.name, t.is_inactive, t.at_source) IS DISTINCT FROM (excluded.number,
+    excluded.name, excluded.is_inactive, true);
 
 -- name: products_retire
 -- The products the source no longer lists ($2: those it lists) keep their row, marked.
@@ -116,7 +138,8 @@ WHERE org_id = $1 AND at_source AND NOT (id = any($2::bigint[]));
 -- Write the listed dimension names of organization $1 (unchanged rows are left alone).
 INSERT INTO dimension_names AS t (org_id, dimension_index, name, is_active, at_source)
 SELECT $1, u.*, true FROM unnest($2::smallint[], $3::text[], $4::boolean[]) AS u
-ON CONFLICT (org_id, dimension_index) DO UPDATE SET name = excluded.name, is_active = excluded.is_active, at_source = true
+ON CONFLICT (org_id, dimension_index) DO UPDATE SET name = excluded.name, is_active =
+    excluded.is_active, at_source = true
 WHERE (t.name, t.is_active, t.at_source) IS DISTINCT FROM (excluded.name, excluded.is_active, true);
 
 -- name: dimension_names_retire
@@ -127,9 +150,12 @@ WHERE org_id = $1 AND at_source AND NOT (dimension_index = any($2::smallint[]));
 -- name: dimension_values_upsert
 -- Write the listed dimension values of organization $1 (unchanged rows are left alone).
 INSERT INTO dimension_values AS t (org_id, id, dimension_index, number, name, is_active, at_source)
-SELECT $1, u.*, true FROM unnest($2::bigint[], $3::smallint[], $4::text[], $5::text[], $6::boolean[]) AS u
-ON CONFLICT (org_id, id) DO UPDATE SET dimension_index = excluded.dimension_index, number = excluded.number, name = excluded.name, is_active = excluded.is_active, at_source = true
-WHERE (t.dimension_index, t.number, t.name, t.is_active, t.at_source) IS DISTINCT FROM (excluded.dimension_index, excluded.number, excluded.name, excluded.is_active, true);
+SELECT $1, u.*, true FROM unnest($2::bigint[], $3::smallint[], $4::text[], $5::text[],
+    $6::boolean[]) AS u
+ON CONFLICT (org_id, id) DO UPDATE SET dimension_index = excluded.dimension_index, number =
+    excluded.number, name = excluded.name, is_active = excluded.is_active, at_source = true
+WHERE (t.dimension_index, t.number, t.name, t.is_active, t.at_source) IS DISTINCT FROM
+    (excluded.dimension_index, excluded.number, excluded.name, excluded.is_active, true);
 
 -- name: dimension_values_retire
 -- The dimension values the source no longer lists ($2: those it lists) keep their row, marked.
