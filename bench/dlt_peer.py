@@ -76,6 +76,18 @@ class Mode:
     latency: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class Contest:
+    """What each round compares: ledgersync at each process count and dlt, in one database."""
+
+    database: str
+    processes: tuple[int, ...]
+    #: dlt's version, or None when it is not installed (its row is then skipped)
+    version: str | None
+    #: the postings the sandbox holds, which every contestant should import
+    expected: int
+
+
 def dlt_version() -> str | None:
     """dlt's version, or None when it is not installed."""
     try:
@@ -304,21 +316,20 @@ def _compared(rows: list[Measure], peer: Measure | None, expected: int) -> list[
     return found
 
 
-async def _round(world: BenchWorld, database: str, mode: Mode, *, processes: tuple[int, ...],
-                 version: str | None, expected: int) -> list[Row]:  # fmt: skip
+async def _round(world: BenchWorld, contest: Contest, mode: Mode) -> list[Row]:
     """ledgersync with each process count, then dlt, on the sandbox in one mode."""
     await _set_latency(world, mode.latency)
-    database_url = await world.fresh_database(database)
+    database_url = await world.fresh_database(contest.database)
     if mode.latency is None:  # both clients' pages rendered once, then served from memory
         await fetch_ceiling(world, world.years, "warming")
-        if version:
+        if contest.version:
             await dlt_peer(world, database_url, mode, extract_only=True)
     measured = []
-    for count in processes:
-        database_url = await world.fresh_database(database)
+    for count in contest.processes:
+        database_url = await world.fresh_database(contest.database)
         measured.append(await ledgersync(world, database_url, count, mode))
-    peer = await dlt_peer(world, database_url, mode) if version else None
-    return _compared(measured, peer, expected)
+    peer = await dlt_peer(world, database_url, mode) if contest.version else None
+    return _compared(measured, peer, contest.expected)
 
 
 def run(postings: int, years: int, latency: str = LATENCY, process_counts: tuple[int, ...] = (1, 2)
@@ -335,14 +346,14 @@ async def _run(postings: int, years: int, latency: str, process_counts: tuple[in
     database = f"ledgersync_bench_peer_{secrets.token_hex(3)}"
     async with BenchWorld.start(postings=postings, years=years) as world:
         expected = await _truth(world)
+        contest = Contest(database, process_counts, version, expected)
         database_url = await world.fresh_database(database)
         try:
             for mode in (
                 Mode("instant", "instant", None),
                 Mode("latency", f"latency {latency} ms", latency),
             ):
-                rows += await _round(world, database, mode, processes=process_counts,
-                                     version=version, expected=expected)  # fmt: skip
+                rows += await _round(world, contest, mode)
         finally:
             await drop_database(database_url)
     if version:

@@ -28,7 +28,7 @@ from bench.world import BenchWorld, Measure, Row, Value
 from shared.db import connect
 from shared.db.queries import Q
 from worker.sync.plan import Scope, split, year_range
-from worker.sync.store import insert_chunk, write_chunk
+from worker.sync.store import LeasedChunk, insert_chunk, write_chunk
 from worker.tripletex.client import TripletexClient
 from worker.tripletex.errors import ResultSetTooLarge
 from worker.tripletex.protocol import fingerprint
@@ -104,10 +104,8 @@ async def write_ceiling(database_url: str, chunks: list[Chunk]) -> Measure:
         async with gate, pool.acquire() as db:
             owner = uuid.uuid4()
             await db.fetchrow(Q["chunk_claim"], chunk_id, owner, 600.0, None, None)
-            done = await write_chunk(
-                db, org_id=org_id, chunk_id=chunk_id, lease_owner=owner, scope=chunk.scope,
-                pages=chunk.pages,
-            )  # fmt: skip
+            leased = LeasedChunk(chunk_id, owner, org_id, chunk.scope.span.year, chunk.scope)
+            done = await write_chunk(db, leased, chunk.pages)
             return done.total
 
     started = time.perf_counter()

@@ -22,7 +22,7 @@ from shared.customer_message import DEFAULT_LANG, compose, why_no_message
 from shared.customer_words import Lang
 from shared.db import connect
 from shared.help_pages import url_of, with_urls
-from worker.checks.runner import check_org
+from worker.checks.runner import Checker, check_org
 from worker.checks.store import CheckRun, Trigger
 
 
@@ -82,9 +82,8 @@ async def _run(settings: Settings, ref: str) -> tuple[str, CheckRun]:
     try:
         org = await orgs.find(conn, ref)
         async with aiohttp.ClientSession() as http:
-            run = await check_org(
-                conn, http, settings, cipher, int(org["id"]), trigger=Trigger.COMMAND
-            )
+            checker = Checker(http, settings, cipher)
+            run = await check_org(conn, checker, int(org["id"]), trigger=Trigger.COMMAND)
         return str(org["name"]), run
     finally:
         await conn.close()

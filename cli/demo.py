@@ -43,7 +43,7 @@ from shared.db.queries import Q
 from shared.embedded import free_port, servers_for
 from shared.models import Method, OrgState, Provider
 from shared.queue import send, sender
-from shared.saft.submit import submit_file
+from shared.saft.submit import Upload, submit_file
 
 CLI = [sys.executable, "-c", "from cli.main import main; main()"]
 DEMO_DATABASE = "ledgersync_demo"
@@ -191,7 +191,7 @@ async def _register(demo: Demo) -> dict[int, int | None]:
         org_id = await orgs.register(
             conn, name=name, method=Method.SAFT, provider=None, token=None, cipher=None
         )
-        await submit_file(conn, broker, demo.settings, org_id, path, actor="demo")
+        await submit_file(conn, broker, demo.settings, Upload(org_id, [path], actor="demo"))
     finally:
         broker.close()
         await conn.close()

@@ -169,10 +169,8 @@ def jobs_retry(
         org_id = await _org_id(conn, org_ref)
         broker = sender(redis_url)
         try:
-            retried = await jobs_api.retry_jobs(
-                conn, broker, None if retry_all else job_ids, org_id=org_id,
-                actor=getpass.getuser(), include_permanent=include_permanent,
-            )  # fmt: skip
+            scope = jobs_api.RetryScope(None if retry_all else job_ids, org_id, include_permanent)
+            retried = await jobs_api.retry_jobs(conn, broker, scope, actor=getpass.getuser())
         finally:
             broker.close()
         if include_permanent or not retry_all:

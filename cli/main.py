@@ -9,6 +9,7 @@ from cli.common import run_command
 from cli.db import db
 from cli.demo import demo
 from cli.jobs import jobs
+from cli.ledger import ledger
 from cli.org import org
 from cli.org_cancel import ORG_CANCEL_COMMANDS
 from cli.saft import saft
@@ -42,6 +43,7 @@ ledgersync.add_command(jobs)
 for org_command in ORG_CANCEL_COMMANDS:
     org.add_command(org_command)
 ledgersync.add_command(saft)
+ledgersync.add_command(ledger)
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from shared import orgs
 from shared.config import Settings
 from shared.db import connect
 from shared.queue import sender
-from shared.saft.submit import Submission, check_files, import_status, submit
+from shared.saft.submit import Submission, Upload, check_files, import_status, submit
 
 #: seconds between looks at the import while waiting
 POLL_S = 0.5
@@ -65,7 +65,7 @@ async def _submit(settings: Settings, ref: str, paths: list[Path]) -> Submission
     broker = sender(settings.redis_url)
     try:
         org_id = int((await orgs.find(conn, ref))["id"])
-        return await submit(conn, broker, settings, org_id, paths)
+        return await submit(conn, broker, settings, Upload(org_id, paths))
     finally:
         broker.close()
         await conn.close()

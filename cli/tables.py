@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import click
 
 
-def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    """Columns padded to their widest cell; a note when there are no rows."""
+def print_table(
+    headers: Sequence[str], rows: Sequence[Sequence[object]], *, right: Collection[int] = ()
+) -> None:
+    """Columns padded to their widest cell (those in `right` aligned right, as amounts are); a
+    note when there are no rows."""
     if not rows:
         click.echo("(none)")
         return
@@ -16,5 +19,8 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> Non
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     for row in cells:
         click.echo(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+            "  ".join(
+                cell.rjust(width) if i in right else cell.ljust(width)
+                for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+            ).rstrip()
         )

@@ -10,6 +10,7 @@ from datetime import datetime
 
 import orjson
 
+from sandbox.app import create_app
 from sandbox.clock import parse_instant
 from sandbox.faults import FULL_RESULT_SIZES, Faults
 from sandbox.latency import FLOOR_MS, Bounds, parse_bounds
@@ -177,9 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             orjson.dumps(describe(scenario), option=orjson.OPT_INDENT_2).decode() + "\n"
         )
         return 0
-    serve(
-        args.host, args.port, scenario, faults, page_cache_mb=args.page_cache_mb, clock=args.clock
-    )
+    app = create_app(scenario, faults, page_cache_mb=args.page_cache_mb, clock=args.clock)
+    serve(app, args.host, args.port)
     return 0
 
 

@@ -156,8 +156,10 @@ class DayBook:
         customer, supplier = parties(self.company.id, head, template.foreign)
         invoice = f"{day.year % 100:02d}{number:05d}" if template.kind in INVOICED else ""
         party = customer if template.kind in INVOICED else supplier
-        description = _describe(
-            head, template.kind, day, party=party, invoice=invoice, cur=currency
+        formats = DESCRIPTIONS[template.kind]  # the Norwegian description, picked by the head word
+        month = MONTHS[day.month - 1]
+        description = formats[(head >> 33) % len(formats)].format(
+            party=party.name, inv=invoice, month=month, year=day.year, cur=currency.code
         )
         ids = tuple(range(vid * 1000 + 1, vid * 1000 + len(lines) + 1))
         voucher = Voucher(vid, number, day.year, iso, description, template.voucher_type, ids)
@@ -176,16 +178,6 @@ class DayBook:
             for pid, line in zip(ids, lines, strict=True)
         ]  # fmt: skip
         return Entry(voucher, postings)
-
-
-def _describe(
-    head: int, kind: Kind, day: date, *, party: Party, invoice: str, cur: Currency
-) -> str:
-    """A voucher's Norwegian description, picked and filled in from the head word."""
-    formats = DESCRIPTIONS[kind]
-    return formats[(head >> 33) % len(formats)].format(
-        party=party.name, inv=invoice, month=MONTHS[day.month - 1], year=day.year, cur=cur.code
-    )
 
 
 @cache

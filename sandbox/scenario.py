@@ -6,11 +6,18 @@ from __future__ import annotations
 import inspect
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 
 from sandbox.company import Company, CompanyType, organization_number
-from sandbox.tokens import ConsumerToken, EmployeeToken, TokenKind, consumer_token, employee_token
+from sandbox.tokens import (
+    ConsumerToken,
+    EmployeeToken,
+    TokenCase,
+    TokenKind,
+    consumer_token,
+    employee_token,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,35 +55,45 @@ def _slug(name: str) -> str:
     return "".join(ch for ch in plain.lower() if ch.isalnum())
 
 
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What a scenario says of a company besides its name and yearly postings: its legal form,
+    whether it keeps others' books, and how its postings fall (busy months, big days, the weight
+    of each month, the balances it opens with); see `Company`."""
+
+    busy: tuple[tuple[int, int, int], ...] = ()
+    kind: CompanyType = CompanyType.AS
+    accountant: bool = False
+    big_days: tuple[tuple[int, int], ...] = ()
+    season: tuple[int, ...] | None = None
+    opening: tuple[tuple[int, int], ...] = ()
+
+
+#: the profiles most scenario companies differ by: an accounting firm, the other legal forms
+_FIRM = Profile(accountant=True)
+_SA = Profile(kind=CompanyType.SA)
+_ENK = Profile(kind=CompanyType.ENK)
+
+
 def company(
-    slot: int,
-    company_id: int,
-    name: str,
-    postings: dict[int, int],
-    *,
-    busy: tuple[tuple[int, int, int], ...] = (),
-    kind: CompanyType = CompanyType.AS,
-    accountant: bool = False,
-    big_days: tuple[tuple[int, int], ...] = (),
-    season: tuple[int, ...] | None = None,
-    opening: tuple[tuple[int, int], ...] = (),
+    slot: int, company_id: int, name: str, postings: dict[int, int], profile: Profile = Profile()
 ) -> Company:
     """A company with a valid organisation number and e-mail derived from its id and name."""
     number = organization_number(91_000_000 + company_id * 7_919 % 8_000_000)
-    email = f"post@{_slug(name.removesuffix(' ' + kind.value))}.no"
+    email = f"post@{_slug(name.removesuffix(' ' + profile.kind.value))}.no"
     return Company(
         company_id,
         slot,
         name,
         number,
         tuple(sorted(postings.items())),
-        busy,
-        kind,
-        accountant,
+        profile.busy,
+        profile.kind,
+        profile.accountant,
         email,
-        big_days,
-        season,
-        opening,
+        profile.big_days,
+        profile.season,
+        profile.opening,
     )
 
 
@@ -95,18 +112,15 @@ class Cast:
 
 def tokens(seed: int, cast: Cast) -> tuple[EmployeeToken, ...]:
     """One employee token per troubleshooting case."""
-    return (
-        employee_token(seed, "good", TokenKind.GOOD, 1, cast.own),
-        employee_token(
-            seed, "accountant", TokenKind.ACCOUNTANT, 2, cast.firm, clients=cast.clients
-        ),
-        employee_token(
-            seed, "integrations_off", TokenKind.INTEGRATIONS_OFF, 3, cast.integrations_off
-        ),
-        employee_token(seed, "not_shared", TokenKind.NOT_SHARED, 4, cast.not_shared),
-        employee_token(seed, "no_ledger_access", TokenKind.NO_LEDGER_ACCESS, 5, cast.no_ledger),
-        employee_token(seed, "expired", TokenKind.EXPIRED, 6, cast.expired),
+    cases = (
+        TokenCase("good", TokenKind.GOOD, cast.own),
+        TokenCase("accountant", TokenKind.ACCOUNTANT, cast.firm, cast.clients),
+        TokenCase("integrations_off", TokenKind.INTEGRATIONS_OFF, cast.integrations_off),
+        TokenCase("not_shared", TokenKind.NOT_SHARED, cast.not_shared),
+        TokenCase("no_ledger_access", TokenKind.NO_LEDGER_ACCESS, cast.no_ledger),
+        TokenCase("expired", TokenKind.EXPIRED, cast.expired),
     )
+    return tuple(employee_token(seed, number, case) for number, case in enumerate(cases, 1))
 
 
 #: balances a company brings from the years before the first one held (øre; 2050 balances them)
@@ -137,7 +151,7 @@ def demo(seed: int) -> Scenario:
             101,
             "Fjordlys Kaffebar AS",
             _years(2021, [4_000, 5_500, 6_500, 7_000, 7_500]),
-            opening=OPENING,
+            Profile(opening=OPENING),
         ),
         company(
             2,
@@ -146,15 +160,13 @@ def demo(seed: int) -> Scenario:
             _years(
                 2016, [8_000, 12_000, 15_000, 18_000, 0, 16_000, 20_000, 24_000, 26_000, 28_000]
             ),
-            busy=((2024, 11, 12_500),),
+            Profile(busy=((2024, 11, 12_500),)),
         ),
-        company(3, 103, "Tall og Tast Regnskap AS", _years(2023, [1_200] * 3), accountant=True),
+        company(3, 103, "Tall og Tast Regnskap AS", _years(2023, [1_200] * 3), _FIRM),
         company(4, 104, "Havbris Fiskeutstyr AS", _years(2019, [9_000] * 7)),
         company(5, 105, "Solberg Tannklinikk AS", _years(2022, [3_000] * 4)),
-        company(6, 106, "Lyngheia Barnehage SA", _years(2024, [2_000] * 2), kind=CompanyType.SA),
-        company(
-            7, 107, "Østre Sykkelverksted ENK", _years(2023, [1_500] * 3), kind=CompanyType.ENK
-        ),
+        company(6, 106, "Lyngheia Barnehage SA", _years(2024, [2_000] * 2), _SA),
+        company(7, 107, "Østre Sykkelverksted ENK", _years(2023, [1_500] * 3), _ENK),
     )
     cast = Cast(101, 103, (102, 104, 105), 106, 107, not_shared=104, expired=105)
     return Scenario("demo", seed, consumer_token(seed), tokens(seed, cast), companies)
@@ -164,20 +176,24 @@ def small(seed: int) -> Scenario:
     """Every feature with few postings (about 23,000): for tests that page everything."""
     companies = (
         company(
-            1, 201, "Fjordlys Kaffebar AS", _years(2022, [1_200, 1_500, 1_800]), opening=OPENING
+            1,
+            201,
+            "Fjordlys Kaffebar AS",
+            _years(2022, [1_200, 1_500, 1_800]),
+            Profile(opening=OPENING),
         ),
         company(
             2,
             202,
             "Nordvik Bygg AS",
             _years(2019, [900, 1_100, 0, 1_300, 1_500]),
-            busy=((2023, 3, 11_000),),
+            Profile(busy=((2023, 3, 11_000),)),
         ),
-        company(3, 203, "Tall og Tast Regnskap AS", {2024: 400}, accountant=True),
+        company(3, 203, "Tall og Tast Regnskap AS", {2024: 400}, _FIRM),
         company(4, 204, "Havbris Fiskeutstyr AS", {2023: 700, 2024: 800}),
         company(5, 205, "Solberg Tannklinikk AS", {2024: 600}),
-        company(6, 206, "Lyngheia Barnehage SA", {2024: 300}, kind=CompanyType.SA),
-        company(7, 207, "Østre Sykkelverksted ENK", {2024: 300}, kind=CompanyType.ENK),
+        company(6, 206, "Lyngheia Barnehage SA", {2024: 300}, _SA),
+        company(7, 207, "Østre Sykkelverksted ENK", {2024: 300}, _ENK),
     )
     cast = Cast(201, 203, (202, 204, 205), 206, 207, not_shared=204, expired=205)
     return Scenario("small", seed, consumer_token(seed), tokens(seed, cast), companies)
@@ -203,17 +219,23 @@ def _big_day(year: int, postings: int) -> tuple[tuple[int, int], ...]:
     return ((date(year, 12, 31).toordinal(), postings),) if postings else ()
 
 
-def bench(
-    seed: int,
-    *,
-    companies: int = 1,
-    postings: int = 1_000_000,
-    years: int = 10,
-    first_year: int = 2016,
-    big_day: int = 0,
-) -> Scenario:
-    """`companies` clients of one accounting firm, each with about `postings` over `years` in
-    seasonal months, plus `big_day` postings on 31 December of the newest year (0: no big day)."""
+@dataclass(frozen=True, slots=True)
+class BenchSize:
+    """How big `bench` is: `companies` clients of one accounting firm, each with about `postings`
+    over `years` from `first_year`, plus `big_day` postings on 31 December of the newest year (0:
+    no big day)."""
+
+    companies: int = 1
+    postings: int = 1_000_000
+    years: int = 10
+    first_year: int = 2016
+    big_day: int = 0
+
+
+def bench(seed: int, size: BenchSize = BenchSize()) -> Scenario:
+    """Clients of one accounting firm in seasonal months, as many and as big as `size` says."""
+    companies, postings, years = size.companies, size.postings, size.years
+    first_year, big_day = size.first_year, size.big_day
     if companies < 1 or postings < 0 or years < 1:
         raise ValueError("bench needs companies >= 1, postings >= 0 and years >= 1")
     per_year = postings // years
@@ -225,13 +247,12 @@ def bench(
             1_001 + i,
             f"{_BENCH_NAMES[0][i % 8]}{_BENCH_NAMES[1][i // 8 % 8]} {i + 1:03d} AS",
             _years(first_year, [per_year] * years),
-            big_days=big_days,
-            season=BENCH_SEASON,
+            Profile(big_days=big_days, season=BENCH_SEASON),
         )
         for i in range(companies)
     )
     extra = (
-        company(companies + 1, 900, "Tall og Tast Regnskap AS", {last_year: 400}, accountant=True),
+        company(companies + 1, 900, "Tall og Tast Regnskap AS", {last_year: 400}, _FIRM),
         company(companies + 2, 901, "Lyngheia Barnehage SA", {last_year: 300}),
         company(companies + 3, 902, "Østre Sykkelverksted ENK", {last_year: 300}),
     )
@@ -249,23 +270,35 @@ def bigday(seed: int, big_day: int = 10_500) -> Scenario:
             301,
             "Vinterlys Eiendom AS",
             _years(2024, [1_800, 2_200]),
-            big_days=_big_day(2025, big_day),
+            Profile(big_days=_big_day(2025, big_day)),
         ),
-        company(2, 302, "Tall og Tast Regnskap AS", {2025: 300}, accountant=True),
-        company(3, 303, "Lyngheia Barnehage SA", {2025: 200}, kind=CompanyType.SA),
-        company(4, 304, "Østre Sykkelverksted ENK", {2025: 200}, kind=CompanyType.ENK),
+        company(2, 302, "Tall og Tast Regnskap AS", {2025: 300}, _FIRM),
+        company(3, 303, "Lyngheia Barnehage SA", {2025: 200}, _SA),
+        company(4, 304, "Østre Sykkelverksted ENK", {2025: 200}, _ENK),
     )
     cast = Cast(301, 302, (301,), 303, 304, not_shared=301, expired=301)
     return Scenario("bigday", seed, consumer_token(seed), tokens(seed, cast), companies)
+
+
+def _bench(seed: int, **sizes: int) -> Scenario:
+    """`bench` with its sizes as keywords, as `build_scenario` passes them."""
+    return bench(seed, BenchSize(**sizes))
 
 
 #: scenario factories by name; keyword arguments after `seed` are the sizes
 SCENARIOS: dict[str, Callable[..., Scenario]] = {
     "demo": demo,
     "small": small,
-    "bench": bench,
+    "bench": _bench,
     "bigday": bigday,
 }
+
+
+def _sizes(factory: Callable[..., Scenario]) -> list[str]:
+    """The sizes a factory takes: its keywords after `seed` (bench's: the fields of BenchSize)."""
+    if factory is _bench:
+        return [f.name for f in fields(BenchSize)]
+    return list(inspect.signature(factory).parameters)[1:]
 
 
 def build_scenario(name: str = "demo", seed: int = 1, **sizes: int) -> Scenario:
@@ -273,7 +306,7 @@ def build_scenario(name: str = "demo", seed: int = 1, **sizes: int) -> Scenario:
     factory = SCENARIOS.get(name)
     if factory is None:
         raise ValueError(f"unknown scenario {name!r}; choose one of {', '.join(SCENARIOS)}")
-    accepted = list(inspect.signature(factory).parameters)[1:]
+    accepted = _sizes(factory)
     unknown = sorted(set(sizes) - set(accepted))
     if unknown:
         allowed = ", ".join(accepted) or "none"

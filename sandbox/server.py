@@ -75,17 +75,10 @@ class SandboxServer:
         await self.stop()
 
 
-def serve(
-    host: str,
-    port: int,
-    scenario: Scenario,
-    faults: Faults | None = None,
-    *,
-    page_cache_mb: int = 128,
-    clock: datetime | None = None,
-) -> None:
-    """Serve until interrupted (blocks); prints the API and control URLs once listening."""
-    app = create_app(scenario, faults, page_cache_mb=page_cache_mb, clock=clock)
+def serve(app: web.Application, host: str, port: int) -> None:
+    """Serve an app from `create_app` until interrupted (blocks); prints the API and control URLs
+    once listening."""
+    scenario = app[STATE].scenario
     print(
         f"Tripletex sandbox ({scenario.name}, seed {scenario.seed}): http://{host}:{port}{API}"
         f"  control: http://{host}:{port}{CONTROL}",

@@ -25,22 +25,25 @@ class Session:
     encryption_key: str
 
 
+@dataclass(frozen=True, slots=True)
+class SessionRequest:
+    """What a `:create` asks for, as sent (None where a parameter is missing)."""
+
+    consumer: str | None
+    employee: str | None
+    expiration: str | None
+
+
 def check_create(
-    scenario: Scenario,
-    consumer: str | None,
-    employee: str | None,
-    expiration: str | None,
-    today: date,
-    *,
-    revoked: Collection[int] = (),
+    scenario: Scenario, request: SessionRequest, today: date, *, revoked: Collection[int] = ()
 ) -> tuple[EmployeeToken, date]:
     """Validate a `:create` request; raise the ApiError section 12 prescribes.
 
     `revoked` holds the ids of employee tokens revoked at run time: they answer like expired ones.
     """
-    if consumer != scenario.consumer.value:
+    if request.consumer != scenario.consumer.value:
         raise errors.invalid("arg:consumerToken", errors.UNKNOWN_CONSUMER)
-    token = scenario.token_by_value(employee or "")
+    token = scenario.token_by_value(request.employee or "")
     if token is None or token.kind is TokenKind.EXPIRED or token.id in revoked:
         raise errors.invalid("arg:employeeToken", errors.UNKNOWN_EMPLOYEE)
     if token.kind is TokenKind.NOT_SHARED:
@@ -48,7 +51,7 @@ def check_create(
     if token.kind is TokenKind.INTEGRATIONS_OFF:
         raise errors.forbidden(errors.INTEGRATIONS_OFF)
     try:
-        day = date.fromisoformat(expiration or "")
+        day = date.fromisoformat(request.expiration or "")
     except ValueError:
         raise errors.invalid("expirationDate", "Must be a date (yyyy-MM-dd).") from None
     if day <= today:

@@ -82,16 +82,21 @@ def consumer_token(seed: int) -> ConsumerToken:
     return ConsumerToken(token_id, encode(token_id, seeded_uuid(seed, "consumer")))
 
 
-def employee_token(
-    seed: int,
-    label: str,
-    kind: TokenKind,
-    number: int,
-    company_id: int,
-    *,
-    clients: tuple[int, ...] = (),
-) -> EmployeeToken:
+@dataclass(frozen=True, slots=True)
+class TokenCase:
+    """The troubleshooting case an employee token plays: its label, what it does when used, the
+    company that owns it and, for an accountant's, the clients it reaches."""
+
+    label: str
+    kind: TokenKind
+    company_id: int
+    clients: tuple[int, ...] = ()
+
+
+def employee_token(seed: int, number: int, case: TokenCase) -> EmployeeToken:
     """An employee token; `number` makes ids distinct within a scenario."""
     token_id = 40_000 + number
-    value = encode(token_id, seeded_uuid(seed, "employee", label))
-    return EmployeeToken(label, kind, token_id, value, company_id, 900 + number, clients)
+    value = encode(token_id, seeded_uuid(seed, "employee", case.label))
+    return EmployeeToken(
+        case.label, case.kind, token_id, value, case.company_id, 900 + number, case.clients
+    )

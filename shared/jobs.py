@@ -7,7 +7,6 @@ workers record failures (worker/failures.py); this module reads them and retries
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -231,27 +230,35 @@ async def failed_ids(conn: asyncpg.Connection, org_id: int | None = None) -> Fai
     return FailedIds(tuple(retryable), tuple(permanent))
 
 
+@dataclass(frozen=True, slots=True)
+class RetryScope:
+    """Which jobs a retry takes: these ids, or (None) every failed one, of `org_id` or all.
+
+    Permanent failures count when retrying every one only with `include_permanent`; jobs named
+    by id are retried whatever stopped them.
+    """
+
+    job_ids: tuple[int, ...] | None = None
+    org_id: int | None = None
+    include_permanent: bool = False
+
+
 async def retry_jobs(
-    conn: asyncpg.Connection,
-    broker: RedisBroker,
-    job_ids: Sequence[int] | None,
-    *,
-    org_id: int | None = None,
-    actor: str,
-    include_permanent: bool = False,
+    conn: asyncpg.Connection, broker: RedisBroker, scope: RetryScope, *, actor: str
 ) -> list[int]:
-    """Retry jobs (None: every failed one, of `org_id` or all); the ids retried, audited.
+    """Retry the jobs of `scope`; the ids retried, audited.
 
     Each retry resets the job's attempts, makes its work waiting again (a failed chunk queued,
     its year and organization open) and sends its message once that is committed; its dead
     letter leaves Dramatiq's dead-letter queue then. Resolved jobs are left alone, and so are
-    permanent failures when retrying every one unless `include_permanent` (a revoked token
-    fails again until someone fixes it); jobs named by id are retried whatever stopped them.
-    An unknown id is BadInput before anything changes.
+    permanent failures when retrying every one unless `scope.include_permanent` (a revoked
+    token fails again until someone fixes it); jobs named by id are retried whatever stopped
+    them. An unknown id is BadInput before anything changes.
     """
+    job_ids = scope.job_ids
     if job_ids is None:
-        failed = await failed_ids(conn, org_id)
-        ids = sorted(failed.retryable + failed.permanent if include_permanent else failed.retryable)
+        failed = await failed_ids(conn, scope.org_id)
+        ids = sorted(failed.retryable + (failed.permanent if scope.include_permanent else ()))
     else:
         ids = list(dict.fromkeys(job_ids))
         known = {row["id"] for row in await conn.fetch(Q["jobs_existing"], ids)}

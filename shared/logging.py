@@ -7,7 +7,8 @@ import logging
 import re
 import sys
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TextIO
@@ -183,25 +184,32 @@ SHARED_PROCESSORS: tuple[Processor, ...] = (
 )
 
 
-def configure_logging(
-    settings: Settings,
-    *,
-    file: Path | None = None,
-    stream: TextIO | None = None,
-    secrets: Iterable[str] = (),
-    level: int = logging.INFO,
-    cache_loggers: bool = True,
-) -> None:
+@dataclass(frozen=True, slots=True)
+class LogConfig:
+    """Where `configure_logging` writes, and what it adds to the settings' own secrets."""
+
+    #: append to this file (JSON unless the settings ask for the console)
+    file: Path | None = None
+    #: else write to this stream (None: stderr)
+    stream: TextIO | None = None
+    #: more values to mask wherever they appear, beside the settings' own
+    secrets: tuple[str, ...] = ()
+    level: int = logging.INFO
+    #: tests pass False so that they can reconfigure
+    cache_loggers: bool = True
+
+
+def configure_logging(settings: Settings, config: LogConfig = LogConfig()) -> None:
     """Route structlog and the standard library's loggers through one redacting handler.
 
     Call it once at an entry point; calling it again replaces the handler. Output goes to
-    `file` if given, else to `stream` (default stderr). `settings.log_format` picks the
-    renderer; unset, it is the console on a terminal and JSON otherwise. Tests pass
-    `cache_loggers=False` so that they can reconfigure.
+    `config.file` if given, else to `config.stream` (default stderr). `settings.log_format`
+    picks the renderer; unset, it is the console on a terminal and JSON otherwise.
     """
+    file, stream, level = config.file, config.stream, config.level
     if file is not None and stream is not None:
         raise ValueError("configure_logging() takes a file or a stream, not both")
-    for secret in (*settings.secret_values(), *_url_passwords(settings), *secrets):
+    for secret in (*settings.secret_values(), *_url_passwords(settings), *config.secrets):
         register_secret(secret)
     handler = _open_handler(file, stream)
     tty = file is None and (stream or sys.stderr).isatty()
@@ -219,7 +227,7 @@ def configure_logging(
         processors=[*SHARED_PROCESSORS, ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        cache_logger_on_first_use=cache_loggers,
+        cache_logger_on_first_use=config.cache_loggers,
     )
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from shared.config import Settings
 from shared.db.migrate import migrate
 from shared.embedded import servers_for
-from shared.logging import configure_logging
+from shared.logging import LogConfig, configure_logging
 
 
 def log_file(settings: Settings) -> Path:
@@ -23,7 +23,7 @@ def run(settings: Settings, *, read_only: bool, bell: bool = False) -> None:
     from tui.app import LedgersyncApp
     from tui.pg_source import PgSource
 
-    configure_logging(settings, file=log_file(settings))
+    configure_logging(settings, LogConfig(file=log_file(settings)))
     source = PgSource(settings, read_only=read_only)
     LedgersyncApp(source, read_only=read_only, bell=bell).run()
 
@@ -31,7 +31,7 @@ def run(settings: Settings, *, read_only: bool, bell: bool = False) -> None:
 def main() -> None:
     """Settings from the environment, servers (embedded unless configured), schema up to date."""
     settings = Settings.from_env()
-    configure_logging(settings, file=log_file(settings))
+    configure_logging(settings, LogConfig(file=log_file(settings)))
     with servers_for(settings) as ready:
         assert ready.database_url is not None
         asyncio.run(migrate(ready.database_url, create=settings.database_url is None))

@@ -6,7 +6,16 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from tui.views import CheckRunView, FailuresView, FleetView, OrgDetail, Overview, SystemView
+from shared.ledger.reports import MonthTotal, PostingLine, Voucher
+from tui.views import (
+    CheckRunView,
+    FailuresView,
+    FleetView,
+    OrgDetail,
+    Overview,
+    SystemView,
+    TrialBalanceView,
+)
 
 
 @dataclass
@@ -73,3 +82,39 @@ class FleetRefreshed(Message, bubble=False):
     def can_replace(self, message: Message) -> bool:
         """Only the newest matters."""
         return isinstance(message, FleetRefreshed)
+
+
+@dataclass
+class TrialBalanceRefreshed(Message, bubble=False):
+    """New data for the trial-balance screen; None when the organization was removed."""
+
+    view: TrialBalanceView | None
+
+    def can_replace(self, message: Message) -> bool:
+        """Only the newest matters."""
+        return isinstance(message, TrialBalanceRefreshed)
+
+
+@dataclass
+class MonthsRefreshed(Message, bubble=False):
+    """An account's months of a year with their totals."""
+
+    months: tuple[MonthTotal, ...]
+
+
+@dataclass
+class PostingsRefreshed(Message, bubble=False):
+    """An account's postings of one month."""
+
+    postings: tuple[PostingLine, ...]
+
+    def can_replace(self, message: Message) -> bool:
+        """Only the newest month asked for matters."""
+        return isinstance(message, PostingsRefreshed)
+
+
+@dataclass
+class VoucherLoaded(Message, bubble=False):
+    """One voucher's lines; None when no posting carries it any more."""
+
+    voucher: Voucher | None

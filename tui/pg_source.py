@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import getpass
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
@@ -18,6 +19,7 @@ from shared.crypto import TokenCipher
 from shared.db import create_pool
 from shared.db.queries import Q
 from shared.errors import BadInput, TimedOut
+from shared.ledger import reports
 from shared.models import Method, Provider
 from shared.queue import send, sender
 from shared.saft import submit as saft_submit
@@ -30,6 +32,7 @@ from tui.views import (
     OrgDetail,
     Overview,
     SystemView,
+    TrialBalanceView,
 )
 
 T = TypeVar("T")
@@ -139,6 +142,40 @@ class PgSource:
         row = await self._read(lambda conn: conn.fetchrow(Q["check_run_last"], org_id))
         return None if row is None else rows.check_run(row)
 
+    async def trial_balance(self, org_id: int, year: int | None) -> TrialBalanceView | None:
+        """The stored trial balance of a year (None: the newest held); None once the
+        organization is gone."""
+
+        async def read(conn: asyncpg.Connection) -> TrialBalanceView | None:
+            org = await conn.fetchrow(Q["org_by_id"], org_id)
+            if org is None:
+                return None
+            at = await conn.fetchval(Q["db_now"])
+            years = tuple(await reports.held_years(conn, org_id))
+            chosen = year if year in years else (years[0] if years else None)
+            found = None if chosen is None else await reports.trial_balance(conn, org, chosen)
+            return TrialBalanceView(at, years, found)
+
+        return await self._read(read)
+
+    async def account_months(
+        self, org_id: int, account: str, year: int
+    ) -> tuple[reports.MonthTotal, ...]:
+        """An account's months of a year that hold postings, with their totals."""
+        return await self._read(lambda conn: reports.account_months(conn, org_id, account, year))
+
+    async def account_postings(
+        self, org_id: int, account: str, month: dt.date
+    ) -> tuple[reports.PostingLine, ...]:
+        """An account's postings of a month (its first day), with dimensions by name."""
+        return await self._read(
+            lambda conn: reports.postings(conn, org_id, account=account, month=month)
+        )
+
+    async def voucher(self, org_id: int, voucher_id: int) -> reports.Voucher | None:
+        """One voucher with its lines; None when no posting carries it."""
+        return await self._read(lambda conn: reports.voucher(conn, org_id, voucher_id))
+
     async def application_name(self) -> str | None:
         """The application name customers type for a token (LEDGERSYNC_APPLICATION_NAME), if set."""
         return self.settings.application_name
@@ -237,9 +274,8 @@ class PgSource:
         """Check the SAF-T file, copy it where the workers read it, queue its import; its id."""
 
         async def write(conn: asyncpg.Connection) -> int:
-            return await saft_submit.submit_file(
-                conn, self._broker, self.settings, org_id, path, actor=getpass.getuser()
-            )
+            upload = saft_submit.Upload(org_id, [path], actor=getpass.getuser())
+            return await saft_submit.submit_file(conn, self._broker, self.settings, upload)
 
         return await self._write(write)
 
@@ -264,10 +300,9 @@ class PgSource:
         async def write(conn: asyncpg.Connection) -> list[int]:
             if org_id is not None:
                 await orgs.find(conn, f"#{org_id}")  # gone: BadInput, as `--org` says
-            return await jobs.retry_jobs(
-                conn, self._broker, job_ids, org_id=org_id, actor=getpass.getuser(),
-                include_permanent=include_permanent,
-            )  # fmt: skip
+            ids = None if job_ids is None else tuple(job_ids)
+            scope = jobs.RetryScope(ids, org_id, include_permanent)
+            return await jobs.retry_jobs(conn, self._broker, scope, actor=getpass.getuser())
 
         return await self._write(write)
 

@@ -6,10 +6,12 @@ uses); tests inject an in-memory one. Every method is a coroutine, called from T
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
+from shared.ledger.reports import MonthTotal, PostingLine, Voucher
 from shared.orgs import CompanyChoice
 from tui.views import (
     CheckRunView,
@@ -19,6 +21,7 @@ from tui.views import (
     OrgDetail,
     Overview,
     SystemView,
+    TrialBalanceView,
 )
 
 
@@ -45,6 +48,21 @@ class Source(Protocol):
 
     async def run_checks(self, org_id: int) -> CheckRunView:
         """Run the checks (in the workers) and return the run once stored."""
+
+    async def trial_balance(self, org_id: int, year: int | None) -> TrialBalanceView | None:
+        """The stored trial balance of a year (None: the newest held); None once the
+        organization is gone."""
+
+    async def account_months(self, org_id: int, account: str, year: int) -> tuple[MonthTotal, ...]:
+        """An account's months of a year that hold postings, with their totals."""
+
+    async def account_postings(
+        self, org_id: int, account: str, month: dt.date
+    ) -> tuple[PostingLine, ...]:
+        """An account's postings of a month (its first day), with dimensions by name."""
+
+    async def voucher(self, org_id: int, voucher_id: int) -> Voucher | None:
+        """One voucher with its lines; None when no posting carries it."""
 
     async def application_name(self) -> str | None:
         """The application name customers type for a token (LEDGERSYNC_APPLICATION_NAME), if set."""

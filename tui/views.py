@@ -9,6 +9,7 @@ from typing import Any
 
 from shared.checks import Check
 from shared.jobs import Job, StuckChunk
+from shared.ledger.reports import TrialBalanceReport
 from tui import pace
 
 
@@ -213,6 +214,18 @@ class OrgDetail:
     timeline: tuple[Event, ...]
     #: a SAF-T organization's files, newest first (none for an API organization)
     files: tuple[FileRow, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TrialBalanceView:
+    """An organization's trial balance of one year, and the years it holds (newest first).
+
+    `report` is None only when the organization holds no year yet.
+    """
+
+    at: dt.datetime
+    years: tuple[int, ...]
+    report: TrialBalanceReport | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ import dramatiq
 
 from shared.queue import send
 from worker import onboarding
-from worker.checks.runner import check_org
+from worker.checks.runner import Checker, check_org
 from worker.checks.store import Trigger
 from worker.ledger import masterdata
 from worker.resources import Resources, current
@@ -75,9 +75,8 @@ async def run_checks(org_id: int) -> None:
     """Run and store the troubleshooting checks for the terminal UI (it never imports `worker`)."""
     res = current()
     async with res.pool.acquire() as conn:
-        await check_org(
-            conn, res.http, res.settings, res.access.cipher, org_id, trigger=Trigger.TUI
-        )
+        checker = Checker(res.http, res.settings, res.access.cipher)
+        await check_org(conn, checker, org_id, trigger=Trigger.TUI)
 
 
 @dramatiq.actor(queue_name="onboarding")

@@ -22,7 +22,7 @@ from shared.outbox import relay
 from shared.queue import sender
 from worker.shutdown import InFlight
 from worker.takeover import alive_worker_ids, take_over_forever
-from worker.tripletex.access import Access
+from worker.tripletex.access import Access, AccessHooks
 from worker.tripletex.client import TripletexClient
 from worker.tripletex.ratelimit import RedisRateLimiter
 
@@ -126,10 +126,8 @@ class Resources:
             http, settings.tripletex_url,
             before_request=limiter.acquire, on_rate_limit=limiter.observe,
         )  # fmt: skip
-        access = Access(
-            pool=pool, client=client, cipher=cipher, settings=settings,
-            on_rate_limited=limiter.blocked, on_session=limiter.attribute,
-        )  # fmt: skip
+        hooks = AccessHooks(on_rate_limited=limiter.blocked, on_session=limiter.attribute)
+        access = Access(pool=pool, client=client, cipher=cipher, settings=settings, hooks=hooks)
         broker = sender(settings.redis_url)
         opened = cls(settings, pool, http, redis, access, broker, options or WorkerOptions())
         opened.relay_task = asyncio.create_task(relay_forever(pool, broker))

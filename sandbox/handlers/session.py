@@ -15,7 +15,7 @@ from sandbox.handlers import RATE, context, guard, state_of
 from sandbox.query import selection
 from sandbox.records import SESSION, WHO_AM_I
 from sandbox.render import compile_selection, render_one
-from sandbox.sessions import Session, check_create
+from sandbox.sessions import Session, SessionRequest, check_create
 
 
 async def create_put(request: web.Request) -> web.Response:
@@ -44,13 +44,11 @@ def _create(request: web.Request, params: Mapping[str, str], status: int) -> web
     try:
         if rate is not None and not rate.allowed:
             raise errors.rate_limited()
+        asked = SessionRequest(
+            params.get("consumerToken"), params.get("employeeToken"), params.get("expirationDate")
+        )
         token, expiration = check_create(
-            state.scenario,
-            params.get("consumerToken"),
-            params.get("employeeToken"),
-            params.get("expirationDate"),
-            state.today(),
-            revoked=state.revoked,
+            state.scenario, asked, state.today(), revoked=state.revoked
         )
         chosen = selection(request.query, SESSION)
     except errors.ApiError as error:

@@ -39,7 +39,7 @@ async def _prove(conn: asyncpg.Connection, org_id: int, year: int) -> bool:
     source = await _source(conn, org_id, year)
     ours_before = {
         r["account_number"]: r["closing"]
-        for r in await conn.fetch(Q["trial_balances_of_year"], org_id, year - 1)
+        for r in await conn.fetch(Q["trial_balances_closings"], org_id, year - 1)
     }
     source_before = await _source(conn, org_id, year - 1)
     balance = trial_balance(year, movements, opening(ours_before, source, source_before), source)

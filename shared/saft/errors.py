@@ -62,6 +62,10 @@ class DuplicateTransaction(InvalidSaftFile):
     """A TransactionID appears more than once in the file (or the set of split files)."""
 
 
+class DuplicateMaster(InvalidSaftFile):
+    """An AccountID, CustomerID or SupplierID appears twice in one file's MasterFiles."""
+
+
 class MismatchedParts(InvalidSaftFile):
     """The parts of a split file do not belong together (company, currency, numbering)."""
 
@@ -76,6 +80,6 @@ KINDS: dict[str, type[InvalidSaftFile]] = {
     for cls in (
         InvalidSaftFile, NotXml, WrongNamespace, UnknownVersion, InvalidValue,
         ControlTotalMismatch, UnbalancedTransaction, LineSideError, UnknownAccount,
-        DuplicateTransaction, MismatchedParts, WrongCompany,
+        DuplicateTransaction, DuplicateMaster, MismatchedParts, WrongCompany,
     )
 }  # fmt: skip

@@ -14,9 +14,11 @@ from typing import IO
 
 from shared.errors import BadInput
 from shared.saft.checks import Ledger
-from shared.saft.model import Transaction
+from shared.saft.model import Account, Master, Party, TaxCode, Transaction
 from shared.saft.reader import read
 
+#: the events `SetReader.records` yields besides transactions
+_RECORDS = (Account, Party, TaxCode)
 #: `<stem>_<n>_<N>.xml`: part n of N
 PART = re.compile(r"^(?P<stem>.+)_(?P<n>\d{1,4})_(?P<of>\d{1,4})\.xml$", re.IGNORECASE)
 
@@ -89,6 +91,15 @@ class SetReader:
 
     def transactions(self) -> Iterator[Transaction]:
         """Every checked transaction of every part; the ledger sees every other event."""
+        for record in self.records():
+            if type(record) is Transaction:
+                yield record
+
+    def records(self) -> Iterator[Transaction | Account | Master]:
+        """Every checked transaction and every MasterFiles record of every part, in order.
+
+        The ledger sees every event (each transaction checked before it is yielded).
+        """
         ledger = self.ledger
         names: dict[str, str] = {}
         for name, path in self.parts:
@@ -102,5 +113,7 @@ class SetReader:
                         yield event
                     else:
                         ledger.feed(event)
+                        if isinstance(event, _RECORDS):
+                            yield event
                 self._done += stream.tell()
             self._stream = None

@@ -233,10 +233,10 @@ def _transaction(spec: Spec, p: str, i: int) -> str:
     number = spec.first_id + i - (1 if faulty and spec.fault is Fault.DUPLICATE_ID and i else 0)
     date = _date(spec, i).isoformat()
     lines = [
-        _line(p, j + 1, account, cents, side="Debit", date=date)
+        _line(p, _Line(j + 1, account, cents, "Debit", date))
         for j, (account, cents) in enumerate(debits)
     ]
-    lines.append(_line(p, len(debits) + 1, CREDIT_ACCOUNT[0], credit, side="Credit", date=date))
+    lines.append(_line(p, _Line(len(debits) + 1, CREDIT_ACCOUNT[0], credit, "Credit", date)))
     if faulty:
         lines[0] = _plant(spec.fault, lines[0], p)
     return (
@@ -252,16 +252,30 @@ def _transaction(spec: Spec, p: str, i: int) -> str:
     )  # fmt: skip
 
 
-def _line(p: str, record: int, account: str, cents: int, *, side: str, date: str) -> str:
+@dataclass(frozen=True, slots=True)
+class _Line:
+    """One line of a generated transaction: its record number, account, amount and side."""
+
+    record: int
+    account: str
+    cents: int
+    #: "Debit" or "Credit", as the amount's element is named
+    side: str
+    #: the transaction's date, ISO
+    date: str
+
+
+def _line(p: str, line: _Line) -> str:
     return (
-        f"        <{p}Line>\n          <{p}RecordID>{record}</{p}RecordID>\n"
-        f"          <{p}AccountID>{account}</{p}AccountID>\n"
+        f"        <{p}Line>\n          <{p}RecordID>{line.record}</{p}RecordID>\n"
+        f"          <{p}AccountID>{line.account}</{p}AccountID>\n"
         f"          <{p}Analysis><{p}AnalysisType>A</{p}AnalysisType>"
-        f"<{p}AnalysisID>{record * 100}</{p}AnalysisID></{p}Analysis>\n"
-        f"          <{p}ValueDate>{date}</{p}ValueDate>\n"
-        f"          <{p}Description>Line {record} of a generated voucher</{p}Description>\n"
-        f"          <{p}{side}Amount><{p}Amount>{_money(cents)}</{p}Amount></{p}{side}Amount>\n"
-        f"          <{p}ReferenceNumber>{record}</{p}ReferenceNumber>\n"
+        f"<{p}AnalysisID>{line.record * 100}</{p}AnalysisID></{p}Analysis>\n"
+        f"          <{p}ValueDate>{line.date}</{p}ValueDate>\n"
+        f"          <{p}Description>Line {line.record} of a generated voucher</{p}Description>\n"
+        f"          <{p}{line.side}Amount><{p}Amount>{_money(line.cents)}</{p}Amount>"
+        f"</{p}{line.side}Amount>\n"
+        f"          <{p}ReferenceNumber>{line.record}</{p}ReferenceNumber>\n"
         f"        </{p}Line>\n"
     )  # fmt: skip
 

@@ -41,6 +41,8 @@ class Hostile(StrEnum):
     DISTINCT_NAMES = "distinct_names"
     #: the same inside the Header
     DISTINCT_NAMES_IN_HEADER = "distinct_names_in_header"
+    #: valid Customers, many of them, each with addresses and contacts the reader does not keep
+    MANY_CUSTOMERS = "many_customers"
 
 
 def write_hostile(path: Path, kind: Hostile, size: int, spec: Spec | None = None) -> None:
@@ -50,6 +52,7 @@ def write_hostile(path: Path, kind: Hostile, size: int, spec: Spec | None = None
         Hostile.UNKNOWN_IN_HEADER: "</Header>",
         Hostile.DISTINCT_NAMES_IN_HEADER: "</Header>",
         Hostile.UNKNOWN_IN_TRANSACTION: "<Line>",
+        Hostile.MANY_CUSTOMERS: "<GeneralLedgerAccounts>",
     }.get(kind, "<MasterFiles>")
     at = valid.index(marker)
     with path.open("w", encoding="utf-8") as out:
@@ -57,6 +60,15 @@ def write_hostile(path: Path, kind: Hostile, size: int, spec: Spec | None = None
         for chunk in _planted(kind, size):
             out.write(chunk)
         out.write(valid[at:])
+
+
+#: one Customer of `Hostile.MANY_CUSTOMERS`, numbered
+CUSTOMER = (
+    "<Customer><RegistrationNumber>9{0:08d}</RegistrationNumber><Name>Kunde {0}</Name>"
+    + "<Address><StreetName>Gate {0}</StreetName><City>Oslo</City></Address>" * 4
+    + "<Contact><ContactPerson><FirstName>K</FirstName><LastName>{0}</LastName></ContactPerson>"
+    "</Contact><CustomerID>{0}</CustomerID><AccountID>1500</AccountID></Customer>"
+)
 
 
 def _valid(spec: Spec) -> str:
@@ -81,6 +93,10 @@ def _planted(kind: Hostile, size: int) -> Iterator[str]:
         yield from _numbered('<p{0}:a xmlns:p{0}="urn:x:{0}">t</p{0}:a>', size)
     elif kind in (Hostile.DISTINCT_NAMES, Hostile.DISTINCT_NAMES_IN_HEADER):
         yield from _numbered("<e{0}>t</e{0}>", size)
+    elif kind is Hostile.MANY_CUSTOMERS:
+        yield "<Customers>"
+        yield from _numbered(CUSTOMER, size)
+        yield "</Customers>"
     else:
         one = "<Unknown><Inner>some text</Inner></Unknown>"
         yield from _repeat(one, size // len(one))

@@ -27,7 +27,12 @@ T_RECORD_ID, T_ACCOUNT_ID, T_DEBIT, T_CREDIT = (
 T_AMOUNT, T_CURRENCY_CODE, T_CURRENCY_AMOUNT = (
     _P + "Amount", _P + "CurrencyCode", _P + "CurrencyAmount",
 )  # fmt: skip
+T_CUSTOMER_ID, T_SUPPLIER_ID, T_TAX_INFORMATION, T_TAX_CODE = (
+    _P + "CustomerID", _P + "SupplierID", _P + "TaxInformation", _P + "TaxCode",
+)  # fmt: skip
 ZERO = Decimal(0)
+#: a line's references to the MasterFiles' parties and tax codes
+_REFERENCES = frozenset((T_CUSTOMER_ID, T_SUPPLIER_ID, T_TAX_INFORMATION))
 #: amounts longer than this are checked slowly (no shorter text has over 16 integer digits)
 _FAST_LENGTH = 16
 
@@ -82,6 +87,7 @@ class LineReader:
     def line(self, elem: Element, fallback: str | None) -> tuple[Posting, bool, Decimal]:
         """(posting, whether it is a debit, the amount as written) of one `Line`."""
         record_id = account_id = description = debit = credit = None
+        references = []
         for element in elem:
             tag = element.tag
             if tag == T_ACCOUNT_ID:
@@ -94,6 +100,8 @@ class LineReader:
                 record_id = element.text
             elif tag == T_DESCRIPTION:
                 description = element.text
+            elif tag in _REFERENCES:
+                references.append(element)
         line = elem.sourceline
         if (debit is None) == (credit is None):
             raise self._side_error(line, both=debit is not None)
@@ -107,7 +115,7 @@ class LineReader:
             currency_value = -currency_value
         posting = Posting(
             record_id or "", account_id or "", name, signed, description or fallback,
-            currency, currency_value, line,
+            currency, currency_value, line, *_references(references),
         )  # fmt: skip
         return posting, debit is not None, value
 
@@ -155,6 +163,29 @@ class LineReader:
             "complete chart of accounts, or correct the line.",
             element="AccountID", line=line, file=self.name,
         )  # fmt: skip
+
+
+def _references(elements: list[Element]) -> tuple[str | None, str | None, str | None]:
+    """A line's CustomerID, SupplierID and TaxCode: the one its TaxInformation name, if one."""
+    customer = supplier = tax_code = None
+    codes = 0
+    for element in elements:
+        tag = element.tag
+        if tag == T_CUSTOMER_ID:
+            customer = _key(element.text)
+        elif tag == T_SUPPLIER_ID:
+            supplier = _key(element.text)
+        else:
+            code = _key(element.findtext(T_TAX_CODE))
+            if code is not None:
+                codes += tax_code != code
+                tax_code = code
+    return customer, supplier, tax_code if codes == 1 else None
+
+
+def _key(text: str | None) -> str | None:
+    """A reference to the MasterFiles as written, stripped; None when absent or blank."""
+    return None if text is None else (text.strip() or None)
 
 
 def _fast_amount(text: str | None) -> Decimal | None:

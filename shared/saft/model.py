@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 from typing import NamedTuple
 
 #: the namespace of every SAF-T Financial NO file, whatever prefix it goes by
@@ -60,6 +61,40 @@ class Account:
     opening: Decimal | None
     closing: Decimal | None
     line: int
+    #: AccountType as written ("GL" in every version so far)
+    account_type: str | None = None
+    #: StandardAccountID (1.10/1.20), else GroupingCode (1.30 and later)
+    saft_code: str | None = None
+
+
+class PartyKind(StrEnum):
+    """Which subledger a MasterFiles party belongs to."""
+
+    CUSTOMER = "customer"
+    SUPPLIER = "supplier"
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """A Customer or Supplier of the MasterFiles: its id in the file, name, organization number."""
+
+    kind: PartyKind
+    party_id: str
+    name: str | None
+    registration_number: str | None
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class TaxCode:
+    """One TaxCodeDetails of the TaxTable: the company's VAT code, its description and rate."""
+
+    code: str
+    description: str | None
+    percentage: Decimal | None
+    #: EffectiveDate: of several details for one code, the latest in effect is kept
+    effective: dt.date | None
+    line: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +120,10 @@ class Posting(NamedTuple):
     #: the amount in `currency`, signed like `amount`; None for lines in the default currency
     currency_amount: Decimal | None
     line: int
+    #: the line's CustomerID, SupplierID and (one) TaxInformation/TaxCode, as written
+    customer_id: str | None = None
+    supplier_id: str | None = None
+    tax_code: str | None = None
 
 
 class Transaction(NamedTuple):
@@ -110,5 +149,7 @@ class FileEnd:
     name: str
 
 
+#: what the MasterFiles hold besides the accounts, yielded as each element ends
+Master = Party | TaxCode
 #: what the reader yields, in document order
-Event = Header | Account | Totals | Transaction | FileEnd
+Event = Header | Account | Party | TaxCode | Totals | Transaction | FileEnd

@@ -1,11 +1,11 @@
 """Streaming reader of SAF-T Financial files: events in document order, in constant memory.
 
-`shared.saft.walk` hands over each record (Header, Account, Transaction, a control total) as
-it ends and frees everything else, known or not, so the tree never grows whatever the file
-holds. Elements are matched on namespace and local name, never on prefix. Line-level problems
-(a line with both sides or neither, an amount that is not one, an account missing from the
-MasterFiles) are raised here, as the line is read; rules over many elements are
-`shared.saft.checks`'.
+`shared.saft.walk` hands over each record (Header, Account, Customer, Supplier, TaxCodeDetails,
+Transaction, a control total) as it ends and frees everything else, known or not, so the tree
+never grows whatever the file holds. Elements are matched on namespace and local name, never
+on prefix. Line-level problems (a line with both sides or neither, an amount that is not one,
+an account missing from the MasterFiles) are raised here, as the line is read; rules over many
+elements are `shared.saft.checks`'.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from lxml import etree
 
 from shared.saft.errors import InvalidSaftFile, InvalidValue, NotXml
 from shared.saft.lines import LineReader
+from shared.saft.masters import PARENTS, account_extras, read_master, whole_ore
 from shared.saft.model import NS, Account, Event, FileEnd, Header, Period, Totals
 from shared.saft.values import account_id as checked_account_id
 from shared.saft.values import amount as read_amount
@@ -49,6 +50,7 @@ T_HEADER, T_ACCOUNT, T_TRANSACTION, T_JOURNAL_ID = (
     q("Header"), q("Account"), q("Transaction"), q("JournalID"),
 )  # fmt: skip
 T_GLE = q("GeneralLedgerEntries")
+T_MASTERS = frozenset(PARENTS)
 _TOTAL_TAGS = {q(t): t for t in _TOTALS}
 
 
@@ -228,16 +230,22 @@ def read_account(elem: Element, name: str) -> Account:
     account_id = checked_account_id(need(elem, "AccountID", name), elem.sourceline, name)
     description = elem.findtext(q("AccountDescription")) or ""
 
+    def balance(side: str) -> Decimal | None:
+        found = elem.find(q(side))
+        if found is None:
+            return None
+        return whole_ore(optional_amount(found.text, side, found.sourceline, name), side,
+                         found.sourceline, name)  # fmt: skip
+
     def net(debit: str, credit: str) -> Decimal | None:
-        d = optional_amount(elem.findtext(q(debit)), debit, elem.sourceline, name)
-        c = optional_amount(elem.findtext(q(credit)), credit, elem.sourceline, name)
+        d, c = balance(debit), balance(credit)
         return None if d is None and c is None else (d or Decimal(0)) - (c or Decimal(0))
 
     return Account(
         account_id, description,
         net("OpeningDebitBalance", "OpeningCreditBalance"),
         net("ClosingDebitBalance", "ClosingCreditBalance"),
-        elem.sourceline,
+        elem.sourceline, *account_extras(elem),
     )  # fmt: skip
 
 
@@ -263,6 +271,8 @@ class _FileState:
             account = read_account(elem, self.name)
             self.accounts[account.account_id] = account.description
             found = account
+        elif tag in T_MASTERS:
+            found = read_master(elem, self.name)
         elif tag == T_HEADER:
             found = read_header(elem, self.name)
         elif tag in _TOTAL_TAGS:

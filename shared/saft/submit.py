@@ -49,6 +49,26 @@ class Submission:
     already: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A SAF-T file (or the parts of a split one, in any order) submitted for an organization,
+    and who submits it (None: the user running the process)."""
+
+    org_id: int
+    paths: Sequence[Path]
+    actor: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """The copies of a submitted file: its first part's name, each copy ({name, path, bytes})
+    and the content's sha256."""
+
+    name: str
+    files: list[dict[str, Any]]
+    sha256: str
+
+
 def check_files(paths: Sequence[Path]) -> list[tuple[Path, Header]]:
     """The parts in order with their headers; BadInput (or InvalidSaftFile) when refused."""
     checked = []
@@ -93,16 +113,11 @@ def store_copies(paths: Sequence[Path], home: Path) -> tuple[list[dict[str, Any]
 
 
 async def submit(
-    conn: asyncpg.Connection,
-    broker: RedisBroker,
-    settings: Settings,
-    org_id: int,
-    paths: Sequence[Path],
-    *,
-    actor: str | None = None,
+    conn: asyncpg.Connection, broker: RedisBroker, settings: Settings, upload: Upload
 ) -> Submission:
     """Check, copy and queue a file (or the parts of a split one) for an organization."""
-    checked = await asyncio.to_thread(check_files, paths)
+    org_id = upload.org_id
+    checked = await asyncio.to_thread(check_files, upload.paths)
     org = await conn.fetchrow(Q["org_by_id"], org_id)
     if org is None:
         raise BadInput(f"No organization {org_id}; `ledgersync org list` shows them.")
@@ -115,11 +130,10 @@ async def submit(
     check_company(first, org["name"], org["company_org_number"], first_path.name)
     parts = [path for path, _ in checked]
     files, sha256 = await asyncio.to_thread(store_copies, parts, settings.home)
+    stored = Stored(first_path.name, files, sha256)
     created = False
     try:
-        submission, created = await _record(
-            conn, org_id, name=first_path.name, files=files, sha256=sha256, actor=actor
-        )
+        submission, created = await _record(conn, org_id, stored, actor=upload.actor)
     finally:
         if not created:  # nothing refers to the copies
             shutil.rmtree(Path(files[0]["path"]).parent, ignore_errors=True)
@@ -140,15 +154,10 @@ async def _same(conn: asyncpg.Connection, org_id: int, sha256: str) -> Submissio
 
 
 async def _record(
-    conn: asyncpg.Connection,
-    org_id: int,
-    *,
-    name: str,
-    files: list[dict[str, Any]],
-    sha256: str,
-    actor: str | None,
+    conn: asyncpg.Connection, org_id: int, stored: Stored, *, actor: str | None
 ) -> tuple[Submission, bool]:
     """The import recorded, and True; or the one of the same content already there, and False."""
+    name, files, sha256 = stored.name, stored.files, stored.sha256
     who = actor or getpass.getuser()
     async with conn.transaction():
         await conn.fetchrow(Q["org_lock"], org_id)  # one submission per organization at a time
@@ -167,17 +176,11 @@ async def _record(
     return Submission(import_id, already=False), True
 
 
-async def submit_file(  # noqa: PLR0917 - the register wizard's call, as agreed
-    conn: asyncpg.Connection,
-    broker: RedisBroker,
-    settings: Settings,
-    org_id: int,
-    path: Path | Sequence[Path],
-    actor: str | None = None,
+async def submit_file(
+    conn: asyncpg.Connection, broker: RedisBroker, settings: Settings, upload: Upload
 ) -> int:
     """`submit` for callers that need only the import id (the TUI's register wizard)."""
-    paths = [path] if isinstance(path, Path) else list(path)
-    return (await submit(conn, broker, settings, org_id, paths, actor=actor)).import_id
+    return (await submit(conn, broker, settings, upload)).import_id
 
 
 async def import_status(conn: asyncpg.Connection, import_id: int) -> dict[str, Any]:

@@ -45,24 +45,40 @@ WANTED: dict[str, frozenset[str]] = {
     _P + "Company": _tags("RegistrationNumber", "Name"),
     _P + "SelectionCriteria": _tags("SelectionStartDate", "SelectionEndDate", "PeriodStart",
                                     "PeriodStartYear", "PeriodEnd", "PeriodEndYear"),
-    _P + "MasterFiles": _tags("GeneralLedgerAccounts"),
+    _P + "MasterFiles": _tags("GeneralLedgerAccounts", "Customers", "Suppliers", "TaxTable"),
     _P + "GeneralLedgerAccounts": _tags("Account"),
-    _P + "Account": _tags("AccountID", "AccountDescription", "OpeningDebitBalance",
+    _P + "Account": _tags("AccountID", "AccountDescription", "StandardAccountID",
+                          "GroupingCode", "AccountType", "OpeningDebitBalance",
                           "OpeningCreditBalance", "ClosingDebitBalance", "ClosingCreditBalance"),
+    _P + "Customers": _tags("Customer"),
+    _P + "Customer": _tags("RegistrationNumber", "Name", "CustomerID"),
+    _P + "Suppliers": _tags("Supplier"),
+    _P + "Supplier": _tags("RegistrationNumber", "Name", "SupplierID"),
+    _P + "TaxTable": _tags("TaxTableEntry"),
+    _P + "TaxTableEntry": _tags("TaxCodeDetails"),
+    _P + "TaxCodeDetails": _tags("TaxCode", "EffectiveDate", "Description", "TaxPercentage"),
     _P + "GeneralLedgerEntries": _tags("NumberOfEntries", "TotalDebit", "TotalCredit", "Journal"),
     _P + "Journal": _tags("JournalID", "Transaction"),
     _P + "Transaction": _tags("TransactionID", "TransactionDate", "Description", "Line"),
-    _P + "Line": _tags("RecordID", "AccountID", "DebitAmount", "CreditAmount", "Description"),
+    _P + "Line": _tags("RecordID", "AccountID", "DebitAmount", "CreditAmount", "Description",
+                       "CustomerID", "SupplierID", "TaxInformation"),
+    _P + "TaxInformation": _tags("TaxCode"),
     _P + "DebitAmount": _tags("Amount", "CurrencyCode", "CurrencyAmount"),
     _P + "CreditAmount": _tags("Amount", "CurrencyCode", "CurrencyAmount"),
 }  # fmt: skip
 #: wanted children that may occur many times (of the others only the first is kept)
-MANY = _tags("MasterFiles", "GeneralLedgerEntries", "Account", "Journal", "Transaction", "Line")
+MANY = _tags("MasterFiles", "GeneralLedgerEntries", "Account", "Customer", "Supplier",
+             "TaxTableEntry", "TaxCodeDetails", "Journal", "Transaction", "Line",
+             "TaxInformation")  # fmt: skip
 #: the elements yielded at their end: what the reader turns into events
-RECORDS = _tags("Header", "Account", "JournalID", "Transaction", "NumberOfEntries", "TotalDebit",
-                "TotalCredit", "GeneralLedgerEntries")  # fmt: skip
+#: (a TaxTableEntry is one so that its shell, read through, is freed too)
+RECORDS = _tags("Header", "Account", "Customer", "Supplier", "TaxCodeDetails", "TaxTableEntry",
+                "JournalID",
+                "Transaction", "NumberOfEntries", "TotalDebit", "TotalCredit",
+                "GeneralLedgerEntries")  # fmt: skip
 #: what holds records: removed at their end, empty by then
-CONTAINERS = _tags("MasterFiles", "GeneralLedgerAccounts", "Journal")
+CONTAINERS = _tags("MasterFiles", "GeneralLedgerAccounts", "Customers", "Suppliers",
+                   "TaxTable", "TaxTableEntry", "Journal")  # fmt: skip
 #: records whose size in the file is watched (the others keep each child once: bounded anyway)
 _BIG = _tags("Transaction")
 T_HEADER = _P + "Header"

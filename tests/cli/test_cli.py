@@ -13,7 +13,7 @@ import pytest
 
 #: every command of the contract's command-line table
 CONTRACT_COMMANDS = (
-    "demo", "tui", "worker", "sandbox", "db", "org", "check", "saft", "jobs", "status",
+    "demo", "tui", "worker", "sandbox", "db", "org", "check", "saft", "jobs", "status", "ledger",
 )  # fmt: skip
 
 

@@ -14,7 +14,7 @@ from typing import TypeVar
 import asyncpg
 import redis
 from cli_inproc import Invoke
-from cockpit_seed import api_year, failed_job, pending_retry, worker_beat
+from cockpit_seed import api_year, failed_job, pending_retry, stopped, worker_beat
 
 from shared.crypto import TokenCipher
 from shared.db import connect
@@ -75,10 +75,12 @@ def test_status_json_counts_a_pending_retry_as_delayed(cli: Invoke, redis_url: s
 
 
 def test_retry_all_skips_permanent_failures_unless_asked(cli: Invoke, database_url: str) -> None:
-    transient = on_db(database_url, lambda pg: failed_job(pg, "plan_sync", [11, None]))
+    transient = on_db(database_url, lambda pg: failed_job(pg, stopped("plan_sync", [11, None])))
     revoked = on_db(
         database_url,
-        lambda pg: failed_job(pg, "validate_token", [11], stop_reason=StopReason.PERMANENT),
+        lambda pg: failed_job(
+            pg, stopped("validate_token", [11], stop_reason=StopReason.PERMANENT)
+        ),
     )
 
     def state(job_id: int) -> str:

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from shared import orgs
 from shared.errors import BadInput
+from shared.ledger import reports
 
 TOKEN = b"eyJ0b2tlbklkIjoxLCJ0b2tlbiI6Imdvb2QifQ"
 
@@ -146,6 +147,8 @@ REF_COMMANDS: tuple[Callable[[str], tuple[str, ...]], ...] = (
     lambda r: ("check", r),
     lambda r: ("jobs", "list", "--org", r),
     lambda r: ("jobs", "retry", "--all", "--org", r),
+    lambda r: ("ledger", "trial-balance", r, "--year", "2024"),
+    lambda r: ("ledger", "postings", r, "--account", "1920", "--month", "2024-03"),
 )
 
 
@@ -187,6 +190,24 @@ def test_a_year_outside_the_companys_is_refused(world: World, value: str) -> Non
     this_year = dt.date.today().year
     assume(not _parses_to(value, lambda n: 2021 <= n <= this_year))
     world.check(world.cli("org", "sync", "Bakeri AS", "--year", value))
+
+
+@FUZZ
+@given(value=hostile, option=st.sampled_from(("--year", "--month", "--account")))
+def test_a_ledger_value_that_is_not_one_is_refused(world: World, value: str, option: str) -> None:
+    if option == "--month":
+        try:
+            reports.parse_month(value)
+        except BadInput:
+            pass
+        else:
+            assume(False)  # a real month of an account the books know: shown, not refused
+    args = {
+        "--year": ("trial-balance", "Bakeri AS", "--year", value),
+        "--month": ("postings", "Bakeri AS", "--month", value),
+        "--account": ("postings", "Bakeri AS", "--account", value, "--month", "2024-03"),
+    }[option]
+    world.check(world.cli("ledger", *args))
 
 
 @FUZZ

@@ -92,6 +92,18 @@ def test_unknown_elements_anywhere_are_read_past_in_flat_memory(
     assert outcome["growth_mb"] < MAX_GROWTH_MB, outcome
 
 
+def test_many_customers_are_each_read_and_freed_in_flat_memory(
+    files: dict[Hostile, Path],
+) -> None:
+    path = files[Hostile.MANY_CUSTOMERS]
+    customers = path.read_text(encoding="utf-8").count("<Customer>")
+    assert customers > 50_000
+    outcome = probe(path, "read")
+    assert outcome["refused"] is None
+    assert outcome["events"] == 1 + customers + 9 + 20 + 1 + 1
+    assert outcome["growth_mb"] < MAX_GROWTH_MB, outcome
+
+
 @pytest.mark.parametrize("kind", list(Hostile))
 def test_the_cli_header_check_stays_flat_on_any_file(
     files: dict[Hostile, Path], kind: Hostile

@@ -19,7 +19,7 @@ from shared.models import Method, Provider
 from shared.saft import submit as saft_submit
 from shared.saft.errors import InvalidSaftFile, UnknownVersion, WrongCompany, WrongNamespace
 from shared.saft.generate import Fault, Spec, tally
-from shared.saft.submit import import_status, submit_file
+from shared.saft.submit import Upload, import_status, submit_file
 from worker.saft import importer as saft_import
 from worker.saft.importer import import_saft
 from worker.saft.store import POSITION_BITS
@@ -240,12 +240,12 @@ async def test_another_company_s_file_and_an_api_organization_are_refused_at_sub
         cipher=TokenCipher("a-test-secret-key-of-some-length"),
     )  # fmt: skip
     with pytest.raises(BadInput, match="through the API"):
-        await submit_file(saft.pg, saft.broker, saft.settings, api, mine)
+        await submit_file(saft.pg, saft.broker, saft.settings, Upload(api, [mine]))
 
 
 async def test_two_deliveries_at_once_import_once(saft: SaftWorld) -> None:
     path, written = saft.generate(Spec(transactions=300))
-    import_id = await submit_file(saft.pg, saft.broker, saft.settings, saft.org_id, path)
+    import_id = await submit_file(saft.pg, saft.broker, saft.settings, Upload(saft.org_id, [path]))
     await asyncio.gather(*(import_saft(saft.pool, saft.settings.home, import_id) for _ in "ab"))
     status = await import_status(saft.pg, import_id)
     assert (status["state"], status["attempts"]) == ("done", 1)
@@ -254,7 +254,7 @@ async def test_two_deliveries_at_once_import_once(saft: SaftWorld) -> None:
 
 async def test_an_import_whose_worker_died_is_taken_over(saft: SaftWorld) -> None:
     path, written = saft.generate(Spec(transactions=20))
-    import_id = await submit_file(saft.pg, saft.broker, saft.settings, saft.org_id, path)
+    import_id = await submit_file(saft.pg, saft.broker, saft.settings, Upload(saft.org_id, [path]))
     dead = await saft.pg.fetchrow(Q["saft_import_claim"], import_id, uuid.uuid4(), 0.0, None, None)
     assert dead is not None, "claimed by a worker whose lease runs out at once"
     await import_saft(saft.pool, saft.settings.home, import_id)
@@ -267,7 +267,7 @@ async def test_an_import_whose_worker_is_dead_is_taken_over_before_its_lease_end
     saft: SaftWorld,
 ) -> None:
     path, written = saft.generate(Spec(transactions=20))
-    import_id = await submit_file(saft.pg, saft.broker, saft.settings, saft.org_id, path)
+    import_id = await submit_file(saft.pg, saft.broker, saft.settings, Upload(saft.org_id, [path]))
     held = await saft.pg.fetchrow(
         Q["saft_import_claim"], import_id, uuid.uuid4(), 3600.0, "worker-gone", None
     )
@@ -287,7 +287,7 @@ async def test_an_import_whose_worker_keeps_dying_fails_at_the_cap_and_retry_imp
     saft: SaftWorld,
 ) -> None:
     path, written = saft.generate(Spec(transactions=20))
-    import_id = await submit_file(saft.pg, saft.broker, saft.settings, saft.org_id, path)
+    import_id = await submit_file(saft.pg, saft.broker, saft.settings, Upload(saft.org_id, [path]))
     for death in range(saft_import.MAX_DEATHS):  # each delivery's worker dies holding it
         claimed = await saft.pg.fetchrow(
             Q["saft_import_claim"], import_id, uuid.uuid4(), 3600.0, f"w{death}", []
@@ -318,7 +318,7 @@ async def test_progress_is_written_while_the_file_is_read(
     monkeypatch.setattr(saft_import, "PROGRESS_EVERY_S", 0.0)
     monkeypatch.setattr(saft_import, "BATCH_ROWS", 500)
     path, written = saft.generate(Spec(transactions=6_000))
-    import_id = await submit_file(saft.pg, saft.broker, saft.settings, saft.org_id, path)
+    import_id = await submit_file(saft.pg, saft.broker, saft.settings, Upload(saft.org_id, [path]))
     running = asyncio.create_task(import_saft(saft.pool, saft.settings.home, import_id))
     seen = []
     while not running.done():
@@ -337,7 +337,7 @@ async def test_a_second_import_of_the_organization_waits_untried_while_one_runs(
     saft: SaftWorld, database_url: str
 ) -> None:
     path, written = saft.generate(Spec(transactions=20))
-    import_id = await submit_file(saft.pg, saft.broker, saft.settings, saft.org_id, path)
+    import_id = await submit_file(saft.pg, saft.broker, saft.settings, Upload(saft.org_id, [path]))
     other = await connect(database_url)
     try:  # another import of the organization holds its lock
         await other.execute("SELECT pg_advisory_lock(72120446, $1::int)", saft.org_id)
@@ -356,7 +356,7 @@ async def test_an_import_that_cannot_succeed_fails_for_good_and_says_why(
     saft: SaftWorld,
 ) -> None:
     path, _ = saft.generate(Spec(transactions=5))
-    import_id = await submit_file(saft.pg, saft.broker, saft.settings, saft.org_id, path)
+    import_id = await submit_file(saft.pg, saft.broker, saft.settings, Upload(saft.org_id, [path]))
     for copy in (saft.settings.home / "saft").rglob("*.xml"):
         copy.unlink()  # someone cleaned LEDGERSYNC_HOME behind the worker's back
     with pytest.raises(PermanentJobError):

@@ -52,7 +52,8 @@ async def test_retrying_a_failed_import_imports_the_stored_file_under_its_organi
     import_id = await failed_import(saft, monkeypatch, path)
     (job,) = await jobs.list_jobs(saft.pg, state="failed")
     assert job.org_id == saft.org_id, "the job belongs to the import's organization"
-    assert await jobs.retry_jobs(saft.pg, saft.broker, [job.id], actor="test") == [job.id]
+    scope = jobs.RetryScope((job.id,))
+    assert await jobs.retry_jobs(saft.pg, saft.broker, scope, actor="test") == [job.id]
     assert await saft.pg.fetchval(Q["saft_import_org"], import_id) == saft.org_id
     await saft_import.import_saft(saft.pool, saft.settings.home, import_id)
     row = await saft.pg.fetchrow("SELECT state, attempts FROM saft_imports WHERE id=$1", import_id)

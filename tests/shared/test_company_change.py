@@ -16,7 +16,7 @@ from shared.db import connect
 from shared.db.queries import Q
 from shared.models import Method, Provider
 from worker.sync.plan import Scope, year_range
-from worker.sync.store import LeaseLost, insert_chunk, write_chunk
+from worker.sync.store import LeasedChunk, LeaseLost, insert_chunk, write_chunk
 
 A, B = 101, 202
 
@@ -52,8 +52,8 @@ def _page(year: int, ids: range) -> bytes:
 
 async def _write(pg: asyncpg.Connection, org_id: int, year: int, ids: range) -> None:
     chunk_id, owner = await _leased_chunk(pg, org_id, year)
-    await write_chunk(pg, org_id=org_id, chunk_id=chunk_id, lease_owner=owner,
-                      scope=Scope(year_range(year)), pages=[_page(year, ids)])  # fmt: skip
+    chunk = LeasedChunk(chunk_id, owner, org_id, year, Scope(year_range(year)))
+    await write_chunk(pg, chunk, [_page(year, ids)])
 
 
 async def _counts(pg: asyncpg.Connection, org_id: int) -> tuple[int, ...]:
@@ -115,9 +115,9 @@ async def test_a_chunk_of_the_old_company_never_lands(pg: asyncpg.Connection) ->
     chunk_id, owner = await _leased_chunk(pg, org_id, 2020)
     # the chunk survives (as if planned a moment before); its organization changed company
     await pg.execute("UPDATE organizations SET company_id = $2 WHERE id = $1", org_id, B)
+    chunk = LeasedChunk(chunk_id, owner, org_id, 2020, Scope(year_range(2020)))
     with pytest.raises(LeaseLost):
-        await write_chunk(pg, org_id=org_id, chunk_id=chunk_id, lease_owner=owner,
-                          scope=Scope(year_range(2020)), pages=[_page(2020, range(4))])  # fmt: skip
+        await write_chunk(pg, chunk, [_page(2020, range(4))])
     assert await pg.fetchval("SELECT count(*) FROM postings WHERE org_id = $1", org_id) == 0
 
 

@@ -90,7 +90,7 @@ async def test_retry_all_of_one_organization_reopens_its_work_only(
     org_a, chunk_a, job_a = await failed_chunk_job(pg, "A AS")
     _org_b, chunk_b, job_b = await failed_chunk_job(pg, "B AS")
 
-    retried = await jobs.retry_jobs(pg, broker, None, org_id=org_a, actor="operator-ola")
+    retried = await jobs.retry_jobs(pg, broker, jobs.RetryScope(org_id=org_a), actor="operator-ola")
 
     assert retried == [job_a]
     job = await jobs.get_job(pg, job_a)
@@ -120,7 +120,7 @@ async def test_retry_by_id_refuses_unknown_ids_before_changing_anything(
 ) -> None:
     _, _, job_id = await failed_chunk_job(pg, "A AS")
     with pytest.raises(BadInput, match=f"No job {job_id + 99}"):
-        await jobs.retry_jobs(pg, broker, [job_id, job_id + 99], actor="ola")
+        await jobs.retry_jobs(pg, broker, jobs.RetryScope((job_id, job_id + 99)), actor="ola")
     job = await jobs.get_job(pg, job_id)
     assert job is not None
     assert job.state == "failed"
@@ -134,8 +134,8 @@ async def test_resolved_jobs_are_left_alone(pg: asyncpg.Connection, broker: Redi
     assert [r["id"] for r in await pg.fetch(Q["job_resolve"], "import_chunk", [chunk_id])] == [
         job_id
     ]
-    assert await jobs.retry_jobs(pg, broker, [job_id], actor="ola") == []
-    assert await jobs.retry_jobs(pg, broker, None, actor="ola") == []
+    assert await jobs.retry_jobs(pg, broker, jobs.RetryScope((job_id,)), actor="ola") == []
+    assert await jobs.retry_jobs(pg, broker, jobs.RetryScope(), actor="ola") == []
 
 
 async def test_a_chunk_job_is_resolved_only_once_its_chunk_is_done(pg: asyncpg.Connection) -> None:

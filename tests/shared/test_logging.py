@@ -22,6 +22,7 @@ from shared.logging import (
     HANDLER_NAME,
     MASK,
     SHARED_PROCESSORS,
+    LogConfig,
     configure_logging,
     redact_secrets,
     register_secret,
@@ -58,7 +59,9 @@ def out(log_format: str, token: str, tmp_path: Path) -> io.StringIO:
     """Logging configured as an entry point would, writing to a StringIO we read back."""
     env = {"LEDGERSYNC_LOG_FORMAT": log_format, "LEDGERSYNC_HOME": str(tmp_path)}
     stream = io.StringIO()
-    configure_logging(Settings.from_env(env), stream=stream, secrets=[token], cache_loggers=False)
+    configure_logging(
+        Settings.from_env(env), LogConfig(stream=stream, secrets=(token,), cache_loggers=False)
+    )
     return stream
 
 
@@ -224,8 +227,8 @@ def test_configuring_twice_keeps_one_handler(tmp_path: Path) -> None:
     root = logging.getLogger()
     before = len(root.handlers)
     first, second = io.StringIO(), io.StringIO()
-    configure_logging(settings, stream=first, cache_loggers=False)
-    configure_logging(settings, stream=second, cache_loggers=False)
+    configure_logging(settings, LogConfig(stream=first, cache_loggers=False))
+    configure_logging(settings, LogConfig(stream=second, cache_loggers=False))
     structlog.get_logger("worker").info("after.reconfigure")
     assert len([h for h in root.handlers if h.name == HANDLER_NAME]) == 1
     assert len(root.handlers) == before + 1
@@ -235,7 +238,8 @@ def test_configuring_twice_keeps_one_handler(tmp_path: Path) -> None:
 
 def test_a_file_gets_json_by_default(tmp_path: Path, token: str) -> None:
     file = tmp_path / "logs" / "tui.log"
-    configure_logging(Settings(home=tmp_path), file=file, secrets=[token], cache_loggers=False)
+    config = LogConfig(file=file, secrets=(token,), cache_loggers=False)
+    configure_logging(Settings(home=tmp_path), config)
     structlog.get_logger("tui").info("screen.opened", note=f"with {token}")
     line = json.loads(file.read_text(encoding="utf-8"))
     assert (line["event"], line["note"]) == ("screen.opened", f"with {MASK}")
@@ -247,7 +251,7 @@ def test_a_terminal_gets_the_console_renderer(tmp_path: Path) -> None:
             return True
 
     stream = Terminal()
-    configure_logging(Settings(home=tmp_path), stream=stream, cache_loggers=False)
+    configure_logging(Settings(home=tmp_path), LogConfig(stream=stream, cache_loggers=False))
     structlog.get_logger("worker").info("job.started", org="acme")
     text = stream.getvalue()
     assert "job.started" in text
@@ -256,8 +260,9 @@ def test_a_terminal_gets_the_console_renderer(tmp_path: Path) -> None:
 
 
 def test_a_file_and_a_stream_together_are_refused(tmp_path: Path) -> None:
+    both = LogConfig(file=tmp_path / "x.log", stream=io.StringIO())
     with pytest.raises(ValueError, match="file or a stream"):
-        configure_logging(Settings(home=tmp_path), file=tmp_path / "x.log", stream=io.StringIO())
+        configure_logging(Settings(home=tmp_path), both)
 
 
 def test_settings_secrets_are_registered(tmp_path: Path) -> None:
@@ -269,7 +274,7 @@ def test_settings_secrets_are_registered(tmp_path: Path) -> None:
         log_format="json",
     )
     stream = io.StringIO()
-    configure_logging(settings, stream=stream, cache_loggers=False)
+    configure_logging(settings, LogConfig(stream=stream, cache_loggers=False))
     structlog.get_logger("worker").info(f"validating {consumer}", auth=f"AUTH {db_password}")
     line = json.loads(stream.getvalue())
     assert (line["event"], line["auth"]) == (f"validating {MASK}", f"AUTH {MASK}")

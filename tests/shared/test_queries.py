@@ -82,6 +82,7 @@ async def test_every_named_query_prepares_against_the_migrated_schema(
         await pg.execute(Q["chunk_stage_create"])  # the temp tables some statements read
         await pg.execute(Q["saft_stage_create"])
         await pg.execute(Q["saft_vouchers_create"])
+        await pg.execute(Q["saft_masters_create"])
         for name, sql in Q.items():
             try:
                 await pg.prepare(sql)

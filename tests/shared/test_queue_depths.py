@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import asyncpg
 import pytest
 import redis
-from cockpit_seed import dead_letter, failed_job, pending_retry, take
+from cockpit_seed import dead_letter, failed_job, pending_retry, stopped, take
 from dramatiq.brokers.redis import RedisBroker
 
 from shared import jobs
@@ -69,11 +69,11 @@ async def test_retrying_a_dead_job_takes_its_letter_off_the_dead_count(
     # Given two jobs failed for good, each with its dead letter in Dramatiq's XQ
     first = dead_letter(redis_url, "plan_sync", 1, None)
     second = dead_letter(redis_url, "plan_sync", 2, None)
-    retried = await failed_job(pg, "plan_sync", [1, None], message_id=first)
-    await failed_job(pg, "plan_sync", [2, None], message_id=second)
+    retried = await failed_job(pg, stopped("plan_sync", [1, None], message_id=first))
+    await failed_job(pg, stopped("plan_sync", [2, None], message_id=second))
     assert depth(redis_client, "onboarding") == {"depth": 0, "delayed": 0, "dead": 2}
     # When an operator retries one
-    assert await jobs.retry_jobs(pg, broker, [retried], actor="op") == [retried]
+    assert await jobs.retry_jobs(pg, broker, jobs.RetryScope((retried,)), actor="op") == [retried]
     # Then its letter is gone (the other stays), and its new message waits
     assert depth(redis_client, "onboarding") == {"depth": 1, "delayed": 0, "dead": 1}
     assert redis_client.hlen("dramatiq:onboarding.XQ.msgs") == 1
@@ -84,7 +84,7 @@ async def test_a_job_resolved_by_a_later_success_leaves_the_dead_count(
     broker: RedisBroker,
 ) -> None:  # fmt: skip
     message_id = dead_letter(redis_url, "plan_sync", 3, None)
-    job_id = await failed_job(pg, "plan_sync", [3, None], message_id=message_id)
+    job_id = await failed_job(pg, stopped("plan_sync", [3, None], message_id=message_id))
     assert depth(redis_client, "onboarding")["dead"] == 1
     # When the same job succeeds later (a new message, as a re-sync sends it)
     pool = await create_pool(database_url, min_size=1, max_size=1)
@@ -101,11 +101,15 @@ async def test_a_job_resolved_by_a_later_success_leaves_the_dead_count(
 async def test_retry_all_leaves_permanent_failures_unless_asked(
     pg: asyncpg.Connection, broker: RedisBroker
 ) -> None:
-    transient = await failed_job(pg, "plan_sync", [4, None])
+    transient = await failed_job(pg, stopped("plan_sync", [4, None]))
     revoked = await failed_job(
-        pg, "validate_token", [4], stop_reason=StopReason.PERMANENT, error="Token revoked (401)"
+        pg,
+        stopped(
+            "validate_token", [4], stop_reason=StopReason.PERMANENT, error="Token revoked (401)"
+        ),
     )
     assert await jobs.failed_ids(pg) == jobs.FailedIds((transient,), (revoked,))
-    assert await jobs.retry_jobs(pg, broker, None, actor="op") == [transient]
+    assert await jobs.retry_jobs(pg, broker, jobs.RetryScope(), actor="op") == [transient]
     assert (await jobs.get_job(pg, revoked)).state == "failed"  # type: ignore[union-attr]
-    assert await jobs.retry_jobs(pg, broker, None, actor="op", include_permanent=True) == [revoked]
+    everyone = jobs.RetryScope(include_permanent=True)
+    assert await jobs.retry_jobs(pg, broker, everyone, actor="op") == [revoked]

@@ -15,6 +15,7 @@ from shared.db.queries import Q
 from shared.jobs import StopReason
 from shared.queue import ACTOR_QUEUES, HEARTBEATS, send, sender
 from shared.worker_names import WorkerName, register
+from worker.failures import Failure
 
 #: fetches a consumer may come back empty from before a test gives up
 FETCH_TRIES = 50
@@ -60,20 +61,26 @@ def dead_letter(redis_url: str, actor: str, *args: Any) -> str:
     return str(message.message_id)
 
 
-async def failed_job(
-    conn: asyncpg.Connection,
+def stopped(
     actor: str,
     args: list[Any],
     *,
-    org_id: int | None = None,
     message_id: str | None = None,
     stop_reason: StopReason = StopReason.RETRIES_EXHAUSTED,
     error: str = "Tripletex answered 503",
+) -> Failure:
+    """The last attempt of a job that stopped for good on an upstream error, as a worker has it."""
+    return Failure(actor, args, message_id, "UpstreamError", error, "", stop_reason)
+
+
+async def failed_job(
+    conn: asyncpg.Connection, failure: Failure, *, org_id: int | None = None
 ) -> int:
-    """A job stopped for good, as the workers record it; its id."""
+    """The failure's job row, of `org_id` (no year, no chunk), as the workers record it; its id."""
     row = await conn.fetchrow(
-        Q["job_record_failure"], actor, args, org_id, None, None, message_id, "failed",
-        "UpstreamError", error, "", stop_reason,
+        Q["job_record_failure"], failure.actor, failure.args, org_id, None, None,
+        failure.message_id, failure.state, failure.error_class, failure.error, failure.traceback,
+        failure.stop_reason,
     )  # fmt: skip
     return int(row["id"])
 

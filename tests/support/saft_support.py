@@ -122,9 +122,9 @@ class SaftWorld:
 
     async def submit(self, *paths: Path) -> Any:
         """Submit files for the organization (the message goes to Redis; nobody consumes it)."""
-        from shared.saft.submit import submit
+        from shared.saft.submit import Upload, submit
 
-        return await submit(self.pg, self.broker, self.settings, self.org_id, list(paths))
+        return await submit(self.pg, self.broker, self.settings, Upload(self.org_id, list(paths)))
 
     async def run(self, *paths: Path) -> dict[str, Any]:
         """Submit, run the import as a worker would, and return the import's status."""

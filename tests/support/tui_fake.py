@@ -14,6 +14,14 @@ from pathlib import Path
 from shared.checks import Check, CheckName, CheckStatus
 from shared.errors import BadInput
 from shared.jobs import Job, StuckChunk, is_permanent
+from shared.ledger.reports import (
+    Dimension,
+    MonthTotal,
+    PostingLine,
+    TrialBalanceLine,
+    TrialBalanceReport,
+    Voucher,
+)
 from shared.orgs import CompanyChoice
 from shared.traffic import Traffic, Window
 from tui import fleet
@@ -30,6 +38,7 @@ from tui.views import (
     Progress,
     QueueView,
     SystemView,
+    TrialBalanceView,
     WorkerView,
     YearRow,
 )
@@ -43,35 +52,36 @@ def ago(seconds: float) -> dt.datetime:
     return NOW - dt.timedelta(seconds=seconds)
 
 
-def _org(
-    org_id: int, name: str, company: str | None, state: str, progress: Progress, *,
-    method: str = "api", reason: str | None = None, error: str | None = None, failed: int = 0,
-    waited: float = 86_400,
-) -> OrgRow:  # fmt: skip
-    provider = "tripletex" if method == "api" else None
-    error_at = ago(720) if error else None
+def _filled(row: OrgRow) -> OrgRow:
+    """The row with what follows from it: when its error happened, its token's fingerprint, and
+    (unless given) a last change a day ago."""
+    error_at = ago(720) if row.last_error else None
     # 2 and 4 share an accountant's token
-    token = "fp:k3q9-x2m7" if org_id in (2, 4) else f"fp:r8w{org_id}-p4td"
-    return OrgRow(org_id, name, method, provider, company, state, reason, error, progress, failed,
-                  last_error_at=error_at, updated_at=ago(waited),
-                  token_fingerprint=token if method == "api" else None)  # fmt: skip
+    token = "fp:k3q9-x2m7" if row.id in (2, 4) else f"fp:r8w{row.id}-p4td"
+    return replace(row, last_error_at=error_at, updated_at=row.updated_at or ago(86_400),
+                   token_fingerprint=token if row.method == "api" else None)  # fmt: skip
 
 
-ORGS: tuple[OrgRow, ...] = (
-    _org(1, "Bakeriet Brød AS", "Bakeriet Brød AS", "synced", Progress(184_220, 184_220)),
-    _org(2, "Tall og Tast Regnskap", "Fjordline Transport AS", "syncing",
-         Progress(412_000, 151_338, 152.0)),
-    _org(3, "Nordlys Eiendom", None, "choose_company", Progress(None, 0), waited=12_000),
-    _org(4, "Havbris Sjømat AS", "Havbris Sjømat AS", "needs_attention", Progress(96_000, 40_212),
-         reason="Tripletex rejected the employee token: it is expired or revoked; ask the customer "
-                "for a new token shared with this application.", error="401 Unauthorized",
-         failed=2, waited=4_500),
-    _org(5, "Vestland Bygg", "Vestland Bygg AS", "validating", Progress(None, 0)),
-    _org(6, "Fjellstue Drift", None, "awaiting_file", Progress(None, 0), method="saft",
-         waited=700),
-    _org(7, "Kystlinjen Rør", "Kystlinjen Rør AS", "syncing", Progress(58_000, 57_100, 30.0)),
-    _org(8, "Solsiden Kafé", "Solsiden Kafé AS", "cancelled", Progress(22_000, 8_000)),
-)  # fmt: skip
+ORGS: tuple[OrgRow, ...] = tuple(_filled(row) for row in (
+    OrgRow(1, "Bakeriet Brød AS", "api", "tripletex", "Bakeriet Brød AS", "synced", None, None,
+           Progress(184_220, 184_220)),
+    OrgRow(2, "Tall og Tast Regnskap", "api", "tripletex", "Fjordline Transport AS", "syncing",
+           None, None, Progress(412_000, 151_338, 152.0)),
+    OrgRow(3, "Nordlys Eiendom", "api", "tripletex", None, "choose_company", None, None,
+           Progress(None, 0), updated_at=ago(12_000)),
+    OrgRow(4, "Havbris Sjømat AS", "api", "tripletex", "Havbris Sjømat AS", "needs_attention",
+           "Tripletex rejected the employee token: it is expired or revoked; ask the customer "
+           "for a new token shared with this application.", "401 Unauthorized",
+           Progress(96_000, 40_212), chunks_failed=2, updated_at=ago(4_500)),
+    OrgRow(5, "Vestland Bygg", "api", "tripletex", "Vestland Bygg AS", "validating", None, None,
+           Progress(None, 0)),
+    OrgRow(6, "Fjellstue Drift", "saft", None, None, "awaiting_file", None, None,
+           Progress(None, 0), updated_at=ago(700)),
+    OrgRow(7, "Kystlinjen Rør", "api", "tripletex", "Kystlinjen Rør AS", "syncing", None, None,
+           Progress(58_000, 57_100, 30.0)),
+    OrgRow(8, "Solsiden Kafé", "api", "tripletex", "Solsiden Kafé AS", "cancelled", None, None,
+           Progress(22_000, 8_000)),
+))  # fmt: skip
 
 YEARS: tuple[YearRow, ...] = (
     YearRow(2025, "importing", Progress(38_000, 21_338, 152.0), 24, 13, 0),
@@ -193,6 +203,68 @@ STUCK: tuple[StuckChunk, ...] = (
 )  # fmt: skip
 
 
+def _tb(
+    account: str, name: str, kind: str, *amounts: str, source: str | None = "same"
+) -> TrialBalanceLine:
+    opening, debit, credit = (Decimal(a) for a in amounts)
+    closing = opening + debit - credit
+    theirs = closing if source == "same" else None if source is None else Decimal(source)
+    return TrialBalanceLine(account, name, kind, opening, debit, credit, closing, theirs,
+                            closing - (theirs or 0))  # fmt: skip
+
+
+#: the books every organization of the fake holds: 2024 proven, 2023 with one account differing
+LEDGER: dict[int, tuple[TrialBalanceLine, ...]] = {
+    2024: (
+        _tb("1500", "Kundefordringer", "ASSETS", "48200.00", "612400.00", "598150.00"),
+        _tb("1920", "Bankinnskudd", "ASSETS", "221430.55", "598150.00", "402260.40"),
+        _tb("2050", "Annen egenkapital", "EQUITY", "-180000.00", "0.00", "0.00"),
+        _tb("2400", "Leverandørgjeld", "LIABILITIES", "-31200.00", "310000.00", "322470.00"),
+        _tb("2700", "Utgående merverdiavgift", "LIABILITIES", "-12000.00", "98400.00",
+            "122480.00"),
+        _tb("3000", "Salgsinntekt", "OPERATING_REVENUES", "0.00", "0.00", "489920.00"),
+        _tb("4000", "Varekjøp", "OPERATING_EXPENSES", "0.00", "257976.00", "0.00"),
+        _tb("6300", "Leie lokale", "OPERATING_EXPENSES", "0.00", "96000.00", "0.00"),
+        _tb("7790", "Annen kostnad", "OPERATING_EXPENSES", "0.00", "0.00", "0.00", source=None),
+    ),
+    2023: (
+        _tb("1500", "Kundefordringer", "ASSETS", "31000.00", "500200.00", "483000.00"),
+        _tb("1920", "Bankinnskudd", "ASSETS", "150000.00", "483000.00", "411569.45",
+            source="220230.55"),
+        _tb("2050", "Annen egenkapital", "EQUITY", "-180000.00", "0.00", "0.00"),
+        _tb("2400", "Leverandørgjeld", "LIABILITIES", "-25000.00", "290000.00", "296200.00"),
+        _tb("3000", "Salgsinntekt", "OPERATING_REVENUES", "0.00", "0.00", "401000.00",
+            source="-401120.00"),
+        _tb("4000", "Varekjøp", "OPERATING_EXPENSES", "0.00", "212400.00", "0.00"),
+    ),
+}  # fmt: skip
+#: when the fake's years were proven
+LEDGER_CHECKED = ago(5_400)
+
+MONTHS: tuple[MonthTotal, ...] = (
+    MonthTotal(dt.date(2024, 1, 1), 14, Decimal("48210.00"), Decimal("31900.00")),
+    MonthTotal(dt.date(2024, 2, 1), 11, Decimal("51980.00"), Decimal("60100.00")),
+    MonthTotal(dt.date(2024, 3, 1), 3, Decimal("1250.00"), Decimal("1250.00")),
+)
+
+FAKTURA = (Dimension("customer", "Customer", "Kunde AS"), Dimension("project", "Project", "Nybygg"))
+POSTINGS: tuple[PostingLine, ...] = (
+    PostingLine(9001, dt.date(2024, 3, 5), "1500", "Kundefordringer", 501, "1", "Faktura 1001",
+                Decimal("1250.00"), FAKTURA[:1]),
+    PostingLine(9003, dt.date(2024, 3, 20), "1500", "Kundefordringer", 502, "2",
+                "Innbetaling 1001", Decimal("-1000.00"), FAKTURA[:1]),
+    PostingLine(9005, dt.date(2024, 3, 28), "1500", "Kundefordringer", 503, "3",
+                "Innbetaling 1001, rest", Decimal("-250.00"), FAKTURA[:1]),
+)  # fmt: skip
+VOUCHER = Voucher(501, "1", 2024, "Utgående faktura", "Faktura 1001", (
+    POSTINGS[0],
+    PostingLine(9002, dt.date(2024, 3, 5), "3000", "Salgsinntekt", 501, "1", "Faktura 1001",
+                Decimal("-1000.00"), (*FAKTURA, Dimension("department", "Department", "Salg"))),
+    PostingLine(9004, dt.date(2024, 3, 5), "2700", "Utgående merverdiavgift", 501, "1",
+                "Faktura 1001", Decimal("-250.00")),
+))  # fmt: skip
+
+
 class FakeSource:
     """Fixed organizations, years, timeline, checks and jobs; actions are recorded."""
 
@@ -243,6 +315,30 @@ class FakeSource:
 
     async def application_name(self) -> str | None:
         return self.app_name
+
+    async def trial_balance(self, org_id: int, year: int | None) -> TrialBalanceView | None:
+        row = next((o for o in self.orgs if o.id == org_id), None)
+        if row is None:
+            return None
+        years = tuple(sorted(LEDGER, reverse=True))
+        chosen = year if year in LEDGER else years[0]
+        lines = LEDGER[chosen]
+        proven = all(line.agrees for line in lines)
+        report = TrialBalanceReport(org_id, row.name, row.method, chosen, proven, LEDGER_CHECKED,
+                                    lines)  # fmt: skip
+        return TrialBalanceView(NOW, years, report)
+
+    async def account_months(self, org_id: int, account: str, year: int) -> tuple[MonthTotal, ...]:
+        return tuple(replace(m, month=m.month.replace(year=year)) for m in MONTHS)
+
+    async def account_postings(
+        self, org_id: int, account: str, month: dt.date
+    ) -> tuple[PostingLine, ...]:
+        self.actions.append(("account_postings", org_id, account, month))
+        return tuple(replace(p, account=account) for p in POSTINGS) if month.month == 3 else ()
+
+    async def voucher(self, org_id: int, voucher_id: int) -> Voucher | None:
+        return VOUCHER if voucher_id == VOUCHER.voucher_id else None
 
     async def register(
         self, *, name: str, method: str, provider: str | None, token: str | None

@@ -10,7 +10,7 @@ import asyncpg
 import orjson
 import pytest
 import redis
-from cockpit_seed import failed_job
+from cockpit_seed import failed_job, stopped
 from textual.pilot import Pilot
 from tui_pilot import until
 
@@ -84,11 +84,17 @@ async def test_bulk_retry_leaves_permanent_failures_alone(
     app: LedgersyncApp, pg: asyncpg.Connection
 ) -> None:
     alfa, beta = await synced_org(pg, "Alfa AS", 101), await synced_org(pg, "Beta AS", 102)
-    transient = await failed_job(pg, "plan_sync", [alfa, None], org_id=alfa)
+    transient = await failed_job(pg, stopped("plan_sync", [alfa, None]), org_id=alfa)
     revoked = await failed_job(
-        pg, "validate_token", [beta], org_id=beta, stop_reason=StopReason.PERMANENT,
-        error="The employee token is revoked",
-    )  # fmt: skip
+        pg,
+        stopped(
+            "validate_token",
+            [beta],
+            stop_reason=StopReason.PERMANENT,
+            error="The employee token is revoked",
+        ),
+        org_id=beta,
+    )
     async with app.run_test(size=SIZE) as pilot:
         asked = await mark_all_and(pilot, "R")
         said = [n.message for n in app._notifications]

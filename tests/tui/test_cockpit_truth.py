@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
-from cockpit_seed import dead_letter, failed_job, pending_retry
+from cockpit_seed import dead_letter, failed_job, pending_retry, stopped
 from textual.widgets import Label, Static
 from tui_pilot import until
 
@@ -73,12 +73,18 @@ async def test_queue_figures_follow_a_pending_retry_a_retry_and_a_permanent_fail
     # permanent (a revoked token), each with its dead letter
     pending_retry(redis_url, "import_chunk", 77)
     transient = await failed_job(
-        pg, "plan_sync", [5, None], message_id=dead_letter(redis_url, "plan_sync", 5, None)
+        pg, stopped("plan_sync", [5, None], message_id=dead_letter(redis_url, "plan_sync", 5, None))
     )
     revoked = await failed_job(
-        pg, "validate_token", [5], message_id=dead_letter(redis_url, "validate_token", 5),
-        stop_reason=StopReason.PERMANENT, error="The employee token is revoked",
-    )  # fmt: skip
+        pg,
+        stopped(
+            "validate_token",
+            [5],
+            message_id=dead_letter(redis_url, "validate_token", 5),
+            stop_reason=StopReason.PERMANENT,
+            error="The employee token is revoked",
+        ),
+    )
     app = LedgersyncApp(source, refresh_s=0.2)
     async with app.run_test(size=SIZE) as pilot:
         queues = app.screen.query_one("#queues", Label)

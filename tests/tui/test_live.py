@@ -131,7 +131,7 @@ async def test_read_only_hides_and_refuses_every_action_that_changes_something(
             pilot, "the organization's screen", lambda: isinstance(app.screen, DetailScreen)
         )
         palette = {c.title for c in app.get_system_commands(app.screen)}
-        assert not palette & {"Re-sync year", "Re-sync all", "Token", "Remove", "Cancel sync"}
+        assert not palette & {"Re-sync", "Re-sync all", "Checks", "Token", "Remove", "Cancel sync"}
         for key in ("D", "x", "S", "T", "C", "c"):
             await pilot.press(key)
             await pilot.pause()

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, Label
 from tui_fake import FakeSource
 from tui_pilot import until
 
@@ -15,11 +15,13 @@ from tui.app import LedgersyncApp
 from tui.screens.checks import ChecksScreen
 from tui.screens.detail import DetailScreen
 from tui.screens.fleet import FleetScreen
+from tui.screens.ledger import TrialBalanceScreen
 from tui.widgets.checklist import CheckItem
 from tui.widgets.company_picker import CompanyTable
 from tui.widgets.job_table import JobTable
 from tui.widgets.org_table import OrgTable
 from tui.widgets.timeline import Timeline
+from tui.widgets.trial_balance_table import TrialBalanceTable
 
 SIZE = (160, 45)
 Compare = Callable[..., bool]
@@ -93,6 +95,11 @@ jobs_loaded = waiting(
     and p.app.screen.query_one(JobTable).row_count > 0,
 )  # fmt: skip
 
+trial_balance_loaded = waiting(
+    "the trial balance of 2023", lambda p: isinstance(p.app.screen, TrialBalanceScreen)
+    and "2023" in str(p.app.screen.query_one("#tb-head", Label).render()),
+)  # fmt: skip
+
 fleet_loaded = waiting(
     "the fleet", lambda p: isinstance(p.app.screen, FleetScreen) and p.app.screen.fleet is not None
 )
@@ -128,6 +135,11 @@ SCREENS: dict[str, tuple[bool, Steps]] = {
                               keys("i", *"/data/fjellstue.xml"))),
     "palette": (False, then(home, keys("ctrl+p"))),
     "fleet": (False, then(home, keys("v"), fleet_loaded)),
+    "trial_balance": (False, then(home, keys("enter"), detail_loaded, keys("b"),
+                                  waiting("the accounts", lambda p: isinstance(
+                                      p.app.screen, TrialBalanceScreen)
+                                      and p.app.screen.query_one(TrialBalanceTable).row_count > 0),
+                                  keys("left_square_bracket"), trial_balance_loaded)),
     "bulk_confirm": (False, then(home, keys("j", "space", "j", "space", "space", "R"))),
 }  # fmt: skip
 

@@ -24,7 +24,7 @@ from shared.errors import RateLimited
 from worker.tripletex.client import TripletexClient
 from worker.tripletex.errors import RateLimitState
 from worker.tripletex.protocol import Auth, fingerprint
-from worker.tripletex.ratelimit import KEY_PREFIX, RedisRateLimiter
+from worker.tripletex.ratelimit import KEY_PREFIX, Pacing, RedisRateLimiter
 
 TOKEN = "employee-token-7f3a9c-very-secret"
 KEY = fingerprint(TOKEN)
@@ -80,7 +80,7 @@ async def stop(tasks: Sequence[asyncio.Task[Any]]) -> None:
 async def test_the_budget_less_the_reserve_passes_then_the_window_is_waited_out(
     clients: list[aioredis.Redis],
 ) -> None:
-    limiter = RedisRateLimiter(clients[0], reserve=2)
+    limiter = RedisRateLimiter(clients[0], Pacing(reserve=2))
     await limiter.observe(KEY, headers(10, 10, 1.0))
     started = time.monotonic()
     await take(limiter, 8)
@@ -91,7 +91,7 @@ async def test_the_budget_less_the_reserve_passes_then_the_window_is_waited_out(
 
 
 async def test_two_processes_share_one_budget(clients: list[aioredis.Redis]) -> None:
-    first, second = (RedisRateLimiter(client, reserve=1) for client in clients)
+    first, second = (RedisRateLimiter(client, Pacing(reserve=1)) for client in clients)
     await first.observe(KEY, headers(6, 6, 5.0))
     await take(first, 3)
     await take(second, 2)
@@ -101,7 +101,7 @@ async def test_two_processes_share_one_budget(clients: list[aioredis.Redis]) -> 
 
 
 async def test_stale_high_headers_never_raise_the_budget(clients: list[aioredis.Redis]) -> None:
-    limiter = RedisRateLimiter(clients[0], reserve=2)
+    limiter = RedisRateLimiter(clients[0], Pacing(reserve=2))
     await limiter.observe(KEY, headers(10, 10, 5.0))
     await take(limiter, 3)
     await limiter.observe(KEY, headers(10, 9, 4.9))
@@ -110,7 +110,7 @@ async def test_stale_high_headers_never_raise_the_budget(clients: list[aioredis.
 
 
 async def test_a_new_window_replaces_the_old_one(clients: list[aioredis.Redis]) -> None:
-    limiter = RedisRateLimiter(clients[0], reserve=2)
+    limiter = RedisRateLimiter(clients[0], Pacing(reserve=2))
     await limiter.observe(KEY, headers(10, 10, 3.0))
     await limiter.observe(KEY, headers(10, 9, 0.4))
     await take(limiter, 7)
@@ -125,7 +125,7 @@ async def test_a_new_window_replaces_the_old_one(clients: list[aioredis.Redis]) 
 
 
 async def test_after_a_window_ends_late_answers_are_ignored(clients: list[aioredis.Redis]) -> None:
-    limiter = RedisRateLimiter(clients[0], reserve=2)
+    limiter = RedisRateLimiter(clients[0], Pacing(reserve=2))
     await limiter.observe(KEY, headers(10, 10, 0.3))
     await take(limiter, 8)
     assert await timed(limiter.acquire(KEY)) > 0.05
@@ -136,7 +136,7 @@ async def test_after_a_window_ends_late_answers_are_ignored(clients: list[aiored
 
 
 async def test_before_any_header_a_few_requests_probe(clients: list[aioredis.Redis]) -> None:
-    limiter = RedisRateLimiter(clients[0], probe=3, probe_window=0.4)
+    limiter = RedisRateLimiter(clients[0], Pacing(probe=3, probe_window=0.4))
     await take(limiter, 3)
     assert 0.3 <= await timed(limiter.acquire(KEY)) <= 0.8
 
@@ -151,7 +151,7 @@ async def test_a_429_holds_every_process(clients: list[aioredis.Redis]) -> None:
 
 async def test_keys_expire_after_their_window(clients: list[aioredis.Redis]) -> None:
     redis = clients[0]
-    limiter = RedisRateLimiter(redis, linger=0.3)
+    limiter = RedisRateLimiter(redis, Pacing(linger=0.3))
     name = limiter.redis_key(KEY)
     await limiter.observe(KEY, headers(10, 10, 0.2))
     assert 0 < await redis.pttl(name) <= 500
@@ -159,7 +159,7 @@ async def test_keys_expire_after_their_window(clients: list[aioredis.Redis]) -> 
     assert 5000 < await redis.pttl(name) <= 5300
     await limiter.acquire("b" * 12)
     assert 0 < await redis.pttl(limiter.redis_key("b" * 12)) <= 1300
-    short = RedisRateLimiter(redis, linger=0.1)
+    short = RedisRateLimiter(redis, Pacing(linger=0.1))
     await short.observe("c" * 12, headers(10, 10, 0.1))
     left = await redis.pttl(short.redis_key("c" * 12))
     assert 0 < left <= 200

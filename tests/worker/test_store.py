@@ -13,7 +13,7 @@ import pytest
 
 from shared.db.queries import Q
 from worker.sync.plan import AccountRange, DateRange, Scope
-from worker.sync.store import BrokenPage, LeaseLost, insert_chunk, write_chunk
+from worker.sync.store import BrokenPage, LeasedChunk, LeaseLost, insert_chunk, write_chunk
 
 MARCH = DateRange(date(2024, 3, 1), date(2024, 4, 1))
 
@@ -72,9 +72,7 @@ async def test_a_chunk_lands_exactly_with_decimal_amounts(
 ) -> None:
     chunk_id, owner = await claim(pg, org_id)
     pages = [page(posting(1, 1, "12345678901.23"), posting(2, 31, "-0.10")), page()]
-    result = await write_chunk(
-        pg, org_id=org_id, chunk_id=chunk_id, lease_owner=owner, scope=Scope(MARCH), pages=pages
-    )
+    result = await write_chunk(pg, LeasedChunk(chunk_id, owner, org_id, 2024, Scope(MARCH)), pages)
     assert (result.total, result.written, result.deleted) == (2, 2, 0)
     stored = await rows(pg, org_id)
     assert stored[1] == (date(2024, 3, 1), Decimal("12345678901.23"), "1920", "Kjøp av æøå")
@@ -90,9 +88,7 @@ async def test_resync_updates_changed_deletes_missing_and_skips_duplicates(
 ) -> None:
     chunk_id, owner = await claim(pg, org_id)
     first = [page(posting(1, 1, "100.00"), posting(2, 2, "-100.00"), posting(3, 3, "5.00"))]
-    await write_chunk(
-        pg, org_id=org_id, chunk_id=chunk_id, lease_owner=owner, scope=Scope(MARCH), pages=first
-    )
+    await write_chunk(pg, LeasedChunk(chunk_id, owner, org_id, 2024, Scope(MARCH)), first)
     await pg.execute("UPDATE chunks SET state = 'queued' WHERE id = $1", chunk_id)
     owner = uuid.uuid4()
     await pg.fetchrow(Q["chunk_claim"], chunk_id, owner, 300.0, None, None)
@@ -101,9 +97,7 @@ async def test_resync_updates_changed_deletes_missing_and_skips_duplicates(
         page(posting(1, 1, "150.00"), posting(2, 2, "-100.00")),
         page(posting(2, 2, "-100.00")),
     ]
-    result = await write_chunk(
-        pg, org_id=org_id, chunk_id=chunk_id, lease_owner=owner, scope=Scope(MARCH), pages=again
-    )
+    result = await write_chunk(pg, LeasedChunk(chunk_id, owner, org_id, 2024, Scope(MARCH)), again)
     assert (result.total, result.written, result.deleted) == (2, 1, 1)
     stored = await rows(pg, org_id)
     assert sorted(stored) == [1, 2]
@@ -115,13 +109,10 @@ async def test_other_ranges_are_untouched(pg: asyncpg.Connection, org_id: int) -
     april_posting = posting(9, 1, "7.00") | {"date": "2024-04-01"}
     chunk_id, owner = await claim(pg, org_id, april)
     await write_chunk(
-        pg, org_id=org_id, chunk_id=chunk_id, lease_owner=owner, scope=Scope(april),
-        pages=[page(april_posting)],
-    )  # fmt: skip
-    chunk_id, owner = await claim(pg, org_id)
-    await write_chunk(
-        pg, org_id=org_id, chunk_id=chunk_id, lease_owner=owner, scope=Scope(MARCH), pages=[]
+        pg, LeasedChunk(chunk_id, owner, org_id, 2024, Scope(april)), [page(april_posting)]
     )
+    chunk_id, owner = await claim(pg, org_id)
+    await write_chunk(pg, LeasedChunk(chunk_id, owner, org_id, 2024, Scope(MARCH)), [])
     assert sorted(await rows(pg, org_id)) == [9]
 
 
@@ -129,9 +120,10 @@ async def test_a_lost_lease_writes_nothing(pg: asyncpg.Connection, org_id: int) 
     chunk_id, _ = await claim(pg, org_id)
     with pytest.raises(LeaseLost):
         await write_chunk(
-            pg, org_id=org_id, chunk_id=chunk_id, lease_owner=uuid.uuid4(), scope=Scope(MARCH),
-            pages=[page(posting(1, 1, "1.00"))],
-        )  # fmt: skip
+            pg,
+            LeasedChunk(chunk_id, uuid.uuid4(), org_id, 2024, Scope(MARCH)),
+            [page(posting(1, 1, "1.00"))],
+        )
     assert await rows(pg, org_id) == {}
     assert await pg.fetchval("SELECT state FROM chunks WHERE id = $1", chunk_id) == "running"
 
@@ -155,9 +147,8 @@ async def test_a_page_cut_short_writes_nothing_and_asks_for_a_refetch(
     cut = whole[: len(whole) - 20] + b"}"  # looks like one object, is not whole JSON
     with pytest.raises(BrokenPage, match="not whole JSON"):
         await write_chunk(
-            pg, org_id=org_id, chunk_id=chunk_id, lease_owner=owner, scope=Scope(MARCH),
-            pages=[whole, cut],
-        )  # fmt: skip
+            pg, LeasedChunk(chunk_id, owner, org_id, 2024, Scope(MARCH)), [whole, cut]
+        )
     assert await rows(pg, org_id) == {}
     assert await pg.fetchval("SELECT state FROM chunks WHERE id = $1", chunk_id) == "running"
 
@@ -168,19 +159,13 @@ async def test_an_account_range_holds_exactly_its_accounts_whichever_way_the_api
     day = DateRange(date(2024, 3, 31), date(2024, 4, 1))
     chunk_id, owner = await claim(pg, org_id, day, AccountRange(5000, 6000))
     others = [posting(1, 31, "1.00", 4000), posting(2, 31, "2.00", 6000)]
-    await write_chunk(
-        pg, org_id=org_id, chunk_id=chunk_id, lease_owner=owner, scope=Scope(day),
-        pages=[page(*others)],
-    )  # fmt: skip
+    await write_chunk(pg, LeasedChunk(chunk_id, owner, org_id, 2024, Scope(day)), [page(*others)])
     await pg.execute("UPDATE chunks SET state = 'queued' WHERE id = $1", chunk_id)
     chunk_id, owner = await claim(pg, org_id, day, AccountRange(5000, 6000))
     # an API reading accountNumberTo inclusively sends account 6000 too: it is left out
     inside = [posting(3, 31, "3.00", 5000), posting(4, 31, "4.00", 5999)]
-    result = await write_chunk(
-        pg, org_id=org_id, chunk_id=chunk_id, lease_owner=owner,
-        scope=Scope(day, AccountRange(5000, 6000)),
-        pages=[page(*inside, posting(5, 31, "5.00", 6000))],
-    )  # fmt: skip
+    accounts = LeasedChunk(chunk_id, owner, org_id, 2024, Scope(day, AccountRange(5000, 6000)))
+    result = await write_chunk(pg, accounts, [page(*inside, posting(5, 31, "5.00", 6000))])
     assert (result.total, result.deleted) == (2, 0)
     assert sorted(await rows(pg, org_id)) == [1, 2, 3, 4]
 
@@ -223,10 +208,8 @@ async def test_a_dimension_changed_at_the_source_is_written_and_nothing_else(
 ) -> None:
     async def write(*postings: dict[str, Any]) -> tuple[int, int, int]:
         chunk_id, owner = await claim(pg, org_id)
-        result = await write_chunk(
-            pg, org_id=org_id, chunk_id=chunk_id, lease_owner=owner, scope=Scope(MARCH),
-            pages=[page(*postings)],
-        )  # fmt: skip
+        leased = LeasedChunk(chunk_id, owner, org_id, 2024, Scope(MARCH))
+        result = await write_chunk(pg, leased, [page(*postings)])
         await pg.execute("UPDATE chunks SET state = 'queued' WHERE id = $1", chunk_id)
         return result.total, result.written, result.deleted
 

@@ -51,6 +51,7 @@ from worker.tripletex.protocol import (
     POSTING_FIELDS,
     Auth,
     Company,
+    PostingQuery,
     SessionToken,
     WhoAmI,
     fingerprint,
@@ -546,7 +547,7 @@ async def test_429_without_any_reset_seen_waits_the_default(
 ) -> None:
     fake.on("GET", "/ledger/posting", rate_limited())
     with pytest.raises(RateLimited) as caught:
-        await client.raw_posting_page(AUTH, *YEAR, start=0, count=10)
+        await client.raw_posting_page(AUTH, PostingQuery(*YEAR), start=0, count=10)
     assert caught.value.retry_after == DEFAULT_RETRY_AFTER
     assert_no_token(caught.value)
 
@@ -592,7 +593,7 @@ async def test_truncated_json_on_a_200_is_transient(fake: Fake, client: Triplete
     body = envelope([posting(1)], 0, 1)[:-20]
     fake.on("GET", "/ledger/posting", answer(200, body, {"x-tlx-request-id": "r1"}))
     with pytest.raises(TransientUpstream) as caught:
-        await client.raw_posting_page(AUTH, *YEAR, start=0, count=10)
+        await client.raw_posting_page(AUTH, PostingQuery(*YEAR), start=0, count=10)
     assert (caught.value.status, caught.value.request_id) == (200, "r1")
 
 
@@ -617,7 +618,7 @@ async def test_a_connection_reset_mid_body_is_transient(
 
     fake.on("GET", "/ledger/posting", reset)
     with pytest.raises(TransientUpstream) as caught:
-        await client.raw_posting_page(AUTH, *YEAR, start=0, count=10)
+        await client.raw_posting_page(AUTH, PostingQuery(*YEAR), start=0, count=10)
     assert caught.value.retryable
 
 

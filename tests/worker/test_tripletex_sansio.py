@@ -16,6 +16,7 @@ from worker.tripletex.errors import (
     DEFAULT_RETRY_AFTER,
     InvalidRequest,
     RateLimitState,
+    Reply,
     TransientUpstream,
     TripletexError,
     TripletexRateLimited,
@@ -167,7 +168,7 @@ def test_retry_after(last: RateLimitState | None, now: float, expected: float) -
 
 
 def test_a_rate_limited_error_is_both_kinds() -> None:
-    error = error_for(429, {}, b'{"status": 429, "code": null}', where="GET /x", retry_after=12.5)
+    error = error_for(Reply(429, {}, b'{"status": 429, "code": null}', "GET /x"), retry_after=12.5)
     assert isinstance(error, TripletexRateLimited)
     assert isinstance(error, RateLimited | TripletexError | UpstreamError)
     assert (error.status, error.code, error.retry_after, error.retryable) == (429, None, 12.5, True)
@@ -176,7 +177,7 @@ def test_a_rate_limited_error_is_both_kinds() -> None:
 
 @pytest.mark.parametrize("body", [b"", b"[1, 2]", b'"oops"', b"{not json"])
 def test_bodies_without_an_api_error(body: bytes) -> None:
-    error = error_for(500, {}, body, where="GET /x")
+    error = error_for(Reply(500, {}, body, "GET /x"))
     assert (type(error), error.code, error.request_id, error.detail) == (
         TransientUpstream,
         None,
@@ -187,7 +188,7 @@ def test_bodies_without_an_api_error(body: bytes) -> None:
 
 def test_a_validation_error_without_messages_is_an_invalid_request() -> None:
     body = b'{"status": 422, "code": 18000, "message": "x", "validationMessages": []}'
-    assert type(error_for(422, {}, body, where="GET /x")) is InvalidRequest
+    assert type(error_for(Reply(422, {}, body, "GET /x"))) is InvalidRequest
 
 
 def test_details_are_one_short_line_without_secrets() -> None:
@@ -195,7 +196,7 @@ def test_details_are_one_short_line_without_secrets() -> None:
     body = b'{"status": 400, "code": 4000, "message": "%s"}' % message.encode().replace(
         b"\n", b"\\n"
     )
-    error = error_for(400, {}, body, where="GET /x", secrets=["never-here"])
+    error = error_for(Reply(400, {}, body, "GET /x"), secrets=["never-here"])
     assert error.detail is not None
     assert "\n" not in str(error)
     assert "s3cr3t-value-xyz" not in str(error)

@@ -45,18 +45,22 @@ class DetailScreen(LiveScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
-        Binding(
-            "s", "resync_year", "Re-sync year", tooltip="Import the year under the cursor again"
-        ),
+        Binding("s", "resync_year", "Re-sync", tooltip="Import the year under the cursor again"),
         Binding("S", "resync_all", "Re-sync all", tooltip="Synchronize every year again"),
         Binding("C", "choose_company", "Company", tooltip="Choose the company to synchronize"),
         Binding("T", "replace_token", "Token", tooltip="Replace the employee token"),
-        Binding("c", "run_checks", "Run checks", tooltip="Run the troubleshooting checks now"),
+        Binding("c", "run_checks", "Checks", tooltip="Run the troubleshooting checks now"),
         Binding("t", "troubleshoot", "Troubleshoot", tooltip="The last checks, with help"),
         Binding("i", "import_saft", "SAF-T file", tooltip="Import a SAF-T Financial file"),
         Binding("x", "cancel_sync", "Cancel sync", tooltip="Stop the synchronization"),
         Binding("R", "resume_sync", "Resume", tooltip="Resume a cancelled synchronization"),
         Binding("f", "jobs", "Jobs", tooltip="The organization's failed jobs"),
+        Binding(
+            "b",
+            "trial_balance",
+            "Ledger",
+            tooltip="The trial balance of the year under the cursor, proven against the source",
+        ),
         Binding("D", "remove", "Remove", tooltip="Remove the organization and all its data"),
     ]
     MUTATING = frozenset(
@@ -273,6 +277,13 @@ class DetailScreen(LiveScreen):
         from tui.screens.jobs import JobsScreen
 
         self.app.push_screen(JobsScreen(self.org_id, self.org_name))
+
+    def action_trial_balance(self) -> None:
+        """The trial balance of the year under the cursor (or the newest held)."""
+        from tui.screens.ledger import TrialBalanceScreen
+
+        year = self.query_one(YearTable).current_year
+        self.app.push_screen(TrialBalanceScreen(self.org_id, self.org_name, year))
 
     def action_resume_sync(self) -> None:
         """Synchronize a cancelled organization again, from where it stopped."""

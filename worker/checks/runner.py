@@ -15,7 +15,7 @@ import asyncio
 import datetime as dt
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 import aiohttp
@@ -49,7 +49,7 @@ from worker.checks.store import CheckRun, Subject, Trigger, load_subject, recent
 from worker.checks.tokens import inspect_token
 from worker.tripletex.client import TripletexClient
 from worker.tripletex.errors import RateLimitState, ResultSetTooLarge, TripletexError
-from worker.tripletex.protocol import Auth, fingerprint, oslo_today
+from worker.tripletex.protocol import Auth, PostingQuery, fingerprint, oslo_today
 
 T = TypeVar("T")
 logger = structlog.get_logger(__name__)
@@ -188,9 +188,8 @@ async def _ledger_data(client: TripletexClient, auth: Auth) -> LedgerData:
 async def _has_postings(client: TripletexClient, auth: Auth, year: int) -> bool:
     """Whether a year has a posting (more than 10,000 answer "too large": it has)."""
     try:
-        page = await client.raw_posting_page(
-            auth, dt.date(year, 1, 1), dt.date(year + 1, 1, 1), 0, 1
-        )
+        query = PostingQuery(dt.date(year, 1, 1), dt.date(year + 1, 1, 1))
+        page = await client.raw_posting_page(auth, query, 0, 1)
     except ResultSetTooLarge:
         return True
     return page.count > 0
@@ -220,18 +219,23 @@ async def run_checks(
     return done
 
 
+@dataclass(frozen=True, slots=True)
+class Checker:
+    """What a run of the checks goes out with: the HTTP session, the settings, and the cipher
+    that opens a stored employee token (None: without a key, a stored token is a ConfigError)."""
+
+    http: aiohttp.ClientSession
+    settings: Settings
+    cipher: TokenCipher | None
+
+
 async def check_org(
-    conn: asyncpg.Connection,
-    http: aiohttp.ClientSession,
-    settings: Settings,
-    cipher: TokenCipher | None,
-    org_id: int,
-    *,
-    trigger: Trigger,
+    conn: asyncpg.Connection, checker: Checker, org_id: int, *, trigger: Trigger
 ) -> CheckRun:
     """Run the checks for one organization and store the run."""
-    subject = await load_subject(conn, org_id, cipher)
-    return await store_run(conn, org_id, trigger, await run_checks(http, settings, subject))
+    subject = await load_subject(conn, org_id, checker.cipher)
+    results = await run_checks(checker.http, checker.settings, subject)
+    return await store_run(conn, org_id, trigger, results)
 
 
 async def diagnose(

@@ -24,6 +24,7 @@ import structlog
 from shared import audit
 from shared.db.queries import Q
 from shared.errors import PermanentJobError, StorageError
+from shared.ledger.proof import prove_year
 from shared.models import FIRST_YEAR, LAST_YEAR, OrgState
 from shared.saft.checks import Ledger, check_company
 from shared.saft.errors import InvalidSaftFile, InvalidValue
@@ -197,8 +198,11 @@ async def run(job: Job) -> None:
         await writer.open()
         await stage(writer, lambda: staged_rows(reader, positions, BATCH_ROWS), job)
         replaced = await writer.finish(ledger, positions)
+        warnings = await writer.masters.finish(job.id, ledger.period())
+        for year in sorted(replaced.years):
+            await prove_year(conn, job.org_id, year)
         await conn.fetchrow(Q["org_lock"], job.org_id)
-        await _finish(conn, job, ledger, replaced)
+        await _finish(conn, job, ledger, replaced, warnings)
     seconds = time.monotonic() - started
     logger.info(
         "saft_imported", import_id=job.id, org_id=job.org_id, transactions=ledger.transactions,
@@ -243,14 +247,16 @@ async def stage(writer: Writer, batches: Callable[[], Iterator[Batch]], job: Job
     """Store the batches as they come, the next one read meanwhile on a thread of its own."""
 
     async def store(batch: Batch) -> None:
-        await writer.write(batch.rows)
+        await writer.write(batch)
         await job.report(batch.progress, force=testhooks.saft_hold_asked())
         await testhooks.hold_saft_if_asked()
 
     await pump(batches, store, name=f"saft-import-{job.id}")
 
 
-async def _finish(conn: asyncpg.Connection, job: Job, ledger: Ledger, replaced: Replaced) -> None:
+async def _finish(
+    conn: asyncpg.Connection, job: Job, ledger: Ledger, replaced: Replaced, warnings: list[str]
+) -> None:
     """Finish the import's row and the organization (its company, its state), audited."""
     period = ledger.period()
     header = ledger.header
@@ -259,7 +265,7 @@ async def _finish(conn: asyncpg.Connection, job: Job, ledger: Ledger, replaced: 
         Q["saft_import_finish"], job.id, job.owner, ledger.transactions, ledger.postings,
         years_of(ledger), header.version, header.org_number, header.company_name,
         header.currency, period.start if period else None, period.end if period else None,
-        replaced.deleted, ledger.warnings(), ledger.total_debit, ledger.total_credit,
+        replaced.deleted, ledger.warnings() + warnings, ledger.total_debit, ledger.total_credit,
     )  # fmt: skip
     if finished is None:
         raise LeaseLost(f"SAF-T import {job.id} was taken over by another worker.")

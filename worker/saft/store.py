@@ -31,8 +31,9 @@ from shared.models import FIRST_YEAR, LAST_YEAR
 from shared.saft.checks import Ledger
 from shared.saft.errors import DuplicateTransaction, InvalidValue
 from shared.saft.files import SetReader
-from shared.saft.model import Period
+from shared.saft.model import Period, Transaction
 from shared.saft.values import where
+from worker.saft.masters import MasterRows, MasterWriter
 
 #: bits of the line position inside a period's block of ids
 POSITION_BITS = 31
@@ -43,6 +44,7 @@ EPOCH = dt.date(1970, 1, 1)
 COLUMNS = (
     "ordinal", "voucher", "posting_date", "amount", "account_number", "account_name",
     "voucher_number", "row_number", "description", "amount_currency", "currency", "source_line",
+    "customer_number", "supplier_number", "tax_code",
 )  # fmt: skip
 
 
@@ -68,6 +70,8 @@ class Batch:
 
     rows: list[tuple[Any, ...]]
     progress: Snapshot
+    #: the MasterFiles records read since the last batch (`worker.saft.masters.MASTER_COLUMNS`)
+    masters: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -90,16 +94,26 @@ def years_of(ledger: Ledger) -> dict[str, dict[str, int]]:
 
 
 def staged_rows(reader: SetReader, positions: Positions, size: int) -> Iterator[Batch]:
-    """Every line of the set as staging rows, `size` rows at a time (pure: only reads files).
+    """Every line of the set as staging rows, `size` rows at a time (pure: only reads files),
+    with the MasterFiles records read meanwhile (as many at most).
 
     Amounts go as text (exact); a line in the default currency has no currency of its own.
     """
     ledger = reader.ledger
     rows: list[tuple[Any, ...]] = []
     append = rows.append
-    ordinal = 0
+    masters = MasterRows()
+    ordinal = voucher = 0
     ends = positions.ends
-    for voucher, txn in enumerate(reader.transactions(), 1):
+    for txn in reader.records():
+        if not isinstance(txn, Transaction):
+            masters.add(txn, reader.current or "")
+            if len(masters.rows) >= size:
+                yield Batch(rows, _snapshot(reader, ledger), masters.take())
+                rows = []
+                append = rows.append
+            continue
+        voucher += 1
         name = reader.current or ""
         if ends and ends[-1][1] == name:
             ends[-1] = (voucher, name)
@@ -107,18 +121,18 @@ def staged_rows(reader: SetReader, positions: Positions, size: int) -> Iterator[
             ends.append((voucher, name))
         date, number, line = txn.date, txn.transaction_id, txn.line
         for row_number, posting in enumerate(txn.postings, 1):
-            _, account, account_name, amount, text, currency, foreign, _ = posting
+            _, account, account_name, amount, text, currency, foreign, _, cust, supp, tax = posting
             ordinal += 1
             append((ordinal, voucher, date, str(amount), account, account_name, number,
                     row_number, text, None if foreign is None else str(foreign), currency,
-                    line))  # fmt: skip
+                    line, cust, supp, tax))  # fmt: skip
         if len(rows) >= size:
-            yield Batch(rows, _snapshot(reader, ledger))
+            yield Batch(rows, _snapshot(reader, ledger), masters.take())
             rows = []
             append = rows.append
     if ordinal >= BLOCK:
         raise InvalidValue("The file holds more than 2^31 lines; split the export by period.")
-    yield Batch(rows, _snapshot(reader, ledger))
+    yield Batch(rows, _snapshot(reader, ledger), masters.take())
 
 
 def _snapshot(reader: SetReader, ledger: Ledger) -> Snapshot:
@@ -142,6 +156,8 @@ class Writer:
     ) -> None:
         self.conn = conn
         self.org_id = org_id
+        #: the import's MasterFiles, stored before the lines that name them
+        self.masters = MasterWriter(conn, org_id)
         #: the file's default currency
         self.currency = currency
         #: the period the block is derived from (None: from the first transaction's year)
@@ -154,9 +170,13 @@ class Writer:
         """Create the staging tables."""
         await self.conn.execute(Q["saft_stage_create"])
         await self.conn.execute(Q["saft_vouchers_create"])
+        await self.masters.open()
 
-    async def write(self, rows: list[tuple[Any, ...]]) -> None:
-        """Store a batch (the first one replaces what an earlier import of the period wrote)."""
+    async def write(self, batch: Batch) -> None:
+        """Store a batch: its MasterFiles records, then its lines (the first lines replace what
+        an earlier import of the period wrote)."""
+        await self.masters.write(batch.masters)
+        rows = batch.rows
         if not rows:
             return
         conn, block = self.conn, self.block
@@ -165,6 +185,7 @@ class Writer:
             await self._delete(Q["saft_replace_block"], block, block + BLOCK)
         await conn.copy_records_to_table("saft_staged", records=rows, columns=COLUMNS)
         await conn.execute(Q["saft_insert_staged"], self.org_id, block, self.currency)
+        await self.masters.count_unlinked()
         await conn.execute(Q["saft_keep_vouchers"])
         await conn.execute(Q["saft_stage_clear"])
         self.written += len(rows)

@@ -33,7 +33,7 @@ from worker.sync.plan import (
     years_to_import,
 )
 from worker.sync.progress import after_chunk, dispatch, settle_org, target
-from worker.sync.store import insert_chunk, write_chunk
+from worker.sync.store import LeasedChunk, insert_chunk, write_chunk
 from worker.tripletex.access import Access
 from worker.tripletex.client import TripletexClient
 from worker.tripletex.errors import ResultSetTooLarge
@@ -194,8 +194,7 @@ async def import_chunk(res: Resources, chunk_id: int, owner: uuid.UUID | None = 
     )
     testhooks.crash_if_asked(scope.span.start, scope.span.end)
     try:
-        await _import_leased(res, chunk_id, owner, org_id=org_id, year=year, scope=scope,
-                             username=found[1])  # fmt: skip
+        await _import_leased(res, LeasedChunk(chunk_id, owner, org_id, year, scope), found[1])
     except (Exception, asyncio.CancelledError) as exc:
         # a failure or a stop: the job's retry (or the message sent again) may lease it at once,
         # instead of finding it held until the lease runs out; a failure's error is kept
@@ -204,27 +203,22 @@ async def import_chunk(res: Resources, chunk_id: int, owner: uuid.UUID | None = 
     await after_chunk(res, org_id, year)
 
 
-async def _import_leased(
-    res: Resources, chunk_id: int, owner: uuid.UUID, *, org_id: int, year: int, scope: Scope,
-    username: int,
-) -> None:  # fmt: skip
+async def _import_leased(res: Resources, chunk: LeasedChunk, username: int) -> None:
+    org_id, chunk_id, scope = chunk.org_id, chunk.id, chunk.scope
     access = res.access
     began = time.perf_counter()
     try:
         pages = await access.call(org_id, username, lambda auth: _fetch(access.client, auth, scope))
     except ACCESS_ERRORS as exc:
         async with res.pool.acquire() as conn:
-            await conn.execute(Q["chunk_release"], chunk_id, owner)
+            await conn.execute(Q["chunk_release"], chunk_id, chunk.owner)
         raise await mark_needs_attention(res, org_id, exc) from exc
     except ResultSetTooLarge:
-        await _split(res, chunk_id, owner, org_id=org_id, year=year, scope=scope)
+        await _split(res, chunk)
     else:
         fetched = time.perf_counter()
         async with res.pool.acquire() as conn:
-            written = await write_chunk(
-                conn, org_id=org_id, chunk_id=chunk_id, lease_owner=owner, scope=scope,
-                pages=pages,
-            )  # fmt: skip
+            written = await write_chunk(conn, chunk, pages)
         logger.info(
             "chunk_imported", org_id=org_id, chunk_id=chunk_id, scope=scope.label(),
             postings=written.total, written=written.written, deleted=written.deleted,
@@ -271,22 +265,20 @@ async def _fetch(client: TripletexClient, auth: Auth, scope: Scope) -> list[byte
     ]
 
 
-async def _split(
-    res: Resources, chunk_id: int, owner: uuid.UUID, *, org_id: int, year: int, scope: Scope
-) -> None:
+async def _split(res: Resources, chunk: LeasedChunk) -> None:
     """Replace a chunk the API refused as over 10,000 results by its next finer scopes."""
-    children = split(scope)
+    children = split(chunk.scope)
     async with res.pool.acquire() as conn, conn.transaction():
         if not children:
             await conn.execute(
-                Q["chunk_fail"], chunk_id, owner,
-                f"{scope.label()} alone holds more than 10,000 postings of one account on one "
-                "day; the API cannot page it.",
+                Q["chunk_fail"], chunk.id, chunk.owner,
+                f"{chunk.scope.label()} alone holds more than 10,000 postings of one account on "
+                "one day; the API cannot page it.",
             )  # fmt: skip
             return
-        if await conn.fetchrow(Q["chunk_split"], chunk_id, owner) is None:
+        if await conn.fetchrow(Q["chunk_split"], chunk.id, chunk.owner) is None:
             return
         for child in children:
-            await insert_chunk(conn, org_id, year, child)
-    logger.info("chunk_split", org_id=org_id, chunk_id=chunk_id, scope=scope.label(),
+            await insert_chunk(conn, chunk.org_id, chunk.year, child)
+    logger.info("chunk_split", org_id=chunk.org_id, chunk_id=chunk.id, scope=chunk.scope.label(),
                 into=len(children))  # fmt: skip

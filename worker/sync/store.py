@@ -30,16 +30,22 @@ class ChunkWrite:
     deleted: int
 
 
+@dataclass(frozen=True, slots=True)
+class LeasedChunk:
+    """A chunk this worker holds the lease of: its row, the lease's owner, and what it covers."""
+
+    id: int
+    owner: uuid.UUID
+    org_id: int
+    year: int
+    scope: Scope
+
+
 async def write_chunk(
-    conn: asyncpg.Connection,
-    *,
-    org_id: int,
-    chunk_id: int,
-    lease_owner: uuid.UUID,
-    scope: Scope,
-    pages: Sequence[bytes],
+    conn: asyncpg.Connection, chunk: LeasedChunk, pages: Sequence[bytes]
 ) -> ChunkWrite:
     """In one transaction: the scope holds exactly the pages' postings, and the chunk is done."""
+    org_id, chunk_id, lease_owner, scope = chunk.org_id, chunk.id, chunk.owner, chunk.scope
     async with conn.transaction():
         # first, and held until commit: the chunk's company is still its organization's (a
         # company change removes the chunk, or waits for this write to end)

@@ -51,6 +51,16 @@ class Session:
     fresh: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class AccessHooks:
+    """Whom `Access` tells about rate limits and sessions (in a worker, the shared limiter)."""
+
+    #: told (limit key, seconds to wait) after a 429
+    on_rate_limited: Callable[[str, float], Awaitable[None]] | None = None
+    #: told (organization, limit key) whenever a session is taken from the database or made
+    on_session: Callable[[int, str], Awaitable[None]] | None = None
+
+
 class Access:
     """Sessions per organization and calls made with them."""
 
@@ -61,16 +71,15 @@ class Access:
         client: TripletexClient,
         cipher: TokenCipher,
         settings: Settings,
-        on_rate_limited: Callable[[str, float], Awaitable[None]] | None = None,
-        on_session: Callable[[int, str], Awaitable[None]] | None = None,
+        hooks: AccessHooks = AccessHooks(),
     ) -> None:
         self.pool = pool
         self.client = client
         self.cipher = cipher
         self.settings = settings
-        self.on_rate_limited = on_rate_limited
+        self.on_rate_limited = hooks.on_rate_limited
         #: told (organization, limit key) whenever a session is taken from the database or made
-        self.on_session = on_session
+        self.on_session = hooks.on_session
         self._sessions: dict[int, Session] = {}
 
     async def call(

@@ -28,6 +28,7 @@ from worker.tripletex.errors import (
     CODE_SORTING,
     InvalidRequest,
     RateLimitState,
+    Reply,
     ResultSetTooLarge,
     TransientUpstream,
     UnexpectedResponse,
@@ -45,6 +46,7 @@ from worker.tripletex.protocol import (
     Auth,
     BalanceRow,
     Company,
+    PostingQuery,
     RawPage,
     SessionToken,
     WhoAmI,
@@ -80,13 +82,26 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
-class _Reply:
-    """A complete 2xx answer and the call it answers."""
+class _Request:
+    """One call's shape: method and path, whose session, what it sends, how errors name it."""
 
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
-    where: str
+    method: str
+    path: str
+    auth: Auth | None = None
+    #: the rate-limit key (None: the session's, or "anonymous" without one)
+    key: str | None = None
+    params: Mapping[str, str] | None = None
+    #: a JSON body
+    payload: Mapping[str, str] | None = None
+    #: how errors name the call (None: method and path)
+    where: str | None = None
+    #: values masked in errors, beside the session token
+    secrets: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """How errors name the call."""
+        return self.where or f"{self.method} {unquote(self.path)}"
 
 
 class TripletexClient:
@@ -125,18 +140,20 @@ class TripletexClient:
         register_secret(consumer_token)
         register_secret(employee_token)
         reply = await self._send(
-            "POST",
-            api_path("token", "session", ":create"),
-            key=fingerprint(employee_token),
-            payload=session_body(consumer_token, employee_token, expires),
-            secrets=(consumer_token, employee_token),
+            _Request(
+                "POST",
+                api_path("token", "session", ":create"),
+                key=fingerprint(employee_token),
+                payload=session_body(consumer_token, employee_token, expires),
+                secrets=(consumer_token, employee_token),
+            )
         )
         return _read(reply, lambda payload: parse_session(payload, expires))
 
     async def delete_session(self, auth: Auth) -> None:
         """Delete the session; the API wants the token in the path, so errors name the template."""
         path = api_path("token", "session", auth.session_token)
-        await self._send("DELETE", path, auth=auth, where="DELETE /token/session/{token}")
+        await self._send(_Request("DELETE", path, auth, where="DELETE /token/session/{token}"))
 
     async def who_am_i(self, auth: Auth) -> WhoAmI:
         """The employee and company the session acts as (`GET /token/session/>whoAmI`)."""
@@ -171,19 +188,12 @@ class TripletexClient:
         return sorted({year async for page in pages for year in page})
 
     async def raw_posting_page(
-        self,
-        auth: Auth,
-        date_from: dt.date,
-        date_to: dt.date,
-        start: int,
-        count: int,
-        *,
-        accounts: AccountRange = ALL_ACCOUNTS,
+        self, auth: Auth, query: PostingQuery, start: int, count: int
     ) -> RawPage:
-        """Postings [start, start+count) dated in [date_from, date_to), count capped at 10k, only
-        checked and counted: the importer hands the raw JSON to Postgres, which reads the amounts
-        exactly, so nothing is parsed here."""
-        params = posting_params(date_from, date_to, start, count, accounts)
+        """Postings [start, start+count) of the query, count capped at 10k, only checked and
+        counted: the importer hands the raw JSON to Postgres, which reads the amounts exactly, so
+        nothing is parsed here."""
+        params = posting_params(query, start, count)
         asked = int(params["count"])
         reply = await self._get(auth, api_path("ledger", "posting"), params)
         counted = envelope_count(reply.body)
@@ -208,10 +218,9 @@ class TripletexClient:
         More than 10,000 postings in the range raise `ResultSetTooLarge` on the first page: one
         request tells that the range must be split, and costs no more.
         """
+        query = PostingQuery(date_from, date_to, accounts)
         async for page in _pages(
-            lambda start: self.raw_posting_page(
-                auth, date_from, date_to, start, page_size, accounts=accounts
-            )
+            lambda start: self.raw_posting_page(auth, query, start, page_size)
         ):
             yield page
 
@@ -283,13 +292,13 @@ class TripletexClient:
                 return
             start += len(items)
 
-    async def _get(self, auth: Auth, path: str, params: Mapping[str, str] | None = None) -> _Reply:
+    async def _get(self, auth: Auth, path: str, params: Mapping[str, str] | None = None) -> Reply:
         """A GET with auth. A `sorting` the endpoint refuses (422/17000; which sortings each
         endpoint accepts is not documented) is dropped for that path from then on, once."""
         if params and "sorting" in params and path in self._unsortable:
             params = {k: v for k, v in params.items() if k != "sorting"}
         try:
-            return await self._send("GET", path, auth=auth, params=params)
+            return await self._send(_Request("GET", path, auth, params=params))
         except InvalidRequest as exc:
             if exc.code != CODE_SORTING or not params or "sorting" not in params:
                 raise
@@ -297,21 +306,11 @@ class TripletexClient:
             logger.warning("sorting_refused", path=unquote(path), sorting=params["sorting"])
             return await self._get(auth, path, params)
 
-    async def _send(
-        self,
-        method: str,
-        path: str,
-        *,
-        auth: Auth | None = None,
-        key: str | None = None,
-        params: Mapping[str, str] | None = None,
-        payload: Mapping[str, str] | None = None,
-        where: str | None = None,
-        secrets: tuple[str, ...] = (),
-    ) -> _Reply:
+    async def _send(self, request: _Request) -> Reply:
         """One request: pace, send, report the rate-limit headers, map any error answer."""
-        where = where or f"{method} {unquote(path)}"
-        key = key or (auth.key if auth else "anonymous")
+        auth, payload, secrets = request.auth, request.payload, request.secrets
+        where = request.label
+        key = request.key or (auth.key if auth else "anonymous")
         headers = {"Accept": "application/json"}
         if auth is not None:
             headers["Authorization"] = auth.header
@@ -321,34 +320,25 @@ class TripletexClient:
         if self._before_request is not None:
             await self._before_request(key)
         data = None if payload is None else orjson.dumps(payload)
-        status, answer_headers, body = await self._exchange(
-            method, path=path, params=params, data=data, headers=headers, where=where
-        )
+        status, answer_headers, body = await self._exchange(request, data=data, headers=headers)
         await self._observe(key, answer_headers)
+        reply = Reply(status, answer_headers, body, where)
         if not 200 <= status < 300:
             wait = retry_after(self._last_reset.get(key), time.time())
-            raise error_for(
-                status, answer_headers, body, where=where, secrets=secrets, retry_after=wait
-            )
-        return _Reply(status, answer_headers, body, where)
+            raise error_for(reply, secrets=secrets, retry_after=wait)
+        return reply
 
     async def _exchange(
-        self,
-        method: str,
-        *,
-        path: str,
-        params: Mapping[str, str] | None,
-        data: bytes | None,
-        headers: Mapping[str, str],
-        where: str,
+        self, request: _Request, *, data: bytes | None, headers: Mapping[str, str]
     ) -> tuple[int, Mapping[str, str], bytes]:
         """Status, headers and whole body of one exchange; network failures become errors."""
-        url = URL(self._base + path, encoded=True)
+        url = URL(self._base + request.path, encoded=True)
+        where = request.label
         try:
             async with self._session.request(
-                method,
+                request.method,
                 url,
-                params=params,
+                params=request.params,
                 data=data,
                 headers=headers,
                 timeout=self._timeout,
@@ -381,7 +371,7 @@ class TripletexClient:
 
 
 def _read(
-    reply: _Reply, parse: Callable[[Any], T], decode: Callable[[bytes], Any] = decode_json
+    reply: Reply, parse: Callable[[Any], T], decode: Callable[[bytes], Any] = decode_json
 ) -> T:
     """Decode and parse a 2xx body: a broken body is transient, a wrong shape is not."""
     request_id = request_id_of(reply.headers, {})
@@ -409,6 +399,6 @@ async def _pages(fetch: Callable[[int], Awaitable[RawPage]]) -> AsyncIterator[Ra
         start += page.count
 
 
-def _read_raw(reply: _Reply, parse: Callable[[Any], T]) -> T:
+def _read_raw(reply: Reply, parse: Callable[[Any], T]) -> T:
     """`_read` with a plain decode: numbers are not used, only the body's shape."""
     return _read(reply, parse, orjson.loads)

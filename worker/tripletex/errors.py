@@ -169,17 +169,22 @@ _BY_FIELD: dict[str, tuple[type[TripletexError], str]] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A whole answer as received, and the call it answers (`where`, as errors name it)."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    where: str
+
+
 def error_for(
-    status: int,
-    headers: Mapping[str, str],
-    body: bytes,
-    *,
-    where: str,
-    secrets: Iterable[str] = (),
-    retry_after: float = 0.0,
+    reply: Reply, *, secrets: Iterable[str] = (), retry_after: float = 0.0
 ) -> TripletexError:
-    """The error for a non-2xx answer; `where` names the call, `secrets` are masked in it."""
-    payload = api_error_body(body)
+    """The error for a non-2xx reply; `secrets` are masked in it."""
+    status, headers, where = reply.status, reply.headers, reply.where
+    payload = api_error_body(reply.body)
     code = _as_int(payload.get("code"))
     request_id = request_id_of(headers, payload)
     detail = _detail(payload, secrets)

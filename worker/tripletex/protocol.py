@@ -166,13 +166,17 @@ def period(date_from: dt.date, date_to: dt.date) -> dict[str, str]:
     return {"dateFrom": date_from.isoformat(), "dateTo": date_to.isoformat()}
 
 
-def posting_params(
-    date_from: dt.date,
-    date_to: dt.date,
-    start: int,
-    count: int,
-    accounts: AccountRange = ALL_ACCOUNTS,
-) -> dict[str, str]:
+@dataclass(frozen=True, slots=True)
+class PostingQuery:
+    """Which postings a `/ledger/posting` page is taken from: dated in [date_from, date_to),
+    within `accounts` (unlike a plan's DateRange, the dates may make an empty range)."""
+
+    date_from: dt.date
+    date_to: dt.date
+    accounts: AccountRange = ALL_ACCOUNTS
+
+
+def posting_params(query: PostingQuery, start: int, count: int) -> dict[str, str]:
     """The query of one page of `/ledger/posting`: range, page, fixed order, fields, accounts.
 
     `accountNumberTo` is sent as the range's exclusive top: an API that reads it inclusively
@@ -180,16 +184,16 @@ def posting_params(
     answers exactly the range. Either way nothing inside the range is missed.
     """
     params = {
-        **period(date_from, date_to),
+        **period(query.date_from, query.date_to),
         "from": str(start),
         "count": str(max(1, min(count, MAX_PAGE))),
         "sorting": POSTING_SORTING,
         "fields": POSTING_FIELDS,
     }
-    if accounts.low is not None:
-        params["accountNumberFrom"] = str(accounts.low)
-    if accounts.high is not None:
-        params["accountNumberTo"] = str(accounts.high)
+    if query.accounts.low is not None:
+        params["accountNumberFrom"] = str(query.accounts.low)
+    if query.accounts.high is not None:
+        params["accountNumberTo"] = str(query.accounts.high)
     return params
 
 

@@ -24,8 +24,8 @@ Every slot `acquire` grants is also counted in the minute's tally of requests pe
 reads them).
 
 Plug it into the client with `TripletexClient(..., before_request=limiter.acquire,
-on_rate_limit=limiter.observe)` and into `Access(..., on_rate_limited=limiter.blocked,
-on_session=limiter.attribute)`.
+on_rate_limit=limiter.observe)` and into `Access(..., hooks=AccessHooks(limiter.blocked,
+limiter.attribute))`.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ import asyncio
 import math
 import re
 import time
+from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 from redis.commands.core import AsyncScript
@@ -187,20 +188,30 @@ return 0
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Pacing:
+    """How a limiter paces each key: what it holds back, how it probes, how long it remembers."""
+
+    #: requests left unsent in every window
+    reserve: int = DEFAULT_RESERVE
+    #: requests let through per probe window before any rate-limit header is seen for a key
+    probe: int = DEFAULT_PROBE
+    #: seconds of a probe window
+    probe_window: float = DEFAULT_PROBE_WINDOW
+    #: seconds a key is kept after its window (or block) ends
+    linger: float = DEFAULT_LINGER
+    #: the longest single sleep of a waiting `acquire`, in seconds
+    max_step: float = DEFAULT_MAX_STEP
+
+
 class RedisRateLimiter:
     """Paces requests per key (a token fingerprint) across every process that shares `redis`."""
 
     def __init__(
-        self,
-        redis: aioredis.Redis,
-        *,
-        reserve: int = DEFAULT_RESERVE,
-        probe: int = DEFAULT_PROBE,
-        probe_window: float = DEFAULT_PROBE_WINDOW,
-        linger: float = DEFAULT_LINGER,
-        max_step: float = DEFAULT_MAX_STEP,
-        key_prefix: str = KEY_PREFIX,
+        self, redis: aioredis.Redis, pacing: Pacing = Pacing(), *, key_prefix: str = KEY_PREFIX
     ) -> None:
+        reserve, probe, probe_window = pacing.reserve, pacing.probe, pacing.probe_window
+        linger, max_step = pacing.linger, pacing.max_step
         if reserve < 0 or probe < 1 or probe_window <= 0 or linger <= 0 or max_step <= 0:
             raise ValueError("reserve must be >= 0, probe >= 1, and the durations positive")
         self._reserve = reserve

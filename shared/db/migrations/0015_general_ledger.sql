@@ -127,6 +127,8 @@ CREATE INDEX postings_org_supplier ON postings (org_id, supplier_id) WHERE suppl
 CREATE INDEX postings_org_project ON postings (org_id, project_id) WHERE project_id IS NOT NULL;
 CREATE INDEX postings_org_department ON postings (org_id, department_id)
     WHERE department_id IS NOT NULL;
+-- one voucher's lines (the TUI's and the CLI's drill-down)
+CREATE INDEX postings_org_voucher ON postings (org_id, voucher_id) WHERE voucher_id IS NOT NULL;
 
 -- Each account's balances for a year as the source states them (Tripletex's /balanceSheet, or a
 -- SAF-T file's GeneralLedgerAccounts): the API's own answer, kept as given.

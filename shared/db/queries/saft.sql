@@ -136,7 +136,11 @@ CREATE TEMP TABLE saft_staged (
     -- NULL for a line in the file's default currency
     amount_currency  text,
     currency         text,
-    source_line      integer NOT NULL
+    source_line      integer NOT NULL,
+    -- the line's CustomerID, SupplierID and TaxCode as written (NULL: none)
+    customer_number  text,
+    supplier_number  text,
+    tax_code         text
 ) ON COMMIT DROP;
 
 -- name: saft_vouchers_create
@@ -169,14 +173,20 @@ SELECT extract(year FROM posting_date)::int AS year, count(*) AS count FROM gone
 
 -- name: saft_insert_staged
 -- Store the staged batch: ids are the period's block ($2) plus the line's or voucher's position;
--- a line without a currency of its own is in the file's default currency ($3).
+-- a line without a currency of its own is in the file's default currency ($3). Its customer,
+-- supplier and VAT type are the organization's rows of those numbers (stored from the
+-- MasterFiles before the lines), NULL where it names none or one the file did not list.
 INSERT INTO postings (org_id, posting_id, posting_date, amount, account_number, account_name,
                       voucher_id, voucher_number, row_number, description, amount_currency,
-                      currency)
-SELECT $1, $2 + ordinal, posting_date, amount::numeric, account_number, account_name,
-       $2 + voucher, voucher_number, row_number, description,
-       coalesce(amount_currency, amount)::numeric, coalesce(currency, $3)
-FROM saft_staged;
+                      currency, customer_id, supplier_id, vat_type_id)
+SELECT $1, $2 + s.ordinal, s.posting_date, s.amount::numeric, s.account_number, s.account_name,
+       $2 + s.voucher, s.voucher_number, s.row_number, s.description,
+       coalesce(s.amount_currency, s.amount)::numeric, coalesce(s.currency, $3),
+       c.id, p.id, v.id
+FROM saft_staged AS s
+LEFT JOIN customers AS c ON c.org_id = $1 AND c.number = s.customer_number
+LEFT JOIN suppliers AS p ON p.org_id = $1 AND p.number = s.supplier_number
+LEFT JOIN vat_types AS v ON v.org_id = $1 AND v.number = s.tax_code;
 
 -- name: saft_keep_vouchers
 -- Remember the staged batch's transactions (their first lines) for the duplicate check.

@@ -16,7 +16,7 @@ GROUP BY account_number;
 SELECT account_number, opening, movement, closing
 FROM source_balances WHERE org_id = $1 AND year = $2;
 
--- name: trial_balances_of_year
+-- name: trial_balances_closings
 -- Our computed rows of year $2 (empty: the year's trial balance was never computed).
 SELECT account_number, closing FROM trial_balances WHERE org_id = $1 AND year = $2;
 
