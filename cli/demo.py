@@ -42,7 +42,7 @@ from shared.db.migrate import fresh_database, migrate
 from shared.db.queries import Q
 from shared.embedded import free_port, servers_for
 from shared.models import Method, OrgState, Provider
-from shared.queue import send, sender
+from shared.queue import sender
 from shared.saft.submit import Upload, submit_file
 
 CLI = [sys.executable, "-c", "from cli.main import main; main()"]
@@ -183,9 +183,8 @@ async def _register(demo: Demo) -> dict[int, int | None]:
         for name, label, client in EXAMPLES:
             org_id = await orgs.register(
                 conn, name=name, method=Method.API, provider=Provider.TRIPLETEX,
-                token=demo.scenario["tokens"][label], cipher=cipher,
+                token=demo.scenario["tokens"][label], cipher=cipher, broker=broker,
             )  # fmt: skip
-            send(broker, "validate_token", org_id)
             chosen[org_id] = client
         name, path = SAFT_EXAMPLE
         org_id = await orgs.register(
@@ -225,8 +224,9 @@ async def _watch(
             states = {r["id"]: r["state"] for r in await conn.fetch(Q["org_list"])}
             for org_id, client in chosen.items():
                 if states.get(org_id) == OrgState.CHOOSE_COMPANY and client is not None:
-                    await orgs.select_company(conn, org_id, client, allow_duplicate=True)
-                    send(broker, "plan_sync", org_id)
+                    await orgs.select_company(
+                        conn, org_id, client, allow_duplicate=True, broker=broker
+                    )
             settled = all(s in (OrgState.SYNCED, OrgState.NEEDS_ATTENTION) for s in states.values())
             if stop is None and (settled or time.monotonic() > deadline):
                 return settled

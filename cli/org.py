@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 import click
+from dramatiq.brokers.redis import RedisBroker
 
 from cli.common import (
     EXIT_FAILED,
@@ -30,7 +31,7 @@ from shared.crypto import TokenCipher
 from shared.db import connect
 from shared.db.queries import Q
 from shared.models import Method, OrgState, Provider
-from shared.queue import send, sender
+from shared.queue import sender
 
 T = TypeVar("T")
 
@@ -68,11 +69,15 @@ def _cipher(settings: Settings) -> TokenCipher:
     return TokenCipher(settings.secret_key)
 
 
-def _send(settings: Settings, actor: str, *args: int | str | None) -> None:
+def _sending(
+    settings: Settings,
+    work: Callable[[asyncpg.Connection, Settings, RedisBroker], Awaitable[T]],
+) -> T:
+    """Run `work` with a connection and a broker its command sends the follow-up with."""
     assert settings.redis_url is not None
     broker = sender(settings.redis_url)
     try:
-        send(broker, actor, *args)
+        return _on_db(settings, lambda conn, settings: work(conn, settings, broker))
     finally:
         broker.close()
 
@@ -103,18 +108,18 @@ def org_add(name: str, method: str, provider: str, token_stdin: bool) -> None:
         fail("An API organization needs its employee token: pass --token-stdin and pipe it in.")
     token = _read_token() if chosen is Method.API else None
 
-    async def work(conn: asyncpg.Connection, settings: Settings) -> int:
+    async def work(
+        conn: asyncpg.Connection, settings: Settings, broker: RedisBroker | None = None
+    ) -> int:
         cipher = _cipher(settings) if token else None
         return await orgs.register(
             conn, name=name, method=chosen,
             provider=Provider(provider) if chosen is Method.API else None,
-            token=token, cipher=cipher,
+            token=token, cipher=cipher, broker=broker,
         )  # fmt: skip
 
     with servers(need_redis=chosen is Method.API) as settings:
-        org_id = _on_db(settings, work)
-        if chosen is Method.API:
-            _send(settings, "validate_token", org_id)
+        org_id = _sending(settings, work) if chosen is Method.API else _on_db(settings, work)
     click.echo(org_id)
 
 
@@ -250,7 +255,9 @@ def org_companies(ref: str, as_json: bool) -> None:
 def org_select(ref: str, company_id: int, replace: bool, allow_duplicate: bool) -> None:
     """Choose the company to synchronize; the first synchronization starts at once."""
 
-    async def work(conn: asyncpg.Connection, _: Settings) -> tuple[int, dict[str, int]]:
+    async def work(
+        conn: asyncpg.Connection, _: Settings, broker: RedisBroker
+    ) -> tuple[int, dict[str, int]]:
         found = await orgs.find(conn, ref)
         if replace:
             click.echo(
@@ -258,13 +265,13 @@ def org_select(ref: str, company_id: int, replace: bool, allow_duplicate: bool) 
                 "the data of any other company it holds is removed."
             )
         removed = await orgs.select_company(
-            conn, found["id"], company_id, replace=replace, allow_duplicate=allow_duplicate
-        )
+            conn, found["id"], company_id, replace=replace, allow_duplicate=allow_duplicate,
+            broker=broker,
+        )  # fmt: skip
         return int(found["id"]), removed
 
     with servers(need_redis=True) as settings:
-        org_id, removed = _on_db(settings, work)
-        _send(settings, "plan_sync", org_id)
+        org_id, removed = _sending(settings, work)
     if removed:
         click.echo(
             f"Removed {removed['postings']} postings, {removed['years']} years and "
@@ -280,14 +287,13 @@ def org_token(ref: str, token_stdin: bool) -> None:
     """Replace the employee token and validate again."""
     token = _read_token()
 
-    async def work(conn: asyncpg.Connection, settings: Settings) -> int:
+    async def work(conn: asyncpg.Connection, settings: Settings, broker: RedisBroker) -> int:
         org_id = int((await orgs.find(conn, ref))["id"])
-        await orgs.replace_token(conn, org_id, token, _cipher(settings))
+        await orgs.replace_token(conn, org_id, token, _cipher(settings), broker=broker)
         return org_id
 
     with servers(need_redis=True) as settings:
-        org_id = _on_db(settings, work)
-        _send(settings, "validate_token", org_id)
+        org_id = _sending(settings, work)
     click.echo(f"Token replaced for organization {org_id}; validating it now.")
 
 
@@ -297,14 +303,13 @@ def org_token(ref: str, token_stdin: bool) -> None:
 def org_sync(ref: str, year: int | None) -> None:
     """Synchronize again now (all years, or one)."""
 
-    async def work(conn: asyncpg.Connection, _: Settings) -> asyncpg.Record:
+    async def work(conn: asyncpg.Connection, _: Settings, broker: RedisBroker) -> asyncpg.Record:
         found = await orgs.find(conn, ref)
-        await orgs.request_sync(conn, found["id"], year)
+        await orgs.request_sync(conn, found["id"], year, broker=broker)
         return found
 
     with servers(need_redis=True) as settings:
-        found = _on_db(settings, work)
-        _send(settings, "plan_sync", found["id"], year)
+        found = _sending(settings, work)
     click.echo(f"Synchronizing {'year ' + str(year) if year else 'every year'} of {found['name']}.")
 
 

@@ -8,9 +8,9 @@ import asyncpg
 import click
 
 from cli.common import run_async, servers
-from shared import cancellation, orgs
+from shared import orgs
 from shared.db import connect
-from shared.queue import send, sender
+from shared.queue import sender
 
 
 @click.command("cancel")
@@ -21,11 +21,11 @@ def org_cancel(ref: str) -> None:
         assert settings.database_url is not None
         url = settings.database_url
 
-        async def work() -> tuple[str, cancellation.Cancelled]:
+        async def work() -> tuple[str, orgs.Cancelled]:
             conn = await connect(url)
             try:
                 org = await orgs.find(conn, ref)
-                done = await cancellation.cancel(conn, org, actor=getpass.getuser())
+                done = await orgs.cancel(conn, org, actor=getpass.getuser())
                 return str(org["name"]), done
             finally:
                 await conn.close()
@@ -47,21 +47,19 @@ def org_resume(ref: str) -> None:
     with servers(need_redis=True) as settings:
         assert settings.database_url is not None
         assert settings.redis_url is not None
-        url = settings.database_url
+        url, broker = settings.database_url, sender(settings.redis_url)
 
         async def work() -> asyncpg.Record:
             conn = await connect(url)
             try:
                 org = await orgs.find(conn, ref)
-                await cancellation.resume(conn, org, actor=getpass.getuser())
+                await orgs.resume(conn, org, actor=getpass.getuser(), broker=broker)
                 return org
             finally:
                 await conn.close()
 
-        org = run_async(work)
-        broker = sender(settings.redis_url)
         try:
-            send(broker, "resume_sync", org["id"])
+            org = run_async(work)
         finally:
             broker.close()
     click.echo(f"Resuming the sync of {org['name']} where it stopped.")

@@ -18,6 +18,7 @@ from shared import audit, dead_letters
 from shared.db.queries import Q
 from shared.errors import BadInput
 from shared.models import OrgState
+from shared.orgs.state import reopen
 from shared.queue import send
 from shared.saft import submit as saft_submit
 
@@ -298,7 +299,7 @@ async def _reopen(conn: asyncpg.Connection, job: asyncpg.Record) -> None:
         await conn.execute(Q["year_reopen_reconcile"], org_id, year)
     if org_id is not None:
         state = OrgState.VALIDATING if job["actor"] == "validate_token" else OrgState.SYNCING
-        await conn.execute(Q["org_reopen"], org_id, state)
+        await reopen(conn, org_id, state)
 
 
 async def stuck_chunks(

@@ -43,6 +43,14 @@ async def flush(pool: asyncpg.Pool, broker: RedisBroker, ids: Sequence[int | Non
     return await _send(pool, broker, wanted, 0.0)
 
 
+async def flush_on(conn: asyncpg.Connection, broker: RedisBroker, ids: Sequence[int | None]) -> int:
+    """`flush` on a connection the caller holds (outside any transaction of its own)."""
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return 0
+    return await _send_on(conn, broker, wanted, 0.0)
+
+
 async def relay(pool: asyncpg.Pool, broker: RedisBroker, after_s: float = RELAY_AFTER_S) -> int:
     """Send every committed message staged more than `after_s` ago; how many were sent."""
     return await _send(pool, broker, None, after_s)
@@ -51,7 +59,14 @@ async def relay(pool: asyncpg.Pool, broker: RedisBroker, after_s: float = RELAY_
 async def _send(
     pool: asyncpg.Pool, broker: RedisBroker, ids: list[int] | None, after_s: float
 ) -> int:
-    async with pool.acquire() as conn, conn.transaction():
+    async with pool.acquire() as conn:
+        return await _send_on(conn, broker, ids, after_s)
+
+
+async def _send_on(
+    conn: asyncpg.Connection, broker: RedisBroker, ids: list[int] | None, after_s: float
+) -> int:
+    async with conn.transaction():
         rows = await conn.fetch(Q["outbox_claim"], ids, after_s, RELAY_BATCH)
         for row in rows:
             send(broker, row["actor"], *row["args"])

@@ -13,7 +13,7 @@ from typing import TypeVar
 import asyncpg
 import redis
 
-from shared import audit, cancellation, jobs, orgs, status, traffic
+from shared import audit, jobs, orgs, status, traffic
 from shared.config import Settings
 from shared.crypto import TokenCipher
 from shared.db import create_pool
@@ -213,13 +213,10 @@ class PgSource:
         async def write(conn: asyncpg.Connection) -> int:
             return await orgs.register(
                 conn, name=name, method=chosen, token=token, cipher=cipher,
-                provider=Provider(provider) if provider else None,
+                provider=Provider(provider) if provider else None, broker=self._broker,
             )  # fmt: skip
 
-        org_id = await self._write(write)
-        if chosen is Method.API:
-            await self._send("validate_token", org_id)
-        return org_id
+        return await self._write(write)
 
     async def company_choice(self, org_id: int, company_id: int) -> orgs.CompanyChoice:
         """What choosing the company would do (data removed, duplicates), to confirm first."""
@@ -231,28 +228,32 @@ class PgSource:
         """Choose the company; the first synchronization starts (confirmed as the choice said)."""
         await self._write(
             lambda conn: orgs.select_company(
-                conn, org_id, company_id, replace=replace, allow_duplicate=allow_duplicate
+                conn,
+                org_id,
+                company_id,
+                replace=replace,
+                allow_duplicate=allow_duplicate,
+                broker=self._broker,
             )
         )
-        await self._send("plan_sync", org_id)
 
     async def replace_token(self, org_id: int, token: str) -> None:
         """Replace the employee token; validation starts again."""
         cipher, token = self._cipher(), orgs.clean_token(token)
-        await self._write(lambda conn: orgs.replace_token(conn, org_id, token, cipher))
-        await self._send("validate_token", org_id)
+        await self._write(
+            lambda conn: orgs.replace_token(conn, org_id, token, cipher, broker=self._broker)
+        )
 
     async def resync(self, org_id: int, year: int | None) -> None:
         """Synchronize again: every year, or one."""
-        await self._write(lambda conn: orgs.request_sync(conn, org_id, year))
-        await self._send("plan_sync", org_id, year)
+        await self._write(lambda conn: orgs.request_sync(conn, org_id, year, broker=self._broker))
 
     async def cancel(self, org_id: int) -> None:
         """Stop the organization's synchronization between chunks."""
 
         async def write(conn: asyncpg.Connection) -> None:
             org = await orgs.find(conn, f"#{org_id}")
-            await cancellation.cancel(conn, org, actor=getpass.getuser())
+            await orgs.cancel(conn, org, actor=getpass.getuser())
 
         await self._write(write)
 
@@ -261,10 +262,9 @@ class PgSource:
 
         async def write(conn: asyncpg.Connection) -> None:
             org = await orgs.find(conn, f"#{org_id}")
-            await cancellation.resume(conn, org, actor=getpass.getuser())
+            await orgs.resume(conn, org, actor=getpass.getuser(), broker=self._broker)
 
         await self._write(write)
-        await self._send("resume_sync", org_id)
 
     async def remove(self, org_id: int) -> None:
         """Remove the organization and all its data."""

@@ -11,9 +11,8 @@ from typing import TypeVar
 
 import structlog
 
-from shared.db.queries import Q
 from shared.errors import ConfigError, PermanentJobError
-from shared.models import OrgState
+from shared.orgs.state import needs_attention
 from shared.outbox import flush
 from worker.checks.runner import diagnose
 from worker.resources import Resources
@@ -64,7 +63,7 @@ async def mark_needs_attention(res: Resources, org_id: int, exc: Exception) -> P
     failed = await diagnose(res.pool, res.http, res.settings, res.access.cipher, org_id)
     sentence = failed.message if failed is not None else explain(exc)
     async with res.pool.acquire() as conn:
-        await conn.execute(Q["org_set_state"], org_id, OrgState.NEEDS_ATTENTION, sentence)
+        await needs_attention(conn, org_id, sentence)
     logger.warning("needs_attention", org_id=org_id, error=type(exc).__name__)
     return PermanentJobError(sentence)
 

@@ -13,6 +13,7 @@ import structlog
 from shared.db.queries import Q
 from shared.models import OrgState
 from shared.orgs import select_company
+from shared.orgs.state import NO_COMPANY, needs_attention, set_state
 from shared.outbox import stage
 from worker.tripletex.access import Access
 from worker.tripletex.errors import Forbidden
@@ -68,16 +69,13 @@ async def _next_state(conn: asyncpg.Connection, org_id: int) -> OrgState:
     org = await conn.fetchrow(Q["org_by_id"], org_id)
     reachable = [row["company_id"] for row in await conn.fetch(Q["companies_by_org"], org_id)]
     if not reachable:
-        await conn.execute(
-            Q["org_set_state"], org_id, OrgState.NEEDS_ATTENTION,
-            "The token is valid but reaches no company; check which company it was created in.",
-        )  # fmt: skip
+        await needs_attention(conn, org_id, NO_COMPANY)
         return OrgState.NEEDS_ATTENTION
     chosen = org["company_id"] if org["company_id"] in reachable else None
     if chosen is None and len(reachable) == 1 and org["company_id"] is None:
         chosen = reachable[0]
     if chosen is None:
-        await conn.execute(Q["org_set_state"], org_id, OrgState.CHOOSE_COMPANY, None)
+        await set_state(conn, org_id, OrgState.CHOOSE_COMPANY)
         return OrgState.CHOOSE_COMPANY
     # not an operator's choice: the token reaches this company alone (or it was chosen before)
     await select_company(conn, org_id, chosen, allow_duplicate=True)

@@ -27,6 +27,7 @@ from shared.config import Settings
 from shared.db.queries import Q
 from shared.errors import BadInput
 from shared.models import Method, OrgState
+from shared.orgs.state import set_state, settle_current_file
 from shared.queue import send
 from shared.saft.checks import check_company
 from shared.saft.errors import MismatchedParts
@@ -149,7 +150,7 @@ async def _same(conn: asyncpg.Connection, org_id: int, sha256: str) -> Submissio
         return None
     done = same["state"] == "done"
     if done:  # the organization holds this file: a refusal since then is moot
-        await conn.execute(Q["saft_org_settle_current"], org_id)
+        await settle_current_file(conn, org_id)
     return Submission(int(same["id"]), already=done)
 
 
@@ -168,7 +169,7 @@ async def _record(
         import_id = int(
             await conn.fetchval(Q["saft_import_insert"], org_id, name, files, sha256, size, who)
         )
-        await conn.execute(Q["org_set_state"], org_id, OrgState.SYNCING, None)
+        await set_state(conn, org_id, OrgState.SYNCING)
         await audit.record(
             conn, "saft.submit", org_id,
             {"import_id": import_id, "file": name, "sha256": sha256, "bytes": size}, actor=who,

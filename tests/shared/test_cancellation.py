@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from shared import cancellation
+from shared import orgs
 from shared.db.queries import Q
 from shared.errors import BadInput
 
@@ -22,7 +22,7 @@ async def test_cancel_stops_waiting_retries_and_resume_undoes_it(pg: asyncpg.Con
         "retrying", "TransientUpstream", "503", "", None,
     )  # fmt: skip
 
-    done = await cancellation.cancel(pg, syncing, actor="kari")
+    done = await orgs.cancel(pg, syncing, actor="kari")
 
     assert (done.running, done.jobs_stopped) == (0, 1)
     row = await pg.fetchrow(Q["org_by_id"], syncing["id"])
@@ -31,13 +31,13 @@ async def test_cancel_stops_waiting_retries_and_resume_undoes_it(pg: asyncpg.Con
     stopped = await pg.fetchrow("SELECT state, stop_reason FROM jobs WHERE id = $1", job["id"])
     assert tuple(stopped) == ("failed", "cancelled")
     with pytest.raises(BadInput, match="not syncing"):
-        await cancellation.cancel(pg, row, actor="kari")
+        await orgs.cancel(pg, row, actor="kari")
 
-    await cancellation.resume(pg, row, actor="kari")
+    await orgs.resume(pg, row, actor="kari")
     row = await pg.fetchrow(Q["org_by_id"], syncing["id"])
     assert (row["state"], row["cancel_requested"], row["state_reason"]) == ("syncing", False, None)
     with pytest.raises(BadInput, match="not cancelled"):
-        await cancellation.resume(pg, row, actor="kari")
+        await orgs.resume(pg, row, actor="kari")
     audit = await pg.fetch("SELECT actor, action FROM audit_log ORDER BY id")
     assert [tuple(a) for a in audit] == [("kari", "org.cancel"), ("kari", "org.resume")]
 
@@ -48,7 +48,7 @@ async def test_only_a_syncing_organization_can_be_cancelled(
 ) -> None:
     found = await org(pg, state)
     with pytest.raises(BadInput, match="nothing to cancel"):
-        await cancellation.cancel(pg, found, actor="kari")
+        await orgs.cancel(pg, found, actor="kari")
     row = await pg.fetchrow(Q["org_by_id"], found["id"])
     assert (row["state"], row["cancel_requested"]) == (state, False)
     assert await pg.fetchval("SELECT count(*) FROM audit_log") == 0

@@ -13,8 +13,9 @@ import asyncpg
 import structlog
 
 from shared.db.queries import Q
+from shared.orgs import settle_org
 from worker.resources import Resources
-from worker.sync.progress import settle_org, target
+from worker.sync.progress import target
 from worker.tripletex.errors import Forbidden, NotFound, ResultSetTooLarge
 from worker.tripletex.protocol import api_path
 from worker.tripletex.registers import REGISTERS, Register, Row

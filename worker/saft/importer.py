@@ -26,6 +26,7 @@ from shared.db.queries import Q
 from shared.errors import PermanentJobError, StorageError
 from shared.ledger.proof import prove_year
 from shared.models import FIRST_YEAR, LAST_YEAR, OrgState
+from shared.orgs.state import company_from_file, needs_attention, set_state
 from shared.saft.checks import Ledger, check_company
 from shared.saft.errors import InvalidSaftFile, InvalidValue
 from shared.saft.files import SetReader
@@ -93,7 +94,7 @@ class Job:
                 Q["saft_import_fail"], self.id, self.owner, "invalid", str(exc),
                 type(exc).__name__,
             )  # fmt: skip
-            await conn.execute(Q["org_set_state"], self.org_id, OrgState.NEEDS_ATTENTION, str(exc))
+            await needs_attention(conn, self.org_id, str(exc))
         logger.warning("saft_refused", import_id=self.id, kind=type(exc).__name__, line=exc.line)
 
     async def crashed(self, deaths: int) -> NoReturn:
@@ -106,7 +107,7 @@ class Job:
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute(Q["saft_import_fail"], self.id, self.owner, "failed", sentence,
                                "crashed")  # fmt: skip
-            await conn.execute(Q["org_set_state"], self.org_id, OrgState.NEEDS_ATTENTION, sentence)
+            await needs_attention(conn, self.org_id, sentence)
         logger.error("saft_crash_cap", import_id=self.id, deaths=deaths)
         raise PermanentJobError(sentence)
 
@@ -119,7 +120,7 @@ class Job:
                 return False
             await conn.execute(Q["saft_import_fail"], self.id, self.owner, "failed", sentence,
                                "failed")  # fmt: skip
-            await conn.execute(Q["org_set_state"], self.org_id, OrgState.NEEDS_ATTENTION, sentence)
+            await needs_attention(conn, self.org_id, sentence)
         return True
 
 
@@ -269,12 +270,10 @@ async def _finish(
     )  # fmt: skip
     if finished is None:
         raise LeaseLost(f"SAF-T import {job.id} was taken over by another worker.")
-    await conn.execute(
-        Q["org_set_company_from_file"], job.org_id, header.company_name, header.org_number
-    )
+    await company_from_file(conn, job.org_id, header.company_name, header.org_number)
     others = await conn.fetchval(Q["saft_imports_open_other"], job.org_id, job.id)
     state = OrgState.SYNCING if others else OrgState.SYNCED
-    await conn.execute(Q["org_set_state"], job.org_id, state, None)
+    await set_state(conn, job.org_id, state)
     await audit.record(
         conn, "saft.import", job.org_id,
         {"import_id": job.id, "postings": ledger.postings, "replaced": replaced.deleted},

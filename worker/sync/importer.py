@@ -18,6 +18,8 @@ import structlog
 
 from shared.db.queries import Q
 from shared.models import FIRST_YEAR
+from shared.orgs import settle_org
+from shared.orgs.state import plan_completed
 from shared.outbox import flush, stage
 from shared.queue import send
 from worker import testhooks
@@ -32,7 +34,7 @@ from worker.sync.plan import (
     year_range,
     years_to_import,
 )
-from worker.sync.progress import after_chunk, dispatch, settle_org, target
+from worker.sync.progress import after_chunk, dispatch, target
 from worker.sync.store import LeasedChunk, insert_chunk, write_chunk
 from worker.tripletex.access import Access
 from worker.tripletex.client import TripletexClient
@@ -94,7 +96,7 @@ async def _plan(res: Resources, org_id: int, year: int | None, started: dt.datet
         for each in years:  # newest first
             fresh = await _plan_year(conn, org_id, each, hold=not newest_new)
             newest_new = newest_new and not fresh
-        await conn.execute(Q["org_plan_completed"], org_id, started, year)
+        await plan_completed(conn, org_id, started, year)
         # the registers postings point to, once a sync, beside its chunks
         staged = await stage(conn, "refresh_registers", org_id)
     logger.info("sync_planned", org_id=org_id, years=len(years), newest=years[0] if years else None)

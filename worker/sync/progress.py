@@ -15,7 +15,7 @@ import structlog
 from dramatiq.brokers.redis import RedisBroker
 
 from shared.db.queries import Q
-from shared.models import OrgState
+from shared.orgs import settle_org
 from shared.outbox import flush, stage
 from worker import testhooks
 from worker.resources import Resources
@@ -110,24 +110,3 @@ async def after_chunk(res: Resources, org_id: int, year: int) -> None:
         staged = None if closed is None else await stage(conn, "reconcile_year", org_id, year)
     testhooks.crash_after_commit("reconcile_year")
     await flush(res.pool, res.broker, [staged])
-
-
-async def settle_org(conn: asyncpg.Connection, org_id: int) -> None:
-    """The organization is synced when every year is, needs attention when one failed.
-
-    Call inside a transaction: the organization's row lock orders concurrent settlements.
-    """
-    org = await conn.fetchrow(Q["org_lock"], org_id)
-    if org is None or org["cancel_requested"]:
-        return  # stays cancelled: `org resume` settles it later
-    summary = await conn.fetchrow(Q["org_years_summary"], org_id)
-    if summary["open"]:
-        await conn.execute(Q["org_set_state"], org_id, OrgState.SYNCING, None)
-    elif summary["failed"]:
-        await conn.execute(
-            Q["org_set_state"], org_id, OrgState.NEEDS_ATTENTION,
-            f"{summary['failed']} year(s) failed: chunks that failed or sums that differ from "
-            "Tripletex; see `org show` and `jobs list`.",
-        )  # fmt: skip
-    else:
-        await conn.execute(Q["org_set_state"], org_id, OrgState.SYNCED, None)

@@ -15,10 +15,11 @@ from decimal import Decimal
 import structlog
 
 from shared.db.queries import Q
+from shared.orgs import settle_org
 from worker.ledger import balances
 from worker.resources import Resources
 from worker.sync.plan import year_range
-from worker.sync.progress import dispatch, settle_org, target
+from worker.sync.progress import dispatch, target
 from worker.tripletex.errors import Forbidden, NotFound
 from worker.tripletex.protocol import BalanceRow
 

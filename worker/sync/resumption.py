@@ -10,9 +10,10 @@ from __future__ import annotations
 import structlog
 
 from shared.db.queries import Q
+from shared.orgs import settle_org
 from shared.outbox import flush, stage
 from worker.resources import Resources
-from worker.sync.progress import after_chunk, dispatch, settle_org, target
+from worker.sync.progress import after_chunk, dispatch, target
 
 logger = structlog.get_logger(__name__)
 

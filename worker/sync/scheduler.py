@@ -29,6 +29,7 @@ import structlog
 from dramatiq.brokers.redis import RedisBroker
 
 from shared.db.queries import Q
+from shared.orgs import claims
 from shared.outbox import relay
 from shared.queue import send
 from worker.redis_watch import LAST_STEP_S, backoff_steps
@@ -71,9 +72,8 @@ class Tick:
 
 
 #: onboarding steps sent again when lost: the query finding them, and the actor to send
+#: (the organizations' own: `shared.orgs.claims`)
 LOST_STEPS = (
-    ("orgs_validation_lost", "validate_token"),
-    ("orgs_plan_lost", "plan_sync"),
     ("years_plan_lost", "plan_sync"),
     ("years_close_lost", "reconcile_year"),
     ("years_reconcile_lost", "reconcile_year"),
@@ -85,10 +85,11 @@ async def tick(pool: asyncpg.Pool, broker: RedisBroker, schedule: Schedule) -> T
     relayed = await relay(pool, broker)
     after = schedule.requeue_after_s
     async with pool.acquire() as conn:
-        due = [r["id"] for r in await conn.fetch(Q["orgs_due_for_sync"], schedule.sync_interval_s)]
+        due = await claims.claim_due_for_sync(conn, schedule.sync_interval_s)
         lost = [r["id"] for r in await conn.fetch(Q["chunks_lost"], after)]
         files = [r["id"] for r in await conn.fetch(Q["saft_imports_lost"], after)]
-        steps = [
+        steps = await claims.claim_lost_steps(conn, after)
+        steps += [
             (actor, tuple(row))
             for query, actor in LOST_STEPS
             for row in await conn.fetch(Q[query], after)

@@ -10,9 +10,11 @@ from __future__ import annotations
 import structlog
 
 from shared.db.queries import Q
+from shared.orgs import settle_org
+from shared.orgs.state import attention_unless_settled
 from worker.failures import Failure, record
 from worker.resources import Resources
-from worker.sync.progress import after_chunk, settle_org
+from worker.sync.progress import after_chunk
 
 logger = structlog.get_logger(__name__)
 
@@ -47,4 +49,4 @@ async def settle_stopped(
             await settle_org(conn, org_id)
     else:
         async with res.pool.acquire() as conn:
-            await conn.execute(Q["org_attention_unless_settled"], org_id, sentence)
+            await attention_unless_settled(conn, org_id, sentence)

@@ -1,9 +1,8 @@
-"""Cancel an organization's sync between chunks, and resume it where it stopped.
+"""Stopping an organization: cancel its sync between chunks, resume it, remove it for good.
 
-Shared by the command line and the terminal UI. Cancelling sends nothing more: chunks already
-running finish, queued ones are handed back untouched, and the organization stays `cancelled`
-until resumed. Resuming sends `resume_sync` (the caller's business, see `shared.queue`), which
-picks the work up from what Postgres holds: nothing already imported is imported again.
+Cancelling sends nothing more: chunks already running finish, queued ones are handed back
+untouched, and the organization stays `cancelled` until resumed. Resuming sends `resume_sync`,
+which picks the work up from what Postgres holds: nothing already imported is imported again.
 """
 
 from __future__ import annotations
@@ -11,11 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import asyncpg
+from dramatiq.brokers.redis import RedisBroker
 
 from shared import audit
 from shared.db.queries import Q
 from shared.errors import BadInput
 from shared.models import OrgState
+from shared.orgs import followups
+from shared.saft import submit as saft_submit
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +50,15 @@ async def cancel(conn: asyncpg.Connection, org: asyncpg.Record, *, actor: str) -
     return Cancelled(org["id"], int(running), len(stopped))
 
 
-async def resume(conn: asyncpg.Connection, org: asyncpg.Record, *, actor: str) -> None:
-    """Let a cancelled organization sync again; audited. Send `resume_sync` after this."""
+async def resume(
+    conn: asyncpg.Connection,
+    org: asyncpg.Record,
+    *,
+    actor: str,
+    broker: RedisBroker | None = None,
+) -> None:
+    """Let a cancelled organization sync again; audited. With `broker`, `resume_sync` is sent
+    once committed."""
     async with conn.transaction():
         await conn.fetchrow(Q["org_lock"], org["id"])
         if await conn.fetchrow(Q["org_resume"], org["id"]) is None:
@@ -58,3 +67,14 @@ async def resume(conn: asyncpg.Connection, org: asyncpg.Record, *, actor: str) -
                 "there is nothing to resume."
             )
         await audit.record(conn, "org.resume", org["id"], actor=actor)
+        staged = await followups.stage(conn, broker, "resume_sync", org["id"])
+    await followups.send(conn, broker, staged)
+
+
+async def remove(conn: asyncpg.Connection, org_id: int) -> None:
+    """Remove an organization and all its data (its stored SAF-T files too)."""
+    saft_folders = await saft_submit.stored_folders(conn, org_id)
+    async with conn.transaction():
+        await audit.record(conn, "org.remove", None, {"removed_org_id": org_id})
+        await conn.execute(Q["org_delete"], org_id)
+    saft_submit.remove_folders(saft_folders)
