@@ -4,9 +4,11 @@ realistic rate limit beside the floor that limit allows.
 The minimum, for one company: one request per cap-respecting range — ⌈postings ÷ 10,000⌉ (at
 least one) summed over the coarsest ranges of the planner's hierarchy (year → months → halves →
 one day → account-number ranges) that hold at most 10,000 postings — plus what any client must
-ask besides: a session, who-am-I, the company, its clients, the accounting years, and the API's
-own sums for each year that holds postings (the proof). It is computed from the postings imported
-(checked equal to the sandbox's truth first), so it knows what no client can know in advance.
+ask besides: a session, who-am-I, the company, its clients, the accounting years, the API's own
+balances for each year (the proof: a year without postings still carries balances to prove), and
+one page of each register postings point to (issue 20's master data). It is computed from the
+postings imported (checked equal to the sandbox's truth first), so it knows what no client can
+know in advance.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from shared.db import connect
 from shared.db.queries import Q
 from worker.sync.plan import RESULT_CAP, Density, Scope, split, year_range
 from worker.tripletex.protocol import MAX_PAGE
+from worker.tripletex.registers import REGISTERS
 
 #: the realistic limit (about 100 requests per period per employee token, per the API notes)
 REAL_LIMIT, REAL_WINDOW_S = 100, 60.0
@@ -68,10 +71,11 @@ async def load_density(database_url: str, org_id: int, years: list[int]) -> Dens
 
 
 def minimum(ledger: Density, years: list[int]) -> int:
-    """Every request a client needs at the least to import and prove these years."""
+    """Every request a client needs at the least to import and prove these years, and to read
+    the registers once."""
     scopes = [Scope(year_range(year)) for year in years]
-    proofs = sum(1 for scope in scopes if ledger.count(scope))
-    return DISCOVERY_REQUESTS + minimum_posting_requests(ledger.count, scopes) + proofs
+    postings = minimum_posting_requests(ledger.count, scopes)
+    return DISCOVERY_REQUESTS + postings + len(years) + len(REGISTERS)
 
 
 def floor_s(requests: int, limit: int = REAL_LIMIT, window_s: float = REAL_WINDOW_S) -> float:
@@ -112,6 +116,7 @@ async def _sync(world: BenchWorld, database_url: str, org_id: int | None) -> tup
         await process.wait()
     newest = await _wait_years(database_url, org_id, since, newest=True) - started
     elapsed = await _wait_years(database_url, org_id, since, newest=False) - started
+    await _wait_registers(database_url, org_id, since)
     counters = await _control(world, "GET", "/counters")
     limited = int(counters["by_status"].get("429", 0))
     done = Onboarding(counters["total"], counters["by_endpoint"], newest, elapsed, limited)
@@ -147,6 +152,23 @@ async def _wait_years(database_url: str, org_id: int, since: dt.datetime, *, new
                 raise TimeoutError(f"organization {org_id} did not settle")
             await asyncio.sleep(0.1)
         return time.monotonic()
+    finally:
+        await conn.close()
+
+
+#: every register refreshed since `$2` (the refresh runs beside the chunks, once a sync)
+REFRESHED = "SELECT count(*) FROM register_refreshes WHERE org_id = $1 AND refreshed_at > $2"
+
+
+async def _wait_registers(database_url: str, org_id: int, since: dt.datetime) -> None:
+    """Until the sync's register refresh is recorded, so its requests are counted."""
+    conn = await connect(database_url)
+    deadline = time.monotonic() + IMPORT_TIMEOUT_S
+    try:
+        while await conn.fetchval(REFRESHED, org_id, since) < len(REGISTERS):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"organization {org_id}'s registers were not refreshed")
+            await asyncio.sleep(0.1)
     finally:
         await conn.close()
 

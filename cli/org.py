@@ -190,6 +190,9 @@ def org_show(ref: str, as_json: bool) -> None:
         at = shown["last_error_at"]
         when = f" ({at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC)" if at else ""
         click.echo(f"Last error{when}: {shown['last_error']}")
+    refused = [f"{r['register']} ({r['refused']})" for r in shown["registers"] if r["refused"]]
+    if refused:
+        click.echo(f"Registers not read: {', '.join(refused)}")
     print_table(
         ["YEAR", "STATE", "IMPORTED", "LAST COUNT", "THROUGH", "RANGES", "FAILED", "NOTE"],
         [

@@ -13,6 +13,7 @@ ACTOR_QUEUES = {
     "validate_token": "onboarding",
     "plan_sync": "onboarding",
     "reconcile_year": "onboarding",
+    "refresh_registers": "onboarding",
     "import_chunk": "chunks",
     "resume_sync": "onboarding",
     "run_checks": "onboarding",

@@ -15,6 +15,7 @@ from shared.queue import send
 from worker import onboarding
 from worker.checks.runner import Checker, check_org
 from worker.checks.store import Trigger
+from worker.ledger import masterdata
 from worker.resources import Resources, current
 from worker.sync import importer, reconcile, resumption
 
@@ -57,6 +58,15 @@ async def reconcile_year(org_id: int, year: int) -> None:
     await _run(
         "reconcile_year", (org_id, year),
         lambda res: onboarding.guarded(res, org_id, reconcile.reconcile_year(res, org_id, year)),
+    )  # fmt: skip
+
+
+@dramatiq.actor(queue_name="onboarding")
+async def refresh_registers(org_id: int) -> None:
+    """Refresh the registers postings point to (chart of accounts, customers, ...), once a sync."""
+    await _run(
+        "refresh_registers", (org_id,),
+        lambda res: onboarding.guarded(res, org_id, masterdata.refresh_registers(res, org_id)),
     )  # fmt: skip
 
 

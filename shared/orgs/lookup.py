@@ -90,7 +90,13 @@ async def details(conn: asyncpg.Connection, org: asyncpg.Record) -> dict[str, An
         }
         for row in await conn.fetch(Q["years_progress"], org["id"])
     ]
-    return summary(org) | {"years": years}
+    # the registers postings point to, as the last sync refreshed them (refused ones first)
+    registers = [
+        {"register": r["register"], "refreshed_at": r["refreshed_at"], "listed": r["listed"],
+         "refused": r["refused"]}
+        for r in await conn.fetch(Q["register_refreshes_of_org"], org["id"])
+    ]  # fmt: skip
+    return summary(org) | {"years": years, "registers": registers}
 
 
 async def companies(conn: asyncpg.Connection, org_id: int) -> list[dict[str, Any]]:

@@ -5,7 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from pipeline_harness import Pipeline, assert_matches_truth, company_truth, control
+from pipeline_harness import (
+    Pipeline,
+    assert_matches_truth,
+    company_truth,
+    control,
+    wait_registers,
+)
+
+from worker.tripletex.registers import REGISTERS
 
 GOOD_COMPANY = 201
 #: the accountant's client with a month above 10,000 postings
@@ -37,6 +45,7 @@ async def test_a_small_company_costs_one_request_per_year_and_no_probes(
     org_id = await pipeline.add_org("Fjordlys", "good")
     row = await pipeline.wait_state(org_id, "synced", "needs_attention")
     assert row["state"] == "synced", row["state_reason"]
+    await wait_registers(pipeline, org_id)
     held = company_truth(pipeline.truth, GOOD_COMPANY)
     assert all(y["count"] < 10_000 for y in held.values())
     years = dt.date.today().year - min(int(y) for y in held) + 1  # through this year
@@ -49,8 +58,11 @@ async def test_a_small_company_costs_one_request_per_year_and_no_probes(
         "GET /v2/ledger/annualAccount": 1,
         # one whole year a request, and one for postings before the first annual account
         "GET /v2/ledger/posting": years + 1,
-        # the API's own sums, for each year that holds postings
-        "GET /v2/ledger": len(held),
+        # the API's own balances, for each year: its changes are the sums the year is
+        # reconciled with, and the year's trial balance is proven against it
+        "GET /v2/balanceSheet": years,
+        # the registers postings point to: one page each, once a sync
+        **{"GET /v2/" + "/".join(register.path): 1 for register in REGISTERS},
     }
 
 

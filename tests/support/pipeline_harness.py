@@ -418,3 +418,18 @@ async def dead_letters(redis_url: str) -> dict[str, int]:
         }
     finally:
         await client.aclose()
+
+
+async def wait_registers(world: Pipeline, org_id: int) -> None:
+    """Until every register's refresh of the sync is recorded (it runs beside the chunks, so an
+    organization may be `synced` before it ends)."""
+    from worker.tripletex.registers import REGISTERS
+
+    async def done() -> bool:
+        rows = await fetch(
+            world.database_url,
+            "SELECT count(*) AS n FROM register_refreshes WHERE org_id = $1", org_id,
+        )  # fmt: skip
+        return bool(rows[0]["n"] == len(REGISTERS))
+
+    await poll(f"org {org_id}'s registers to be refreshed", done)

@@ -181,3 +181,48 @@ async def test_a_chunk_whose_worker_is_gone_is_taken_over_before_its_lease_ends(
     taken = await pg.fetchrow(Q["chunk_claim"], chunk_id, uuid.uuid4(), 300.0, "w2", ["w2"])
     assert taken is not None
     assert (taken["deliveries"], taken["abandoned"]) == (2, 1)
+
+
+def with_dimensions(p: dict[str, Any], **changed: Any) -> dict[str, Any]:
+    """A posting as the widened fields serve it: its voucher's type and text, its dimensions."""
+    return p | {
+        "voucher": p["voucher"] | {"description": "Faktura", "voucherType": {"id": 3}},
+        "amountGross": p["amount"], "invoiceNumber": "1001", "systemGenerated": False,
+        "customer": {"id": 11}, "supplier": None, "employee": None, "department": {"id": 21},
+        "project": {"id": 31}, "product": None, "vatType": {"id": 3},
+        "freeAccountingDimension1": {"id": 41}, "freeAccountingDimension2": None,
+        "freeAccountingDimension3": None,
+    } | changed  # fmt: skip
+
+
+DIMENSIONS = (
+    "SELECT voucher_year, voucher_type_id, voucher_description, customer_id, supplier_id,"
+    " department_id, project_id, product_id, vat_type_id, free_dimension_1, free_dimension_2,"
+    " amount_gross, invoice_number, system_generated FROM postings"
+    " WHERE org_id = $1 AND posting_id = 1"
+)
+
+
+async def test_a_dimension_changed_at_the_source_is_written_and_nothing_else(
+    pg: asyncpg.Connection, org_id: int
+) -> None:
+    async def write(*postings: dict[str, Any]) -> tuple[int, int, int]:
+        chunk_id, owner = await claim(pg, org_id)
+        leased = LeasedChunk(chunk_id, owner, org_id, 2024, Scope(MARCH))
+        result = await write_chunk(pg, leased, [page(*postings)])
+        await pg.execute("UPDATE chunks SET state = 'queued' WHERE id = $1", chunk_id)
+        return result.total, result.written, result.deleted
+
+    assert await write(with_dimensions(posting(1, 1, "80.00"))) == (1, 1, 0)
+    stored = tuple((await pg.fetchrow(DIMENSIONS, org_id)).values())
+    assert stored == (
+        2024, 3, "Faktura", 11, None, 21, 31, None, 3, 41, None, Decimal("80.00"), "1001", False
+    )  # fmt: skip
+    assert await write(with_dimensions(posting(1, 1, "80.00"))) == (1, 0, 0), "rewritten"
+    moved = with_dimensions(posting(1, 1, "80.00"), project={"id": 32}, customer=None)
+    assert await write(moved) == (1, 1, 0), "a changed dimension alone was not written"
+    row = await pg.fetchrow(DIMENSIONS, org_id)
+    assert (row["project_id"], row["customer_id"]) == (32, None)
+    # a posting without the new fields (a token that may not see them) stores none of them
+    assert await write(posting(1, 1, "80.00")) == (1, 1, 0)
+    assert (await pg.fetchrow(DIMENSIONS, org_id))["project_id"] is None

@@ -20,6 +20,7 @@ from shared.db.queries import Q
 from shared.models import FIRST_YEAR
 from shared.orgs import settle_org
 from shared.orgs.state import plan_completed
+from shared.outbox import flush, stage
 from shared.queue import send
 from worker import testhooks
 from worker.failures import chunk_crashed, error_sentence
@@ -96,7 +97,10 @@ async def _plan(res: Resources, org_id: int, year: int | None, started: dt.datet
             fresh = await _plan_year(conn, org_id, each, hold=not newest_new)
             newest_new = newest_new and not fresh
         await plan_completed(conn, org_id, started, year)
+        # the registers postings point to, once a sync, beside its chunks
+        staged = await stage(conn, "refresh_registers", org_id)
     logger.info("sync_planned", org_id=org_id, years=len(years), newest=years[0] if years else None)
+    await flush(res.pool, res.broker, [staged])
     await dispatch(res, org_id)
     async with res.pool.acquire() as conn, conn.transaction():
         await settle_org(conn, org_id)

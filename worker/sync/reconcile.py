@@ -1,8 +1,11 @@
 """Reconcile a year: the API's per-account sums against the database's.
 
+The API's sums are the changes of its balance sheet for the year (`GET /balanceSheet`, one
+request, whose balances are kept and the year's trial balance proven against them; see
+worker/ledger/balances.py); where it refuses that (403 or 404), `GET /ledger`'s sums as before.
 A mismatch imports the year once more; a second mismatch fails the year with the difference.
-Where the API will not give its sums (403 or 404 on `GET /ledger`), the year is imported but
-not proven, and says so: that is not a failure.
+Where the API will give neither (403 or 404), the year is imported but not proven, and says so:
+that is not a failure.
 """
 
 from __future__ import annotations
@@ -13,10 +16,12 @@ import structlog
 
 from shared.db.queries import Q
 from shared.orgs import settle_org
+from worker.ledger import balances
 from worker.resources import Resources
 from worker.sync.plan import year_range
 from worker.sync.progress import dispatch, target
 from worker.tripletex.errors import Forbidden, NotFound
+from worker.tripletex.protocol import BalanceRow
 
 logger = structlog.get_logger(__name__)
 
@@ -45,23 +50,17 @@ async def reconcile_year(res: Resources, org_id: int, year: int) -> None:
         found = await target(conn, org_id)
     if row is None or row["state"] != "reconciling" or found is None:
         return
-    span = year_range(year)
     async with res.pool.acquire() as conn:
         imported = await conn.fetchval(Q["year_imported"], org_id, year)
+    sheet = await _balance_sheet(res, org_id, found, year)
     if not imported:  # the API's own pages said the year is empty: nothing to sum
         await _settle(res, org_id, year, proven=True)
         return
     try:
-        api = await res.access.call(
-            org_id, found[1],
-            lambda auth: res.access.client.ledger_sums(auth, span.start, span.end),
-        )  # fmt: skip
+        diff = await _differences(res, org_id, found[1], year, sheet)
     except (Forbidden, NotFound) as exc:
         await _settle_unproven(res, org_id, year, exc)
         return
-    async with res.pool.acquire() as conn:
-        rows = await conn.fetch(Q["postings_account_sums"], org_id, span.start, span.end)
-    diff = differences(api, {r["account_number"]: r["total"] for r in rows})
     async with res.pool.acquire() as conn, conn.transaction():
         # one settlement per organization at a time, so the last one sees every year's outcome
         await conn.fetchrow(Q["org_lock"], org_id)
@@ -79,13 +78,56 @@ async def reconcile_year(res: Resources, org_id: int, year: int) -> None:
         await dispatch(res, org_id)
 
 
+async def _balance_sheet(
+    res: Resources, org_id: int, found: tuple[int, int], year: int
+) -> list[BalanceRow] | None:
+    """The API's balances of the year, kept and the year proven against them; None where the
+    API refuses them (403/404: the year is then reconciled with `/ledger`'s sums alone)."""
+    try:
+        sheet = await balances.fetch_year(res, org_id, found[1], year)
+    except (Forbidden, NotFound) as exc:
+        logger.warning("balance_sheet_refused", org_id=org_id, year=year, error=str(exc))
+        return None
+    proven = await balances.store_and_prove(res, org_id, found[0], year, sheet)
+    logger.info("year_ledger_proven", org_id=org_id, year=year, proven=proven)
+    return sheet
+
+
+async def _differences(
+    res: Resources, org_id: int, username: int, year: int, sheet: list[BalanceRow] | None
+) -> dict[str, Decimal]:
+    """Per account, the API's sums of the year minus ours where they differ.
+
+    The balance sheet's changes first (no request more); where they differ, `/ledger`'s sums
+    decide, as they did before (the balance sheet is BETA: a difference of its own must not
+    import a year again or fail it). Raises `Forbidden`/`NotFound` when the API gives neither.
+    """
+    span, client = year_range(year), res.access.client
+    async with res.pool.acquire() as conn:
+        rows = await conn.fetch(Q["postings_account_sums"], org_id, span.start, span.end)
+    ours = {r["account_number"]: r["total"] for r in rows}
+    if sheet is not None:
+        diff = differences(balances.movements(sheet), ours)
+        if not diff:
+            return diff
+    try:
+        api = await res.access.call(
+            org_id, username, lambda auth: client.ledger_sums(auth, span.start, span.end)
+        )
+    except (Forbidden, NotFound):
+        if sheet is not None:
+            return diff
+        raise
+    return differences(api, ours)
+
+
 async def _settle_unproven(res: Resources, org_id: int, year: int, exc: Exception) -> None:
     """The year is imported, but Tripletex would not give its own sums to prove it."""
     status = 403 if isinstance(exc, Forbidden) else 404
     note = (
         f"Not proven: Tripletex would not give its own per-account sums for {year} ({status} on "
-        "GET /ledger); the postings are imported but unchecked. Give the token access to the "
-        "general ledger report to prove them."
+        "GET /balanceSheet and GET /ledger); the postings are imported but unchecked. Give the "
+        "token access to the general ledger report to prove them."
     )
     await _settle(res, org_id, year, proven=False, note=note)
     logger.warning("year_unproven", org_id=org_id, year=year, status=status)

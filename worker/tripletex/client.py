@@ -39,10 +39,12 @@ from worker.tripletex.errors import (
     retry_after,
 )
 from worker.tripletex.protocol import (
+    BALANCE_FIELDS,
     LIST_PAGE,
     MAX_PAGE,
     POSTING_SORTING,
     Auth,
+    BalanceRow,
     Company,
     PostingQuery,
     RawPage,
@@ -55,6 +57,7 @@ from worker.tripletex.protocol import (
     fingerprint,
     first_date,
     oslo_today,
+    parse_balance,
     parse_company,
     parse_ledger_sum,
     parse_session,
@@ -244,6 +247,21 @@ class TripletexClient:
             for number, amount in page:
                 sums[number] = sums.get(number, Decimal(0)) + amount
         return sums
+
+    async def list_all(
+        self, auth: Auth, path: str, params: Mapping[str, str], parse_item: Callable[[Any], T]
+    ) -> list[T]:
+        """Every object of a list endpoint, parsed, 10,000 a page (a register: one request)."""
+        return [item async for page in self._list(auth, path, params, parse_item, LIST_PAGE)
+                for item in page]  # fmt: skip
+
+    async def balance_sheet(
+        self, auth: Auth, date_from: dt.date, date_to: dt.date
+    ) -> list[BalanceRow]:
+        """Each account's balance in, change and balance out over [date_from, date_to), from
+        `GET /balanceSheet` (accounts with a balance or movements; one page for any chart)."""
+        params = {**period(date_from, date_to), "fields": BALANCE_FIELDS}
+        return await self.list_all(auth, api_path("balanceSheet"), params, parse_balance)
 
     async def probe_ledger_access(self, auth: Auth, day: dt.date | None = None) -> None:
         """Query one posting of one day: raises `Forbidden` if the token may not read the ledger."""

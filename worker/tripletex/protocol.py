@@ -32,10 +32,15 @@ LIST_PAGE = MAX_PAGE
 #: the fixed order every page of postings is asked in: offset paging over an order that is not
 #: fixed can skip or repeat rows, and ids are unique and never reused
 POSTING_SORTING = "id"
-#: the posting fields an import needs
+#: the posting fields an import needs: the amounts, the account, the voucher, and every dimension
+#: a report groups by, each reference as its id only (`x(id)` leaves out the `url` an unexpanded
+#: reference carries: smaller pages); names as the spec's Posting and Voucher spell them
 POSTING_FIELDS = (
-    "id,version,date,description,row,amount,amountCurrency,currency(code),"
-    "account(id,number,name),voucher(id,number,year)"
+    "id,version,date,description,row,amount,amountCurrency,amountGross,currency(code),"
+    "account(id,number,name),voucher(id,number,year,description,voucherType(id)),"
+    "customer(id),supplier(id),employee(id),department(id),project(id),product(id),"
+    "vatType(id),freeAccountingDimension1(id),freeAccountingDimension2(id),"
+    "freeAccountingDimension3(id),invoiceNumber,systemGenerated"
 )
 #: Tripletex's time zone: a session's `expirationDate` must be after today there
 OSLO = ZoneInfo("Europe/Oslo")
@@ -329,6 +334,30 @@ def last_page(start: int, requested: int, count: int, full_result_size: int | No
 def parse_ledger_sum(item: Any) -> tuple[str, Decimal]:
     """A `/ledger` LedgerAccount -> (account number, sumAmount)."""
     return str(_int(_get(item, "account", "number"))), to_decimal(_get(item, "sumAmount"))
+
+
+#: the balance sheet's fields: the account's number and its three balances
+BALANCE_FIELDS = "account(number),balanceIn,balanceChange,balanceOut"
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceRow:
+    """One account's balances over a period as the API states them (`/balanceSheet`)."""
+
+    account: str
+    opening: Decimal
+    movement: Decimal
+    closing: Decimal
+
+
+def parse_balance(item: Any) -> BalanceRow:
+    """A BalanceSheetAccount -> BalanceRow (amounts exact)."""
+    return BalanceRow(
+        str(_int(_get(item, "account", "number"))),
+        to_decimal(_get(item, "balanceIn")),
+        to_decimal(_get(item, "balanceChange")),
+        to_decimal(_get(item, "balanceOut")),
+    )
 
 
 def value_of(payload: Any) -> Any:

@@ -14,15 +14,32 @@ CREATE TEMP TABLE staged_pages (page bytea NOT NULL) ON COMMIT DROP;
 -- postings: upsert, delete the missing, count. Postings outside the scope are left out (an API
 -- that reads accountNumberTo inclusively sends one account more).
 -- Postgres unpacks the raw page JSON (UTF-8 bytes as received), so amounts go from JSON text to
--- numeric exactly, and a page that is not whole JSON fails the chunk's transaction.
+-- numeric exactly, and a page that is not whole JSON fails the chunk's transaction. A reference
+-- (customer, project, ...) is kept as its id: NULL where the posting has none, or the field is
+-- missing (a token without rights to it).
 WITH src AS (
     SELECT DISTINCT ON (p.id)
            p.id, p.date, p.amount, p.description, p."row", p."amountCurrency",
-           p.currency ->> 'code' AS currency, p.account, p.voucher
+           p.currency ->> 'code' AS currency, p.account, p.voucher, p."amountGross",
+           p."invoiceNumber", p."systemGenerated",
+           (p.customer ->> 'id')::bigint AS customer_id,
+           (p.supplier ->> 'id')::bigint AS supplier_id,
+           (p.employee ->> 'id')::bigint AS employee_id,
+           (p.department ->> 'id')::bigint AS department_id,
+           (p.project ->> 'id')::bigint AS project_id,
+           (p.product ->> 'id')::bigint AS product_id,
+           (p."vatType" ->> 'id')::bigint AS vat_type_id,
+           (p."freeAccountingDimension1" ->> 'id')::bigint AS free_dimension_1,
+           (p."freeAccountingDimension2" ->> 'id')::bigint AS free_dimension_2,
+           (p."freeAccountingDimension3" ->> 'id')::bigint AS free_dimension_3
     FROM staged_pages AS s,
          jsonb_to_recordset(convert_from(s.page, 'UTF8')::jsonb -> 'values') AS p(
              id bigint, date date, amount numeric, description text, "row" integer,
-             "amountCurrency" numeric, currency jsonb, account jsonb, voucher jsonb)
+             "amountCurrency" numeric, currency jsonb, account jsonb, voucher jsonb,
+             "amountGross" numeric, "invoiceNumber" text, "systemGenerated" boolean,
+             customer jsonb, supplier jsonb, employee jsonb, department jsonb, project jsonb,
+             product jsonb, "vatType" jsonb, "freeAccountingDimension1" jsonb,
+             "freeAccountingDimension2" jsonb, "freeAccountingDimension3" jsonb)
     WHERE p.date >= $2 AND p.date < $3
       AND ($4::bigint IS NULL OR (p.account ->> 'number')::bigint >= $4)
       AND ($5::bigint IS NULL OR (p.account ->> 'number')::bigint < $5)
@@ -30,24 +47,50 @@ WITH src AS (
 ), upserted AS (
     INSERT INTO postings AS t (org_id, posting_id, posting_date, amount, account_number,
                                account_name, voucher_id, voucher_number, row_number,
-                               description, amount_currency, currency)
+                               description, amount_currency, currency, voucher_year,
+                               voucher_type_id, voucher_description, customer_id, supplier_id,
+                               employee_id, department_id, project_id, product_id, vat_type_id,
+                               free_dimension_1, free_dimension_2, free_dimension_3,
+                               amount_gross, invoice_number, system_generated)
     SELECT $1, id, date, amount, coalesce(account ->> 'number', ''), account ->> 'name',
            (voucher ->> 'id')::bigint, voucher ->> 'number', "row", description,
-           "amountCurrency", currency
+           "amountCurrency", currency, (voucher ->> 'year')::integer,
+           (voucher -> 'voucherType' ->> 'id')::bigint, voucher ->> 'description', customer_id,
+           supplier_id, employee_id, department_id, project_id, product_id, vat_type_id,
+           free_dimension_1, free_dimension_2, free_dimension_3, "amountGross",
+           "invoiceNumber", "systemGenerated"
     FROM src
     ON CONFLICT (org_id, posting_id) DO UPDATE SET
         posting_date = excluded.posting_date, amount = excluded.amount,
         account_number = excluded.account_number, account_name = excluded.account_name,
         voucher_id = excluded.voucher_id, voucher_number = excluded.voucher_number,
         row_number = excluded.row_number, description = excluded.description,
-        amount_currency = excluded.amount_currency, currency = excluded.currency
+        amount_currency = excluded.amount_currency, currency = excluded.currency,
+        voucher_year = excluded.voucher_year, voucher_type_id = excluded.voucher_type_id,
+        voucher_description = excluded.voucher_description,
+        customer_id = excluded.customer_id, supplier_id = excluded.supplier_id,
+        employee_id = excluded.employee_id, department_id = excluded.department_id,
+        project_id = excluded.project_id, product_id = excluded.product_id,
+        vat_type_id = excluded.vat_type_id, free_dimension_1 = excluded.free_dimension_1,
+        free_dimension_2 = excluded.free_dimension_2,
+        free_dimension_3 = excluded.free_dimension_3, amount_gross = excluded.amount_gross,
+        invoice_number = excluded.invoice_number, system_generated = excluded.system_generated
     WHERE (t.posting_date, t.amount, t.account_number, t.account_name, t.voucher_id,
-           t.voucher_number, t.row_number, t.description, t.amount_currency, t.currency)
+           t.voucher_number, t.row_number, t.description, t.amount_currency, t.currency,
+           t.voucher_year, t.voucher_type_id, t.voucher_description, t.customer_id,
+           t.supplier_id, t.employee_id, t.department_id, t.project_id, t.product_id,
+           t.vat_type_id, t.free_dimension_1, t.free_dimension_2, t.free_dimension_3,
+           t.amount_gross, t.invoice_number, t.system_generated)
           IS DISTINCT FROM
           (excluded.posting_date, excluded.amount, excluded.account_number,
            excluded.account_name, excluded.voucher_id, excluded.voucher_number,
            excluded.row_number, excluded.description, excluded.amount_currency,
-           excluded.currency)
+           excluded.currency, excluded.voucher_year, excluded.voucher_type_id,
+           excluded.voucher_description, excluded.customer_id, excluded.supplier_id,
+           excluded.employee_id, excluded.department_id, excluded.project_id,
+           excluded.product_id, excluded.vat_type_id, excluded.free_dimension_1,
+           excluded.free_dimension_2, excluded.free_dimension_3, excluded.amount_gross,
+           excluded.invoice_number, excluded.system_generated)
     RETURNING 1
 ), deleted AS (
     DELETE FROM postings AS t

@@ -247,11 +247,26 @@ SELECT EXISTS (SELECT 1 FROM postings WHERE org_id = $1)
     OR EXISTS (SELECT 1 FROM chunks WHERE org_id = $1) AS holds;
 
 -- name: org_forget_company
--- Remove everything of the organization's former company: postings, chunks, years, check runs.
+-- Remove everything of the organization's former company: postings, chunks, years, check runs,
+-- and its books beside the postings (registers, the source's balances, trial balances).
 WITH p AS (DELETE FROM postings WHERE org_id = $1 RETURNING 1),
      c AS (DELETE FROM chunks WHERE org_id = $1 RETURNING 1),
      y AS (DELETE FROM sync_years WHERE org_id = $1 RETURNING 1),
-     r AS (DELETE FROM check_runs WHERE org_id = $1 RETURNING 1)
+     r AS (DELETE FROM check_runs WHERE org_id = $1 RETURNING 1),
+     la AS (DELETE FROM ledger_accounts WHERE org_id = $1),
+     vo AS (DELETE FROM voucher_types WHERE org_id = $1),
+     va AS (DELETE FROM vat_types WHERE org_id = $1),
+     cu AS (DELETE FROM customers WHERE org_id = $1),
+     su AS (DELETE FROM suppliers WHERE org_id = $1),
+     em AS (DELETE FROM employees WHERE org_id = $1),
+     de AS (DELETE FROM departments WHERE org_id = $1),
+     pj AS (DELETE FROM projects WHERE org_id = $1),
+     pr AS (DELETE FROM products WHERE org_id = $1),
+     dn AS (DELETE FROM dimension_names WHERE org_id = $1),
+     dv AS (DELETE FROM dimension_values WHERE org_id = $1),
+     rr AS (DELETE FROM register_refreshes WHERE org_id = $1),
+     sb AS (DELETE FROM source_balances WHERE org_id = $1),
+     tb AS (DELETE FROM trial_balances WHERE org_id = $1)
 SELECT (SELECT count(*) FROM p) AS postings, (SELECT count(*) FROM c) AS chunks,
        (SELECT count(*) FROM y) AS years, (SELECT count(*) FROM r) AS check_runs;
 
@@ -263,3 +278,9 @@ SELECT count(*) FROM postings WHERE org_id = $1;
 -- Other organizations that synchronize the company $2 (duplicates of organization $1).
 SELECT id, name FROM organizations
 WHERE company_id = $2 AND id <> $1 AND method = 'api' ORDER BY id;
+
+-- name: org_company_fence
+-- The organization, if it still reads company $2; held FOR KEY SHARE until the write commits,
+-- so a company change cannot slip in between (the books beside the postings: registers, balances).
+SELECT id FROM organizations WHERE id = $1 AND company_id IS NOT DISTINCT FROM $2
+FOR KEY SHARE;
