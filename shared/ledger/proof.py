@@ -25,6 +25,8 @@ async def prove_year(conn: asyncpg.Connection, org_id: int, year: int) -> bool:
     A year the source gave no balances for is not proven (its ledger_proven stays NULL).
     """
     async with conn.transaction():
+        # one proof per organization at a time: this one rewrites the later years too
+        await conn.execute(Q["trial_balances_lock"], org_id)
         proven = await _prove(conn, org_id, year)
         for row in await conn.fetch(Q["trial_balances_later_years"], org_id, year):
             await _prove(conn, org_id, row["year"])

@@ -289,7 +289,7 @@ async def refetch_balances(pipeline: Pipeline, org_id: int, year: int) -> bool:
     conn = await connect(pipeline.database_url)
     try:
         async with conn.transaction():
-            await conn.execute(Q["source_balances_lock"], org_id)
+            await conn.execute(Q["trial_balances_lock"], org_id)
             await store_year(conn, org_id, year, sheet)
             return await prove_year(conn, org_id, year)
     finally:

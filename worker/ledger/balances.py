@@ -70,6 +70,6 @@ async def store_and_prove(
         # first, and held until commit: the company read is still the organization's
         if await conn.fetchval(Q["org_company_fence"], org_id, company_id) is None:
             return None
-        await conn.execute(Q["source_balances_lock"], org_id)
+        await conn.execute(Q["trial_balances_lock"], org_id)
         await store_year(conn, org_id, year, rows)
         return await prove_year(conn, org_id, year)

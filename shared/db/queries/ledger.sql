@@ -183,9 +183,3 @@ DELETE FROM source_balances WHERE org_id = $1 AND year = $2;
 -- The source's balances of a year ($3..$6: account numbers, opening, movement, closing).
 INSERT INTO source_balances (org_id, year, account_number, opening, movement, closing)
 SELECT $1, $2, u.* FROM unnest($3::text[], $4::numeric[], $5::numeric[], $6::numeric[]) AS u;
-
--- name: source_balances_lock
--- One proof per organization at a time, until the transaction ends: proving a year rewrites the
--- trial balances of the later years too, which a proof of one of those running beside it
--- would write at the same time (key 7002; 7001 is the plan's).
-SELECT pg_advisory_xact_lock(7002, $1::int);

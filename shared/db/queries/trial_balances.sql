@@ -41,3 +41,9 @@ FROM unnest($3::text[], $4::numeric[], $5::numeric[], $6::numeric[], $7::numeric
 -- Whether the year's trial balance agrees with the source (NULL: the source gave no balances).
 UPDATE sync_years SET ledger_proven = $3, ledger_checked_at = now()
 WHERE org_id = $1 AND year = $2;
+
+-- name: trial_balances_lock
+-- One proof per organization at a time, until the transaction ends: proving a year rewrites the
+-- trial balances of the later years too, which a proof of one of those running beside it
+-- would write at the same time (key 7002; 7001 is the plan's).
+SELECT pg_advisory_xact_lock(7002, $1::int);
