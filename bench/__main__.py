@@ -77,17 +77,22 @@ def main(argv: list[str] | None = None) -> int:
         "--processes", default="1,2,4", help="worker process counts of the fairness run"
     )
     parser.add_argument(
-        "--peer-postings", type=int, default=300_000,
+        "--peer-postings",
+        type=int,
+        default=300_000,
         help="postings of the run beside dlt (over --years; dlt comes with the bench extra)",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--peer-latency", default=dlt_peer.LATENCY,
+        "--peer-latency",
+        default=dlt_peer.LATENCY,
         help="the sandbox's latency mode for that run, ms a full page takes (e.g. 150-600)",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--requests-postings", type=int, default=1_000_000,
+        "--requests-postings",
+        type=int,
+        default=1_000_000,
         help="postings of the request-efficiency runs (over --years, seasonal months)",
-    )  # fmt: skip
+    )
     parser.add_argument(
         "--big-day", type=int, default=12_000, help="postings on one day of those runs"
     )

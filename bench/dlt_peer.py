@@ -54,11 +54,13 @@ FIELDS = (
 PAGE = 10_000
 #: column hints: exact amounts as ledgersync stores them (numeric(18, 2)), dates as dates
 COLUMNS: dict[str, dict[str, Any]] = {
-    **{name: {"data_type": "decimal", "precision": 18, "scale": 2} for name in (
-        "amount", "amountCurrency", "amountGross", "amountGrossCurrency")},
+    **{
+        name: {"data_type": "decimal", "precision": 18, "scale": 2}
+        for name in ("amount", "amountCurrency", "amountGross", "amountGrossCurrency")
+    },
     "date": {"data_type": "date"},
     "voucher__date": {"data_type": "date"},
-}  # fmt: skip
+}
 #: dlt's settings for the peer's process: no telemetry (no network here), warnings only
 QUIET_DLT = {"RUNTIME__DLTHUB_TELEMETRY": "false", "RUNTIME__LOG_LEVEL": "WARNING"}
 #: what the summary says when the peer is missing
@@ -124,9 +126,13 @@ def postings_resource(base_url: str, auth: tuple[str, str], years: list[int]) ->
             offset = 0
             while True:
                 params: dict[str, str | int] = {
-                    "dateFrom": start.isoformat(), "dateTo": end.isoformat(), "from": offset,
-                    "count": PAGE, "sorting": "id", "fields": FIELDS,
-                }  # fmt: skip
+                    "dateFrom": start.isoformat(),
+                    "dateTo": end.isoformat(),
+                    "from": offset,
+                    "count": PAGE,
+                    "sorting": "id",
+                    "fields": FIELDS,
+                }
                 try:
                     answer = requests.get(f"{base_url}/ledger/posting", params=params, auth=auth)
                 except requests.HTTPError as error:
@@ -148,8 +154,11 @@ def _login(base_url: str, consumer_token: str, employee_token: str) -> tuple[str
     from dlt.sources.helpers import requests
 
     tomorrow = dt.date.today() + dt.timedelta(days=2)
-    body = {"consumerToken": consumer_token, "employeeToken": employee_token,
-            "expirationDate": tomorrow.isoformat()}  # fmt: skip
+    body = {
+        "consumerToken": consumer_token,
+        "employeeToken": employee_token,
+        "expirationDate": tomorrow.isoformat(),
+    }
     answer = requests.post(f"{base_url}/token/session/:create", json=body)
     return "0", str(answer.json()["value"]["token"])
 
@@ -160,8 +169,11 @@ def _years(base_url: str, auth: tuple[str, str]) -> list[int]:
 
     this_year = dt.date.today().year
     params: dict[str, str | int] = {
-        "yearFrom": 2000, "yearTo": this_year + 1, "count": 1000, "fields": "year",
-    }  # fmt: skip
+        "yearFrom": 2000,
+        "yearTo": this_year + 1,
+        "count": 1000,
+        "fields": "year",
+    }
     answer = requests.get(f"{base_url}/ledger/annualAccount", params=params, auth=auth)
     return sorted({int(v["year"]) for v in answer.json()["values"]} | {this_year})
 
@@ -186,9 +198,13 @@ def pipeline_main(config: dict[str, Any]) -> dict[str, Any]:
         return {"postings": count, "seconds": time.perf_counter() - started}
     with tempfile.TemporaryDirectory() as home:
         pipeline = dlt.pipeline(
-            pipeline_name="tripletex_peer", pipelines_dir=home, dataset_name=DATASET,
-            destination=dlt.destinations.postgres(credentials=_with_password(config["database_url"])),
-        )  # fmt: skip
+            pipeline_name="tripletex_peer",
+            pipelines_dir=home,
+            dataset_name=DATASET,
+            destination=dlt.destinations.postgres(
+                credentials=_with_password(config["database_url"])
+            ),
+        )
         pipeline.run(resource)
     return {"postings": None, "seconds": time.perf_counter() - started}
 
@@ -221,9 +237,16 @@ async def ledgersync(world: BenchWorld, database_url: str, processes: int, mode:
     LOGS.mkdir(parents=True, exist_ok=True)
     log = (LOGS / f"peer-{mode.slug}-{processes}.log").open("wb")
     worker = await asyncio.create_subprocess_exec(
-        *world.cli, "worker", "--processes", str(processes), "--threads", str(THREADS),
-        env=env, stdout=log, stderr=log,
-    )  # fmt: skip
+        *world.cli,
+        "worker",
+        "--processes",
+        str(processes),
+        "--threads",
+        str(THREADS),
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
     try:
         await world.wait_workers_ready(database_url)
         conn = await connect(database_url)
@@ -272,12 +295,17 @@ def _dead_letters(world: BenchWorld) -> int:
         client.close()
 
 
-async def dlt_peer(world: BenchWorld, database_url: str, mode: Mode, *, extract_only: bool = False
-                   ) -> Measure:  # fmt: skip
+async def dlt_peer(
+    world: BenchWorld, database_url: str, mode: Mode, *, extract_only: bool = False
+) -> Measure:
     """The dlt pipeline in a process of its own, timed inside it (dlt's import left out)."""
-    config = {"base_url": world.base_url, "consumer_token": world.consumer_token,
-              "employee_token": world.token, "database_url": database_url,
-              "extract_only": extract_only}  # fmt: skip
+    config = {
+        "base_url": world.base_url,
+        "consumer_token": world.consumer_token,
+        "employee_token": world.token,
+        "database_url": database_url,
+        "extract_only": extract_only,
+    }
     conn = await connect(database_url)
     for schema in (DATASET, f"{DATASET}_staging"):
         await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
@@ -285,9 +313,15 @@ async def dlt_peer(world: BenchWorld, database_url: str, mode: Mode, *, extract_
     LOGS.mkdir(parents=True, exist_ok=True)
     with (LOGS / f"peer-dlt-{mode.slug}.log").open("ab") as log:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bench.dlt_peer", "--pipeline", stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE, stderr=log, env={**os.environ, **QUIET_DLT},
-        )  # fmt: skip
+            sys.executable,
+            "-m",
+            "bench.dlt_peer",
+            "--pipeline",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=log,
+            env={**os.environ, **QUIET_DLT},
+        )
         out, _ = await process.communicate(orjson.dumps(config))
     if process.returncode:
         raise RuntimeError(f"the dlt pipeline failed (see {log.name})")
@@ -332,14 +366,16 @@ async def _round(world: BenchWorld, contest: Contest, mode: Mode) -> list[Row]:
     return _compared(measured, peer, contest.expected)
 
 
-def run(postings: int, years: int, latency: str = LATENCY, process_counts: tuple[int, ...] = (1, 2)
-        ) -> list[Row]:  # fmt: skip
+def run(
+    postings: int, years: int, latency: str = LATENCY, process_counts: tuple[int, ...] = (1, 2)
+) -> list[Row]:
     """ledgersync and dlt, instant and in latency mode; rows for the results table."""
     return asyncio.run(_run(postings, years, latency, process_counts))
 
 
-async def _run(postings: int, years: int, latency: str, process_counts: tuple[int, ...]
-               ) -> list[Row]:  # fmt: skip
+async def _run(
+    postings: int, years: int, latency: str, process_counts: tuple[int, ...]
+) -> list[Row]:
     version = dlt_version()
     rows: list[Row] = [] if version else [NOT_INSTALLED]
     # a database of this run's own: another run on the same server drops nothing of it
@@ -357,8 +393,10 @@ async def _run(postings: int, years: int, latency: str, process_counts: tuple[in
         finally:
             await drop_database(database_url)
     if version:
-        rows.append(f"dlt {version}: a @dlt.resource paging by from/count, merge on id, the "
-                    "default loader; timed from login to loaded, in its own process")  # fmt: skip
+        rows.append(
+            f"dlt {version}: a @dlt.resource paging by from/count, merge on id, the "
+            "default loader; timed from login to loaded, in its own process"
+        )
     rows.append(Value("peer postings", expected))
     return rows
 

@@ -123,9 +123,16 @@ async def one_round(world: BenchWorld, processes: int, orgs: int) -> Round:
     LOGS.mkdir(parents=True, exist_ok=True)
     log = (LOGS / f"fairness-{processes}.log").open("wb")
     worker = await asyncio.create_subprocess_exec(
-        *world.cli, "worker", "--processes", str(processes), "--threads", str(THREADS),
-        env=env, stdout=log, stderr=log,
-    )  # fmt: skip
+        *world.cli,
+        "worker",
+        "--processes",
+        str(processes),
+        "--threads",
+        str(THREADS),
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
     try:
         await world.wait_workers_ready(database_url)
         pairs = await _onboard(world, database_url, orgs)

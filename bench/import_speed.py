@@ -134,8 +134,12 @@ async def naive_baseline(database_url: str, chunks: list[Chunk]) -> Measure:
             "INSERT INTO postings (org_id, posting_id, posting_date, amount, account_number)"
             " VALUES ($1, $2, $3::text::date, $4::numeric, $5)"
             " ON CONFLICT (org_id, posting_id) DO NOTHING",
-            org_id, posting_id, day, amount, account,
-        )  # fmt: skip
+            org_id,
+            posting_id,
+            day,
+            amount,
+            account,
+        )
     elapsed = time.perf_counter() - started
     await conn.close()
     return Measure("naive: one INSERT per row (baseline)", len(rows), elapsed)
@@ -147,9 +151,18 @@ async def end_to_end(world: BenchWorld, database_url: str, threads: int) -> tupl
     LOGS.mkdir(parents=True, exist_ok=True)
     log = (LOGS / "import-worker.log").open("wb")
     worker = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", "from cli.main import main; main()", "worker",
-        "--processes", "1", "--threads", str(threads), env=env, stdout=log, stderr=log,
-    )  # fmt: skip
+        sys.executable,
+        "-c",
+        "from cli.main import main; main()",
+        "worker",
+        "--processes",
+        "1",
+        "--threads",
+        str(threads),
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
     try:
         await world.wait_workers_ready(database_url)
         started = time.perf_counter()

@@ -41,9 +41,16 @@ async def _run(postings: int, years: int) -> list[Row]:
         LOGS.mkdir(parents=True, exist_ok=True)
         log = (LOGS / "rate-limited-worker.log").open("wb")
         worker = await asyncio.create_subprocess_exec(
-            *world.cli, "worker", "--processes", "2", "--threads", "4",
-            env=env, stdout=log, stderr=log,
-        )  # fmt: skip
+            *world.cli,
+            "worker",
+            "--processes",
+            "2",
+            "--threads",
+            "4",
+            env=env,
+            stdout=log,
+            stderr=log,
+        )
         try:
             await world.wait_workers_ready(database_url)
             started = time.perf_counter()

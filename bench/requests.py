@@ -57,9 +57,12 @@ async def load_density(database_url: str, org_id: int, years: list[int]) -> Dens
     conn = await connect(database_url)
     try:
         rows = await conn.fetch(
-            Q["postings_per_day"], org_id, dt.date(min(years), 1, 1),
-            dt.date(max(years) + 1, 1, 1), RESULT_CAP,
-        )  # fmt: skip
+            Q["postings_per_day"],
+            org_id,
+            dt.date(min(years), 1, 1),
+            dt.date(max(years) + 1, 1, 1),
+            RESULT_CAP,
+        )
     finally:
         await conn.close()
     per_day = {r["posting_date"]: r["n"] for r in rows if r["account"] is None}
@@ -110,9 +113,13 @@ async def _sync(world: BenchWorld, database_url: str, org_id: int | None) -> tup
         org_id = await world.register(env)
     else:
         process = await asyncio.create_subprocess_exec(
-            *world.cli, "org", "sync", str(org_id), env=env,
+            *world.cli,
+            "org",
+            "sync",
+            str(org_id),
+            env=env,
             stdout=asyncio.subprocess.DEVNULL,
-        )  # fmt: skip
+        )
         await process.wait()
     newest = await _wait_years(database_url, org_id, since, newest=True) - started
     elapsed = await _wait_years(database_url, org_id, since, newest=False) - started
@@ -197,9 +204,16 @@ async def _with_worker(
     LOGS.mkdir(parents=True, exist_ok=True)
     log = (LOGS / f"{name}-worker.log").open("wb")
     worker = await asyncio.create_subprocess_exec(
-        *world.cli, "worker", "--processes", "1", "--threads", "8",
-        env=world.env(database_url), stdout=log, stderr=log,
-    )  # fmt: skip
+        *world.cli,
+        "worker",
+        "--processes",
+        "1",
+        "--threads",
+        "8",
+        env=world.env(database_url),
+        stdout=log,
+        stderr=log,
+    )
     await world.wait_workers_ready(database_url)
     return worker
 

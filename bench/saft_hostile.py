@@ -64,18 +64,29 @@ async def one(env: dict[str, str], org: str, kind: Hostile, path: Path) -> Row:
     started = time.perf_counter()
     megabytes = path.stat().st_size / MB  # noqa: ASYNC240 (once, before the work)
     cli = await asyncio.create_subprocess_exec(
-        *CLI, "saft", "import", org, str(path), env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+        *CLI,
+        "saft",
+        "import",
+        org,
+        str(path),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     cli_peak, out, err = await _peak_of(cli)
     if cli.returncode != 0:
         sentence = err.decode().strip().splitlines()[-1:] or ["?"]
-        return Row(kind, megabytes, cli_peak, 0.0, time.perf_counter() - started,
-                   f"refused by the CLI (exit {cli.returncode}): {sentence[0][:140]}")  # fmt: skip
+        return Row(
+            kind,
+            megabytes,
+            cli_peak,
+            0.0,
+            time.perf_counter() - started,
+            f"refused by the CLI (exit {cli.returncode}): {sentence[0][:140]}",
+        )
     import_id = int(out.decode().strip())
     worker_peak, outcome = await _watch(env, import_id)
-    return Row(kind, megabytes, cli_peak, worker_peak,
-               time.perf_counter() - started, outcome)  # fmt: skip
+    return Row(kind, megabytes, cli_peak, worker_peak, time.perf_counter() - started, outcome)
 
 
 async def _watch(env: dict[str, str], import_id: int) -> tuple[float, str]:
@@ -105,10 +116,13 @@ async def measure(
     url = with_database(settings.database_url, "ledgersync_saft_hostile")
     await fresh_database(url)
     env = {
-        **os.environ, "LEDGERSYNC_DATABASE_URL": url, "LEDGERSYNC_REDIS_URL": settings.redis_url,
-        "LEDGERSYNC_SECRET_KEY": secrets.token_urlsafe(24), "LEDGERSYNC_LOG_FORMAT": "json",
+        **os.environ,
+        "LEDGERSYNC_DATABASE_URL": url,
+        "LEDGERSYNC_REDIS_URL": settings.redis_url,
+        "LEDGERSYNC_SECRET_KEY": secrets.token_urlsafe(24),
+        "LEDGERSYNC_LOG_FORMAT": "json",
         "LEDGERSYNC_HOME": str(folder),
-    }  # fmt: skip
+    }
     org = (await _ledgersync(env, "org", "add", "SAF-T hostile", "--method", "saft")).strip()
     log = (folder / "worker.log").open("wb")
     worker = await asyncio.create_subprocess_exec(
@@ -141,9 +155,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.saft_hostile", description=__doc__)
     parser.add_argument("--mb", type=float, default=1024.0, help="MB planted per file (1024)")
     parser.add_argument(
-        "--kind", action="append", choices=[k.value for k in Hostile],
+        "--kind",
+        action="append",
+        choices=[k.value for k in Hostile],
         help="only this kind (repeatable; default: every kind)",
-    )  # fmt: skip
+    )
     args = parser.parse_args(argv)
     kinds = [Hostile(k) for k in args.kind] if args.kind else list(Hostile)
     print(f"goal: peak RSS < {GOAL_RSS_MB:.0f} MB for the CLI check and for the worker\n")

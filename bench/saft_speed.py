@@ -65,7 +65,8 @@ class Result:
         """The result as a Markdown table with the goals beside it."""
         rate = self.megabytes / self.import_s
         lines = [
-            "| what | value | note |", "|---|---:|---|",
+            "| what | value | note |",
+            "|---|---:|---|",
             f"| file | {self.megabytes:,.0f} MB | {self.transactions:,} transactions, "
             f"{self.postings:,} postings |",
             f"| generate (streamed to disk) | {self.generate_s:.1f} s | |",
@@ -77,7 +78,7 @@ class Result:
             f"| parse only, nothing stored (ceiling) | {self.parse_s:.1f} s | "
             f"{self.parse_rate:,.1f} MB/s |",
             f"| worker peak RSS | {self.peak_rss_mb:,.0f} MB | goal < {GOAL_RSS_MB:.0f} MB |",
-        ]  # fmt: skip
+        ]
         return "\n".join(lines)
 
 
@@ -115,10 +116,13 @@ async def measure(settings: Settings, path: Path, folder: Path) -> tuple[float, 
     url = with_database(settings.database_url, "ledgersync_saft_bench")
     await fresh_database(url)
     env = {
-        **os.environ, "LEDGERSYNC_DATABASE_URL": url, "LEDGERSYNC_REDIS_URL": settings.redis_url,
-        "LEDGERSYNC_SECRET_KEY": secrets.token_urlsafe(24), "LEDGERSYNC_LOG_FORMAT": "json",
+        **os.environ,
+        "LEDGERSYNC_DATABASE_URL": url,
+        "LEDGERSYNC_REDIS_URL": settings.redis_url,
+        "LEDGERSYNC_SECRET_KEY": secrets.token_urlsafe(24),
+        "LEDGERSYNC_LOG_FORMAT": "json",
         "LEDGERSYNC_HOME": str(folder),
-    }  # fmt: skip
+    }
     org = (await _ledgersync(env, "org", "add", "SAF-T bench", "--method", "saft")).strip()
     log = (folder / "worker.log").open("wb")
     worker = await asyncio.create_subprocess_exec(
@@ -132,8 +136,9 @@ async def measure(settings: Settings, path: Path, folder: Path) -> tuple[float, 
         conn = await connect(url)
         row = await conn.fetchrow(
             "SELECT extract(epoch FROM finished_at - started_at) AS s FROM saft_imports"
-            " WHERE id = $1", import_id,
-        )  # fmt: skip
+            " WHERE id = $1",
+            import_id,
+        )
         await conn.close()
     finally:
         worker.terminate()

@@ -37,16 +37,34 @@ def import_headlines(rows: list[Row]) -> list[Headline]:
     fetch = measure_named(rows, "fetch + decode only")
     naive = measure_named(rows, "naive")
     return [
-        Headline("import, end to end", f"{e2e.rate:,.0f} postings/s",
-                 f"COPY + merge only {write.rate:,.0f}/s", f"{e2e.rate / write.rate:.2f}",
-                 "≥ 0.65"),
-        Headline("sandbox fetch + decode (must not limit)", f"{fetch.rate:,.0f} postings/s",
-                 f"end to end {e2e.rate:,.0f}/s", f"{fetch.rate / e2e.rate:.1f}×", "well above"),
-        Headline("naive row-by-row INSERT (baseline)", f"{naive.rate:,.0f} rows/s",
-                 f"COPY + merge only {write.rate:,.0f}/s", f"{naive.rate / write.rate:.2f}"),
-        Headline("import worker peak RSS", f"{value_named(rows, 'worker peak RSS'):.0f} MB",
-                 "goal 250 MB", f"{value_named(rows, 'worker peak RSS') / 250:.2f}", "< 1"),
-    ]  # fmt: skip
+        Headline(
+            "import, end to end",
+            f"{e2e.rate:,.0f} postings/s",
+            f"COPY + merge only {write.rate:,.0f}/s",
+            f"{e2e.rate / write.rate:.2f}",
+            "≥ 0.65",
+        ),
+        Headline(
+            "sandbox fetch + decode (must not limit)",
+            f"{fetch.rate:,.0f} postings/s",
+            f"end to end {e2e.rate:,.0f}/s",
+            f"{fetch.rate / e2e.rate:.1f}×",
+            "well above",
+        ),
+        Headline(
+            "naive row-by-row INSERT (baseline)",
+            f"{naive.rate:,.0f} rows/s",
+            f"COPY + merge only {write.rate:,.0f}/s",
+            f"{naive.rate / write.rate:.2f}",
+        ),
+        Headline(
+            "import worker peak RSS",
+            f"{value_named(rows, 'worker peak RSS'):.0f} MB",
+            "goal 250 MB",
+            f"{value_named(rows, 'worker peak RSS') / 250:.2f}",
+            "< 1",
+        ),
+    ]
 
 
 def limited_headlines(rows: list[Row]) -> list[Headline]:
@@ -54,11 +72,17 @@ def limited_headlines(rows: list[Row]) -> list[Headline]:
     limited = next(r for r in rows if isinstance(r, Measure))
     share = value_named(rows, "429 share")
     return [
-        Headline("rate-limited import", f"{limited.count:,} requests", "allowed by the limit",
-                 f"{value_named(rows, 'rate-limit usage'):.2f}", "≥ 0.9"),
-        Headline("… answered 429", f"{100 * share:.1f} %", "all requests", f"{share:.3f}",
-                 "≤ 0.01"),
-    ]  # fmt: skip
+        Headline(
+            "rate-limited import",
+            f"{limited.count:,} requests",
+            "allowed by the limit",
+            f"{value_named(rows, 'rate-limit usage'):.2f}",
+            "≥ 0.9",
+        ),
+        Headline(
+            "… answered 429", f"{100 * share:.1f} %", "all requests", f"{share:.3f}", "≤ 0.01"
+        ),
+    ]
 
 
 def fairness_headlines(rows: list[Row]) -> list[Headline]:
@@ -70,9 +94,14 @@ def fairness_headlines(rows: list[Row]) -> list[Headline]:
         processes = r.name.split(", ")[1].split()[0]
         spread = value_named(rows, f"spread {processes}")
         found.append(
-            Headline(r.name, f"{r.rate:,.0f} postings/s", base.name.split(", ")[1],
-                     f"{r.rate / base.rate:.2f}", f"last org done {spread:.1f}× the median")
-        )  # fmt: skip
+            Headline(
+                r.name,
+                f"{r.rate:,.0f} postings/s",
+                base.name.split(", ")[1],
+                f"{r.rate / base.rate:.2f}",
+                f"last org done {spread:.1f}× the median",
+            )
+        )
     return found
 
 
@@ -87,8 +116,14 @@ def peer_headlines(rows: list[Row]) -> list[Headline]:
         if peer is None or not peer.rate:
             found.append(Headline(what, f"{own.rate:,.0f} postings/s", "dlt not installed", ""))
         else:
-            found.append(Headline(what, f"{own.rate:,.0f} postings/s", f"dlt {peer.rate:,.0f}/s",
-                                  f"{own.rate / peer.rate:.2f}"))  # fmt: skip
+            found.append(
+                Headline(
+                    what,
+                    f"{own.rate:,.0f} postings/s",
+                    f"dlt {peer.rate:,.0f}/s",
+                    f"{own.rate / peer.rate:.2f}",
+                )
+            )
     return found
 
 
@@ -102,39 +137,69 @@ def request_headlines(rows: list[Row]) -> list[Headline]:
     floor, took = value_named(rows, "realistic floor s"), value_named(rows, "realistic all s")
     newest = value_named(rows, "realistic newest s")
     return [
-        Headline("requests, first sync", f"{first * least:,.0f} requests",
-                 f"minimum {least:,.0f}", f"{first:.2f}", "≤ 1.15"),
-        Headline("requests, re-sync", f"{again * least:,.0f} requests",
-                 f"minimum {least:,.0f}", f"{again:.2f}", "≤ 1.15"),
-        Headline("onboarding under 100 requests / 60 s",
-                 f"{took:.0f} s (newest year {newest:.0f} s)",
-                 f"the limit's floor {floor:.0f} s",
-                 f"{took / floor:.2f}" if floor else "", "near 1; 0 × 429"),
-    ]  # fmt: skip
+        Headline(
+            "requests, first sync",
+            f"{first * least:,.0f} requests",
+            f"minimum {least:,.0f}",
+            f"{first:.2f}",
+            "≤ 1.15",
+        ),
+        Headline(
+            "requests, re-sync",
+            f"{again * least:,.0f} requests",
+            f"minimum {least:,.0f}",
+            f"{again:.2f}",
+            "≤ 1.15",
+        ),
+        Headline(
+            "onboarding under 100 requests / 60 s",
+            f"{took:.0f} s (newest year {newest:.0f} s)",
+            f"the limit's floor {floor:.0f} s",
+            f"{took / floor:.2f}" if floor else "",
+            "near 1; 0 × 429",
+        ),
+    ]
 
 
 def saft_headlines(result: Result) -> list[Headline]:
     """Parsed-and-stored beside parsed only, and the memory."""
     return [
-        Headline(f"SAF-T import ({result.megabytes:,.0f} MB file)", f"{result.rate:.1f} MB/s",
-                 f"parse only {result.parse_rate:.1f} MB/s",
-                 f"{result.rate / result.parse_rate:.2f}" if result.parse_rate else "",
-                 f"≥ {GOAL_MB_S:.0f} MB/s"),
-        Headline("SAF-T worker peak RSS", f"{result.peak_rss_mb:.0f} MB",
-                 f"goal {GOAL_RSS_MB:.0f} MB", f"{result.peak_rss_mb / GOAL_RSS_MB:.2f}", "< 1"),
-    ]  # fmt: skip
+        Headline(
+            f"SAF-T import ({result.megabytes:,.0f} MB file)",
+            f"{result.rate:.1f} MB/s",
+            f"parse only {result.parse_rate:.1f} MB/s",
+            f"{result.rate / result.parse_rate:.2f}" if result.parse_rate else "",
+            f"≥ {GOAL_MB_S:.0f} MB/s",
+        ),
+        Headline(
+            "SAF-T worker peak RSS",
+            f"{result.peak_rss_mb:.0f} MB",
+            f"goal {GOAL_RSS_MB:.0f} MB",
+            f"{result.peak_rss_mb / GOAL_RSS_MB:.2f}",
+            "< 1",
+        ),
+    ]
 
 
 def tui_headlines(result: TuiResult) -> list[Headline]:
     """The home refresh's database time and the key-press answer, beside their goals (p95)."""
     worst_keys = max(result.keys.values(), key=lambda spread: spread.p95)
     return [
-        Headline(f"TUI home refresh, {result.orgs:,} orgs / {result.chunks:,} chunks",
-                 f"{result.executed.p95:.1f} ms (p95)", f"goal {REFRESH_GOAL_MS:.0f} ms",
-                 f"{result.executed.p95 / REFRESH_GOAL_MS:.2f}", "< 1"),
-        Headline("TUI key press answered while refreshing", f"{worst_keys.p95:.1f} ms (p95)",
-                 f"goal {KEY_GOAL_MS:.0f} ms", f"{worst_keys.p95 / KEY_GOAL_MS:.2f}", "< 1"),
-    ]  # fmt: skip
+        Headline(
+            f"TUI home refresh, {result.orgs:,} orgs / {result.chunks:,} chunks",
+            f"{result.executed.p95:.1f} ms (p95)",
+            f"goal {REFRESH_GOAL_MS:.0f} ms",
+            f"{result.executed.p95 / REFRESH_GOAL_MS:.2f}",
+            "< 1",
+        ),
+        Headline(
+            "TUI key press answered while refreshing",
+            f"{worst_keys.p95:.1f} ms (p95)",
+            f"goal {KEY_GOAL_MS:.0f} ms",
+            f"{worst_keys.p95 / KEY_GOAL_MS:.2f}",
+            "< 1",
+        ),
+    ]
 
 
 def table(headlines: list[Headline]) -> str:

@@ -51,8 +51,10 @@ class Spread:
     def line(self, what: str, goal: float) -> str:
         """A row of the printed table."""
         verdict = "ok" if self.p95 < goal else "OVER"
-        return (f"| {what} | {self.median:.1f} | {self.p95:.1f} | {self.worst:.1f} | "
-                f"< {goal:.0f} | {verdict} |")  # fmt: skip
+        return (
+            f"| {what} | {self.median:.1f} | {self.p95:.1f} | {self.worst:.1f} | "
+            f"< {goal:.0f} | {verdict} |"
+        )
 
 
 async def empty_database(settings: Settings) -> str:
@@ -75,8 +77,13 @@ async def query_times(url: str, runs: int) -> tuple[Spread, Spread]:
             executed.append(plan[0]["Execution Time"] / 1000)
     finally:
         await conn.close()
-    settings = Settings.from_env({**os.environ, "LEDGERSYNC_DATABASE_URL": url,
-                                  "LEDGERSYNC_REDIS_URL": "redis://127.0.0.1:1/0"})  # fmt: skip
+    settings = Settings.from_env(
+        {
+            **os.environ,
+            "LEDGERSYNC_DATABASE_URL": url,
+            "LEDGERSYNC_REDIS_URL": "redis://127.0.0.1:1/0",
+        }
+    )
     source = PgSource(settings)
     trips = []
     try:
@@ -106,10 +113,11 @@ class TuiResult:
         lines = [
             "| what | median ms | p95 ms | worst ms | goal ms | |",
             "|---|---:|---:|---:|---:|---|",
-            self.executed.line("home refresh: database execution (EXPLAIN ANALYZE)",
-                               REFRESH_GOAL_MS),
+            self.executed.line(
+                "home refresh: database execution (EXPLAIN ANALYZE)", REFRESH_GOAL_MS
+            ),
             self.trip.line("home refresh: round trip to the UI's source", REFRESH_GOAL_MS),
-        ]  # fmt: skip
+        ]
         for every, spread in self.keys.items():
             when = f"every {every:g} s" if every else "pressed as each refresh lands"
             during = f"refresh {when}; {self.refreshes[every]} refreshes"
@@ -127,13 +135,18 @@ def run(orgs: int, chunks: int, runs: int = 50, presses: int = 200) -> TuiResult
         executed, trip = asyncio.run(query_times(url, runs))
         assert settings.redis_url is not None
         redis_url = settings.redis_url
-        latencies = {every: asyncio.run(key_latency(url, redis_url, presses, every))
-                     for every in (REFRESH_S, None)}  # fmt: skip
+        latencies = {
+            every: asyncio.run(key_latency(url, redis_url, presses, every))
+            for every in (REFRESH_S, None)
+        }
     return TuiResult(
-        orgs, chunks, executed, trip,
+        orgs,
+        chunks,
+        executed,
+        trip,
         {every: Spread.of(lat.moved) for every, lat in latencies.items()},
         {every: lat.refreshes for every, lat in latencies.items()},
-    )  # fmt: skip
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

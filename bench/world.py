@@ -73,8 +73,14 @@ def _servers() -> Iterator[Settings]:
 class BenchWorld:
     """A sandbox process on a bench scenario, and the servers to import into."""
 
-    def __init__(self, settings: Settings, sandbox: subprocess.Popen[bytes], port: int,
-                 scenario: dict[str, Any], years: list[int]) -> None:  # fmt: skip
+    def __init__(
+        self,
+        settings: Settings,
+        sandbox: subprocess.Popen[bytes],
+        port: int,
+        scenario: dict[str, Any],
+        years: list[int],
+    ) -> None:
         self.settings = settings
         self.sandbox = sandbox
         self.base_url = f"http://127.0.0.1:{port}/v2"
@@ -93,20 +99,38 @@ class BenchWorld:
 
     @classmethod
     @contextlib.asynccontextmanager
-    async def start(cls, *, postings: int, years: int, faults: tuple[str, ...] = (),
-                    companies: int = 1, big_day: int = 0) -> AsyncIterator[BenchWorld]:  # fmt: skip
+    async def start(
+        cls,
+        *,
+        postings: int,
+        years: int,
+        faults: tuple[str, ...] = (),
+        companies: int = 1,
+        big_day: int = 0,
+    ) -> AsyncIterator[BenchWorld]:
         """Start the sandbox (no rate limit unless `faults` set one) and the servers.
 
         `companies` clients of one accounting firm hold `postings` over `years` each (plus
         `big_day` on one day, 31 December of the newest full year); the "good" token reaches
         the first, the "accountant" token all of them.
         """
-        sizes = ["--scenario", "bench", "--companies", str(companies), "--postings",
-                 str(postings), "--years", str(years), "--big-day", str(big_day)]  # fmt: skip
+        sizes = [
+            "--scenario",
+            "bench",
+            "--companies",
+            str(companies),
+            "--postings",
+            str(postings),
+            "--years",
+            str(years),
+            "--big-day",
+            str(big_day),
+        ]
         described = subprocess.run(  # noqa: ASYNC221 - once, before anything runs
-            [sys.executable, "-m", "sandbox", *sizes, "--describe"], capture_output=True,
+            [sys.executable, "-m", "sandbox", *sizes, "--describe"],
+            capture_output=True,
             check=True,
-        )  # fmt: skip
+        )
         scenario = orjson.loads(described.stdout)
         company = next(c for c in scenario["companies"] if "good" in c["reached_by"])
         port = free_port()
@@ -116,7 +140,7 @@ class BenchWorld:
         sandbox = subprocess.Popen(  # noqa: ASYNC220 - a server outliving this coroutine
             [sys.executable, "-m", "sandbox", *sizes, "--port", str(port), *limits, *cache],
             stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+        )
         try:
             await _wait_port(port)
             with _servers() as settings:
@@ -160,10 +184,19 @@ class BenchWorld:
     async def register(self, env: dict[str, str]) -> int:
         """`ledgersync org add` with the good token (it reaches one company: selected at once)."""
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", "from cli.main import main; main()", "org", "add",
-            f"bench-{secrets.token_hex(3)}", "--method", "api", "--token-stdin", env=env,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+            sys.executable,
+            "-c",
+            "from cli.main import main; main()",
+            "org",
+            "add",
+            f"bench-{secrets.token_hex(3)}",
+            "--method",
+            "api",
+            "--token-stdin",
+            env=env,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
         out, _ = await process.communicate(self.token.encode())
         return int(out)
 

@@ -202,9 +202,17 @@ async def _progress(conn: asyncpg.Connection) -> list[list[object]]:
         expected = sum(y["expected"] or 0 for y in years)
         done = sum(1 for y in years if y["state"] == "synced")
         share = f"{100 * imported // expected}%" if expected else ""
-        rows.append([org["name"], org["state"], org["company_name"] or "",
-                     f"{imported:,}/{expected:,}", share, f"{done}/{len(years)}",
-                     (org["state_reason"] or "")[:70]])  # fmt: skip
+        rows.append(
+            [
+                org["name"],
+                org["state"],
+                org["company_name"] or "",
+                f"{imported:,}/{expected:,}",
+                share,
+                f"{done}/{len(years)}",
+                (org["state_reason"] or "")[:70],
+            ]
+        )
     return rows
 
 

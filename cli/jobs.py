@@ -95,15 +95,36 @@ def jobs_list(state: str, org_ref: str | None, limit: int, as_json: bool) -> Non
         return
     now = dt.datetime.now(dt.UTC)
     print_table(
-        ["ID", "ORG", "ACTOR", "YEAR", "RANGE", "STATE", "NEXT TRY", "ATTEMPTS", "STOPPED",
-         "FAILED", "ERROR"],
         [
-            [j.id, j.org_name or j.org_id or "", j.actor, j.year or "", j.range or "", j.state,
-             next_try(j, now), j.attempts, j.stop_reason or "", age(j.failed_at, now) + " ago",
-             _cell(j.error)]
+            "ID",
+            "ORG",
+            "ACTOR",
+            "YEAR",
+            "RANGE",
+            "STATE",
+            "NEXT TRY",
+            "ATTEMPTS",
+            "STOPPED",
+            "FAILED",
+            "ERROR",
+        ],
+        [
+            [
+                j.id,
+                j.org_name or j.org_id or "",
+                j.actor,
+                j.year or "",
+                j.range or "",
+                j.state,
+                next_try(j, now),
+                j.attempts,
+                j.stop_reason or "",
+                age(j.failed_at, now) + " ago",
+                _cell(j.error),
+            ]
             for j in found
         ],
-    )  # fmt: skip
+    )
 
 
 @jobs.command("show")

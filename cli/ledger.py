@@ -28,10 +28,26 @@ from shared.ledger.reports import PostingLine, TrialBalanceReport
 
 T = TypeVar("T")
 
-TRIAL_COLUMNS = ("account", "name", "type", "opening", "debit", "credit", "closing",
-                 "source_closing", "difference")  # fmt: skip
-POSTING_COLUMNS = ("date", "account", "voucher_id", "voucher_number", "description", "amount",
-                   *(kind for kind, _ in reports.DIMENSIONS))  # fmt: skip
+TRIAL_COLUMNS = (
+    "account",
+    "name",
+    "type",
+    "opening",
+    "debit",
+    "credit",
+    "closing",
+    "source_closing",
+    "difference",
+)
+POSTING_COLUMNS = (
+    "date",
+    "account",
+    "voucher_id",
+    "voucher_number",
+    "description",
+    "amount",
+    *(kind for kind, _ in reports.DIMENSIONS),
+)
 
 
 class _Parsed(click.ParamType[Any]):
@@ -123,36 +139,76 @@ def trial_balance_json(found: TrialBalanceReport) -> dict[str, Any]:
         "proven_against": found.source.removeprefix("the "),
         "checked_at": found.checked_at,
         "accounts": [dict(zip(TRIAL_COLUMNS, _trial_csv_row(x), strict=True)) for x in found.lines],
-        "totals": {key: plain(getattr(totals, key)) for key in
-                   ("opening", "debit", "credit", "closing", "difference")},
+        "totals": {
+            key: plain(getattr(totals, key))
+            for key in ("opening", "debit", "credit", "closing", "difference")
+        },
         "differing": [line.account for line in found.differing],
-    }  # fmt: skip
+    }
 
 
 def _trial_csv_row(x: reports.TrialBalanceLine) -> list[str | None]:
-    return [x.account, x.name, x.account_type, plain(x.opening), plain(x.debit), plain(x.credit),
-            plain(x.closing), plain(x.source_closing), plain(x.difference)]  # fmt: skip
+    return [
+        x.account,
+        x.name,
+        x.account_type,
+        plain(x.opening),
+        plain(x.debit),
+        plain(x.credit),
+        plain(x.closing),
+        plain(x.source_closing),
+        plain(x.difference),
+    ]
 
 
 def _print_trial_balance(found: TrialBalanceReport) -> None:
     totals = found.totals
     click.echo(f"{found.org_name} (#{found.org_id}): trial balance {found.year}")
     rows: list[list[object]] = [
-        [x.account, x.name or "", x.account_type or "", amount(x.opening), amount(x.debit),
-         amount(x.credit), amount(x.closing),
-         "–" if x.source_closing is None else amount(x.source_closing),
-         amount(x.difference), "" if x.agrees else "*"]
+        [
+            x.account,
+            x.name or "",
+            x.account_type or "",
+            amount(x.opening),
+            amount(x.debit),
+            amount(x.credit),
+            amount(x.closing),
+            "–" if x.source_closing is None else amount(x.source_closing),
+            amount(x.difference),
+            "" if x.agrees else "*",
+        ]
         for x in found.lines
-    ]  # fmt: skip
+    ]
     rows.append(
-        ["Total", "", "", amount(totals.opening), amount(totals.debit), amount(totals.credit),
-         amount(totals.closing), "", amount(totals.difference), ""]
-    )  # fmt: skip
+        [
+            "Total",
+            "",
+            "",
+            amount(totals.opening),
+            amount(totals.debit),
+            amount(totals.credit),
+            amount(totals.closing),
+            "",
+            amount(totals.difference),
+            "",
+        ]
+    )
     print_table(
-        ["ACCOUNT", "NAME", "TYPE", "OPENING", "DEBIT", "CREDIT", "CLOSING", "SOURCE CLOSING",
-         "DIFFERENCE", ""],
-        rows, right=range(3, 9),
-    )  # fmt: skip
+        [
+            "ACCOUNT",
+            "NAME",
+            "TYPE",
+            "OPENING",
+            "DEBIT",
+            "CREDIT",
+            "CLOSING",
+            "SOURCE CLOSING",
+            "DIFFERENCE",
+            "",
+        ],
+        rows,
+        right=range(3, 9),
+    )
     click.echo(proof_sentence(found))
 
 
@@ -199,16 +255,21 @@ def postings(
     elif as_csv:
         _write_csv(POSTING_COLUMNS, [_posting_csv_row(p) for p in found])
     else:
-        what = [f"account {account}{' ' + name if name else ''}" if account else "every account",
-                shown_month or "every month"]  # fmt: skip
+        what = [
+            f"account {account}{' ' + name if name else ''}" if account else "every account",
+            shown_month or "every month",
+        ]
         click.echo(f"{org['name']} (#{org['id']}): postings of {', '.join(what)}")
         _print_postings(found, show_account=account is None)
 
 
 def postings_json(
-    org: asyncpg.Record, account: str | None, name: str | None, month: str | None,
+    org: asyncpg.Record,
+    account: str | None,
+    name: str | None,
+    month: str | None,
     found: tuple[PostingLine, ...],
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """The --json document of `ledger postings`."""
     debit, credit = reports.debit_credit(found)
     return {
@@ -217,22 +278,40 @@ def postings_json(
         "account_name": name,
         "month": month,
         "postings": [
-            {"posting_id": p.posting_id, "date": p.date.isoformat(), "account": p.account,
-             "voucher_id": p.voucher_id, "voucher_number": p.voucher_number,
-             "description": p.description, "amount": plain(p.amount),
-             "dimensions": [{"kind": d.kind, "label": d.label, "name": d.name}
-                            for d in p.dimensions]}
+            {
+                "posting_id": p.posting_id,
+                "date": p.date.isoformat(),
+                "account": p.account,
+                "voucher_id": p.voucher_id,
+                "voucher_number": p.voucher_number,
+                "description": p.description,
+                "amount": plain(p.amount),
+                "dimensions": [
+                    {"kind": d.kind, "label": d.label, "name": d.name} for d in p.dimensions
+                ],
+            }
             for p in found
         ],
-        "totals": {"count": len(found), "debit": plain(debit), "credit": plain(credit),
-                   "net": plain(debit - credit)},
-    }  # fmt: skip
+        "totals": {
+            "count": len(found),
+            "debit": plain(debit),
+            "credit": plain(credit),
+            "net": plain(debit - credit),
+        },
+    }
 
 
 def _posting_csv_row(p: PostingLine) -> list[object]:
     named = {d.kind: d.name for d in p.dimensions}
-    return [p.date.isoformat(), p.account, p.voucher_id, p.voucher_number, p.description,
-            plain(p.amount), *(named.get(kind) for kind, _ in reports.DIMENSIONS)]  # fmt: skip
+    return [
+        p.date.isoformat(),
+        p.account,
+        p.voucher_id,
+        p.voucher_number,
+        p.description,
+        plain(p.amount),
+        *(named.get(kind) for kind, _ in reports.DIMENSIONS),
+    ]
 
 
 def _print_postings(found: tuple[PostingLine, ...], *, show_account: bool) -> None:
@@ -241,13 +320,21 @@ def _print_postings(found: tuple[PostingLine, ...], *, show_account: bool) -> No
         return
     first = ["ACCOUNT"] if show_account else []
     rows: list[list[object]] = [
-        [*([p.account] if show_account else []), p.date.isoformat(), p.voucher_number or "",
-         p.description or "", amount(p.amount),
-         " · ".join(f"{d.label}: {d.name}" for d in p.dimensions)]
+        [
+            *([p.account] if show_account else []),
+            p.date.isoformat(),
+            p.voucher_number or "",
+            p.description or "",
+            amount(p.amount),
+            " · ".join(f"{d.label}: {d.name}" for d in p.dimensions),
+        ]
         for p in found
-    ]  # fmt: skip
-    print_table([*first, "DATE", "VOUCHER", "DESCRIPTION", "AMOUNT", "DIMENSIONS"], rows,
-                right={len(first) + 3})  # fmt: skip
+    ]
+    print_table(
+        [*first, "DATE", "VOUCHER", "DESCRIPTION", "AMOUNT", "DIMENSIONS"],
+        rows,
+        right={len(first) + 3},
+    )
     debit, credit = reports.debit_credit(found)
     count = f"{len(found)} posting{'s' if len(found) != 1 else ''}"
     click.echo(

@@ -136,11 +136,10 @@ def org_list(as_json: bool) -> None:
     print_table(
         ["ID", "NAME", "METHOD", "STATE", "COMPANY", "REASON"],
         [
-            [o["id"], o["name"], o["method"], o["state"], _company_cell(o),
-             o["state_reason"] or ""]
+            [o["id"], o["name"], o["method"], o["state"], _company_cell(o), o["state_reason"] or ""]
             for o in found
         ],
-    )  # fmt: skip
+    )
 
 
 def mark_duplicates(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -196,12 +195,19 @@ def org_show(ref: str, as_json: bool) -> None:
     print_table(
         ["YEAR", "STATE", "IMPORTED", "LAST COUNT", "THROUGH", "RANGES", "FAILED", "NOTE"],
         [
-            [y["year"], y["state"], y["imported"], "?" if y["expected"] is None else y["expected"],
-             y["covered_through"] or "", f"{y['chunks_done']}/{y['chunks_total']}",
-             y["chunks_failed"], year_note(y)]
+            [
+                y["year"],
+                y["state"],
+                y["imported"],
+                "?" if y["expected"] is None else y["expected"],
+                y["covered_through"] or "",
+                f"{y['chunks_done']}/{y['chunks_total']}",
+                y["chunks_failed"],
+                year_note(y),
+            ]
             for y in shown["years"]
         ],
-    )  # fmt: skip
+    )
 
 
 def year_note(year: dict[str, Any]) -> str:
@@ -320,8 +326,9 @@ OPERATOR_STATES = (
 
 @org.command("wait")
 @click.argument("ref", metavar="ORG")
-@click.option("--timeout", type=click.FloatRange(0, 10**7), default=3600.0, show_default=True,
-              help="Seconds.")  # fmt: skip
+@click.option(
+    "--timeout", type=click.FloatRange(0, 10**7), default=3600.0, show_default=True, help="Seconds."
+)
 def org_wait(ref: str, timeout: float) -> None:
     """Block until synced (0), needs attention or an operator (1), or the timeout passes (3)."""
     if math.isnan(timeout):

@@ -31,9 +31,11 @@ def org_cancel(ref: str) -> None:
                 await conn.close()
 
         name, done = run_async(work)
-    running = f"{done.running} chunk(s) already running will finish" if done.running else (
-        "no chunk was running"
-    )  # fmt: skip
+    running = (
+        f"{done.running} chunk(s) already running will finish"
+        if done.running
+        else ("no chunk was running")
+    )
     click.echo(
         f"Cancelled the sync of {name}: {running}, and nothing more starts. "
         f"`ledgersync org resume {ref}` continues where it stopped."

@@ -131,8 +131,9 @@ def conclude(status: dict[str, Any], submission: Submission, timeout: float, as_
     if as_json:
         return
     if submission.already:
-        click.echo(f"{status['file_name']} is already imported into {status['org_name']}; "
-                   "nothing changed.")  # fmt: skip
+        click.echo(
+            f"{status['file_name']} is already imported into {status['org_name']}; nothing changed."
+        )
         return
     click.echo(
         f"Imported {status['file_name']} into {status['org_name']}: it replaces "

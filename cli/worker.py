@@ -63,10 +63,21 @@ def worker(processes: int, threads: int, lease: float, grace: float, queues: lis
         # past the grace, handing back takes a few seconds at most
         shutdown_ms = int((grace + STOP_MARGIN_S) * 1000)
         command = [
-            sys.executable, "-m", "dramatiq", "worker.app", "worker.parent_watch", "--skip-logging",
-            "--processes", "1", "--threads", str(threads), "--queues", *queues,
-            "--worker-shutdown-timeout", str(shutdown_ms),
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "dramatiq",
+            "worker.app",
+            "worker.parent_watch",
+            "--skip-logging",
+            "--processes",
+            "1",
+            "--threads",
+            str(threads),
+            "--queues",
+            *queues,
+            "--worker-shutdown-timeout",
+            str(shutdown_ms),
+        ]
         sys.exit(supervise(Line.of(command, env, processes)))
 
 

@@ -53,95 +53,127 @@ def _latency(text: str) -> Bounds:
 def parser() -> argparse.ArgumentParser:
     """The command line."""
     p = argparse.ArgumentParser(
-        prog="ledgersync sandbox", description=textwrap.fill(DESCRIPTION, 79), epilog=EPILOG,
+        prog="ledgersync sandbox",
+        description=textwrap.fill(DESCRIPTION, 79),
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-    )  # fmt: skip
+    )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8089, help="port to listen on (default 8089)")
     p.add_argument(
-        "--seed", type=int, default=1,
+        "--seed",
+        type=int,
+        default=1,
         help="the same seed gives the same companies and postings (default 1)",
-    )  # fmt: skip
+    )
     p.add_argument(
-        "--scenario", default="demo", choices=sorted(SCENARIOS),
+        "--scenario",
+        default="demo",
+        choices=sorted(SCENARIOS),
         help="the data: demo = the demo's companies and broken tokens; small = every feature "
         "with few postings (tests); bench = sized by the options below; bigday = a year-end "
         "closing above the 10,000 cap (default demo)",
-    )  # fmt: skip
+    )
     p.add_argument("--describe", action="store_true", help="print the scenario as JSON and exit")
     p.add_argument(
-        "--clock", type=_instant, metavar="ISO-DATETIME",
+        "--clock",
+        type=_instant,
+        metavar="ISO-DATETIME",
         help="start the sandbox's clock at this time (e.g. 2026-12-06T23:30:00Z); it runs on from "
         "there. Session expiry follows it in Europe/Oslo time; PUT /_sandbox/clock moves it later",
-    )  # fmt: skip
+    )
     p.add_argument(
-        "--page-cache-mb", type=int, default=128,
+        "--page-cache-mb",
+        type=int,
+        default=128,
         help="rendered list pages kept in memory (a benchmark serving every page from memory "
         "needs about 0.5 MB per 1,000 postings)",
-    )  # fmt: skip
+    )
     sizes = p.add_argument_group("scenario sizes")
     sizes.add_argument("--companies", type=int, help="bench: number of client companies")
     sizes.add_argument("--postings", type=int, help="bench: postings per company")
     sizes.add_argument("--years", type=int, help="bench: years per company")
     sizes.add_argument(
-        "--big-day", type=int,
+        "--big-day",
+        type=int,
         help="bench, bigday: postings on 31 December of the newest year (a year-end closing "
         "above the 10,000 cap; bench default 0 = none, bigday default 10,500)",
-    )  # fmt: skip
+    )
     faults = p.add_argument_group("faults")
     faults.add_argument(
-        "--rate-limit", type=int, default=HEALTHY.rate_limit,
+        "--rate-limit",
+        type=int,
+        default=HEALTHY.rate_limit,
         help="requests per --rate-window per employee token, :create included (default "
         f"{HEALTHY.rate_limit}: realistic, about the real API's limit, so pacing can be measured; "
         "run faster with e.g. --rate-limit 100000)",
-    )  # fmt: skip
+    )
     faults.add_argument(
-        "--rate-window", type=float, default=HEALTHY.rate_window,
+        "--rate-window",
+        type=float,
+        default=HEALTHY.rate_window,
         help=f"seconds per rate-limit window (default {HEALTHY.rate_window:g})",
-    )  # fmt: skip
+    )
     faults.add_argument(
-        "--error-share", type=float, default=0.0,
+        "--error-share",
+        type=float,
+        default=0.0,
         help="share (0-1) of /v2 requests answered by a 500, 502 or 503 (default 0)",
-    )  # fmt: skip
+    )
     faults.add_argument(
-        "--delay-ms", type=int, default=0,
+        "--delay-ms",
+        type=int,
+        default=0,
         help="milliseconds added to every /v2 request (default 0)",
-    )  # fmt: skip
+    )
     faults.add_argument(
-        "--reset-share", type=float, default=0.0,
+        "--reset-share",
+        type=float,
+        default=0.0,
         help="share (0-1) of answers whose connection is closed halfway through the body",
-    )  # fmt: skip
+    )
     faults.add_argument(
-        "--truncate-share", type=float, default=0.0,
+        "--truncate-share",
+        type=float,
+        default=0.0,
         help="share (0-1) of answers whose JSON body is cut short",
-    )  # fmt: skip
+    )
     faults.add_argument(
-        "--session-ttl", type=float, default=None,
+        "--session-ttl",
+        type=float,
+        default=None,
         help="seconds after which a session token stops working (default: at its expirationDate)",
-    )  # fmt: skip
+    )
     faults.add_argument(
-        "--full-result-size", choices=FULL_RESULT_SIZES, default=HEALTHY.full_result_size,
+        "--full-result-size",
+        choices=FULL_RESULT_SIZES,
+        default=HEALTHY.full_result_size,
         help="fullResultSize on lists: lookahead = from+count+1 while more remain, else "
         "from+count (the real API since 2026-03; the default), exact = the true total, "
         "inexact = too small",
-    )  # fmt: skip
+    )
     faults.add_argument(
         "--inexact-total", action="store_true", help="deprecated: --full-result-size inexact"
     )
     faults.add_argument(
-        "--page-mutations", type=int, default=0,
+        "--page-mutations",
+        type=int,
+        default=0,
         help="postings added, changed or deleted inside a range while a client pages through it",
-    )  # fmt: skip
+    )
     faults.add_argument(
-        "--account-number-to-inclusive", action="store_true",
+        "--account-number-to-inclusive",
+        action="store_true",
         help="accountNumberTo on /ledger/posting includes its own number (default: exclusive)",
-    )  # fmt: skip
+    )
     faults.add_argument(
-        "--latency", type=_latency, metavar="MS[-MS]",
+        "--latency",
+        type=_latency,
+        metavar="MS[-MS]",
         help="latency mode: a full list page of 10,000 objects takes a jittered time in this range "
         f"of milliseconds (e.g. 150-600), smaller pages their share, no /v2 request under "
         f"{FLOOR_MS} ms; pages are rendered on demand, not cached (default: instant)",
-    )  # fmt: skip
+    )
     return p
 
 

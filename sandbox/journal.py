@@ -167,16 +167,31 @@ class DayBook:
         rate = currency.rate(self.ordinal)
         foreign = currency is not NOK
         postings = [
-            _new(Posting, (
-                pid, 0, voucher, iso, pid % 1000, chart[line.number], description, line.amount,
-                to_currency(line.amount, rate) if foreign else line.amount, line.gross,
-                to_currency(line.gross, rate) if foreign else line.gross, currency,
-                VAT_TYPES[line.vat_id], customer if line.role is CUSTOMER else None,
-                supplier if line.role is SUPPLIER else None, line.type, line.system_generated,
-                invoice if line.role is CUSTOMER else "",
-            ))
+            _new(
+                Posting,
+                (
+                    pid,
+                    0,
+                    voucher,
+                    iso,
+                    pid % 1000,
+                    chart[line.number],
+                    description,
+                    line.amount,
+                    to_currency(line.amount, rate) if foreign else line.amount,
+                    line.gross,
+                    to_currency(line.gross, rate) if foreign else line.gross,
+                    currency,
+                    VAT_TYPES[line.vat_id],
+                    customer if line.role is CUSTOMER else None,
+                    supplier if line.role is SUPPLIER else None,
+                    line.type,
+                    line.system_generated,
+                    invoice if line.role is CUSTOMER else "",
+                ),
+            )
             for pid, line in zip(ids, lines, strict=True)
-        ]  # fmt: skip
+        ]
         return Entry(voucher, postings)
 
 

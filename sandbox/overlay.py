@@ -145,9 +145,22 @@ def _posting(
         rate = currency.rate(ordinal)
         in_currency = spec.amount if currency is NOK else to_currency(spec.amount, rate)
     return Posting(
-        id=pid, version=0, voucher=voucher, date=voucher.date, row=pid % 1000, account=account,
-        description=spec.description, amount=spec.amount, amount_currency=in_currency,
-        amount_gross=spec.amount, amount_gross_currency=in_currency, currency=currency,
-        vat_type=VAT_NONE, customer=None, supplier=None, type=None, system_generated=False,
+        id=pid,
+        version=0,
+        voucher=voucher,
+        date=voucher.date,
+        row=pid % 1000,
+        account=account,
+        description=spec.description,
+        amount=spec.amount,
+        amount_currency=in_currency,
+        amount_gross=spec.amount,
+        amount_gross_currency=in_currency,
+        currency=currency,
+        vat_type=VAT_NONE,
+        customer=None,
+        supplier=None,
+        type=None,
+        system_generated=False,
         invoice_number="",
-    )  # fmt: skip
+    )

@@ -258,9 +258,10 @@ _TABLE = (
 )
 #: every account a generated voucher can post to (the others never move unless a test books there)
 POSTED_ACCOUNTS = frozenset(
-    COST_ACCOUNTS + JOURNAL_ACCOUNTS
+    COST_ACCOUNTS
+    + JOURNAL_ACCOUNTS
     + (1500, 1920, 2400, 2600, 2700, 2710, 2770, 3000, 3200, 4300, 5000, 5400, 6300, 7500, 7770)
-)  # fmt: skip
+)
 #: every template
 TEMPLATES = tuple(
     Template(kind, weight, sizes, amount_table(*span), voucher_type, foreign, build, debit)

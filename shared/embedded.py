@@ -149,9 +149,16 @@ class _Postgres:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._hand_over(self.data_dir)
         done = self._run(
-            "initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust",
-            "--encoding=UTF8", "--locale=C", "--no-instructions",
-        )  # fmt: skip
+            "initdb",
+            "-D",
+            str(self.data_dir),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C",
+            "--no-instructions",
+        )
         if done.returncode != 0:
             raise EmbeddedServerError(f"initdb failed in {self.data_dir}: {done.stderr.strip()}")
 
@@ -182,9 +189,18 @@ class _Postgres:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         log = self.data_dir / "server.log"
         done = self._run(
-            "pg_ctl", "-D", str(self.data_dir), "-l", str(log), "-o", options, "-w",
-            "-t", str(int(START_TIMEOUT_S)), "start",
-        )  # fmt: skip
+            "pg_ctl",
+            "-D",
+            str(self.data_dir),
+            "-l",
+            str(log),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            str(int(START_TIMEOUT_S)),
+            "start",
+        )
         if done.returncode != 0:
             tail = log.read_text(errors="replace")[-800:] if log.exists() else done.stderr
             raise EmbeddedServerError(f"The embedded Postgres did not start: {tail.strip()}")
@@ -213,11 +229,27 @@ class _Redis:
     def start(self, port: int) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         command = [
-            str(redis_server_binary()), "--bind", "127.0.0.1", "--port", str(port),
-            "--dir", str(self.data_dir), "--dbfilename", "dump.rdb", "--save", "60", "1",
-            "--appendonly", "no", "--daemonize", "yes", "--pidfile", str(self.pid_file),
-            "--logfile", str(self.data_dir / "redis.log"),
-        ]  # fmt: skip
+            str(redis_server_binary()),
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--dir",
+            str(self.data_dir),
+            "--dbfilename",
+            "dump.rdb",
+            "--save",
+            "60",
+            "1",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "yes",
+            "--pidfile",
+            str(self.pid_file),
+            "--logfile",
+            str(self.data_dir / "redis.log"),
+        ]
         done = subprocess.run(
             command, check=False, capture_output=True, text=True, timeout=START_TIMEOUT_S
         )

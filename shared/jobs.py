@@ -84,14 +84,25 @@ class Job:
     def to_json(self, *, traceback: bool = False) -> dict[str, Any]:
         """`jobs list --json`: every field but the traceback (unless asked for)."""
         shown: dict[str, Any] = {
-            "id": self.id, "actor": self.actor, "args": list(self.args), "org_id": self.org_id,
-            "org_name": self.org_name, "year": self.year, "chunk_id": self.chunk_id,
-            "state": self.state, "attempts": self.attempts, "error_class": self.error_class,
-            "error": self.error, "stop_reason": self.stop_reason,
-            "first_failed_at": self.first_failed_at, "failed_at": self.failed_at,
-            "updated_at": self.updated_at, "resolved_at": self.resolved_at,
-            "range": self.range, "next_retry_at": self.next_retry_at,
-        }  # fmt: skip
+            "id": self.id,
+            "actor": self.actor,
+            "args": list(self.args),
+            "org_id": self.org_id,
+            "org_name": self.org_name,
+            "year": self.year,
+            "chunk_id": self.chunk_id,
+            "state": self.state,
+            "attempts": self.attempts,
+            "error_class": self.error_class,
+            "error": self.error,
+            "stop_reason": self.stop_reason,
+            "first_failed_at": self.first_failed_at,
+            "failed_at": self.failed_at,
+            "updated_at": self.updated_at,
+            "resolved_at": self.resolved_at,
+            "range": self.range,
+            "next_retry_at": self.next_retry_at,
+        }
         if traceback:
             shown["traceback"] = self.traceback
         return shown
@@ -130,9 +141,11 @@ class StuckChunk:
 
 
 def chunk_range(
-    date_from: dt.date, date_to: dt.date, account_from: int | None = None,
+    date_from: dt.date,
+    date_to: dt.date,
+    account_from: int | None = None,
     account_to: int | None = None,
-) -> str:  # fmt: skip
+) -> str:
     """A chunk's dates [from, to) for people: `2024`, `2024-03`, `2024-03 – 2024-05`,
     `2024-03-05`, `2024-03-01 – 2024-03-14` (the last day shown is imported), and its accounts
     when it is split by account: `2024-12-31 accounts 1000–1999`."""
@@ -168,14 +181,26 @@ def _range(row: asyncpg.Record) -> str | None:
 
 def _job(row: asyncpg.Record) -> Job:
     return Job(
-        id=row["id"], actor=row["actor"], org_id=row["org_id"], org_name=row["org_name"],
-        year=row["year"], chunk_id=row["chunk_id"], state=row["state"],
-        attempts=row["attempts"], error_class=row["error_class"], error=row["error"],
-        traceback=row["traceback"], stop_reason=row["stop_reason"],
-        failed_at=row["last_failed_at"], updated_at=row["updated_at"],
-        args=tuple(row["args"]), first_failed_at=row["first_failed_at"],
-        resolved_at=row["resolved_at"], next_retry_at=row["next_retry_at"], range=_range(row),
-    )  # fmt: skip
+        id=row["id"],
+        actor=row["actor"],
+        org_id=row["org_id"],
+        org_name=row["org_name"],
+        year=row["year"],
+        chunk_id=row["chunk_id"],
+        state=row["state"],
+        attempts=row["attempts"],
+        error_class=row["error_class"],
+        error=row["error"],
+        traceback=row["traceback"],
+        stop_reason=row["stop_reason"],
+        failed_at=row["last_failed_at"],
+        updated_at=row["updated_at"],
+        args=tuple(row["args"]),
+        first_failed_at=row["first_failed_at"],
+        resolved_at=row["resolved_at"],
+        next_retry_at=row["next_retry_at"],
+        range=_range(row),
+    )
 
 
 async def list_jobs(
@@ -277,9 +302,12 @@ async def retry_jobs(
             await _reopen(conn, job)
             await conn.execute(Q["job_mark_retrying"], job_id)
             await audit.record(
-                conn, "job.retry", job["org_id"],
-                {"job_id": job_id, "actor": job["actor"], "args": job["args"]}, actor=actor,
-            )  # fmt: skip
+                conn,
+                "job.retry",
+                job["org_id"],
+                {"job_id": job_id, "actor": job["actor"], "args": job["args"]},
+                actor=actor,
+            )
             to_send.append(job)
     for job in to_send:
         send(broker, job["actor"], *job["args"])

@@ -67,10 +67,20 @@ def workers(client: redis.Redis) -> list[dict[str, Any]]:
 def _described(worker_id: str, name: worker_names.WorkerName | None) -> dict[str, Any]:
     """`name`, and `host`, `pid`, `slot`, `queues` where the worker wrote them (else None)."""
     if name is None:
-        return {"name": worker_names.unnamed(worker_id), "host": None, "pid": None,
-                "slot": None, "queues": None}  # fmt: skip
-    return {"name": name.label(), "host": name.host, "pid": name.pid, "slot": name.slot,
-            "queues": list(name.queues)}  # fmt: skip
+        return {
+            "name": worker_names.unnamed(worker_id),
+            "host": None,
+            "pid": None,
+            "slot": None,
+            "queues": None,
+        }
+    return {
+        "name": name.label(),
+        "host": name.host,
+        "pid": name.pid,
+        "slot": name.slot,
+        "queues": list(name.queues),
+    }
 
 
 def alive(found: list[dict[str, Any]]) -> list[dict[str, Any]]:

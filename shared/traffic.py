@@ -83,6 +83,6 @@ def read(client: redis.Redis, minutes: int = MINUTES) -> Traffic:
         key: Window(None if limit is None else _int(limit), _int(sent), _int(end), _int(window))
         for key, (limit, sent, end, window) in zip(keys, pipe.execute(), strict=True)
         if sent is not None
-    }  # fmt: skip
+    }
     orgs_keys = {int(k): v.decode() for k, v in orgs.items()}
     return Traffic(now_ms, tuple(counted[:-1]), counted[-1], orgs_keys, windows)

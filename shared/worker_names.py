@@ -54,10 +54,13 @@ class WorkerName:
     def from_json(cls, found: dict[str, Any]) -> WorkerName:
         """Back from `to_json`; unknown keys are left out (a newer worker wrote them)."""
         return cls(
-            host=str(found["host"]), pid=int(found["pid"]), slot=found.get("slot"),
-            queues=tuple(found.get("queues") or QUEUES), threads=found.get("threads"),
+            host=str(found["host"]),
+            pid=int(found["pid"]),
+            slot=found.get("slot"),
+            queues=tuple(found.get("queues") or QUEUES),
+            threads=found.get("threads"),
             since=float(found.get("since") or 0.0),
-        )  # fmt: skip
+        )
 
 
 def unnamed(worker_id: str) -> str:

@@ -152,9 +152,12 @@ class LedgersyncApp(App[None]):
         """Tell each alert (with the bell if asked for); `!` then goes to the last."""
         for one in alerts:
             self.notify(
-                one.sentence, title="Alert", severity=SEVERITY[one.kind], timeout=ALERT_S,
+                one.sentence,
+                title="Alert",
+                severity=SEVERITY[one.kind],
+                timeout=ALERT_S,
                 markup=False,
-            )  # fmt: skip
+            )
             if self.ring:
                 self.bell()
             self.last_alert = one

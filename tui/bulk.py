@@ -40,18 +40,29 @@ class Bulk:
 
 
 SYNC = Bulk(
-    "sync", "Synchronize {n} again?", "Sync", "Synchronizing {n} again",
+    "sync",
+    "Synchronize {n} again?",
+    "Sync",
+    "Synchronizing {n} again",
     lambda row: row.method == "api" and row.company is not None,
     "no company chosen yet, or updated by SAF-T files",
-)  # fmt: skip
+)
 CHECKS = Bulk(
-    "checks", "Run the troubleshooting checks of {n}?", "Run checks", "Checks ran for {n}",
-    lambda row: row.method == "api", "SAF-T organizations have no checks",
-)  # fmt: skip
+    "checks",
+    "Run the troubleshooting checks of {n}?",
+    "Run checks",
+    "Checks ran for {n}",
+    lambda row: row.method == "api",
+    "SAF-T organizations have no checks",
+)
 RETRY = Bulk(
-    "retry", "Retry {jobs} of {n}?", "Retry", "Retried {jobs} of {n}",
-    lambda row: True, "no failed jobs",
-)  # fmt: skip
+    "retry",
+    "Retry {jobs} of {n}?",
+    "Retry",
+    "Retried {jobs} of {n}",
+    lambda row: True,
+    "no failed jobs",
+)
 
 
 def plural(count: int, word: str) -> str:

@@ -77,11 +77,18 @@ def matches(row: OrgRow, text: str) -> bool:
     haystack = " ".join(
         str(part)
         for part in (
-            row.id, row.name, row.company, fmt.label(row.state), row.state, row.method,
-            row.provider, row.reason, row.last_error,
+            row.id,
+            row.name,
+            row.company,
+            fmt.label(row.state),
+            row.state,
+            row.method,
+            row.provider,
+            row.reason,
+            row.last_error,
         )
         if part
-    ).casefold()  # fmt: skip
+    ).casefold()
     return all(word in haystack for word in text.casefold().split())
 
 

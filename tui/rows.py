@@ -116,10 +116,19 @@ def event(row: Row) -> Event:
 def file_row(row: Row) -> FileRow:
     """A `saft_imports_by_org` row."""
     return FileRow(
-        row["id"], row["file_name"], row["state"], row["period_start"], row["period_end"],
-        row["transactions_read"], row["postings_read"], row["total_debit"], row["total_credit"],
-        row["bytes_read"], row["bytes_total"], row["error"],
-    )  # fmt: skip
+        row["id"],
+        row["file_name"],
+        row["state"],
+        row["period_start"],
+        row["period_end"],
+        row["transactions_read"],
+        row["postings_read"],
+        row["total_debit"],
+        row["total_credit"],
+        row["bytes_read"],
+        row["bytes_total"],
+        row["error"],
+    )
 
 
 def detail(

@@ -41,9 +41,10 @@ async def validate_token(org_id: int) -> None:
 async def plan_sync(org_id: int, year: int | None = None) -> None:
     """Plan the years into chunks and send the first ones."""
     await _run(
-        "plan_sync", (org_id, year),
+        "plan_sync",
+        (org_id, year),
         lambda res: onboarding.guarded(res, org_id, importer.plan_sync(res, org_id, year)),
-    )  # fmt: skip
+    )
 
 
 @dramatiq.actor(queue_name="chunks")
@@ -56,18 +57,20 @@ async def import_chunk(chunk_id: int) -> None:
 async def reconcile_year(org_id: int, year: int) -> None:
     """Compare a finished year with the API's sums."""
     await _run(
-        "reconcile_year", (org_id, year),
+        "reconcile_year",
+        (org_id, year),
         lambda res: onboarding.guarded(res, org_id, reconcile.reconcile_year(res, org_id, year)),
-    )  # fmt: skip
+    )
 
 
 @dramatiq.actor(queue_name="onboarding")
 async def refresh_registers(org_id: int) -> None:
     """Refresh the registers postings point to (chart of accounts, customers, ...), once a sync."""
     await _run(
-        "refresh_registers", (org_id,),
+        "refresh_registers",
+        (org_id,),
         lambda res: onboarding.guarded(res, org_id, masterdata.refresh_registers(res, org_id)),
-    )  # fmt: skip
+    )
 
 
 @dramatiq.actor(queue_name="onboarding")
@@ -83,6 +86,7 @@ async def run_checks(org_id: int) -> None:
 async def resume_sync(org_id: int) -> None:
     """Continue a cancelled organization's sync where it stopped."""
     await _run(
-        "resume_sync", (org_id,),
+        "resume_sync",
+        (org_id,),
         lambda res: onboarding.guarded(res, org_id, resumption.resume(res, org_id)),
-    )  # fmt: skip
+    )

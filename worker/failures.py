@@ -71,15 +71,24 @@ class Failure:
 
     @classmethod
     def of(
-        cls, actor: str, args: Sequence[Any], message_id: str | None, exc: BaseException,
+        cls,
+        actor: str,
+        args: Sequence[Any],
+        message_id: str | None,
+        exc: BaseException,
         decision: Decision,
-    ) -> Failure:  # fmt: skip
+    ) -> Failure:
         """The failure of a message's attempt, secrets masked."""
         return cls(
-            actor, list(args), message_id, type(exc).__name__, error_sentence(exc),
-            traceback_text(exc), decision.stop_reason,
+            actor,
+            list(args),
+            message_id,
+            type(exc).__name__,
+            error_sentence(exc),
+            traceback_text(exc),
+            decision.stop_reason,
             decision.delay_ms if decision.retry else None,
-        )  # fmt: skip
+        )
 
     @property
     def state(self) -> JobState:
@@ -102,15 +111,29 @@ async def record(conn: asyncpg.Connection, failure: Failure) -> asyncpg.Record:
         org_id = await conn.fetchval(Q["saft_import_org"], org_id)
     async with conn.transaction():
         job = await conn.fetchrow(
-            Q["job_record_failure"], failure.actor, failure.args, org_id, year, chunk_id,
-            failure.message_id, failure.state, failure.error_class, failure.error,
-            failure.traceback, failure.stop_reason,
-        )  # fmt: skip
+            Q["job_record_failure"],
+            failure.actor,
+            failure.args,
+            org_id,
+            year,
+            chunk_id,
+            failure.message_id,
+            failure.state,
+            failure.error_class,
+            failure.error,
+            failure.traceback,
+            failure.stop_reason,
+        )
         await conn.execute(
-            Q["job_attempt_insert"], job["id"], job["attempts"], failure.message_id,
-            failure.error_class, failure.error, failure.traceback,
+            Q["job_attempt_insert"],
+            job["id"],
+            job["attempts"],
+            failure.message_id,
+            failure.error_class,
+            failure.error,
+            failure.traceback,
             failure.stop_reason or JobState.RETRYING,
-        )  # fmt: skip
+        )
         if failure.retry_in_ms is not None:
             await conn.execute(Q["job_set_next_retry"], job["id"], failure.retry_in_ms)
     return job

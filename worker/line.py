@@ -148,9 +148,11 @@ class Line:
         handed = self._hand_back(slot.worker_id)
         if handed:
             logger.warning(
-                "worker_process_ended_holding_messages", slot=slot.index, status=exit_text(code),
+                "worker_process_ended_holding_messages",
+                slot=slot.index,
+                status=exit_text(code),
                 messages_handed_back=handed,
-            )  # fmt: skip
+            )
 
     def _died(self, slot: Slot, code: int) -> None:
         lived = self.clock() - slot.started_at
@@ -162,10 +164,14 @@ class Line:
         pause = restart_pause(slot.quick_deaths)
         handed = self._hand_back(slot.worker_id)
         logger.error(
-            "worker_process_died", slot=slot.index, pid=slot.process.pid if slot.process else None,
-            status=exit_text(code), lived_s=round(lived, 1), messages_handed_back=handed,
+            "worker_process_died",
+            slot=slot.index,
+            pid=slot.process.pid if slot.process else None,
+            status=exit_text(code),
+            lived_s=round(lived, 1),
+            messages_handed_back=handed,
             restart_in_s=pause,
-        )  # fmt: skip
+        )
         slot.restart_at = self.clock() + pause
 
     def _heard_from(self, worker_id: str) -> bool:

@@ -24,9 +24,13 @@ def own_name(worker: dramatiq.Worker) -> worker_names.WorkerName:
     """What this process is: host, pid, its line's slot, the queues it takes from, threads."""
     queues = tuple(sorted(worker.consumer_whitelist or QUEUES))
     return worker_names.WorkerName(
-        host=socket.gethostname(), pid=os.getpid(), slot=os.environ.get(WORKER_SLOT_ENV) or None,
-        queues=queues, threads=worker.worker_threads, since=time.time(),
-    )  # fmt: skip
+        host=socket.gethostname(),
+        pid=os.getpid(),
+        slot=os.environ.get(WORKER_SLOT_ENV) or None,
+        queues=queues,
+        threads=worker.worker_threads,
+        since=time.time(),
+    )
 
 
 class WorkerNaming(Middleware):

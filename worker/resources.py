@@ -123,9 +123,11 @@ class Resources:
         redis = aioredis.Redis.from_url(settings.redis_url)
         limiter = RedisRateLimiter(redis)  # one budget per employee token, for every worker
         client = TripletexClient(
-            http, settings.tripletex_url,
-            before_request=limiter.acquire, on_rate_limit=limiter.observe,
-        )  # fmt: skip
+            http,
+            settings.tripletex_url,
+            before_request=limiter.acquire,
+            on_rate_limit=limiter.observe,
+        )
         hooks = AccessHooks(on_rate_limited=limiter.blocked, on_session=limiter.attribute)
         access = Access(pool=pool, client=client, cipher=cipher, settings=settings, hooks=hooks)
         broker = sender(settings.redis_url)

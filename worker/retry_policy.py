@@ -35,8 +35,13 @@ class Cause(StrEnum):
 
 #: errors that retrying cannot fix
 PERMANENT_ERRORS: tuple[type[BaseException], ...] = (
-    PermanentJobError, BadInput, ConfigError, *ACCESS_ERRORS, InvalidRequest, NotFound,
-)  # fmt: skip
+    PermanentJobError,
+    BadInput,
+    ConfigError,
+    *ACCESS_ERRORS,
+    InvalidRequest,
+    NotFound,
+)
 #: errors that the same job may well not meet a little later
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     TransientUpstream,

@@ -32,9 +32,12 @@ async def validate(access: Access, org_id: int) -> tuple[OrgState, int | None]:
     clients = await access.call(org_id, 0, access.client.companies_with_login_access)
     async with access.pool.acquire() as conn, conn.transaction():
         await conn.execute(
-            Q["credentials_store_owner"], org_id, me.employee_id, me.actual_employee_id,
+            Q["credentials_store_owner"],
+            org_id,
+            me.employee_id,
+            me.actual_employee_id,
             me.company_id,
-        )  # fmt: skip
+        )
         await _store_companies(conn, org_id, own, clients)
         state = await _next_state(conn, org_id)
         staged = await stage(conn, "plan_sync", org_id) if state is OrgState.SYNCING else None
@@ -59,9 +62,14 @@ async def _store_companies(
     reachable = ([(own, True)] if own else []) + [(c, False) for c in clients if c != own]
     for company, is_own in reachable:
         await conn.execute(
-            Q["company_upsert"], org_id, company.id, company.name or f"Company {company.id}",
-            company.organization_number, company.customer_company_id, is_own,
-        )  # fmt: skip
+            Q["company_upsert"],
+            org_id,
+            company.id,
+            company.name or f"Company {company.id}",
+            company.organization_number,
+            company.customer_company_id,
+            is_own,
+        )
 
 
 async def _next_state(conn: asyncpg.Connection, org_id: int) -> OrgState:

@@ -98,9 +98,16 @@ async def _paged_list(request: web.Request, kind: ListKind) -> web.StreamRespons
         total, extra = len(ledger.matching(*span, *accounts)), ()
     capped(total)
     key = (
-        ledger.company.id, ledger.overlay.generation, kind.name, span, start, count,
-        unparse(chosen), request.host, accounts,
-    )  # fmt: skip
+        ledger.company.id,
+        ledger.overlay.generation,
+        kind.name,
+        span,
+        start,
+        count,
+        unparse(chosen),
+        request.host,
+        accounts,
+    )
     cached = state.faults.page_latency_ms is None
     page = state.cache.get(key) if cached else None
     if page is None:
@@ -142,13 +149,25 @@ def _voucher_total(ledger: Ledger, span: Span) -> tuple[int, tuple[tuple[str, in
 
 
 POSTINGS = ListKind(
-    "posting", POSTING, POSTING_ORDERS, POSTING_FILTERS, False, True, _posting_total,
+    "posting",
+    POSTING,
+    POSTING_ORDERS,
+    POSTING_FILTERS,
+    False,
+    True,
+    _posting_total,
     _render_postings,
-)  # fmt: skip
+)
 VOUCHERS = ListKind(
-    "voucher", VOUCHER, VOUCHER_ORDERS, VOUCHER_FILTERS, True, False, _voucher_total,
+    "voucher",
+    VOUCHER,
+    VOUCHER_ORDERS,
+    VOUCHER_FILTERS,
+    True,
+    False,
+    _voucher_total,
     _render_vouchers,
-)  # fmt: skip
+)
 
 
 async def postings(request: web.Request) -> web.StreamResponse:

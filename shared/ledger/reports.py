@@ -103,10 +103,12 @@ class TrialBalanceReport:
     def totals(self) -> Totals:
         """Each column summed."""
         return Totals(
-            sum((x.opening for x in self.lines), ZERO), sum((x.debit for x in self.lines), ZERO),
-            sum((x.credit for x in self.lines), ZERO), sum((x.closing for x in self.lines), ZERO),
+            sum((x.opening for x in self.lines), ZERO),
+            sum((x.debit for x in self.lines), ZERO),
+            sum((x.credit for x in self.lines), ZERO),
+            sum((x.closing for x in self.lines), ZERO),
             sum((x.difference for x in self.lines), ZERO),
-        )  # fmt: skip
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,9 +247,16 @@ def _line(row: asyncpg.Record, labels: dict[str, str]) -> PostingLine:
         Dimension(kind, labels[kind], row[kind]) for kind, _ in DIMENSIONS if row[kind] is not None
     )
     return PostingLine(
-        row["posting_id"], row["posting_date"], row["account_number"], row["account_name"],
-        row["voucher_id"], row["voucher_number"], row["description"], row["amount"], dimensions,
-    )  # fmt: skip
+        row["posting_id"],
+        row["posting_date"],
+        row["account_number"],
+        row["account_name"],
+        row["voucher_id"],
+        row["voucher_number"],
+        row["description"],
+        row["amount"],
+        dimensions,
+    )
 
 
 async def postings(
@@ -278,6 +287,10 @@ async def voucher(conn: asyncpg.Connection, org_id: int, voucher_id: int) -> Vou
     labels = await dimension_labels(conn, org_id)
     first = rows[0]
     return Voucher(
-        voucher_id, first["voucher_number"], first["voucher_year"], first["voucher_type"],
-        first["voucher_description"], tuple(_line(row, labels) for row in rows),
-    )  # fmt: skip
+        voucher_id,
+        first["voucher_number"],
+        first["voucher_year"],
+        first["voucher_type"],
+        first["voucher_description"],
+        tuple(_line(row, labels) for row in rows),
+    )

@@ -128,9 +128,12 @@ async def _choose(
     if changing:
         removed = dict(await conn.fetchrow(Q["org_forget_company"], org_id))
     await conn.execute(
-        Q["org_select_company"], org_id, company["company_id"], company["name"],
+        Q["org_select_company"],
+        org_id,
+        company["company_id"],
+        company["name"],
         company["organization_number"],
-    )  # fmt: skip
+    )
     await set_state(conn, org_id, OrgState.SYNCING)
     detail: dict[str, Any] = {"company_id": company["company_id"], "company_name": company["name"]}
     if changing:

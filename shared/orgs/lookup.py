@@ -92,10 +92,14 @@ async def details(conn: asyncpg.Connection, org: asyncpg.Record) -> dict[str, An
     ]
     # the registers postings point to, as the last sync refreshed them (refused ones first)
     registers = [
-        {"register": r["register"], "refreshed_at": r["refreshed_at"], "listed": r["listed"],
-         "refused": r["refused"]}
+        {
+            "register": r["register"],
+            "refreshed_at": r["refreshed_at"],
+            "listed": r["listed"],
+            "refused": r["refused"],
+        }
         for r in await conn.fetch(Q["register_refreshes_of_org"], org["id"])
-    ]  # fmt: skip
+    ]
     return summary(org) | {"years": years, "registers": registers}
 
 

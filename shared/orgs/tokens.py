@@ -105,8 +105,10 @@ async def replace_token(
         )
         await set_state(conn, org_id, OrgState.VALIDATING)
         await audit.record(
-            conn, "org.replace_token", org_id,
+            conn,
+            "org.replace_token",
+            org_id,
             {"fingerprint": fingerprint, "previous_fingerprint": previous},
-        )  # fmt: skip
+        )
         staged = await followups.stage(conn, broker, "validate_token", org_id)
     await followups.send(conn, broker, staged)

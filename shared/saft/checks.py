@@ -106,8 +106,10 @@ class Ledger:
                 f"{where('Transaction', txn.line, self._name)} (TransactionID "
                 f"{txn.transaction_id!r}) does not balance: its debit lines sum to {txn.debit} "
                 f"and its credit lines to {txn.credit}; correct the voucher and export again.",
-                element="Transaction", line=txn.line, file=self._name,
-            )  # fmt: skip
+                element="Transaction",
+                line=txn.line,
+                file=self._name,
+            )
         tally = self._file
         tally.transactions += 1
         tally.debit += txn.debit
@@ -135,8 +137,10 @@ class Ledger:
                 f"{where('Header', header.line, self._name)} is for company {header.org_number} "
                 f"in {header.currency}, but the first part is for {first.org_number} in "
                 f"{first.currency}; import the parts of one export together.",
-                element="Header", line=header.line, file=self._name,
-            )  # fmt: skip
+                element="Header",
+                line=header.line,
+                file=self._name,
+            )
         if header.period is not None:
             self._periods.append(header.period)
 
@@ -160,8 +164,10 @@ class Ledger:
             raise ControlTotalMismatch(
                 f"{where(element, line, name)} says {said}, but {holds}; the file is incomplete "
                 "or was changed after export: export it again.",
-                element=element, line=line, file=name,
-            )  # fmt: skip
+                element=element,
+                line=line,
+                file=name,
+            )
         self.total_debit += totals.debit
         self.total_credit += totals.credit
 
@@ -212,5 +218,7 @@ def check_company(header: Header, org_name: str, org_number: str | None, file: s
         f"{file} is for {header.company_name} ({header.org_number}), but {org_name} holds the "
         f"ledger of company {org_number}; import it into that company's organization, or "
         "register a new one with `ledgersync org add NAME --method saft`.",
-        element="RegistrationNumber", line=header.line, file=file,
-    )  # fmt: skip
+        element="RegistrationNumber",
+        line=header.line,
+        file=file,
+    )

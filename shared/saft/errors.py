@@ -78,8 +78,18 @@ class WrongCompany(InvalidSaftFile):
 KINDS: dict[str, type[InvalidSaftFile]] = {
     cls.__name__: cls
     for cls in (
-        InvalidSaftFile, NotXml, WrongNamespace, UnknownVersion, InvalidValue,
-        ControlTotalMismatch, UnbalancedTransaction, LineSideError, UnknownAccount,
-        DuplicateTransaction, DuplicateMaster, MismatchedParts, WrongCompany,
+        InvalidSaftFile,
+        NotXml,
+        WrongNamespace,
+        UnknownVersion,
+        InvalidValue,
+        ControlTotalMismatch,
+        UnbalancedTransaction,
+        LineSideError,
+        UnknownAccount,
+        DuplicateTransaction,
+        DuplicateMaster,
+        MismatchedParts,
+        WrongCompany,
     )
-}  # fmt: skip
+}

@@ -18,10 +18,16 @@ from shared.saft.model import NS
 
 #: (AccountID, description): debits go to the first ones, every voucher's credit to the last
 CHART = (
-    ("1500", "Kundefordringer"), ("1920", "Bankinnskudd"), ("3000", "Salgsinntekt"),
-    ("4000", "Varekostnad"), ("5000", "Lønn"), ("6300", "Leie lokaler"),
-    ("6800", "Kontorrekvisita"), ("7100", "Bilgodtgjørelse"), ("2400", "Leverandørgjeld"),
-)  # fmt: skip
+    ("1500", "Kundefordringer"),
+    ("1920", "Bankinnskudd"),
+    ("3000", "Salgsinntekt"),
+    ("4000", "Varekostnad"),
+    ("5000", "Lønn"),
+    ("6300", "Leie lokaler"),
+    ("6800", "Kontorrekvisita"),
+    ("7100", "Bilgodtgjørelse"),
+    ("2400", "Leverandørgjeld"),
+)
 DEBIT_ACCOUNTS = CHART[:-1]
 CREDIT_ACCOUNT = CHART[-1]
 
@@ -159,9 +165,11 @@ def _document(spec: Spec, totals: Written) -> Iterator[str]:
     namespace = {Fault.NO_NAMESPACE: None, Fault.WRONG_NAMESPACE: "urn:example:not-saft"}.get(
         spec.fault or Fault.NOT_XML, NS
     )
-    xmlns = "" if namespace is None else (
-        f' xmlns{":" + spec.prefix if spec.prefix else ""}="{namespace}"'
-    )  # fmt: skip
+    xmlns = (
+        ""
+        if namespace is None
+        else (f' xmlns{":" + spec.prefix if spec.prefix else ""}="{namespace}"')
+    )
     version = "2.00" if spec.fault is Fault.UNKNOWN_VERSION else spec.version
     yield f'<?xml version="1.0" encoding="UTF-8"?>\n<{p}AuditFile{xmlns}>\n'
     yield _header(spec, p, version)
@@ -202,14 +210,15 @@ def _header(spec: Spec, p: str, version: str) -> str:
         f"      <{p}PeriodEnd>12</{p}PeriodEnd><{p}PeriodEndYear>{spec.year}</{p}PeriodEndYear>\n"
         f"    </{p}SelectionCriteria>\n"
         f"    <{p}TaxAccountingBasis>A</{p}TaxAccountingBasis>\n  </{p}Header>\n"
-    )  # fmt: skip
+    )
 
 
 def _master_files(spec: Spec, p: str, totals: Written) -> str:
     accounts = []
     for account, description in CHART:
-        closing = totals.nets[account] + (100 if spec.fault is Fault.ROLL_FORWARD and
-                                          account == CHART[0][0] else 0)  # fmt: skip
+        closing = totals.nets[account] + (
+            100 if spec.fault is Fault.ROLL_FORWARD and account == CHART[0][0] else 0
+        )
         side = "Debit" if closing >= 0 else "Credit"
         accounts.append(
             f"      <{p}Account>\n        <{p}AccountID>{account}</{p}AccountID>\n"
@@ -249,7 +258,7 @@ def _transaction(spec: Spec, p: str, i: int) -> str:
         f"        <{p}SystemEntryDate>{date}</{p}SystemEntryDate>"
         f"<{p}GLPostingDate>{date}</{p}GLPostingDate>\n"
         f"{''.join(lines)}      </{p}Transaction>\n"
-    )  # fmt: skip
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,7 +286,7 @@ def _line(p: str, line: _Line) -> str:
         f"</{p}{line.side}Amount>\n"
         f"          <{p}ReferenceNumber>{line.record}</{p}ReferenceNumber>\n"
         f"        </{p}Line>\n"
-    )  # fmt: skip
+    )
 
 
 def _plant(fault: Fault | None, line: str, p: str) -> str:
@@ -288,9 +297,12 @@ def _plant(fault: Fault | None, line: str, p: str) -> str:
             debit, f"<{p}CreditAmount><{p}Amount>0.00</{p}Amount></{p}CreditAmount>{debit}"
         )
     if fault is Fault.NO_SIDE:
-        return line.replace(debit, "<!-- no side -->").replace(f"</{p}DebitAmount>", "").replace(
-            f"<{p}Amount>", f"<{p}Quantity>"
-        ).replace(f"</{p}Amount>", f"</{p}Quantity>")  # fmt: skip
+        return (
+            line.replace(debit, "<!-- no side -->")
+            .replace(f"</{p}DebitAmount>", "")
+            .replace(f"<{p}Amount>", f"<{p}Quantity>")
+            .replace(f"</{p}Amount>", f"</{p}Quantity>")
+        )
     if fault is Fault.UNKNOWN_ACCOUNT:
         start = line.index(f"<{p}AccountID>") + len(f"<{p}AccountID>")
         return line[:start] + "9999" + line[line.index(f"</{p}AccountID>") :]

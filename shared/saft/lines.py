@@ -19,17 +19,28 @@ Element = Any  # lxml's _Element: untyped
 
 _P = f"{{{NS}}}"
 T_LINE, T_TRANSACTION_ID, T_DATE, T_DESCRIPTION = (
-    _P + "Line", _P + "TransactionID", _P + "TransactionDate", _P + "Description",
-)  # fmt: skip
+    _P + "Line",
+    _P + "TransactionID",
+    _P + "TransactionDate",
+    _P + "Description",
+)
 T_RECORD_ID, T_ACCOUNT_ID, T_DEBIT, T_CREDIT = (
-    _P + "RecordID", _P + "AccountID", _P + "DebitAmount", _P + "CreditAmount",
-)  # fmt: skip
+    _P + "RecordID",
+    _P + "AccountID",
+    _P + "DebitAmount",
+    _P + "CreditAmount",
+)
 T_AMOUNT, T_CURRENCY_CODE, T_CURRENCY_AMOUNT = (
-    _P + "Amount", _P + "CurrencyCode", _P + "CurrencyAmount",
-)  # fmt: skip
+    _P + "Amount",
+    _P + "CurrencyCode",
+    _P + "CurrencyAmount",
+)
 T_CUSTOMER_ID, T_SUPPLIER_ID, T_TAX_INFORMATION, T_TAX_CODE = (
-    _P + "CustomerID", _P + "SupplierID", _P + "TaxInformation", _P + "TaxCode",
-)  # fmt: skip
+    _P + "CustomerID",
+    _P + "SupplierID",
+    _P + "TaxInformation",
+    _P + "TaxCode",
+)
 ZERO = Decimal(0)
 #: a line's references to the MasterFiles' parties and tax codes
 _REFERENCES = frozenset((T_CUSTOMER_ID, T_SUPPLIER_ID, T_TAX_INFORMATION))
@@ -114,9 +125,16 @@ class LineReader:
         if currency_value is not None and debit is None:
             currency_value = -currency_value
         posting = Posting(
-            record_id or "", account_id or "", name, signed, description or fallback,
-            currency, currency_value, line, *_references(references),
-        )  # fmt: skip
+            record_id or "",
+            account_id or "",
+            name,
+            signed,
+            description or fallback,
+            currency,
+            currency_value,
+            line,
+            *_references(references),
+        )
         return posting, debit is not None, value
 
     def _amounts(self, side: Element) -> tuple[Decimal, str | None, Decimal | None]:
@@ -149,8 +167,10 @@ class LineReader:
         return LineSideError(
             f"{where('Line', line, self.name)} has {what}; every line must have exactly one of "
             "them: correct the voucher and export the file again.",
-            element="Line", line=line, file=self.name,
-        )  # fmt: skip
+            element="Line",
+            line=line,
+            file=self.name,
+        )
 
     def _account_error(self, account_id: str | None, elem: Element) -> Exception:
         found = elem.find(T_ACCOUNT_ID)
@@ -161,8 +181,10 @@ class LineReader:
             f"{where('AccountID', line, self.name)} refers to account {account_id!r}, which is "
             "not among the MasterFiles' GeneralLedgerAccounts; export the file with its "
             "complete chart of accounts, or correct the line.",
-            element="AccountID", line=line, file=self.name,
-        )  # fmt: skip
+            element="AccountID",
+            line=line,
+            file=self.name,
+        )
 
 
 def _references(elements: list[Element]) -> tuple[str | None, str | None, str | None]:

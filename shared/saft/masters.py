@@ -49,8 +49,10 @@ def _key(elem: Element, local: str, limit: int, name: str) -> str:
         raise InvalidValue(
             f"{where(local, line, name)} is {len(text)} characters long; a {local} has at most "
             f"{limit}: correct it in the export.",
-            element=local, line=line, file=name,
-        )  # fmt: skip
+            element=local,
+            line=line,
+            file=name,
+        )
     return text
 
 
@@ -59,9 +61,12 @@ def read_party(elem: Element, name: str) -> Party:
     kind = PartyKind.CUSTOMER if elem.tag == T_CUSTOMER else PartyKind.SUPPLIER
     local = "CustomerID" if kind is PartyKind.CUSTOMER else "SupplierID"
     return Party(
-        kind, _key(elem, local, PARTY_ID_LENGTH, name), _text(elem, "Name"),
-        _text(elem, "RegistrationNumber"), elem.sourceline,
-    )  # fmt: skip
+        kind,
+        _key(elem, local, PARTY_ID_LENGTH, name),
+        _text(elem, "Name"),
+        _text(elem, "RegistrationNumber"),
+        elem.sourceline,
+    )
 
 
 def read_tax_code(elem: Element, name: str) -> TaxCode:
@@ -76,8 +81,10 @@ def read_tax_code(elem: Element, name: str) -> TaxCode:
         raise InvalidValue(
             f"{where('TaxPercentage', line, name)} holds {percentage}, which is not a "
             "percentage from 0 to 100 with at most four decimals; correct it in the export.",
-            element="TaxPercentage", line=line, file=name,
-        )  # fmt: skip
+            element="TaxPercentage",
+            line=line,
+            file=name,
+        )
     text = _text(elem, "EffectiveDate")
     line = elem.sourceline
     effective = None if text is None else read_date(text, "EffectiveDate", line, name)
@@ -108,5 +115,7 @@ def whole_ore(value: Decimal | None, element: str, line: int, name: str) -> Deci
     raise InvalidValue(
         f"{where(element, line, name)} holds {value}, which is not an amount in whole øre (at "
         "most two decimals); correct it in the export.",
-        element=element, line=line, file=name,
-    )  # fmt: skip
+        element=element,
+        line=line,
+        file=name,
+    )

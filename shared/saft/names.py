@@ -130,8 +130,10 @@ class Names:
         raise InvalidValue(
             f"{self.name} declares {problem} (at {where}); a SAF-T Financial file declares a "
             "handful: export the file again as the accounting system writes it.",
-            element="xmlns", line=line, file=self.name,
-        )  # fmt: skip
+            element="xmlns",
+            line=line,
+            file=self.name,
+        )
 
     def _find(self, uri: str) -> int:
         at = self._recent.rfind(uri[:MAX_URI].encode())
@@ -146,8 +148,10 @@ class Names:
             f"(or {MAX_NAME_BYTES // 1024:,} KB of them); '{shown}' at {where} is one too many. "
             "A SAF-T Financial file uses a few hundred: export the file again as the "
             "accounting system writes it.",
-            element=shown, line=line, file=self.name,
-        )  # fmt: skip
+            element=shown,
+            line=line,
+            file=self.name,
+        )
 
     def place(self, offset: int) -> tuple[int, int]:
         """(line, column) of a byte offset from the file's start, read again; column 0 unknown."""

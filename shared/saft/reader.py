@@ -47,8 +47,11 @@ def q(local: str) -> str:
 
 _TOTALS = ("NumberOfEntries", "TotalDebit", "TotalCredit")
 T_HEADER, T_ACCOUNT, T_TRANSACTION, T_JOURNAL_ID = (
-    q("Header"), q("Account"), q("Transaction"), q("JournalID"),
-)  # fmt: skip
+    q("Header"),
+    q("Account"),
+    q("Transaction"),
+    q("JournalID"),
+)
 T_GLE = q("GeneralLedgerEntries")
 T_MASTERS = frozenset(PARENTS)
 _TOTAL_TAGS = {q(t): t for t in _TOTALS}
@@ -71,8 +74,9 @@ def _sniff(stream: IO[bytes], name: str) -> Header:
         elements.close()
         return header
     except StopIteration:
-        raise NotXml(f"{name} is empty; send the SAF-T Financial .xml file itself.", line=1,
-                     file=name) from None  # fmt: skip
+        raise NotXml(
+            f"{name} is empty; send the SAF-T Financial .xml file itself.", line=1, file=name
+        ) from None
     except etree.XMLSyntaxError as exc:
         raise not_xml(exc, name) from None
 
@@ -133,8 +137,9 @@ def not_xml(exc: etree.XMLSyntaxError, name: str) -> NotXml:
     return NotXml(
         f"{name} is not well-formed XML at {at} ({problem}); export the file again and "
         "send the .xml file itself, unzipped and unchanged.",
-        line=line, file=name,
-    )  # fmt: skip
+        line=line,
+        file=name,
+    )
 
 
 _POSITION = re.compile(r",? line \d+, column \d+$")
@@ -145,15 +150,19 @@ _PLAIN = [
     (re.compile(r"Excessive depth", re.I), "elements are nested more than 256 levels deep"),
     (re.compile(r"[Tt]ext node too long|huge text node"), "one text is longer than 10 MB"),
     (re.compile(r"Document is empty|Start tag expected"), "it does not begin with an element"),
-    (re.compile(r"Premature end of data|EndTag: '</' not found|Extra content at the end"),
-     "it ends before its elements are closed, or goes on after them"),
+    (
+        re.compile(r"Premature end of data|EndTag: '</' not found|Extra content at the end"),
+        "it ends before its elements are closed, or goes on after them",
+    ),
     (re.compile(r"Opening and ending tag mismatch"), "an element is closed by another's end tag"),
     (re.compile(r"[Ee]ntity|Entity"), "it refers to an entity this importer does not read"),
-    (re.compile(r"[Ee]ncoding|[Cc]har(acter)? (out of range|0x)|not proper UTF"),
-     "it holds bytes that are not text in its declared encoding"),
+    (
+        re.compile(r"[Ee]ncoding|[Cc]har(acter)? (out of range|0x)|not proper UTF"),
+        "it holds bytes that are not text in its declared encoding",
+    ),
     (re.compile(r"[Aa]ttribute"), "an attribute is written wrongly"),
     (re.compile(r"[Nn]amespace"), "a namespace prefix is used without being declared"),
-]  # fmt: skip
+]
 
 
 def refuse_doctype(stream: IO[bytes], name: str) -> None:
@@ -166,8 +175,10 @@ def refuse_doctype(stream: IO[bytes], name: str) -> None:
         f"{name} declares a DOCTYPE at line {line}, column {column}; a SAF-T Financial file has "
         "none (its entities would change values without a word): export the file again "
         "without it.",
-        element="DOCTYPE", line=line, file=name,
-    )  # fmt: skip
+        element="DOCTYPE",
+        line=line,
+        file=name,
+    )
 
 
 def child(elem: Element, local: str) -> Element | None:
@@ -197,9 +208,11 @@ def read_header(elem: Element, name: str) -> Header:
     company_name = need(company, "Name", name)
     currency = need(elem, "DefaultCurrencyCode", name)
     software = " ".join(
-        filter(None, (elem.findtext(q(t)) for t in ("SoftwareCompanyName", "SoftwareID",
-                                                    "SoftwareVersion")))
-    )  # fmt: skip
+        filter(
+            None,
+            (elem.findtext(q(t)) for t in ("SoftwareCompanyName", "SoftwareID", "SoftwareVersion")),
+        )
+    )
     criteria = child(elem, "SelectionCriteria")
     period = None if criteria is None else read_period(criteria, name)
     return Header(version, org_number, company_name, currency, period, software, elem.sourceline)
@@ -209,8 +222,9 @@ def read_period(criteria: Element, name: str) -> Period | None:
     """The selection period by dates or by accounting periods; None when neither is given."""
     line = criteria.sourceline
     if child(criteria, "SelectionStartDate") is not None:
-        start = read_date(criteria.findtext(q("SelectionStartDate")), "SelectionStartDate",
-                          line, name)  # fmt: skip
+        start = read_date(
+            criteria.findtext(q("SelectionStartDate")), "SelectionStartDate", line, name
+        )
         end = read_date(criteria.findtext(q("SelectionEndDate")), "SelectionEndDate", line, name)
         return checked_period(Period(start, end), line, name)
     if child(criteria, "PeriodStart") is None:
@@ -218,10 +232,12 @@ def read_period(criteria: Element, name: str) -> Period | None:
     values = [
         reader(criteria.findtext(q(local)), local, line, name)
         for local, reader in (
-            ("PeriodStartYear", year), ("PeriodStart", month_of_period),
-            ("PeriodEndYear", year), ("PeriodEnd", month_of_period),
+            ("PeriodStartYear", year),
+            ("PeriodStart", month_of_period),
+            ("PeriodEndYear", year),
+            ("PeriodEnd", month_of_period),
         )
-    ]  # fmt: skip
+    ]
     return checked_period(period_of_months(*values), line, name)
 
 
@@ -234,19 +250,22 @@ def read_account(elem: Element, name: str) -> Account:
         found = elem.find(q(side))
         if found is None:
             return None
-        return whole_ore(optional_amount(found.text, side, found.sourceline, name), side,
-                         found.sourceline, name)  # fmt: skip
+        return whole_ore(
+            optional_amount(found.text, side, found.sourceline, name), side, found.sourceline, name
+        )
 
     def net(debit: str, credit: str) -> Decimal | None:
         d, c = balance(debit), balance(credit)
         return None if d is None and c is None else (d or Decimal(0)) - (c or Decimal(0))
 
     return Account(
-        account_id, description,
+        account_id,
+        description,
         net("OpeningDebitBalance", "OpeningCreditBalance"),
         net("ClosingDebitBalance", "ClosingCreditBalance"),
-        elem.sourceline, *account_extras(elem),
-    )  # fmt: skip
+        elem.sourceline,
+        *account_extras(elem),
+    )
 
 
 class _FileState:

@@ -85,8 +85,10 @@ def check_files(paths: Sequence[Path]) -> list[tuple[Path, Header]]:
             raise MismatchedParts(
                 f"{path.name} is for company {header.org_number}, but {checked[0][0].name} is "
                 f"for {first.org_number}; import the parts of one export together.",
-                element="RegistrationNumber", line=header.line, file=path.name,
-            )  # fmt: skip
+                element="RegistrationNumber",
+                line=header.line,
+                file=path.name,
+            )
     return checked
 
 
@@ -171,9 +173,12 @@ async def _record(
         )
         await set_state(conn, org_id, OrgState.SYNCING)
         await audit.record(
-            conn, "saft.submit", org_id,
-            {"import_id": import_id, "file": name, "sha256": sha256, "bytes": size}, actor=who,
-        )  # fmt: skip
+            conn,
+            "saft.submit",
+            org_id,
+            {"import_id": import_id, "file": name, "sha256": sha256, "bytes": size},
+            actor=who,
+        )
     return Submission(import_id, already=False), True
 
 

@@ -38,8 +38,10 @@ def check_version(text: str | None, line: int, file: str) -> str:
             f"{where('AuditFileVersion', line, file)} says {version!r}, which is not a SAF-T "
             "Financial version this importer reads (1.10, 1.20, 1.30 or 1.40); export the file "
             "again in one of those versions.",
-            element="AuditFileVersion", line=line, file=file,
-        )  # fmt: skip
+            element="AuditFileVersion",
+            line=line,
+            file=file,
+        )
     return version
 
 
@@ -47,8 +49,10 @@ def missing(element: str, line: int, file: str) -> InvalidValue:
     """The error for a required element that is missing or empty."""
     return InvalidValue(
         f"{where(element, line, file)} is missing or empty; the export must fill it in.",
-        element=element, line=line, file=file,
-    )  # fmt: skip
+        element=element,
+        line=line,
+        file=file,
+    )
 
 
 def required(text: str | None, element: str, line: int, file: str) -> str:
@@ -93,8 +97,10 @@ def _in_range(value: Decimal, element: str, line: int, file: str) -> Decimal:
         f"{where(element, line, file)} holds {value}, which has more than "
         f"{AMOUNT_INTEGER_DIGITS} digits before the decimal point, more than an amount may have "
         "(18 digits, 2 of them decimals); correct it in the export.",
-        element=element, line=line, file=file,
-    )  # fmt: skip
+        element=element,
+        line=line,
+        file=file,
+    )
 
 
 def account_id(text: str, line: int, file: str) -> str:
@@ -104,8 +110,10 @@ def account_id(text: str, line: int, file: str) -> str:
     raise InvalidValue(
         f"{where('AccountID', line, file)} is {len(text)} characters long; an AccountID has at "
         f"most {ACCOUNT_ID_LENGTH}: correct it in the export.",
-        element="AccountID", line=line, file=file,
-    )  # fmt: skip
+        element="AccountID",
+        line=line,
+        file=file,
+    )
 
 
 def _decimals(value: Decimal) -> int:
@@ -117,8 +125,10 @@ def _not_a_number(text: str | None, what: str, element: str, line: int, file: st
     return InvalidValue(
         f"{where(element, line, file)} holds {text!r}, which is not {what}; correct it in the "
         "export.",
-        element=element, line=line, file=file,
-    )  # fmt: skip
+        element=element,
+        line=line,
+        file=file,
+    )
 
 
 def date(text: str | None, element: str, line: int, file: str) -> dt.date:
@@ -128,8 +138,10 @@ def date(text: str | None, element: str, line: int, file: str) -> dt.date:
         raise InvalidValue(
             f"{where(element, line, file)} holds {text!r}, a date in the year {int(found[1])}; "
             f"dates are stored for the years 1 to {dt.MAXYEAR} only: correct it in the export.",
-            element=element, line=line, file=file,
-        )  # fmt: skip
+            element=element,
+            line=line,
+            file=file,
+        )
     try:
         if found is not None:
             return dt.date(int(found[1]), int(found[2]), int(found[3]))
@@ -138,8 +150,10 @@ def date(text: str | None, element: str, line: int, file: str) -> dt.date:
     raise InvalidValue(
         f"{where(element, line, file)} holds {text!r}, which is not a date (YYYY-MM-DD); "
         "correct it in the export.",
-        element=element, line=line, file=file,
-    )  # fmt: skip
+        element=element,
+        line=line,
+        file=file,
+    )
 
 
 def year(text: str | None, element: str, line: int, file: str) -> int:
@@ -149,8 +163,10 @@ def year(text: str | None, element: str, line: int, file: str) -> int:
         raise InvalidValue(
             f"{where(element, line, file)} holds {text!r}, which is not a year from {FIRST_YEAR} "
             f"to {LAST_YEAR}; correct it in the export.",
-            element=element, line=line, file=file,
-        )  # fmt: skip
+            element=element,
+            line=line,
+            file=file,
+        )
     return int(stripped)
 
 
@@ -161,8 +177,10 @@ def month_of_period(text: str | None, element: str, line: int, file: str) -> int
         raise InvalidValue(
             f"{where(element, line, file)} holds {text!r}, which is not a period number; "
             "correct it in the export.",
-            element=element, line=line, file=file,
-        )  # fmt: skip
+            element=element,
+            line=line,
+            file=file,
+        )
     return min(max(int(stripped), 1), 12)
 
 
@@ -180,6 +198,8 @@ def checked_period(period: Period, line: int, file: str) -> Period:
         raise InvalidValue(
             f"{where('SelectionCriteria', line, file)} gives the period {period}, which ends "
             f"before it starts or lies outside {FIRST_YEAR}-{LAST_YEAR}; correct it in the export.",
-            element="SelectionCriteria", line=line, file=file,
-        )  # fmt: skip
+            element="SelectionCriteria",
+            line=line,
+            file=file,
+        )
     return period

@@ -39,17 +39,37 @@ def _tags(*locals_: str) -> frozenset[str]:
 #: parent -> the children the reader reads (all others are freed as they end)
 WANTED: dict[str, frozenset[str]] = {
     ROOT: _tags("Header", "MasterFiles", "GeneralLedgerEntries"),
-    _P + "Header": _tags("AuditFileVersion", "Company", "DefaultCurrencyCode",
-                         "SelectionCriteria", "SoftwareCompanyName", "SoftwareID",
-                         "SoftwareVersion"),
+    _P + "Header": _tags(
+        "AuditFileVersion",
+        "Company",
+        "DefaultCurrencyCode",
+        "SelectionCriteria",
+        "SoftwareCompanyName",
+        "SoftwareID",
+        "SoftwareVersion",
+    ),
     _P + "Company": _tags("RegistrationNumber", "Name"),
-    _P + "SelectionCriteria": _tags("SelectionStartDate", "SelectionEndDate", "PeriodStart",
-                                    "PeriodStartYear", "PeriodEnd", "PeriodEndYear"),
+    _P + "SelectionCriteria": _tags(
+        "SelectionStartDate",
+        "SelectionEndDate",
+        "PeriodStart",
+        "PeriodStartYear",
+        "PeriodEnd",
+        "PeriodEndYear",
+    ),
     _P + "MasterFiles": _tags("GeneralLedgerAccounts", "Customers", "Suppliers", "TaxTable"),
     _P + "GeneralLedgerAccounts": _tags("Account"),
-    _P + "Account": _tags("AccountID", "AccountDescription", "StandardAccountID",
-                          "GroupingCode", "AccountType", "OpeningDebitBalance",
-                          "OpeningCreditBalance", "ClosingDebitBalance", "ClosingCreditBalance"),
+    _P + "Account": _tags(
+        "AccountID",
+        "AccountDescription",
+        "StandardAccountID",
+        "GroupingCode",
+        "AccountType",
+        "OpeningDebitBalance",
+        "OpeningCreditBalance",
+        "ClosingDebitBalance",
+        "ClosingCreditBalance",
+    ),
     _P + "Customers": _tags("Customer"),
     _P + "Customer": _tags("RegistrationNumber", "Name", "CustomerID"),
     _P + "Suppliers": _tags("Supplier"),
@@ -60,25 +80,60 @@ WANTED: dict[str, frozenset[str]] = {
     _P + "GeneralLedgerEntries": _tags("NumberOfEntries", "TotalDebit", "TotalCredit", "Journal"),
     _P + "Journal": _tags("JournalID", "Transaction"),
     _P + "Transaction": _tags("TransactionID", "TransactionDate", "Description", "Line"),
-    _P + "Line": _tags("RecordID", "AccountID", "DebitAmount", "CreditAmount", "Description",
-                       "CustomerID", "SupplierID", "TaxInformation"),
+    _P + "Line": _tags(
+        "RecordID",
+        "AccountID",
+        "DebitAmount",
+        "CreditAmount",
+        "Description",
+        "CustomerID",
+        "SupplierID",
+        "TaxInformation",
+    ),
     _P + "TaxInformation": _tags("TaxCode"),
     _P + "DebitAmount": _tags("Amount", "CurrencyCode", "CurrencyAmount"),
     _P + "CreditAmount": _tags("Amount", "CurrencyCode", "CurrencyAmount"),
-}  # fmt: skip
+}
 #: wanted children that may occur many times (of the others only the first is kept)
-MANY = _tags("MasterFiles", "GeneralLedgerEntries", "Account", "Customer", "Supplier",
-             "TaxTableEntry", "TaxCodeDetails", "Journal", "Transaction", "Line",
-             "TaxInformation")  # fmt: skip
+MANY = _tags(
+    "MasterFiles",
+    "GeneralLedgerEntries",
+    "Account",
+    "Customer",
+    "Supplier",
+    "TaxTableEntry",
+    "TaxCodeDetails",
+    "Journal",
+    "Transaction",
+    "Line",
+    "TaxInformation",
+)
 #: the elements yielded at their end: what the reader turns into events
 #: (a TaxTableEntry is one so that its shell, read through, is freed too)
-RECORDS = _tags("Header", "Account", "Customer", "Supplier", "TaxCodeDetails", "TaxTableEntry",
-                "JournalID",
-                "Transaction", "NumberOfEntries", "TotalDebit", "TotalCredit",
-                "GeneralLedgerEntries")  # fmt: skip
+RECORDS = _tags(
+    "Header",
+    "Account",
+    "Customer",
+    "Supplier",
+    "TaxCodeDetails",
+    "TaxTableEntry",
+    "JournalID",
+    "Transaction",
+    "NumberOfEntries",
+    "TotalDebit",
+    "TotalCredit",
+    "GeneralLedgerEntries",
+)
 #: what holds records: removed at their end, empty by then
-CONTAINERS = _tags("MasterFiles", "GeneralLedgerAccounts", "Customers", "Suppliers",
-                   "TaxTable", "TaxTableEntry", "Journal")  # fmt: skip
+CONTAINERS = _tags(
+    "MasterFiles",
+    "GeneralLedgerAccounts",
+    "Customers",
+    "Suppliers",
+    "TaxTable",
+    "TaxTableEntry",
+    "Journal",
+)
 #: records whose size in the file is watched (the others keep each child once: bounded anyway)
 _BIG = _tags("Transaction")
 T_HEADER = _P + "Header"
@@ -180,8 +235,10 @@ class Pruning:
             raise InvalidValue(
                 f"{self.name} has no element in its first MB; send the SAF-T Financial file "
                 "as exported.",
-                element="AuditFile", line=1, file=self.name,
-            )  # fmt: skip
+                element="AuditFile",
+                line=1,
+                file=self.name,
+            )
 
     def _watch(self, record: Element) -> None:
         if record is not self._record:
@@ -287,16 +344,20 @@ def check_root(elem: Element, name: str) -> None:
     raise WrongNamespace(
         f"The root element <{qname.localname}> at line {elem.sourceline} of {name} is {found}; "
         f"a SAF-T Financial file has <AuditFile> in {NS}: export a SAF-T Financial file.",
-        element=qname.localname, line=elem.sourceline, file=name,
-    )  # fmt: skip
+        element=qname.localname,
+        line=elem.sourceline,
+        file=name,
+    )
 
 
 def _doctype(name: str) -> InvalidValue:
     return InvalidValue(
         f"{name} declares a DOCTYPE before its first element; a SAF-T Financial file has none "
         "(its entities would change values without a word): export the file again without it.",
-        element="DOCTYPE", line=1, file=name,
-    )  # fmt: skip
+        element="DOCTYPE",
+        line=1,
+        file=name,
+    )
 
 
 def _remove(elem: Element) -> None:
@@ -312,8 +373,10 @@ def _no_header(elem: Element | None, name: str) -> InvalidValue:
     return InvalidValue(
         f"{name} has no <Header> as the first element of <AuditFile>{found}; send the SAF-T "
         "Financial file as exported.",
-        element="Header", line=1 if elem is None else elem.sourceline, file=name,
-    )  # fmt: skip
+        element="Header",
+        line=1 if elem is None else elem.sourceline,
+        file=name,
+    )
 
 
 def _too_big(elem: Element, name: str) -> InvalidValue:
@@ -325,5 +388,7 @@ def _too_big(elem: Element, name: str) -> InvalidValue:
     return InvalidValue(
         f"<{local}> at line {line} of {name} is larger than {MAX_RECORD_BYTES // 2**20} MB; a "
         f"voucher is far smaller: export the file again, or split the voucher.",
-        element=local, line=line, file=name,
-    )  # fmt: skip
+        element=local,
+        line=line,
+        file=name,
+    )

@@ -13,8 +13,18 @@ import pytest
 
 #: every command of the contract's command-line table
 CONTRACT_COMMANDS = (
-    "demo", "tui", "worker", "sandbox", "db", "org", "check", "saft", "jobs", "status", "ledger",
-)  # fmt: skip
+    "demo",
+    "tui",
+    "worker",
+    "sandbox",
+    "db",
+    "org",
+    "check",
+    "saft",
+    "jobs",
+    "status",
+    "ledger",
+)
 
 
 def ledgersync(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -95,8 +105,13 @@ def test_sandbox_describe_prints_the_contract_scenario() -> None:
     assert done.returncode == 0, done.stderr
     scenario = json.loads(done.stdout)
     assert set(scenario["tokens"]) == {
-        "good", "accountant", "integrations_off", "not_shared", "no_ledger_access", "expired",
-    }  # fmt: skip
+        "good",
+        "accountant",
+        "integrations_off",
+        "not_shared",
+        "no_ledger_access",
+        "expired",
+    }
     assert scenario["consumer_token"]
     company = scenario["companies"][0]
     assert {"id", "name", "organizationNumber", "reached_by", "years"} <= set(company)

@@ -131,9 +131,13 @@ def test_replacing_a_token_keeps_both_fingerprints_in_the_audit(
     assert done.code == 0, done.stderr
     after = show(cli, f"#{org_id}")["token_fingerprint"]
     assert after != before
-    detail = on_db(database_url, lambda pg: pg.fetchval(
-        "SELECT detail FROM audit_log WHERE action = 'org.replace_token' AND org_id = $1", org_id
-    ))  # fmt: skip
+    detail = on_db(
+        database_url,
+        lambda pg: pg.fetchval(
+            "SELECT detail FROM audit_log WHERE action = 'org.replace_token' AND org_id = $1",
+            org_id,
+        ),
+    )
     assert detail == {"fingerprint": after, "previous_fingerprint": before}
 
 
@@ -143,9 +147,12 @@ def test_a_token_stored_before_fingerprints_gets_one_from_db_migrate(
     token = tripletex_token("legacy-42")
     org_id = add_api(cli, "Gammel AS", token)
     # as migration 0010 leaves a token stored with a last-four-characters hint
-    on_db(database_url, lambda pg: pg.execute(
-        "UPDATE credentials SET token_fingerprint = NULL WHERE org_id = $1", org_id
-    ))  # fmt: skip
+    on_db(
+        database_url,
+        lambda pg: pg.execute(
+            "UPDATE credentials SET token_fingerprint = NULL WHERE org_id = $1", org_id
+        ),
+    )
     assert show(cli, f"#{org_id}")["token_fingerprint"] == NOT_FINGERPRINTED
     done = cli("db", "migrate")
     assert done.code == 0, done.stderr
@@ -178,9 +185,12 @@ def test_an_error_has_its_time_and_goes_once_the_organization_is_synced(
     move(OrgState.SYNCED)
     shown = show(cli, f"#{org_id}")
     assert (shown["last_error"], shown["last_error_at"]) == (None, None)
-    kept = on_db(database_url, lambda pg: pg.fetchval(
-        "SELECT detail FROM audit_log WHERE action = 'org.recovered' AND org_id = $1", org_id
-    ))  # fmt: skip
+    kept = on_db(
+        database_url,
+        lambda pg: pg.fetchval(
+            "SELECT detail FROM audit_log WHERE action = 'org.recovered' AND org_id = $1", org_id
+        ),
+    )
     assert kept["error"] == "Token revoked"
     assert dt.datetime.fromisoformat(kept["error_at"]) == at
 
@@ -190,9 +200,15 @@ def test_jobs_list_json_has_a_chunks_range_and_its_next_try(cli: Invoke, databas
         org_id = await api_year(pg, "Mars AS", 2024, {3: ("queued", None)})
         chunk_id = await pg.fetchval("SELECT id FROM chunks WHERE org_id = $1", org_id)
         failure = Failure(
-            "import_chunk", [chunk_id], "m-1", "UpstreamError", "Tripletex answered 503", "",
-            None, retry_in_ms=120_000,
-        )  # fmt: skip
+            "import_chunk",
+            [chunk_id],
+            "m-1",
+            "UpstreamError",
+            "Tripletex answered 503",
+            "",
+            None,
+            retry_in_ms=120_000,
+        )
         return int((await record(pg, failure))["id"])
 
     job_id = on_db(database_url, seed)

@@ -52,8 +52,12 @@ def test_headless_demo_syncs_every_syncable_example_and_stops_its_children(
 def _demo(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", "from cli.main import main; main()", "demo", "--headless", *args],
-        env=env, capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
 
 
 def test_the_env_file_sets_the_demo_s_environment_for_a_shell(tmp_path: Path) -> None:
@@ -66,9 +70,12 @@ def test_the_env_file_sets_the_demo_s_environment_for_a_shell(tmp_path: Path) ->
     path = tmp_path / ENV_FILE
     path.write_text(env_file_text(env))
     shown = subprocess.run(
-        ["bash", "-c", f"source {path} && env"], env={"PATH": env["PATH"]},
-        capture_output=True, text=True, check=True,
-    ).stdout.splitlines()  # fmt: skip
+        ["bash", "-c", f"source {path} && env"],
+        env={"PATH": env["PATH"]},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
     for name in ("LEDGERSYNC_DATABASE_URL", "LEDGERSYNC_REDIS_URL", "LEDGERSYNC_SECRET_KEY"):
         assert f"{name}={env[name]}" in shown
     assert "LEDGERSYNC_TRIPLETEX_URL" not in path.read_text(), "only what the demo has"

@@ -33,12 +33,54 @@ FUZZ = settings(
 
 #: values operators and scripts really send by mistake, and worse
 SAMPLES = (
-    "", " ", "0", "-1", "00", "²", "#²", "٣٨", "#٣٨", "1e3", "0x10", "1_000", "+5", "#", "##1",
-    "#-1", "#0", str(2**63), str(2**64), "9" * 40, f"#{2**63}", "nan", "inf", "-inf",
-    "\x00", "a\x00b", "\n", "two\nlines", "\u202eevil", "\u2066x\u2069", "zero\u200bwidth",
-    "\udcff", "é" * 300, "x" * 5000, "'; DROP TABLE organizations; --", "%s%s%n", "{0}",
-    "$1", "../../etc/passwd", "--yes", "-", "--", "null", "[]", "\t1\t", "１", "Ⅻ",
-)  # fmt: skip
+    "",
+    " ",
+    "0",
+    "-1",
+    "00",
+    "²",
+    "#²",
+    "٣٨",
+    "#٣٨",
+    "1e3",
+    "0x10",
+    "1_000",
+    "+5",
+    "#",
+    "##1",
+    "#-1",
+    "#0",
+    str(2**63),
+    str(2**64),
+    "9" * 40,
+    f"#{2**63}",
+    "nan",
+    "inf",
+    "-inf",
+    "\x00",
+    "a\x00b",
+    "\n",
+    "two\nlines",
+    "\u202eevil",
+    "\u2066x\u2069",
+    "zero\u200bwidth",
+    "\udcff",
+    "é" * 300,
+    "x" * 5000,
+    "'; DROP TABLE organizations; --",
+    "%s%s%n",
+    "{0}",
+    "$1",
+    "../../etc/passwd",
+    "--yes",
+    "-",
+    "--",
+    "null",
+    "[]",
+    "\t1\t",
+    "１",
+    "Ⅻ",
+)
 
 hostile = st.one_of(
     st.sampled_from(SAMPLES),
@@ -76,13 +118,27 @@ class World:
         self.tall = self._add("Tall AS", "saft")
         self.digits = self._add(str(self.bakeri), "saft")  # a name that is another's id
         for company, name in ((101, "Alfa AS"), (202, "Beta AS")):
-            sql(database_url, "INSERT INTO companies (org_id, company_id, name, is_own) "
-                "VALUES ($1, $2, $3, false)", self.bakeri, company, name)  # fmt: skip
-        sql(database_url, "UPDATE organizations SET company_id = 101, company_name = 'Alfa AS', "
-            "state = 'synced' WHERE id = $1", self.bakeri)  # fmt: skip
+            sql(
+                database_url,
+                "INSERT INTO companies (org_id, company_id, name, is_own) "
+                "VALUES ($1, $2, $3, false)",
+                self.bakeri,
+                company,
+                name,
+            )
+        sql(
+            database_url,
+            "UPDATE organizations SET company_id = 101, company_name = 'Alfa AS', "
+            "state = 'synced' WHERE id = $1",
+            self.bakeri,
+        )
         for year in (2021, 2022, 2023):
-            sql(database_url, "INSERT INTO sync_years (org_id, year, state) "
-                "VALUES ($1, $2, 'synced')", self.bakeri, year)  # fmt: skip
+            sql(
+                database_url,
+                "INSERT INTO sync_years (org_id, year, state) VALUES ($1, $2, 'synced')",
+                self.bakeri,
+                year,
+            )
         self.names = {"bakeri as": self.bakeri, "tall as": self.tall, str(self.bakeri): self.digits}
         self.ids = {self.bakeri, self.tall, self.digits}
         self.before = self.snapshot()
@@ -95,8 +151,18 @@ class World:
 
     def snapshot(self) -> list[str]:
         """Every row of every table a command could change, hashed per table, in one query."""
-        tables = ("organizations", "credentials", "companies", "sync_years", "chunks",
-                  "postings", "check_runs", "audit_log", "jobs", "saft_imports")  # fmt: skip
+        tables = (
+            "organizations",
+            "credentials",
+            "companies",
+            "sync_years",
+            "chunks",
+            "postings",
+            "check_runs",
+            "audit_log",
+            "jobs",
+            "saft_imports",
+        )
         query = " UNION ALL ".join(
             f"SELECT {i} AS n, md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS h "  # noqa: S608
             f"FROM {table} AS t"

@@ -42,11 +42,22 @@ def test_honcho_runs_as_many_worker_lines_as_asked_and_stops_them_all(
     client = redis.Redis.from_url(redis_url)
     before = alive_ids(client)
     honcho = subprocess.Popen(
-        [sys.executable, "-m", "honcho", "-f", str(ROOT / "Procfile"), "start",
-         "-c", f"worker={WORKER_LINES}"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "honcho",
+            "-f",
+            str(ROOT / "Procfile"),
+            "start",
+            "-c",
+            f"worker={WORKER_LINES}",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
-    )  # fmt: skip
+    )
     tree: set[psutil.Process] = set()
     try:
         deadline = time.monotonic() + WITHIN_S

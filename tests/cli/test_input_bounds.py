@@ -44,8 +44,12 @@ def _api_org(cli: Invoke, database_url: str, years: range | None) -> int:
         org_id,
     )
     for year in years or ():
-        sql(database_url, "INSERT INTO sync_years (org_id, year, state) VALUES ($1, $2, 'done')",
-            org_id, year)  # fmt: skip
+        sql(
+            database_url,
+            "INSERT INTO sync_years (org_id, year, state) VALUES ($1, $2, 'done')",
+            org_id,
+            year,
+        )
     return org_id
 
 

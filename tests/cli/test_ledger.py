@@ -34,8 +34,18 @@ def test_trial_balance_table_of_a_proven_year(cli: Invoke, books: int) -> None:
     assert done.code == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0] == f"Bakeri AS (#{books}): trial balance 2024"
-    assert lines[1].split() == ["ACCOUNT", "NAME", "TYPE", "OPENING", "DEBIT", "CREDIT",
-                                "CLOSING", "SOURCE", "CLOSING", "DIFFERENCE"]  # fmt: skip
+    assert lines[1].split() == [
+        "ACCOUNT",
+        "NAME",
+        "TYPE",
+        "OPENING",
+        "DEBIT",
+        "CREDIT",
+        "CLOSING",
+        "SOURCE",
+        "CLOSING",
+        "DIFFERENCE",
+    ]
     bank = next(line for line in lines if line.startswith("1920"))
     assert "Bankinnskudd" in bank
     assert "ASSETS" in bank
@@ -70,8 +80,9 @@ def test_a_year_without_a_trial_balance_says_so_and_exits_1(cli: Invoke, books: 
         "Bakeri AS has no trial balance of 2025 yet: it is computed when the year is proven "
         "against Tripletex after its sync."
     )
-    shown = json.loads(cli("ledger", "trial-balance", "Bakeri AS", "--year", "2025",
-                           "--json").stdout)  # fmt: skip
+    shown = json.loads(
+        cli("ledger", "trial-balance", "Bakeri AS", "--year", "2025", "--json").stdout
+    )
     assert (shown["computed"], shown["proven"], shown["accounts"]) == (False, False, [])
 
 
@@ -79,12 +90,39 @@ def test_trial_balance_csv(cli: Invoke, books: int) -> None:
     done = cli("ledger", "trial-balance", "Bakeri AS", "--year", "2024", "--csv")
     assert done.code == 0, done.stderr
     rows = list(csv.reader(io.StringIO(done.stdout)))
-    assert rows[0] == ["account", "name", "type", "opening", "debit", "credit", "closing",
-                       "source_closing", "difference"]  # fmt: skip
-    assert rows[2] == ["1920", "Bankinnskudd", "ASSETS", "10000.00", "1250.00", "0.00",
-                       "11250.00", "11250.00", "0.00"]  # fmt: skip
-    assert rows[-1] == ["7790", "Annen kostnad", "OPERATING_EXPENSES", "0.00", "0.00", "0.00",
-                        "0.00", "", "0.00"]  # fmt: skip
+    assert rows[0] == [
+        "account",
+        "name",
+        "type",
+        "opening",
+        "debit",
+        "credit",
+        "closing",
+        "source_closing",
+        "difference",
+    ]
+    assert rows[2] == [
+        "1920",
+        "Bankinnskudd",
+        "ASSETS",
+        "10000.00",
+        "1250.00",
+        "0.00",
+        "11250.00",
+        "11250.00",
+        "0.00",
+    ]
+    assert rows[-1] == [
+        "7790",
+        "Annen kostnad",
+        "OPERATING_EXPENSES",
+        "0.00",
+        "0.00",
+        "0.00",
+        "0.00",
+        "",
+        "0.00",
+    ]
     assert len(rows) == 1 + 7
 
 
@@ -97,10 +135,16 @@ def test_trial_balance_json(cli: Invoke, books: int) -> None:
     assert shown["proven_against"] == "Tripletex"
     assert shown["checked_at"].startswith("2025-03-14T12:00:00")
     assert shown["accounts"][0] == {
-        "account": "1920", "name": "Bankinnskudd", "type": "ASSETS", "opening": "10000.00",
-        "debit": "0.00", "credit": "0.00", "closing": "10000.00", "source_closing": "9800.00",
+        "account": "1920",
+        "name": "Bankinnskudd",
+        "type": "ASSETS",
+        "opening": "10000.00",
+        "debit": "0.00",
+        "credit": "0.00",
+        "closing": "10000.00",
+        "source_closing": "9800.00",
         "difference": "200.00",
-    }  # fmt: skip
+    }
     assert shown["totals"]["difference"] == "200.00"
     assert shown["differing"] == ["1920"]
 
@@ -111,31 +155,67 @@ def test_postings_of_an_account_and_month(cli: Invoke, books: int) -> None:
     lines = done.stdout.splitlines()
     assert lines[0] == f"Bakeri AS (#{books}): postings of account 1500 Kundefordringer, 2024-03"
     assert lines[1].split() == ["DATE", "VOUCHER", "DESCRIPTION", "AMOUNT", "DIMENSIONS"]
-    assert lines[2].split() == ["2024-03-05", "1", "Faktura", "1001", "1", "250.00", "Customer:",
-                                "Kunde", "AS"]  # fmt: skip
+    assert lines[2].split() == [
+        "2024-03-05",
+        "1",
+        "Faktura",
+        "1001",
+        "1",
+        "250.00",
+        "Customer:",
+        "Kunde",
+        "AS",
+    ]
     assert "-1 250.00" in lines[3]
     assert lines[-1] == "2 postings: debit 1 250.00, credit 1 250.00, net 0.00."
 
 
 def test_postings_csv_and_json(cli: Invoke, books: int) -> None:
-    done = cli("ledger", "postings", "Bakeri AS", "--account", "3000", "--month", "2024-03",
-               "--csv")  # fmt: skip
+    done = cli(
+        "ledger", "postings", "Bakeri AS", "--account", "3000", "--month", "2024-03", "--csv"
+    )
     assert done.code == 0, done.stderr
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
-    assert list(rows[0]) == ["date", "account", "voucher_id", "voucher_number", "description",
-                             "amount", "customer", "supplier", "employee", "department",
-                             "project", "product", "vat_type", "free_dimension_1",
-                             "free_dimension_2", "free_dimension_3"]  # fmt: skip
+    assert list(rows[0]) == [
+        "date",
+        "account",
+        "voucher_id",
+        "voucher_number",
+        "description",
+        "amount",
+        "customer",
+        "supplier",
+        "employee",
+        "department",
+        "project",
+        "product",
+        "vat_type",
+        "free_dimension_1",
+        "free_dimension_2",
+        "free_dimension_3",
+    ]
     assert len(rows) == 1
     assert rows[0] | {} == {
-        "date": "2024-03-05", "account": "3000", "voucher_id": "501", "voucher_number": "1",
-        "description": "Faktura 1001", "amount": "-1250.00", "customer": "Kunde AS",
-        "supplier": "", "employee": "", "department": "Salg", "project": "Nybygg",
-        "product": "", "vat_type": "", "free_dimension_1": "Nord", "free_dimension_2": "",
+        "date": "2024-03-05",
+        "account": "3000",
+        "voucher_id": "501",
+        "voucher_number": "1",
+        "description": "Faktura 1001",
+        "amount": "-1250.00",
+        "customer": "Kunde AS",
+        "supplier": "",
+        "employee": "",
+        "department": "Salg",
+        "project": "Nybygg",
+        "product": "",
+        "vat_type": "",
+        "free_dimension_1": "Nord",
+        "free_dimension_2": "",
         "free_dimension_3": "",
-    }  # fmt: skip
-    shown = json.loads(cli("ledger", "postings", "Bakeri AS", "--month", "2024-04",
-                           "--json").stdout)  # fmt: skip
+    }
+    shown = json.loads(
+        cli("ledger", "postings", "Bakeri AS", "--month", "2024-04", "--json").stdout
+    )
     assert (shown["account"], shown["month"]) == (None, "2024-04")
     assert [p["account"] for p in shown["postings"]] == ["4000", "2400"]
     assert shown["postings"][0]["dimensions"] == [
@@ -158,15 +238,21 @@ def test_a_month_without_postings_is_empty_not_an_error(cli: Invoke, books: int)
         (("trial-balance", "Bakeri AS", "--year", "2019"), "holds no year 2019 (it holds: 2023"),
         (("trial-balance", "Nobody AS", "--year", "2024"), "No organization"),
         (("trial-balance", "Bakeri AS", "--year", "2024", "--json", "--csv"), "choose one"),
-        (("postings", "Bakeri AS", "--account", "1500", "--month", "2024-13"),
-         "--month takes a month as YYYY-MM"),
-        (("postings", "Bakeri AS", "--account", "15 00", "--month", "2024-03"),
-         "--account takes an account number"),
-        (("postings", "Bakeri AS", "--account", "9999", "--month", "2024-03"),
-         "Bakeri AS has no account 9999"),
+        (
+            ("postings", "Bakeri AS", "--account", "1500", "--month", "2024-13"),
+            "--month takes a month as YYYY-MM",
+        ),
+        (
+            ("postings", "Bakeri AS", "--account", "15 00", "--month", "2024-03"),
+            "--account takes an account number",
+        ),
+        (
+            ("postings", "Bakeri AS", "--account", "9999", "--month", "2024-03"),
+            "Bakeri AS has no account 9999",
+        ),
         (("postings", "Bakeri AS"), "Name the account (--account N), the month"),
     ],
-)  # fmt: skip
+)
 def test_bad_input_is_one_sentence_and_exit_2(
     cli: Invoke, books: int, args: tuple[str, ...], says: str
 ) -> None:

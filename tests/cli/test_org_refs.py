@@ -41,11 +41,16 @@ def test_org_remove_by_hash_id_echoes_name_and_id_first(cli: Invoke) -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [("org", "show", "²"), ("org", "show", "#²"), ("org", "show", "#99999999999999999999999"),
-     ("org", "select", "Bakeri AS", "99999999999999999999999"),
-     ("org", "select", "Bakeri AS", "²"), ("jobs", "show", "18446744073709551616"),
-     ("jobs", "retry", "-5")],
-)  # fmt: skip
+    [
+        ("org", "show", "²"),
+        ("org", "show", "#²"),
+        ("org", "show", "#99999999999999999999999"),
+        ("org", "select", "Bakeri AS", "99999999999999999999999"),
+        ("org", "select", "Bakeri AS", "²"),
+        ("jobs", "show", "18446744073709551616"),
+        ("jobs", "retry", "-5"),
+    ],
+)
 def test_odd_ids_are_one_sentence_and_exit_2(cli: Invoke, args: tuple[str, ...]) -> None:
     _add(cli, "Bakeri AS")
     done = cli(*args)

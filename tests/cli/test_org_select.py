@@ -14,8 +14,13 @@ def _org(cli: Invoke, database_url: str, name: str) -> int:
     assert done.code == 0, done.stderr
     org_id = int(done.stdout)
     for company, title in ((101, "Alfa AS"), (202, "Beta AS")):
-        sql(database_url, "INSERT INTO companies (org_id, company_id, name, is_own) "
-            "VALUES ($1, $2, $3, false)", org_id, company, title)  # fmt: skip
+        sql(
+            database_url,
+            "INSERT INTO companies (org_id, company_id, name, is_own) VALUES ($1, $2, $3, false)",
+            org_id,
+            company,
+            title,
+        )
     return org_id
 
 
@@ -27,8 +32,12 @@ def _postings(database_url: str, org_id: int) -> int:
 def test_select_another_company_needs_replace(cli: Invoke, database_url: str) -> None:
     org_id = _org(cli, database_url, "Bakeri AS")
     assert cli("org", "select", "Bakeri AS", "101").code == 0
-    sql(database_url, "INSERT INTO postings (org_id, posting_id, posting_date, amount, "
-        "account_number) VALUES ($1, 7, '2020-01-02', 5, '1920')", org_id)  # fmt: skip
+    sql(
+        database_url,
+        "INSERT INTO postings (org_id, posting_id, posting_date, amount, "
+        "account_number) VALUES ($1, 7, '2020-01-02', 5, '1920')",
+        org_id,
+    )
 
     refused = cli("org", "select", "Bakeri AS", "202")
     assert refused.code == 2

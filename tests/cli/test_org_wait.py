@@ -21,8 +21,13 @@ def test_wait_returns_at_once_with_the_action_needed(
     cli: Invoke, database_url: str, state: str, reason: str | None, said: str
 ) -> None:
     org_id = int(cli("org", "add", "Bakeri AS", "--method", "saft").stdout)
-    sql(database_url, "UPDATE organizations SET state = $2, state_reason = $3 WHERE id = $1",
-        org_id, state, reason)  # fmt: skip
+    sql(
+        database_url,
+        "UPDATE organizations SET state = $2, state_reason = $3 WHERE id = $1",
+        org_id,
+        state,
+        reason,
+    )
     started = time.monotonic()
     done = cli("org", "wait", "Bakeri AS", "--timeout", "60")
     assert time.monotonic() - started < 5

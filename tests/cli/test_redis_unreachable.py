@@ -33,8 +33,12 @@ def org_id(cli: Invoke, database_url: str) -> int:
     done = cli("org", "add", "Bakeri AS", "--method", "api", "--token-stdin", stdin=TOKEN)
     assert done.code == 0, done.stderr
     org = int(done.stdout)
-    sql(database_url, "INSERT INTO companies (org_id, company_id, name, is_own) "
-        "VALUES ($1, 202, 'Beta AS', false)", org)  # fmt: skip
+    sql(
+        database_url,
+        "INSERT INTO companies (org_id, company_id, name, is_own) "
+        "VALUES ($1, 202, 'Beta AS', false)",
+        org,
+    )
     return org
 
 
@@ -49,16 +53,21 @@ def silent_redis() -> Iterator[str]:
 
 
 def _snapshot(database_url: str) -> str:
-    rows = sql(database_url, "SELECT id, name, state, company_id, updated_at FROM organizations "
-               "ORDER BY id")  # fmt: skip
+    rows = sql(
+        database_url,
+        "SELECT id, name, state, company_id, updated_at FROM organizations ORDER BY id",
+    )
     return json.dumps([dict(r) for r in rows], default=str)
 
 
 @pytest.mark.parametrize("args", NEEDING_REDIS, ids=lambda a: " ".join(a[:2]))
 def test_refused_redis_is_one_sentence_exit_2_and_nothing_changed(
-    cli: Invoke, org_id: int, database_url: str, monkeypatch: pytest.MonkeyPatch,
+    cli: Invoke,
+    org_id: int,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
     args: tuple[str, ...],
-) -> None:  # fmt: skip
+) -> None:
     before = _snapshot(database_url)
     monkeypatch.setenv("LEDGERSYNC_REDIS_URL", "redis://127.0.0.1:1/0")
     started = time.monotonic()

@@ -34,10 +34,12 @@ async def test_a_company_change_under_a_running_sync_keeps_only_the_new_company(
             break
         await asyncio.sleep(0.1)
     other = next(
-        c["id"] for c in pipeline.truth["companies"]
-        if "accountant" in c["reached_by"] and c["id"] != BIG_CLIENT
+        c["id"]
+        for c in pipeline.truth["companies"]
+        if "accountant" in c["reached_by"]
+        and c["id"] != BIG_CLIENT
         and company_truth(pipeline.truth, c["id"])
-    )  # fmt: skip
+    )
 
     code, _, err = await pipeline.ledgersync("org", "select", f"#{org_id}", str(other))
     assert code == 2
@@ -58,8 +60,9 @@ async def test_a_company_change_under_a_running_sync_keeps_only_the_new_company(
     try:
         stale = await conn.fetchval(
             "SELECT count(*) FROM chunks WHERE org_id = $1 AND company_id IS DISTINCT FROM $2",
-            org_id, other,
-        )  # fmt: skip
+            org_id,
+            other,
+        )
     finally:
         await conn.close()
     assert stale == 0

@@ -100,8 +100,10 @@ async def test_a_renewed_session_lost_before_use_is_renewed_again(pipeline: Pipe
         pipeline.database_url,
         "UPDATE credentials SET session_token = $2, session_expires = $3,"
         " session_generation = session_generation + 1 WHERE org_id = $1 RETURNING org_id",
-        org_id, cipher.encrypt(other.token), other.expires,
-    )  # fmt: skip
+        org_id,
+        cipher.encrypt(other.token),
+        other.expires,
+    )
     expired = await control(pipeline, "POST", "/sessions/expire")
     assert expired["expired"] >= 2
 
@@ -168,9 +170,11 @@ async def test_a_year_with_one_posting_and_inexact_totals(pipeline: Pipeline) ->
     totals of two thirds of the truth, rounded down: 0 for that year, which holds 1 posting.
     """
     added = await control(
-        pipeline, "POST", f"/companies/{BIG_CLIENT}/postings",
+        pipeline,
+        "POST",
+        f"/companies/{BIG_CLIENT}/postings",
         {"date": "2021-05-03", "accountNumber": 1920, "amount": "250.00"},
-    )  # fmt: skip
+    )
     assert len(added["postings"]) == 1
     await set_faults(pipeline, inexact_total=True)
     await pipeline.start_worker(processes=2, threads=4)

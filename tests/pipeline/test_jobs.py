@@ -54,9 +54,12 @@ async def test_an_access_error_is_recorded_as_permanent_at_once(pipeline: Pipeli
 
     [job] = await jobs_json(pipeline)
     assert {k: job[k] for k in ("actor", "org_id", "state", "attempts", "stop_reason")} == {
-        "actor": "validate_token", "org_id": org_id, "state": "failed", "attempts": 1,
+        "actor": "validate_token",
+        "org_id": org_id,
+        "state": "failed",
+        "attempts": 1,
         "stop_reason": "permanent",
-    }  # fmt: skip
+    }
     assert job["error"] == row["state_reason"], "the job says what the checks said"
     assert pipeline.token("expired") not in json.dumps(job)
     attempts = await fetch(pipeline.database_url, "SELECT outcome FROM job_attempts")
@@ -141,13 +144,14 @@ async def test_retry_all_of_one_organization_recovers_it_and_leaves_the_other_fa
     assert await jobs_json(pipeline, "--org", str(org_a)) == []
     still = await jobs_json(pipeline, "--org", str(org_b))
     assert [(j["id"], j["state"]) for j in still] == [(j["id"], "failed") for j in failed_b]
-    assert (await fetch(pipeline.database_url, "SELECT state FROM organizations WHERE id = $1",
-                        org_b))[0]["state"] == "needs_attention"  # fmt: skip
+    assert (
+        await fetch(pipeline.database_url, "SELECT state FROM organizations WHERE id = $1", org_b)
+    )[0]["state"] == "needs_attention"
     await assert_matches_live_truth(pipeline, org_b, SMALL_CLIENT)  # nothing of B was lost
     audit = await fetch(
-        pipeline.database_url, "SELECT action, org_id, detail FROM audit_log"
-        " WHERE action = 'job.retry' ORDER BY id",
-    )  # fmt: skip
+        pipeline.database_url,
+        "SELECT action, org_id, detail FROM audit_log WHERE action = 'job.retry' ORDER BY id",
+    )
     assert sorted(a["detail"]["job_id"] for a in audit) == sorted(j["id"] for j in failed_a)
     assert {a["org_id"] for a in audit} == {org_a}
 

@@ -58,10 +58,15 @@ def expected_registers(company_id: int) -> dict[str, set[tuple[Any, ...]]]:
     def party(role: Role) -> set[tuple[Any, ...]]:
         listed = reg.customers if role is Role.CUSTOMER else reg.suppliers
         return {
-            (p.id, str(party_number(p, role)) if party_number(p, role) else None, p.name,
-             party_organization_number(p) or None, is_inactive(p))
+            (
+                p.id,
+                str(party_number(p, role)) if party_number(p, role) else None,
+                p.name,
+                party_organization_number(p) or None,
+                is_inactive(p),
+            )
             for p in listed
-        }  # fmt: skip
+        }
 
     return {
         "ledger_accounts": {
@@ -115,14 +120,25 @@ def expected_dimensions(
     first, stop = dt.date(year, 1, 1).toordinal(), dt.date(year + 1, 1, 1).toordinal()
     return {
         p.id: (
-            p.voucher.year, p.voucher.type_id, p.voucher.description, ref_id(p.customer),
-            ref_id(p.supplier), ref_id(employee_of(p)), ref_id(department_of(p)),
-            ref_id(project_of(p)), ref_id(product_of(p)), p.vat_type.id,
-            ref_id(dimension_of(p, 1)), ref_id(dimension_of(p, 2)), ref_id(dimension_of(p, 3)),
-            Decimal(p.amount_gross) * CENT, p.invoice_number, p.system_generated,
+            p.voucher.year,
+            p.voucher.type_id,
+            p.voucher.description,
+            ref_id(p.customer),
+            ref_id(p.supplier),
+            ref_id(employee_of(p)),
+            ref_id(department_of(p)),
+            ref_id(project_of(p)),
+            ref_id(product_of(p)),
+            p.vat_type.id,
+            ref_id(dimension_of(p, 1)),
+            ref_id(dimension_of(p, 2)),
+            ref_id(dimension_of(p, 3)),
+            Decimal(p.amount_gross) * CENT,
+            p.invoice_number,
+            p.system_generated,
         )
         for p in ledger.postings(first, stop, 0, 10**9)
-    }  # fmt: skip
+    }
 
 
 DIMENSION_COLUMNS = (
@@ -139,8 +155,10 @@ async def stored_dimensions(
         pipeline.database_url,
         f"SELECT posting_id, {DIMENSION_COLUMNS} FROM postings"  # noqa: S608 - a constant
         " WHERE org_id = $1 AND posting_date >= $2 AND posting_date < $3",
-        org_id, dt.date(year, 1, 1), dt.date(year + 1, 1, 1),
-    )  # fmt: skip
+        org_id,
+        dt.date(year, 1, 1),
+        dt.date(year + 1, 1, 1),
+    )
     return {r["posting_id"]: tuple(r)[1:] for r in rows}
 
 
@@ -162,11 +180,14 @@ def expected_balances(
         per_account(balances.opening(first)),
     )
     return {
-        str(n): (Decimal(opening.get(n, 0)) * CENT, Decimal(moved.get(n, 0)) * CENT,
-                 Decimal(opening.get(n, 0) + moved.get(n, 0)) * CENT)
+        str(n): (
+            Decimal(opening.get(n, 0)) * CENT,
+            Decimal(moved.get(n, 0)) * CENT,
+            Decimal(opening.get(n, 0) + moved.get(n, 0)) * CENT,
+        )
         for n in chart_for(company_id)
         if n in moved or opening.get(n)
-    }  # fmt: skip
+    }
 
 
 async def stored_balances(
@@ -175,8 +196,10 @@ async def stored_balances(
     rows = await fetch(
         pipeline.database_url,
         "SELECT account_number, opening, movement, closing FROM source_balances"
-        " WHERE org_id = $1 AND year = $2", org_id, year,
-    )  # fmt: skip
+        " WHERE org_id = $1 AND year = $2",
+        org_id,
+        year,
+    )
     return {r["account_number"]: (r["opening"], r["movement"], r["closing"]) for r in rows}
 
 
@@ -250,12 +273,18 @@ async def test_every_dimension_a_posting_names_is_in_its_register(pipeline: Pipe
     org_id = await synced(pipeline, "good", GOOD_COMPANY)
     await wait_registers(pipeline, org_id)
     for column, table in (
-        ("customer_id", "customers"), ("supplier_id", "suppliers"),
-        ("employee_id", "employees"), ("department_id", "departments"),
-        ("project_id", "projects"), ("product_id", "products"), ("vat_type_id", "vat_types"),
-        ("voucher_type_id", "voucher_types"), ("free_dimension_1", "dimension_values"),
-        ("free_dimension_2", "dimension_values"), ("free_dimension_3", "dimension_values"),
-    ):  # fmt: skip
+        ("customer_id", "customers"),
+        ("supplier_id", "suppliers"),
+        ("employee_id", "employees"),
+        ("department_id", "departments"),
+        ("project_id", "projects"),
+        ("product_id", "products"),
+        ("vat_type_id", "vat_types"),
+        ("voucher_type_id", "voucher_types"),
+        ("free_dimension_1", "dimension_values"),
+        ("free_dimension_2", "dimension_values"),
+        ("free_dimension_3", "dimension_values"),
+    ):
         rows = await fetch(
             pipeline.database_url,
             f"SELECT count(*) FILTER (WHERE p.{column} IS NOT NULL) AS named,"  # noqa: S608
@@ -271,8 +300,9 @@ async def test_every_dimension_a_posting_names_is_in_its_register(pipeline: Pipe
         pipeline.database_url,
         "SELECT count(*) AS n FROM postings AS p LEFT JOIN ledger_accounts AS a"
         " ON a.org_id = p.org_id AND a.number = p.account_number"
-        " WHERE p.org_id = $1 AND a.number IS NULL", org_id,
-    )  # fmt: skip
+        " WHERE p.org_id = $1 AND a.number IS NULL",
+        org_id,
+    )
     assert rows[0]["n"] == 0
 
 
@@ -316,16 +346,19 @@ async def test_a_posting_changed_at_the_source_disagrees_until_the_next_sync(
         )
     )[0]
     await control(
-        pipeline, "PATCH", f"/companies/{GOOD_COMPANY}/postings/{posting['posting_id']}",
+        pipeline,
+        "PATCH",
+        f"/companies/{GOOD_COMPANY}/postings/{posting['posting_id']}",
         {"amount": str(posting["amount"] + 100)},
-    )  # fmt: skip
+    )
 
     assert not await refetch_balances(pipeline, org_id, year)
     differing = await fetch(
         pipeline.database_url,
         "SELECT year, account_number, difference FROM trial_balances"
-        " WHERE org_id = $1 AND difference <> 0 ORDER BY year", org_id,
-    )  # fmt: skip
+        " WHERE org_id = $1 AND difference <> 0 ORDER BY year",
+        org_id,
+    )
     assert {(r["year"], r["account_number"]) for r in differing if r["year"] == year} == {
         (year, posting["account_number"])
     }
@@ -343,8 +376,10 @@ async def test_a_posting_changed_at_the_source_disagrees_until_the_next_sync(
         rows = await fetch(
             pipeline.database_url,
             "SELECT bool_and(ledger_proven AND ledger_checked_at > $2) AS ok FROM sync_years"
-            " WHERE org_id = $1", org_id, since,
-        )  # fmt: skip
+            " WHERE org_id = $1",
+            org_id,
+            since,
+        )
         return bool(rows[0]["ok"])
 
     await poll("every year proven again after the next sync", proven_again)

@@ -40,9 +40,18 @@ async def start_scheduler(pipeline: Pipeline) -> asyncio.subprocess.Process:
     """`ledgersync scheduler` ticking fast; stopped with the workers at the end of the test."""
     log = (pipeline.log_dir / "scheduler.log").open("wb")
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", CLI, "scheduler", "--tick", "0.5", "--requeue-after", "5",
-        env=pipeline.env, stdout=log, stderr=log,
-    )  # fmt: skip
+        sys.executable,
+        "-c",
+        CLI,
+        "scheduler",
+        "--tick",
+        "0.5",
+        "--requeue-after",
+        "5",
+        env=pipeline.env,
+        stdout=log,
+        stderr=log,
+    )
     pipeline.workers.append(process)
     return process
 
@@ -53,8 +62,9 @@ async def crash_chunk(pipeline: Pipeline, org_id: int) -> asyncpg.Record | None:
         pipeline.database_url,
         "SELECT * FROM chunks WHERE org_id = $1 AND state <> 'split'"
         " AND date_from <= $2 AND $2 < date_to",
-        org_id, CRASH_DAY,
-    )  # fmt: skip
+        org_id,
+        CRASH_DAY,
+    )
     return rows[0] if rows else None
 
 
@@ -96,8 +106,11 @@ async def test_a_chunk_that_always_crashes_its_worker_fails_after_the_delivery_c
     assert code == 0, err
     [job] = json.loads(out)
     assert (job["actor"], job["chunk_id"], job["state"], job["stop_reason"]) == (
-        "import_chunk", chunk["id"], "failed", "crashed",
-    )  # fmt: skip
+        "import_chunk",
+        chunk["id"],
+        "failed",
+        "crashed",
+    )
     assert f"died holding this chunk {DELIVERY_CAP} times" in job["error"]
     code, out, _ = await pipeline.ledgersync("jobs", "list")
     assert "crashed" in out, "the table shows why it stopped"
@@ -117,8 +130,9 @@ async def progress(pipeline: Pipeline, org_id: int) -> dict[str, Any]:
     """The organization's chunk states and the postings it holds now."""
     chunks = await fetch(
         pipeline.database_url,
-        "SELECT id, state, finished_at, deliveries FROM chunks WHERE org_id = $1", org_id,
-    )  # fmt: skip
+        "SELECT id, state, finished_at, deliveries FROM chunks WHERE org_id = $1",
+        org_id,
+    )
     [count] = await fetch(
         pipeline.database_url, "SELECT count(*) AS n FROM postings WHERE org_id = $1", org_id
     )
@@ -179,8 +193,9 @@ async def test_cancel_stops_between_chunks_and_resume_continues_where_it_stopped
         if before["state"] == "done":
             after = final["chunks"][chunk_id]
             assert (after["finished_at"], after["deliveries"]) == (
-                before["finished_at"], before["deliveries"],
-            ), f"chunk {chunk_id}, done before the cancel, was imported again"  # fmt: skip
+                before["finished_at"],
+                before["deliveries"],
+            ), f"chunk {chunk_id}, done before the cancel, was imported again"
     actions = await fetch(
         pipeline.database_url, "SELECT action FROM audit_log WHERE org_id = $1 ORDER BY id", org_id
     )

@@ -140,9 +140,15 @@ async def test_every_tripletex_fault_at_once_under_the_rate_limit(
     pipeline: Pipeline, record_property: Callable[[str, object], None]
 ) -> None:
     await set_faults(
-        pipeline, error_share=0.1, reset_share=0.03, truncate_share=0.03, session_ttl=2.0,
-        inexact_total=True, rate_limit=LIMIT, rate_window=1.0,
-    )  # fmt: skip
+        pipeline,
+        error_share=0.1,
+        reset_share=0.03,
+        truncate_share=0.03,
+        session_ttl=2.0,
+        inexact_total=True,
+        rate_limit=LIMIT,
+        rate_window=1.0,
+    )
     await pipeline.start_worker(processes=2, threads=4)
     org_id = await start_big_client(pipeline)
     await assert_imported_exactly(pipeline, org_id, BIG_CLIENT)
@@ -207,8 +213,11 @@ async def test_lost_onboarding_messages_are_sent_again(pipeline: Pipeline) -> No
         " c AS (UPDATE chunks SET state = 'pending' WHERE org_id = $1 AND year = $3"
         " AND state = 'done' RETURNING id)"
         " UPDATE organizations SET state = 'syncing' WHERE id = $1 RETURNING id",
-        org_id, unreconciled, undispatched, [unclosed, unreconciled, undispatched],
-    )  # fmt: skip
+        org_id,
+        unreconciled,
+        undispatched,
+        [unclosed, unreconciled, undispatched],
+    )
     await poll("every year settled again", lambda: all_years_synced(pipeline, org_id))
     await assert_imported_exactly(pipeline, org_id, GOOD_COMPANY)
 

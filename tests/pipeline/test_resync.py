@@ -60,9 +60,11 @@ async def snapshot(pipeline: Pipeline, org_id: int) -> Snapshot:
     url = pipeline.database_url
     org = (await fetch(url, "SELECT state, updated_at FROM organizations WHERE id = $1", org_id))[0]
     years = await fetch(
-        url, "SELECT year, state, expected, reconcile_attempts FROM sync_years WHERE org_id = $1"
-        " ORDER BY year", org_id,
-    )  # fmt: skip
+        url,
+        "SELECT year, state, expected, reconcile_attempts FROM sync_years WHERE org_id = $1"
+        " ORDER BY year",
+        org_id,
+    )
     return Snapshot(
         tuple(org),
         [tuple(y) for y in years],
@@ -137,11 +139,15 @@ async def test_a_resync_follows_deletions_changes_and_additions(pipeline: Pipeli
     await control(pipeline, "DELETE", f"{company}/{deleted}")
     new_amount = before[changed][1] + Decimal("1000.25")
     await control(
-        pipeline, "PATCH", f"{company}/{changed}",
+        pipeline,
+        "PATCH",
+        f"{company}/{changed}",
         {"amount": str(new_amount), "description": "Endret i Tripletex etter importen"},
-    )  # fmt: skip
+    )
     added = await control(
-        pipeline, "POST", company,
+        pipeline,
+        "POST",
+        company,
         {
             "date": date(YEAR, 6, 14).isoformat(),
             "postings": [
@@ -149,7 +155,7 @@ async def test_a_resync_follows_deletions_changes_and_additions(pipeline: Pipeli
                 {"accountNumber": 3000, "amount": "-4321.10", "description": "Lagt til etterpå"},
             ],
         },
-    )  # fmt: skip
+    )
     assert len(added["postings"]) == 2
 
     since = await db_now(pipeline.database_url)
@@ -164,8 +170,9 @@ async def test_a_resync_follows_deletions_changes_and_additions(pipeline: Pipeli
         pipeline.database_url,
         "SELECT posting_id, amount, description FROM postings WHERE org_id = $1"
         " AND posting_id = ANY($2::bigint[])",
-        org_id, [deleted, changed, *added["postings"]],
-    )  # fmt: skip
+        org_id,
+        [deleted, changed, *added["postings"]],
+    )
     found = {r["posting_id"]: (r["amount"], r["description"]) for r in stored}
     assert deleted not in found
     assert found[changed] == (new_amount, "Endret i Tripletex etter importen")
@@ -186,8 +193,10 @@ async def test_a_resync_with_nothing_changed_rewrites_nothing(pipeline: Pipeline
     chunks = await fetch(
         pipeline.database_url,
         "SELECT state, finished_at > $3 AS again FROM chunks WHERE org_id = $1 AND year = $2",
-        org_id, YEAR, since,
-    )  # fmt: skip
+        org_id,
+        YEAR,
+        since,
+    )
     assert chunks
     assert all(c["again"] for c in chunks if c["state"] != "split")
     assert all(c["state"] in ("done", "split") for c in chunks)

@@ -37,9 +37,20 @@ async def start_line(pipeline: Pipeline, *options: str) -> asyncio.subprocess.Pr
     """`ledgersync worker` in a process group of its own, as a process manager starts it."""
     log = (pipeline.log_dir / f"line-{len(pipeline.workers)}.log").open("wb")
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", CLI, "worker", "--processes", str(PROCESSES), "--threads", "2",
-        *options, env=pipeline.env, stdout=log, stderr=log, start_new_session=True,
-    )  # fmt: skip
+        sys.executable,
+        "-c",
+        CLI,
+        "worker",
+        "--processes",
+        str(PROCESSES),
+        "--threads",
+        "2",
+        *options,
+        env=pipeline.env,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+    )
     pipeline.workers.append(process)  # stopped at the end of the test if it still runs
     pipeline.logs[process.pid] = Path(log.name)
     return process
@@ -192,8 +203,9 @@ def wait_for(what: str, check: Callable[[], bool], within: float) -> None:
 def test_without_pdeathsig_a_worker_process_still_dies_with_the_line_head() -> None:
     head = subprocess.Popen(
         [sys.executable, "-c", HEAD, sys.executable, "-c", UNWATCHED_MIDDLE, POLLING_WORKER],
-        cwd=ROOT, start_new_session=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        start_new_session=True,
+    )
     root = psutil.Process(head.pid)
     tree: list[psutil.Process] = []
     with no_orphans(tree):

@@ -58,10 +58,13 @@ async def saft(
 async def world(database_url: str, redis_url: str, tmp_path: Path) -> AsyncIterator[World]:
     """Servers, a home, and a worker started on demand (stopped afterwards)."""
     env = {
-        **os.environ, "LEDGERSYNC_DATABASE_URL": database_url, "LEDGERSYNC_REDIS_URL": redis_url,
-        "LEDGERSYNC_HOME": str(tmp_path / "home"), "LEDGERSYNC_LOG_FORMAT": "json",
+        **os.environ,
+        "LEDGERSYNC_DATABASE_URL": database_url,
+        "LEDGERSYNC_REDIS_URL": redis_url,
+        "LEDGERSYNC_HOME": str(tmp_path / "home"),
+        "LEDGERSYNC_LOG_FORMAT": "json",
         "LEDGERSYNC_SECRET_KEY": secrets.token_urlsafe(24),
-    }  # fmt: skip
+    }
     found = World(env, tmp_path)
     try:
         yield found

@@ -18,8 +18,12 @@ def ledgersync(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[s
     """Run the command line in a child process."""
     return subprocess.run(
         [sys.executable, "-c", "from cli.main import main; main()", *args],
-        capture_output=True, text=True, env={**os.environ, **env}, timeout=120, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=120,
+        check=False,
+    )
 
 
 @pytest.fixture
@@ -54,10 +58,12 @@ def test_a_file_refused_up_front_is_exit_2_with_one_sentence_and_no_servers(
 def server_env(database_url: str, redis_url: str, tmp_path: Path) -> dict[str, str]:
     """The test's servers, and a home of its own for the stored copies."""
     return {
-        "LEDGERSYNC_DATABASE_URL": database_url, "LEDGERSYNC_REDIS_URL": redis_url,
-        "LEDGERSYNC_HOME": str(tmp_path / "home"), "LEDGERSYNC_LOG_FORMAT": "json",
+        "LEDGERSYNC_DATABASE_URL": database_url,
+        "LEDGERSYNC_REDIS_URL": redis_url,
+        "LEDGERSYNC_HOME": str(tmp_path / "home"),
+        "LEDGERSYNC_LOG_FORMAT": "json",
         "LEDGERSYNC_SECRET_KEY": secrets.token_urlsafe(24),
-    }  # fmt: skip
+    }
 
 
 def test_without_a_worker_the_import_is_queued_and_waiting_times_out_with_3(
@@ -69,9 +75,15 @@ def test_without_a_worker_the_import_is_queued_and_waiting_times_out_with_3(
     assert queued.returncode == 0, queued.stderr
     assert queued.stdout.strip().isdigit(), "the import id alone on stdout"
     waited = ledgersync(
-        "saft", "import", "Fil AS", str(FIXTURES / VALID[2]), "--wait", "--timeout", "1",
+        "saft",
+        "import",
+        "Fil AS",
+        str(FIXTURES / VALID[2]),
+        "--wait",
+        "--timeout",
+        "1",
         env=server_env,
-    )  # fmt: skip
+    )
     assert waited.returncode == 3
     assert "still queued" in waited.stderr
     shown = ledgersync("org", "show", "Fil AS", "--json", env=server_env)
@@ -83,11 +95,24 @@ def test_an_unknown_organization_and_an_api_one_are_exit_2(server_env: dict[str,
     assert unknown.returncode == 2
     assert "No organization 'Nobody'" in unknown.stderr
     api = subprocess.run(
-        [sys.executable, "-c", "from cli.main import main; main()", "org", "add", "Via API",
-         "--method", "api", "--token-stdin"],
-        input="x" * 40, capture_output=True, text=True, env={**os.environ, **server_env},
-        timeout=120, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            "from cli.main import main; main()",
+            "org",
+            "add",
+            "Via API",
+            "--method",
+            "api",
+            "--token-stdin",
+        ],
+        input="x" * 40,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **server_env},
+        timeout=120,
+        check=False,
+    )
     assert api.returncode == 0, api.stderr
     refused = ledgersync("saft", "import", "Via API", str(FIXTURES / VALID[2]), env=server_env)
     assert refused.returncode == 2
@@ -102,11 +127,18 @@ def test_waiting_ends_with_the_contract_s_exit_code(state: str, code: int) -> No
     from shared.saft.submit import Submission
 
     status = {
-        "id": 7, "state": state, "file_name": "f.xml", "org_name": "Fil AS",
-        "error": "One sentence.", "transactions_read": 1, "postings_read": 2,
-        "period_start": "2025-01-01", "period_end": "2025-12-31", "postings_replaced": 0,
+        "id": 7,
+        "state": state,
+        "file_name": "f.xml",
+        "org_name": "Fil AS",
+        "error": "One sentence.",
+        "transactions_read": 1,
+        "postings_read": 2,
+        "period_start": "2025-01-01",
+        "period_end": "2025-12-31",
+        "postings_replaced": 0,
         "warnings": [],
-    }  # fmt: skip
+    }
     if code == 0:
         conclude(status, Submission(7, already=False), 1.0, as_json=False)
         return

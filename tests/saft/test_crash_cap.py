@@ -52,8 +52,9 @@ async def import_row(database_url: str, import_id: int) -> dict[str, object]:
     try:
         row = await conn.fetchrow(
             "SELECT state, error, error_kind, deaths, lease_worker, bytes_read FROM saft_imports "
-            "WHERE id = $1", import_id,
-        )  # fmt: skip
+            "WHERE id = $1",
+            import_id,
+        )
         return dict(row)
     finally:
         await conn.close()

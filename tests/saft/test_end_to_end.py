@@ -19,8 +19,9 @@ async def test_an_operator_onboards_an_organization_from_its_saft_file_alone(
     assert code == 0, err
     await world.start_worker()
 
-    code, out, err = await world.ledgersync("saft", "import", "Tøyen Lekefabrikk", str(example),
-                                            "--wait", "--timeout", "120")  # fmt: skip
+    code, out, err = await world.ledgersync(
+        "saft", "import", "Tøyen Lekefabrikk", str(example), "--wait", "--timeout", "120"
+    )
     assert code == 0, f"{err}\n(see {tmp_path / 'worker.log'})"
     assert f"{truth.lines} postings of {truth.entries} transactions added" in out
     assert "Warning: 3 account(s) do not roll forward" in out
@@ -35,8 +36,9 @@ async def test_an_operator_onboards_an_organization_from_its_saft_file_alone(
     assert json.loads(out)[0]["state"] == "synced"
 
     bad, _ = generate(tmp_path, Spec(org_number="888888888", year=2017, fault=Fault.UNBALANCED))
-    code, out, err = await world.ledgersync("saft", "import", "Tøyen Lekefabrikk", str(bad),
-                                            "--wait", "--timeout", "120")  # fmt: skip
+    code, out, err = await world.ledgersync(
+        "saft", "import", "Tøyen Lekefabrikk", str(bad), "--wait", "--timeout", "120"
+    )
     assert code == 2, err
     sentence = err.strip().splitlines()[-1]  # after any progress lines
     assert "does not balance" in sentence
@@ -46,8 +48,9 @@ async def test_an_operator_onboards_an_organization_from_its_saft_file_alone(
     assert "does not balance" in err
     assert await fetch_count(database_url) == truth.lines, "the refused file changed nothing"
 
-    code, out, err = await world.ledgersync("saft", "import", "Tøyen Lekefabrikk", str(example),
-                                            "--wait", "--timeout", "120")  # fmt: skip
+    code, out, err = await world.ledgersync(
+        "saft", "import", "Tøyen Lekefabrikk", str(example), "--wait", "--timeout", "120"
+    )
     assert code == 0, err
     assert "is already imported" in out
     assert await fetch_count(database_url) == truth.lines

@@ -60,8 +60,11 @@ def probe(path: Path, what: str) -> dict[str, object]:
     """What reading `path` in a fresh process did: events, refusal, peak RSS growth."""
     done = subprocess.run(
         [sys.executable, "-c", PROBE, str(path), what],
-        capture_output=True, text=True, timeout=120, check=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     result: dict[str, object] = json.loads(done.stdout)
     return result
 
@@ -81,7 +84,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[Hostile, Path]:
 @pytest.mark.parametrize(
     "kind",
     [Hostile.UNKNOWN_UNDER_ROOT, Hostile.UNKNOWN_IN_HEADER],
-)  # fmt: skip
+)
 def test_unknown_elements_anywhere_are_read_past_in_flat_memory(
     files: dict[Hostile, Path], kind: Hostile
 ) -> None:
@@ -214,6 +217,9 @@ def test_prefixed_declarations_are_bounded_in_number_repeats_included(
         if not refused:
             assert sum(1 for _ in read(stream, "repeat.xml", {})) == 1 + 9 + 20 + 1 + 1
             continue
-        with pytest.raises(InvalidValue, match=r"^repeat\.xml declares namespace prefixes "
-                           r"more than 1,000 times in all \(at line 21, column \d+\)"):  # fmt: skip
+        with pytest.raises(
+            InvalidValue,
+            match=r"^repeat\.xml declares namespace prefixes "
+            r"more than 1,000 times in all \(at line 21, column \d+\)",
+        ):
             list(read(stream, "repeat.xml", {}))

@@ -37,8 +37,10 @@ async def test_each_valid_example_imports_with_postings_equal_to_its_control_tot
     status = await saft.run(FIXTURES / name)
     assert status["state"] == "done", status["error"]
     assert await saft.stored() == {
-        "count": truth.lines, "debit": truth.total_debit, "credit": truth.total_credit,
-    }  # fmt: skip
+        "count": truth.lines,
+        "debit": truth.total_debit,
+        "credit": truth.total_credit,
+    }
     assert (status["transactions_read"], status["postings_read"]) == (truth.entries, truth.lines)
     assert (status["total_debit"], status["total_credit"]) == (
         truth.total_debit,
@@ -130,9 +132,11 @@ async def test_importing_the_same_file_again_changes_nothing(saft: SaftWorld) ->
 
     async def snapshot() -> tuple[object, ...]:
         return (
-            await saft.rows(), await saft.pg.fetch("SELECT * FROM sync_years"), await saft.org(),
+            await saft.rows(),
+            await saft.pg.fetch("SELECT * FROM sync_years"),
+            await saft.org(),
             await saft.pg.fetch("SELECT * FROM saft_imports"),
-        )  # fmt: skip
+        )
 
     before = await snapshot()
     again = await saft.run(path)
@@ -194,8 +198,10 @@ async def test_split_files_import_as_one(saft: SaftWorld) -> None:
     written = tally(whole)
     assert status["postings_read"] == written.postings
     assert await saft.stored() == {
-        "count": written.postings, "debit": cents(written.debit), "credit": cents(written.credit),
-    }  # fmt: skip
+        "count": written.postings,
+        "debit": cents(written.debit),
+        "credit": cents(written.credit),
+    }
     assert (status["total_debit"], status["total_credit"]) == (
         cents(written.debit),
         cents(written.credit),
@@ -300,8 +306,9 @@ async def test_an_import_whose_worker_keeps_dying_fails_at_the_cap_and_retry_imp
     status = await import_status(saft.pg, import_id)
     assert (status["state"], status["error_kind"]) == ("failed", "crashed")
     assert (await saft.stored())["count"] == 0, "nothing of the file"
-    org = await saft.pg.fetchrow("SELECT state, state_reason FROM organizations WHERE id = $1",
-                                 saft.org_id)  # fmt: skip
+    org = await saft.pg.fetchrow(
+        "SELECT state, state_reason FROM organizations WHERE id = $1", saft.org_id
+    )
     assert (org["state"], org["state_reason"]) == ("needs_attention", str(failed.value))
 
     assert await saft_submit.reopen_import(saft.pg, import_id) == saft.org_id  # `jobs retry`

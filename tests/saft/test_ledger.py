@@ -15,9 +15,13 @@ from shared.saft.generate import CHART, Fault, Spec
 
 #: tables an import writes for the general ledger, and their key columns
 TABLES = {
-    "ledger_accounts": "number", "customers": "id", "suppliers": "id", "vat_types": "id",
-    "source_balances": "year, account_number", "trial_balances": "year, account_number",
-}  # fmt: skip
+    "ledger_accounts": "number",
+    "customers": "id",
+    "suppliers": "id",
+    "vat_types": "id",
+    "source_balances": "year, account_number",
+    "trial_balances": "year, account_number",
+}
 #: what Skatteetaten's examples' own balances say (FORMAT.md, the fixtures' README): accounts
 #: whose closing is not their opening plus the file's lines, so the year cannot be proven
 NOT_ROLLING_FORWARD = {
@@ -43,12 +47,14 @@ def masters_of(path: Path) -> dict[str, Any]:
     root = ET.parse(path).getroot()  # noqa: S314 - trusted test fixtures
     accounts = {
         _text(a, "AccountID"): (
-            _text(a, "AccountDescription"), _text(a, "AccountType"),
+            _text(a, "AccountDescription"),
+            _text(a, "AccountType"),
             _text(a, "StandardAccountID") or _text(a, "GroupingCode"),
-            _net(a, "Opening"), _net(a, "Closing"),
+            _net(a, "Opening"),
+            _net(a, "Closing"),
         )
         for a in root.iter(NS + "Account")
-    }  # fmt: skip
+    }
     parties = {
         kind: {
             _text(p, f"{kind.title()}ID"): (_text(p, "Name"), _text(p, "RegistrationNumber"))
@@ -77,8 +83,7 @@ def masters_of(path: Path) -> dict[str, Any]:
         for kind in ("Customer", "Supplier"):
             if number := _text(line, f"{kind}ID"):
                 links[kind.lower(), number] = links.get((kind.lower(), number), 0) + 1
-    return {"accounts": accounts, "parties": parties, "taxes": taxes, "nets": nets,
-            "links": links}  # fmt: skip
+    return {"accounts": accounts, "parties": parties, "taxes": taxes, "nets": nets, "links": links}
 
 
 async def ledger_state(saft: SaftWorld) -> dict[str, list[tuple[Any, ...]]]:
@@ -91,11 +96,12 @@ async def ledger_state(saft: SaftWorld) -> dict[str, list[tuple[Any, ...]]]:
         )
         found[table] = [tuple(v for k, v in r.items() if k != "fetched_at") for r in rows]
     found["years"] = [
-        tuple(r) for r in await saft.pg.fetch(
+        tuple(r)
+        for r in await saft.pg.fetch(
             "SELECT year, ledger_proven FROM sync_years WHERE org_id = $1 ORDER BY year",
             saft.org_id,
         )
-    ]  # fmt: skip
+    ]
     return found
 
 
@@ -144,9 +150,10 @@ async def test_each_example_fills_the_ledger_tables_and_is_proven_where_its_bala
         )
     }
     off = {
-        account for account, (*_, opening, closing) in truth["accounts"].items()
+        account
+        for account, (*_, opening, closing) in truth["accounts"].items()
         if closing != opening + truth["nets"].get(account, 0)
-    }  # fmt: skip
+    }
     assert off == NOT_ROLLING_FORWARD[name], "the file's own balances, read independently"
     assert {a for a, r in trial.items() if r["difference"] != 0} == off
     for account, (*_, opening, closing) in truth["accounts"].items():
@@ -171,8 +178,11 @@ async def test_each_example_fills_the_ledger_tables_and_is_proven_where_its_bala
     assert {(r["kind"], r["number"]): r["n"] for r in linked} == truth["links"]
     assert await pg.fetchval(
         "SELECT count(*) FROM postings WHERE org_id = $1 AND vat_type_id IS NOT NULL", org
-    ) == sum(1 for line in ET.parse(FIXTURES / name).getroot().iter(NS + "Line")  # noqa: S314
-             if line.find(f"{NS}TaxInformation/{NS}TaxCode") is not None)  # fmt: skip
+    ) == sum(
+        1
+        for line in ET.parse(FIXTURES / name).getroot().iter(NS + "Line")  # noqa: S314
+        if line.find(f"{NS}TaxInformation/{NS}TaxCode") is not None
+    )
 
 
 async def test_generated_files_prove_and_a_closing_that_does_not_roll_forward_does_not(
@@ -183,9 +193,11 @@ async def test_generated_files_prove_and_a_closing_that_does_not_roll_forward_do
     later, _ = saft.generate(Spec(transactions=20, year=2025, fault=Fault.ROLL_FORWARD))
     status = await saft.run(later)
     assert status["state"] == "done", status["error"]
-    years = dict(await saft.pg.fetch(
-        "SELECT year, ledger_proven FROM sync_years WHERE org_id = $1", saft.org_id
-    ))  # fmt: skip
+    years = dict(
+        await saft.pg.fetch(
+            "SELECT year, ledger_proven FROM sync_years WHERE org_id = $1", saft.org_id
+        )
+    )
     assert years == {2024: True, 2025: False}
     off = await saft.pg.fetch(
         "SELECT account_number, difference FROM trial_balances"
@@ -221,26 +233,37 @@ def _malformed(tmp_path: Path, old: str, new: str) -> Path:
 @pytest.mark.parametrize(
     "case",
     [
-        ("<n1:CustomerID>1001</n1:CustomerID>", "<n1:CustomerID>1000</n1:CustomerID>",
-         "DuplicateMaster",
-         "<Customer> at line 300 of malformed.xml has CustomerID '1000', already used by the "
-         "customer at line 246; every CustomerID must be unique in the MasterFiles: correct "
-         "the export."),
-        ("<n1:SupplierID>2001</n1:SupplierID>", "<n1:SupplierID> </n1:SupplierID>",
-         "InvalidValue",
-         "<SupplierID> at line {line} of malformed.xml is missing or empty; the export must "
-         "fill it in."),
-        ("<n1:TaxPercentage>25</n1:TaxPercentage>", "<n1:TaxPercentage>25 %</n1:TaxPercentage>",
-         "InvalidValue",
-         "<TaxPercentage> at line {line} of malformed.xml holds '25 %', which is not a number; "
-         "correct it in the export."),
-        ("<n1:ClosingDebitBalance>145500</n1:ClosingDebitBalance>",
-         "<n1:ClosingDebitBalance>145500.005</n1:ClosingDebitBalance>",
-         "InvalidValue",
-         "<ClosingDebitBalance> at line {line} of malformed.xml holds 145500.005, which is not "
-         "an amount in whole øre (at most two decimals); correct it in the export."),
+        (
+            "<n1:CustomerID>1001</n1:CustomerID>",
+            "<n1:CustomerID>1000</n1:CustomerID>",
+            "DuplicateMaster",
+            "<Customer> at line 300 of malformed.xml has CustomerID '1000', already used by the "
+            "customer at line 246; every CustomerID must be unique in the MasterFiles: correct "
+            "the export.",
+        ),
+        (
+            "<n1:SupplierID>2001</n1:SupplierID>",
+            "<n1:SupplierID> </n1:SupplierID>",
+            "InvalidValue",
+            "<SupplierID> at line {line} of malformed.xml is missing or empty; the export must "
+            "fill it in.",
+        ),
+        (
+            "<n1:TaxPercentage>25</n1:TaxPercentage>",
+            "<n1:TaxPercentage>25 %</n1:TaxPercentage>",
+            "InvalidValue",
+            "<TaxPercentage> at line {line} of malformed.xml holds '25 %', which is not a number; "
+            "correct it in the export.",
+        ),
+        (
+            "<n1:ClosingDebitBalance>145500</n1:ClosingDebitBalance>",
+            "<n1:ClosingDebitBalance>145500.005</n1:ClosingDebitBalance>",
+            "InvalidValue",
+            "<ClosingDebitBalance> at line {line} of malformed.xml holds 145500.005, which is not "
+            "an amount in whole øre (at most two decimals); correct it in the export.",
+        ),
     ],
-)  # fmt: skip
+)
 async def test_a_malformed_master_section_is_refused_in_one_sentence_and_leaves_nothing(
     saft: SaftWorld, tmp_path: Path, case: tuple[str, str, str, str]
 ) -> None:

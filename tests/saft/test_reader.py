@@ -84,8 +84,10 @@ def test_a_foreign_currency_line_keeps_its_currency_and_signed_amount(tmp_path: 
     text = (FIXTURES / VALID[2]).read_text(encoding="utf-8")
     plain = "<Amount>2500.00</Amount>\n                    </CreditAmount>"
     assert plain in text
-    foreign = plain.replace("</Amount>", "</Amount><CurrencyCode>EUR</CurrencyCode>"
-                            "<CurrencyAmount>215.50</CurrencyAmount>")  # fmt: skip
+    foreign = plain.replace(
+        "</Amount>",
+        "</Amount><CurrencyCode>EUR</CurrencyCode><CurrencyAmount>215.50</CurrencyAmount>",
+    )
     path = tmp_path / "eur.xml"
     path.write_text(text.replace(plain, foreign, 1), encoding="utf-8")
     _, transactions = read_all(path)

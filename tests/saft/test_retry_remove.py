@@ -33,9 +33,14 @@ async def failed_import(saft: SaftWorld, monkeypatch: pytest.MonkeyPatch, path: 
             await saft_import.import_saft(saft.pool, saft.settings.home, submission.import_id)
         last = attempt == saft_import.MAX_ATTEMPTS - 1
         failure = failures.Failure(
-            "import_saft", [submission.import_id], f"m{attempt}", "RuntimeError",
-            "the disk went away", "", StopReason.RETRIES_EXHAUSTED if last else None,
-        )  # fmt: skip
+            "import_saft",
+            [submission.import_id],
+            f"m{attempt}",
+            "RuntimeError",
+            "the disk went away",
+            "",
+            StopReason.RETRIES_EXHAUSTED if last else None,
+        )
         await failures.record(saft.pg, failure)
     monkeypatch.undo()
     state = await saft.pg.fetchval(

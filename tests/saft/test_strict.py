@@ -68,9 +68,14 @@ def test_an_amount_beyond_numeric_18_2_is_one_sentence() -> None:
 
 @pytest.mark.parametrize(
     ("date", "says"),
-    [("20250101", "not a date"), ("2025-W01-1", "not a date"), ("2025-02-30", "not a date"),
-     ("12025-01-01", "the year 12025"), ("0000-01-01", "the year 0")],
-)  # fmt: skip
+    [
+        ("20250101", "not a date"),
+        ("2025-W01-1", "not a date"),
+        ("2025-02-30", "not a date"),
+        ("12025-01-01", "the year 12025"),
+        ("0000-01-01", "the year 0"),
+    ],
+)
 def test_dates_are_read_as_xs_date_within_the_years_stored(date: str, says: str) -> None:
     text = valid()
     first = text.index("<TransactionDate>") + len("<TransactionDate>")
@@ -96,9 +101,11 @@ def test_an_account_id_longer_than_the_schema_allows_is_refused() -> None:
 
 @pytest.mark.parametrize(
     ("planted", "says"),
-    [("<x>" * 300, "elements are nested more than 256 levels deep"),
-     ("<Note>" + "a" * 11_000_000 + "</Note>", "one text is longer than 10 MB")],
-)  # fmt: skip
+    [
+        ("<x>" * 300, "elements are nested more than 256 levels deep"),
+        ("<Note>" + "a" * 11_000_000 + "</Note>", "one text is longer than 10 MB"),
+    ],
+)
 def test_xml_errors_are_in_plain_words_with_line_and_column(planted: str, says: str) -> None:
     text = valid().replace("<MasterFiles>", planted + "<MasterFiles>", 1)
     found = refusal(text)

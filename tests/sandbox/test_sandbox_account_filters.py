@@ -31,9 +31,14 @@ async def _read(tx: Tx, token: str, size: int, **params: Any) -> list[tuple[int,
     found: list[tuple[int, int]] = []
     while True:
         response, page = await tx.get(
-            "/ledger/posting", token, "202", count=size, fields=FIELDS, **params,
+            "/ledger/posting",
+            token,
+            "202",
+            count=size,
+            fields=FIELDS,
+            **params,
             **{"from": len(found)},
-        )  # fmt: skip
+        )
         assert response.status == 200, page
         found += [(p["id"], p["account"]["number"]) for p in page["values"]]
         if len(page["values"]) < size:
@@ -113,9 +118,14 @@ async def test_the_cap_applies_to_the_filtered_result(fresh: Tx) -> None:
     outside = {"date": "2023-03-10", "postings": [{"accountNumber": 1920, "amount": "1.00"}] * 5}
     assert (await fresh.control("POST", "/companies/202/postings", outside))[0] == 201
     response, page = await fresh.get(
-        "/ledger/posting", token, "202", count=10_000, accountNumberFrom=2000, fields="id",
+        "/ledger/posting",
+        token,
+        "202",
+        count=10_000,
+        accountNumberFrom=2000,
+        fields="id",
         **MONTH,
-    )  # fmt: skip
+    )
     assert response.status == 200, "exactly 10,000 passes"
     assert page["fullResultSize"] == page["count"] == len(page["values"]) == 10_000
     one = {"date": "2023-03-31", "accountNumber": 8150, "amount": "1.00"}
@@ -125,7 +135,12 @@ async def test_the_cap_applies_to_the_filtered_result(fresh: Tx) -> None:
     )
     assert (response.status, error["code"]) == (422, 23000)
     response, page = await fresh.get(
-        "/ledger/posting", token, "202", count=1, accountNumberFrom=2000, accountNumberTo=8150,
+        "/ledger/posting",
+        token,
+        "202",
+        count=1,
+        accountNumberFrom=2000,
+        accountNumberTo=8150,
         **MONTH,
-    )  # fmt: skip
+    )
     assert response.status == 200, "an exclusive accountNumberTo=8150 brings it under the cap"

@@ -59,9 +59,12 @@ async def test_balances_follow_from_the_postings_for_every_company_and_year(tx: 
             carried[number] += Decimal(amount) * CENT
         for year in company.years:
             sheet = await _get(
-                tx, "/balanceSheet", reader, includeActiveAccountsWithoutMovements="true",
+                tx,
+                "/balanceSheet",
+                reader,
+                includeActiveAccountsWithoutMovements="true",
                 **_span(year),
-            )  # fmt: skip
+            )
             rows = {row["account"]["number"]: row for row in sheet["values"]}
             moved = _sums(ledger, year)
             assert set(moved) <= set(rows), (company_id, year)
@@ -149,18 +152,28 @@ async def test_a_changed_posting_moves_its_year_and_the_next_years_opening(fresh
     posting = before["values"][0]
     number = posting["account"]["number"]
     sheets = {
-        year: await _get(fresh, "/balanceSheet", reader, accountNumberFrom=number,
-                         accountNumberTo=number + 1, **_span(year))
+        year: await _get(
+            fresh,
+            "/balanceSheet",
+            reader,
+            accountNumberFrom=number,
+            accountNumberTo=number + 1,
+            **_span(year),
+        )
         for year in (2023, 2024)
-    }  # fmt: skip
+    }
     body = {"amount": str(posting["amount"] + Decimal("12.34"))}
     status, _ = await fresh.control("PATCH", f"/companies/201/postings/{posting['id']}", body)
     assert status == 200
     for year, shift_in, shift_change in ((2023, 0, "12.34"), (2024, "12.34", 0)):
         after = await _get(
-            fresh, "/balanceSheet", reader, accountNumberFrom=number, accountNumberTo=number + 1,
+            fresh,
+            "/balanceSheet",
+            reader,
+            accountNumberFrom=number,
+            accountNumberTo=number + 1,
             **_span(year),
-        )  # fmt: skip
+        )
         old, new = sheets[year]["values"][0], after["values"][0]
         assert new["balanceIn"] - old["balanceIn"] == Decimal(shift_in)
         assert new["balanceChange"] - old["balanceChange"] == Decimal(shift_change)

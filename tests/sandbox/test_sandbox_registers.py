@@ -113,8 +113,12 @@ async def test_postings_carry_dimensions_that_are_in_the_registers(tx: Tx) -> No
     token = await tx.session()
     postings = await _every(tx, token, "/ledger/posting", 10_000, fields=DIMENSIONS, **YEAR)
     assert set(postings[0]) == set(DIMENSIONS.replace("(", ",").replace(")", "").split(",")) - {
-        "number", "year", "voucherType", "description", ""
-    } | {"voucher"}  # fmt: skip
+        "number",
+        "year",
+        "voucherType",
+        "description",
+        "",
+    } | {"voucher"}
     registers: dict[str, set[int]] = {}
     for path in set(REGISTER.values()):
         registers[path] = {v["id"] for v in await _every(tx, token, path, 1000)}

@@ -18,9 +18,19 @@ async def org(pg: asyncpg.Connection, state: str) -> asyncpg.Record:
 async def test_cancel_stops_waiting_retries_and_resume_undoes_it(pg: asyncpg.Connection) -> None:
     syncing = await org(pg, "syncing")
     job = await pg.fetchrow(
-        Q["job_record_failure"], "plan_sync", [syncing["id"], None], syncing["id"], None, None, "m",
-        "retrying", "TransientUpstream", "503", "", None,
-    )  # fmt: skip
+        Q["job_record_failure"],
+        "plan_sync",
+        [syncing["id"], None],
+        syncing["id"],
+        None,
+        None,
+        "m",
+        "retrying",
+        "TransientUpstream",
+        "503",
+        "",
+        None,
+    )
 
     done = await orgs.cancel(pg, syncing, actor="kari")
 

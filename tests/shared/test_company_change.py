@@ -35,8 +35,9 @@ async def _leased_chunk(pg: asyncpg.Connection, org_id: int, year: int) -> tuple
     await pg.execute(
         "UPDATE chunks SET state = 'running', lease_owner = $2, lease_until = now() + "
         "interval '1 hour' WHERE id = $1",
-        chunk_id, owner,
-    )  # fmt: skip
+        chunk_id,
+        owner,
+    )
     return chunk_id, owner
 
 
@@ -56,17 +57,20 @@ async def _write(pg: asyncpg.Connection, org_id: int, year: int, ids: range) -> 
 
 async def _counts(pg: asyncpg.Connection, org_id: int) -> tuple[int, ...]:
     return tuple(
-        [await pg.fetchval(f"SELECT count(*) FROM {t} WHERE org_id = $1", org_id)  # noqa: S608
-         for t in ("postings", "chunks", "sync_years", "check_runs")]
-    )  # fmt: skip
+        [
+            await pg.fetchval(f"SELECT count(*) FROM {t} WHERE org_id = $1", org_id)  # noqa: S608
+            for t in ("postings", "chunks", "sync_years", "check_runs")
+        ]
+    )
 
 
 async def _with_data_of_a(pg: asyncpg.Connection) -> int:
     org_id = await _api_org(pg)
     await orgs.select_company(pg, org_id, A)
     await _write(pg, org_id, 2019, range(1, 6))
-    await pg.execute("INSERT INTO sync_years (org_id, year, state) VALUES ($1, 2019, 'synced')",
-                     org_id)  # fmt: skip
+    await pg.execute(
+        "INSERT INTO sync_years (org_id, year, state) VALUES ($1, 2019, 'synced')", org_id
+    )
     await pg.execute(
         "INSERT INTO check_runs (org_id, triggered_by, results) VALUES ($1, 'command', '[]')",
         org_id,
@@ -184,8 +188,12 @@ async def test_the_choice_to_confirm_names_both_companies_the_postings_and_dupli
     choice = await orgs.company_choice(pg, org_id, B)
 
     assert choice == orgs.CompanyChoice(
-        org=f"Bakeri AS (#{org_id})", chosen="Beta AS (202)", replaced="Alfa AS (101)",
-        postings=5, duplicates=(f"Regnskap AS (#{other})",), duplicate_ids=(other,),
-    )  # fmt: skip
+        org=f"Bakeri AS (#{org_id})",
+        chosen="Beta AS (202)",
+        replaced="Alfa AS (101)",
+        postings=5,
+        duplicates=(f"Regnskap AS (#{other})",),
+        duplicate_ids=(other,),
+    )
     assert choice.needs_confirming
     assert not (await orgs.company_choice(pg, org_id, A)).needs_confirming, "the same company"

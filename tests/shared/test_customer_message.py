@@ -45,13 +45,20 @@ def error(cls: type[TripletexError], status: int, code: int | None) -> Any:
 def results(**changes: Any) -> list[Check]:
     """The real verdicts over a healthy ordinary token's facts, with `changes`."""
     facts = Facts(
-        org_id=7, method="api", provider="tripletex", base_url="https://api-test.tripletex.tech/v2",
-        consumer=inspect_token(TOKEN), employee=inspect_token(TOKEN),
-        create=Probe(None, None, 42.0), who=Probe(WhoAmI(901, 901, 201, "no")),
-        own=Probe(Company(201, "Fjordlys Kaffebar AS", "912345678")), clients=Probe(()),
-        ledger=Probe(None), rate=RateLimitState(1200, 1150, 60.0, 0.0),
+        org_id=7,
+        method="api",
+        provider="tripletex",
+        base_url="https://api-test.tripletex.tech/v2",
+        consumer=inspect_token(TOKEN),
+        employee=inspect_token(TOKEN),
+        create=Probe(None, None, 42.0),
+        who=Probe(WhoAmI(901, 901, 201, "no")),
+        own=Probe(Company(201, "Fjordlys Kaffebar AS", "912345678")),
+        clients=Probe(()),
+        ledger=Probe(None),
+        rate=RateLimitState(1200, 1150, 60.0, 0.0),
         data=Probe(LedgerData((2023, 2024), 2024)),
-    )  # fmt: skip
+    )
     facts = replace(facts, **changes)
     return conclude(replace(facts, target=choose_target(facts)), VERDICTS)
 
@@ -59,26 +66,62 @@ def results(**changes: Any) -> list[Check]:
 FORBIDDEN = error(Forbidden, 403, 9000)
 #: facts where the customer must act -> the fix and a words the step must hold in nb / en
 CUSTOMER: dict[str, tuple[dict[str, Any], Fix, str, str]] = {
-    "add-on off": ({"create": Probe(error=FORBIDDEN)}, Fix.ADDON,
-                   "Selskap → Mitt abonnement", "Company → My subscription"),
-    "token rejected": ({"create": Probe(error=error(EmployeeTokenRejected, 422, 18000))},
-                       Fix.NEW_TOKEN, "«Ny nøkkel»", "“New token” (Ny nøkkel)"),
-    "token mistyped": ({"employee": inspect_token(TOKEN[:-5])}, Fix.NEW_TOKEN,
-                       "bare én gang", "only once"),
+    "add-on off": (
+        {"create": Probe(error=FORBIDDEN)},
+        Fix.ADDON,
+        "Selskap → Mitt abonnement",
+        "Company → My subscription",
+    ),
+    "token rejected": (
+        {"create": Probe(error=error(EmployeeTokenRejected, 422, 18000))},
+        Fix.NEW_TOKEN,
+        "«Ny nøkkel»",
+        "“New token” (Ny nøkkel)",
+    ),
+    "token mistyped": (
+        {"employee": inspect_token(TOKEN[:-5])},
+        Fix.NEW_TOKEN,
+        "bare én gang",
+        "only once",
+    ),
     "no token stored": ({"employee": None}, Fix.NEW_TOKEN, "«API-tilgang»", "“API access”"),
-    "another user": ({"stored_owner": Owner(777, 201)}, Fix.WHICH_USER,
-                     "hvilken brukers nøkkel", "which user's key"),
-    "who-am-i refused": ({"who": Probe(error=FORBIDDEN)}, Fix.ALL_ACCESS,
-                         "alle tilganger", "“All accesses”"),
-    "no company reached": ({"own": Probe(error=FORBIDDEN)}, Fix.COMPANY,
-                           "«Regnskapskontorets brukernøkkel»", "user administrator in client"),
-    "chosen company unreachable": ({"chosen_company": 999}, Fix.COMPANY,
-                                   "i det selskapets Tripletex", "in that company's Tripletex"),
-    "no ledger access": ({"ledger": Probe(error=FORBIDDEN)}, Fix.LEDGER_RIGHTS,
-                         "tilgang til regnskapet", "access to the accounts"),
-    "no postings": ({"data": Probe(LedgerData((2024,), None))}, Fix.CONFIRM_COMPANY,
-                    "ingen posteringer", "no postings"),
-}  # fmt: skip
+    "another user": (
+        {"stored_owner": Owner(777, 201)},
+        Fix.WHICH_USER,
+        "hvilken brukers nøkkel",
+        "which user's key",
+    ),
+    "who-am-i refused": (
+        {"who": Probe(error=FORBIDDEN)},
+        Fix.ALL_ACCESS,
+        "alle tilganger",
+        "“All accesses”",
+    ),
+    "no company reached": (
+        {"own": Probe(error=FORBIDDEN)},
+        Fix.COMPANY,
+        "«Regnskapskontorets brukernøkkel»",
+        "user administrator in client",
+    ),
+    "chosen company unreachable": (
+        {"chosen_company": 999},
+        Fix.COMPANY,
+        "i det selskapets Tripletex",
+        "in that company's Tripletex",
+    ),
+    "no ledger access": (
+        {"ledger": Probe(error=FORBIDDEN)},
+        Fix.LEDGER_RIGHTS,
+        "tilgang til regnskapet",
+        "access to the accounts",
+    ),
+    "no postings": (
+        {"data": Probe(LedgerData((2024,), None))},
+        Fix.CONFIRM_COMPANY,
+        "ingen posteringer",
+        "no postings",
+    ),
+}
 #: facts where the fault is ours or Tripletex's: no message
 OURS: dict[str, dict[str, Any]] = {
     "no consumer token": {"consumer": None, "create": None},

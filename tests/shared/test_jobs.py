@@ -35,14 +35,24 @@ async def failed_chunk_job(pg: asyncpg.Connection, name: str) -> tuple[int, int,
     chunk_id = await pg.fetchval(Q["chunk_insert"], org_id, YEAR, *MARCH, 10, None, None)
     await pg.execute(
         "UPDATE chunks SET state = 'failed', error = 'Tripletex failed to answer (503)'"
-        " WHERE id = $1", chunk_id,
-    )  # fmt: skip
+        " WHERE id = $1",
+        chunk_id,
+    )
     await pg.execute(Q["year_fail"], org_id, YEAR, "1 chunk(s) failed")
     job = await pg.fetchrow(
-        Q["job_record_failure"], "import_chunk", [chunk_id], None, None, chunk_id, "m-1",
-        "failed", "TransientUpstream", "Tripletex failed to answer (503)", "Traceback …",
+        Q["job_record_failure"],
+        "import_chunk",
+        [chunk_id],
+        None,
+        None,
+        chunk_id,
+        "m-1",
+        "failed",
+        "TransientUpstream",
+        "Tripletex failed to answer (503)",
+        "Traceback …",
         "retries_exhausted",
-    )  # fmt: skip
+    )
     return org_id, chunk_id, job["id"]
 
 
@@ -61,8 +71,13 @@ async def test_a_failed_job_is_listed_with_its_organization_and_chunk(
     org_id, chunk_id, job_id = await failed_chunk_job(pg, "Fjord AS")
     [job] = await jobs.list_jobs(pg)
     assert (job.id, job.actor, job.org_id, job.org_name, job.year, job.chunk_id) == (
-        job_id, "import_chunk", org_id, "Fjord AS", YEAR, chunk_id,
-    )  # fmt: skip
+        job_id,
+        "import_chunk",
+        org_id,
+        "Fjord AS",
+        YEAR,
+        chunk_id,
+    )
     assert (job.state, job.attempts, job.stop_reason) == ("failed", 1, "retries_exhausted")
     assert job == await jobs.get_job(pg, job_id)
     assert await jobs.get_job(pg, job_id + 1000) is None
@@ -166,8 +181,10 @@ async def test_stuck_chunks_are_those_past_their_lease_or_queued_too_long(
         Q["chunk_claim"], expired, uuid.uuid4(), -1.0, None, None
     )  # a lease already over
     await pg.fetchrow(Q["chunk_claim"], live, uuid.uuid4(), 600.0, None, None)
-    await pg.execute("UPDATE chunks SET state = 'queued', queued_at = now() - interval '1 hour'"
-                     " WHERE id = $1", old_queue)  # fmt: skip
+    await pg.execute(
+        "UPDATE chunks SET state = 'queued', queued_at = now() - interval '1 hour' WHERE id = $1",
+        old_queue,
+    )
     await pg.execute("UPDATE chunks SET state = 'queued' WHERE id = $1", new_queue)
 
     stuck = await jobs.stuck_chunks(pg, older_than_s=600)

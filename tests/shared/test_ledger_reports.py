@@ -26,8 +26,15 @@ async def test_a_proven_year_reads_back_sorted_with_names_and_types(pg: asyncpg.
     assert found.proven
     assert found.checked_at == CHECKED_AT
     assert found.source == "Tripletex"
-    assert [x.account for x in found.lines] == ["1500", "1920", "2050", "2400", "3000", "4000",
-                                                "7790"]  # fmt: skip
+    assert [x.account for x in found.lines] == [
+        "1500",
+        "1920",
+        "2050",
+        "2400",
+        "3000",
+        "4000",
+        "7790",
+    ]
     bank = found.lines[1]
     assert (bank.name, bank.account_type) == ("Bankinnskudd", "ASSETS")
     assert (bank.opening, bank.debit, bank.credit, bank.closing) == (
@@ -74,8 +81,11 @@ async def test_postings_of_an_account_and_month_carry_dimensions_by_name(
         Decimal("-1250.00"),
     )
     assert [(d.label, d.name) for d in sale.dimensions] == [
-        ("Customer", "Kunde AS"), ("Department", "Salg"), ("Project", "Nybygg"),
-        ("Region", "Nord")]  # fmt: skip
+        ("Customer", "Kunde AS"),
+        ("Department", "Salg"),
+        ("Project", "Nybygg"),
+        ("Region", "Nord"),
+    ]
     assert await reports.postings(pg, org["id"], account="3000", month=dt.date(2024, 4, 1)) == ()
     march = await reports.postings(pg, org["id"], account=None, month=dt.date(2024, 3, 1))
     assert [p.posting_id for p in march] == [1, 2, 3, 4]
@@ -84,13 +94,16 @@ async def test_postings_of_an_account_and_month_carry_dimensions_by_name(
 async def test_months_of_an_account_and_one_voucher(pg: asyncpg.Connection) -> None:
     org = await _org(pg)
     months = await reports.account_months(pg, org["id"], "1500", 2024)
-    assert months == (reports.MonthTotal(dt.date(2024, 3, 1), 2, Decimal("1250.00"),
-                                         Decimal("1250.00")),)  # fmt: skip
+    assert months == (
+        reports.MonthTotal(dt.date(2024, 3, 1), 2, Decimal("1250.00"), Decimal("1250.00")),
+    )
     found = await reports.voucher(pg, org["id"], 501)
     assert found is not None
     assert (found.number, found.year, found.voucher_type) == ("1", 2024, "Utgående faktura")
     assert [(p.account, p.amount) for p in found.postings] == [
-        ("1500", Decimal("1250.00")), ("3000", Decimal("-1250.00"))]  # fmt: skip
+        ("1500", Decimal("1250.00")),
+        ("3000", Decimal("-1250.00")),
+    ]
     assert await reports.voucher(pg, org["id"], 999) is None
 
 

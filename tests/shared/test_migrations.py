@@ -67,9 +67,12 @@ async def test_a_fresh_database_is_empty_and_migrated_whatever_was_there(templat
         await fresh_database(url)
         again = await connect(url)
         try:
-            tables = {r["tablename"] for r in await again.fetch(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
-            )}  # fmt: skip
+            tables = {
+                r["tablename"]
+                for r in await again.fetch(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                )
+            }
         finally:
             await again.close()
         assert "leftover" not in tables

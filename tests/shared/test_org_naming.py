@@ -36,9 +36,22 @@ async def test_a_name_wins_when_no_organization_has_it_as_id(pg: asyncpg.Connect
 
 @pytest.mark.parametrize(
     "ref",
-    ["²", "#²", "٣", "#", "#-1", "#0", "99999999999999999999999", "#99999999999999999999",
-     "", "a\x00b", "\u202eevil", "x" * 5000, "\ud800"],
-)  # fmt: skip
+    [
+        "²",
+        "#²",
+        "٣",
+        "#",
+        "#-1",
+        "#0",
+        "99999999999999999999999",
+        "#99999999999999999999",
+        "",
+        "a\x00b",
+        "\u202eevil",
+        "x" * 5000,
+        "\ud800",
+    ],
+)
 async def test_odd_references_are_one_sentence(pg: asyncpg.Connection, ref: str) -> None:
     await _add(pg, "Bakeri AS")
     with pytest.raises(BadInput) as refused:

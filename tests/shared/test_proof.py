@@ -29,8 +29,12 @@ async def _post(pg: asyncpg.Connection, org_id: int, day: dt.date, *lines: tuple
         await pg.execute(
             "INSERT INTO postings (org_id, posting_id, posting_date, amount, account_number)"
             " VALUES ($1, $2, $3, $4, $5)",
-            org_id, n, day, D(amount), account,
-        )  # fmt: skip
+            org_id,
+            n,
+            day,
+            D(amount),
+            account,
+        )
 
 
 async def _source(pg: asyncpg.Connection, org_id: int, year: int, **accounts: str) -> None:
@@ -40,8 +44,13 @@ async def _source(pg: asyncpg.Connection, org_id: int, year: int, **accounts: st
         await pg.execute(
             "INSERT INTO source_balances (org_id, year, account_number, opening, movement,"
             " closing) VALUES ($1, $2, $3, $4, $5, $6)",
-            org_id, year, key.removeprefix("a"), start, end - start, end,
-        )  # fmt: skip
+            org_id,
+            year,
+            key.removeprefix("a"),
+            start,
+            end - start,
+            end,
+        )
 
 
 async def _rows(pg: asyncpg.Connection, org_id: int, year: int) -> dict[str, tuple[D, ...]]:

@@ -80,9 +80,12 @@ async def test_retrying_a_dead_job_takes_its_letter_off_the_dead_count(
 
 
 async def test_a_job_resolved_by_a_later_success_leaves_the_dead_count(
-    pg: asyncpg.Connection, database_url: str, redis_url: str, redis_client: redis.Redis,
+    pg: asyncpg.Connection,
+    database_url: str,
+    redis_url: str,
+    redis_client: redis.Redis,
     broker: RedisBroker,
-) -> None:  # fmt: skip
+) -> None:
     message_id = dead_letter(redis_url, "plan_sync", 3, None)
     job_id = await failed_job(pg, stopped("plan_sync", [3, None], message_id=message_id))
     assert depth(redis_client, "onboarding")["dead"] == 1

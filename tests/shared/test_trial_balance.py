@@ -30,8 +30,11 @@ def test_a_year_whose_every_account_agrees_is_proven() -> None:
     assert found.differing == ()
     bank = _row(found.rows, "1920")
     assert (bank.opening, bank.debit, bank.credit, bank.closing) == (
-        D("100.00"), D("60.50"), D("10.00"), D("150.50"),
-    )  # fmt: skip
+        D("100.00"),
+        D("60.50"),
+        D("10.00"),
+        D("150.50"),
+    )
     assert (bank.api_closing, bank.difference) == (D("150.50"), D(0))
 
 
@@ -39,24 +42,35 @@ def test_a_year_whose_every_account_agrees_is_proven() -> None:
     ("movements", "opening", "api", "expected"),
     [
         pytest.param(
-            {}, {}, {"2000": ApiBalance(D(0), D("-1000.00"))},
-            ("2000", D(0), D("-1000.00"), D("1000.00")), id="only-in-the-api",
+            {},
+            {},
+            {"2000": ApiBalance(D(0), D("-1000.00"))},
+            ("2000", D(0), D("-1000.00"), D("1000.00")),
+            id="only-in-the-api",
         ),
         pytest.param(
-            {"7770": Movement(D("35.00"), D(0))}, {}, {},
-            ("7770", D("35.00"), None, D("35.00")), id="only-in-ours",
+            {"7770": Movement(D("35.00"), D(0))},
+            {},
+            {},
+            ("7770", D("35.00"), None, D("35.00")),
+            id="only-in-ours",
         ),
         pytest.param(
-            {"1500": Movement(D("10.01"), D(0))}, {"1500": D("5.00")},
+            {"1500": Movement(D("10.01"), D(0))},
+            {"1500": D("5.00")},
             {"1500": ApiBalance(D("5.00"), D("15.00"))},
-            ("1500", D("15.01"), D("15.00"), D("0.01")), id="one-øre",
+            ("1500", D("15.01"), D("15.00"), D("0.01")),
+            id="one-øre",
         ),
         pytest.param(
-            {}, {"2050": D("-300.00")}, {"2050": ApiBalance(D("-300.00"), D("-300.00"))},
-            ("2050", D("-300.00"), D("-300.00"), D(0)), id="opening-only",
+            {},
+            {"2050": D("-300.00")},
+            {"2050": ApiBalance(D("-300.00"), D("-300.00"))},
+            ("2050", D("-300.00"), D("-300.00"), D(0)),
+            id="opening-only",
         ),
     ],
-)  # fmt: skip
+)
 def test_table_cases(
     movements: dict[str, Movement],
     opening: dict[str, Decimal],

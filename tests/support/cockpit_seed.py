@@ -78,10 +78,19 @@ async def failed_job(
 ) -> int:
     """The failure's job row, of `org_id` (no year, no chunk), as the workers record it; its id."""
     row = await conn.fetchrow(
-        Q["job_record_failure"], failure.actor, failure.args, org_id, None, None,
-        failure.message_id, failure.state, failure.error_class, failure.error, failure.traceback,
+        Q["job_record_failure"],
+        failure.actor,
+        failure.args,
+        org_id,
+        None,
+        None,
+        failure.message_id,
+        failure.state,
+        failure.error_class,
+        failure.error,
+        failure.traceback,
         failure.stop_reason,
-    )  # fmt: skip
+    )
     return int(row["id"])
 
 
@@ -105,8 +114,13 @@ async def api_year(
         await conn.execute(
             "INSERT INTO chunks (org_id, year, date_from, date_to, state, postings, finished_at) "
             "VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $5 = 'done' THEN now() END)",
-            org_id, year, dt.date(year, month, 1), end, state, postings,
-        )  # fmt: skip
+            org_id,
+            year,
+            dt.date(year, month, 1),
+            end,
+            state,
+            postings,
+        )
     return org_id
 
 

@@ -28,16 +28,55 @@ ACCOUNTS = (
 # (posting_id, date, account, amount, voucher_id, voucher_number, row, description,
 #  customer, supplier, department, project, free dimension 1)
 POSTINGS = (
-    (1, dt.date(2024, 3, 5), "1500", "1250.00", 501, "1", 1, "Faktura 1001", 10, None, None,
-     None, None),
+    (
+        1,
+        dt.date(2024, 3, 5),
+        "1500",
+        "1250.00",
+        501,
+        "1",
+        1,
+        "Faktura 1001",
+        10,
+        None,
+        None,
+        None,
+        None,
+    ),
     (2, dt.date(2024, 3, 5), "3000", "-1250.00", 501, "1", 2, "Faktura 1001", 10, None, 1, 7, 71),
-    (3, dt.date(2024, 3, 20), "1920", "1250.00", 502, "2", 1, "Innbetaling 1001", None, None,
-     None, None, None),
-    (4, dt.date(2024, 3, 20), "1500", "-1250.00", 502, "2", 2, "Innbetaling 1001", 10, None,
-     None, None, None),
+    (
+        3,
+        dt.date(2024, 3, 20),
+        "1920",
+        "1250.00",
+        502,
+        "2",
+        1,
+        "Innbetaling 1001",
+        None,
+        None,
+        None,
+        None,
+        None,
+    ),
+    (
+        4,
+        dt.date(2024, 3, 20),
+        "1500",
+        "-1250.00",
+        502,
+        "2",
+        2,
+        "Innbetaling 1001",
+        10,
+        None,
+        None,
+        None,
+        None,
+    ),
     (5, dt.date(2024, 4, 2), "4000", "400.00", 503, "3", 1, "Mel", None, 20, 1, None, None),
     (6, dt.date(2024, 4, 2), "2400", "-400.00", 503, "3", 2, "Mel", None, 20, None, None, None),
-)  # fmt: skip
+)
 
 # (year, account, opening, debit, credit, closing, source_closing)
 TRIAL_BALANCES = (
@@ -73,9 +112,10 @@ async def seed_books(conn: asyncpg.Connection, name: str = "Bakeri AS") -> int:
         "INSERT INTO dimension_names (org_id, dimension_index, name) VALUES ($1, 1, 'Region');"
         "INSERT INTO dimension_values (org_id, id, dimension_index, number, name) "
         "VALUES ($1, 71, 1, 'N', 'Nord');"
-        "INSERT INTO voucher_types (org_id, id, name) VALUES ($1, 5, 'Utgående faktura')"
-        .replace("$1", str(org_id))
-    )  # fmt: skip
+        "INSERT INTO voucher_types (org_id, id, name) VALUES ($1, 5, 'Utgående faktura')".replace(
+            "$1", str(org_id)
+        )
+    )
     await conn.executemany(
         "INSERT INTO postings (org_id, posting_id, posting_date, account_number, amount, "
         "voucher_id, voucher_number, row_number, description, customer_id, supplier_id, "
@@ -88,9 +128,12 @@ async def seed_books(conn: asyncpg.Connection, name: str = "Bakeri AS") -> int:
     await conn.executemany(
         "INSERT INTO sync_years (org_id, year, state, ledger_proven, ledger_checked_at) "
         "VALUES ($1, $2, 'synced', $3, $4)",
-        [(org_id, 2023, False, CHECKED_AT), (org_id, 2024, True, CHECKED_AT),
-         (org_id, 2025, None, None)],
-    )  # fmt: skip
+        [
+            (org_id, 2023, False, CHECKED_AT),
+            (org_id, 2024, True, CHECKED_AT),
+            (org_id, 2025, None, None),
+        ],
+    )
     await conn.executemany(
         "INSERT INTO trial_balances (org_id, year, account_number, opening, debit, credit, "
         "closing, source_closing, difference) VALUES ($1, $2, $3, $4::numeric, $5::numeric, "

@@ -49,10 +49,15 @@ class Pipeline:
     async def ledgersync(self, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
         """Run the command line; (exit code, stdout, stderr)."""
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", CLI, *args, env=self.env,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            sys.executable,
+            "-c",
+            CLI,
+            *args,
+            env=self.env,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+        )
         out, err = await process.communicate(stdin.encode() if stdin else None)
         assert process.returncode is not None
         with (self.log_dir / "cli.log").open("ab") as log:  # kept, to look for secrets in
@@ -65,9 +70,19 @@ class Pipeline:
         """Start one `ledgersync worker` (its log goes to the test's log folder)."""
         log = self._new_log("worker").open("wb")
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", CLI, "worker", "--processes", str(processes),
-            "--threads", str(threads), *options, env=env or self.env, stdout=log, stderr=log,
-        )  # fmt: skip
+            sys.executable,
+            "-c",
+            CLI,
+            "worker",
+            "--processes",
+            str(processes),
+            "--threads",
+            str(threads),
+            *options,
+            env=env or self.env,
+            stdout=log,
+            stderr=log,
+        )
         self.workers.append(process)
         self.logs[process.pid] = Path(log.name)
         return process
@@ -84,9 +99,18 @@ class Pipeline:
         """Start `ledgersync scheduler` re-sending lost work after `requeue_after` seconds."""
         log = self._new_log("scheduler").open("wb")
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", CLI, "scheduler", "--requeue-after", str(requeue_after),
-            "--tick", str(tick), env=self.env, stdout=log, stderr=log,
-        )  # fmt: skip
+            sys.executable,
+            "-c",
+            CLI,
+            "scheduler",
+            "--requeue-after",
+            str(requeue_after),
+            "--tick",
+            str(tick),
+            env=self.env,
+            stdout=log,
+            stderr=log,
+        )
         self.schedulers.append(process)
 
     async def stop_workers(self) -> None:
@@ -198,8 +222,10 @@ async def stored_ids(database_url: str, org_id: int, year: int) -> set[int]:
         rows = await conn.fetch(
             "SELECT posting_id FROM postings WHERE org_id = $1"
             " AND posting_date >= $2 AND posting_date < $3",
-            org_id, date(year, 1, 1), date(year + 1, 1, 1),
-        )  # fmt: skip
+            org_id,
+            date(year, 1, 1),
+            date(year + 1, 1, 1),
+        )
     finally:
         await conn.close()
     return {r["posting_id"] for r in rows}
@@ -299,8 +325,10 @@ async def stored_rows(database_url: str, org_id: int, year: int) -> dict[int, Po
             "SELECT posting_id, posting_date, amount, account_number, description, voucher_id,"
             " row_number FROM postings WHERE org_id = $1"
             " AND posting_date >= $2 AND posting_date < $3",
-            org_id, date(year, 1, 1), date(year + 1, 1, 1),
-        )  # fmt: skip
+            org_id,
+            date(year, 1, 1),
+            date(year + 1, 1, 1),
+        )
     finally:
         await conn.close()
     return {
@@ -356,8 +384,10 @@ async def wait_year_resynced(world: Pipeline, org_id: int, year: int, since: Any
             "SELECT o.state AS org_state, o.state_reason, y.state AS year_state"
             " FROM organizations AS o JOIN sync_years AS y ON y.org_id = o.id"
             " WHERE o.id = $1 AND y.year = $2 AND y.started_at > $3",
-            org_id, year, since,
-        )  # fmt: skip
+            org_id,
+            year,
+            since,
+        )
         if not rows:
             return None
         row = rows[0]
@@ -428,8 +458,9 @@ async def wait_registers(world: Pipeline, org_id: int) -> None:
     async def done() -> bool:
         rows = await fetch(
             world.database_url,
-            "SELECT count(*) AS n FROM register_refreshes WHERE org_id = $1", org_id,
-        )  # fmt: skip
+            "SELECT count(*) AS n FROM register_refreshes WHERE org_id = $1",
+            org_id,
+        )
         return bool(rows[0]["n"] == len(REGISTERS))
 
     await poll(f"org {org_id}'s registers to be refreshed", done)

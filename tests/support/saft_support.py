@@ -177,9 +177,14 @@ class World:
     async def ledgersync(self, *args: str) -> tuple[int, str, str]:
         """(exit code, stdout, stderr) of one command."""
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", CLI, *args, env=self.env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+            sys.executable,
+            "-c",
+            CLI,
+            *args,
+            env=self.env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
         out, err = await process.communicate()
         assert process.returncode is not None
         return process.returncode, out.decode(), err.decode()
@@ -188,9 +193,18 @@ class World:
         """One `ledgersync worker` line (log in the test's folder)."""
         log = (self.log_dir / "worker.log").open("wb")
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", CLI, "worker", "--processes", str(processes), "--threads", "2",
-            env=self.env, stdout=log, stderr=log,
-        )  # fmt: skip
+            sys.executable,
+            "-c",
+            CLI,
+            "worker",
+            "--processes",
+            str(processes),
+            "--threads",
+            "2",
+            env=self.env,
+            stdout=log,
+            stderr=log,
+        )
         self.workers.append(process)
         return process
 

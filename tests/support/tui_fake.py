@@ -58,30 +58,112 @@ def _filled(row: OrgRow) -> OrgRow:
     error_at = ago(720) if row.last_error else None
     # 2 and 4 share an accountant's token
     token = "fp:k3q9-x2m7" if row.id in (2, 4) else f"fp:r8w{row.id}-p4td"
-    return replace(row, last_error_at=error_at, updated_at=row.updated_at or ago(86_400),
-                   token_fingerprint=token if row.method == "api" else None)  # fmt: skip
+    return replace(
+        row,
+        last_error_at=error_at,
+        updated_at=row.updated_at or ago(86_400),
+        token_fingerprint=token if row.method == "api" else None,
+    )
 
 
-ORGS: tuple[OrgRow, ...] = tuple(_filled(row) for row in (
-    OrgRow(1, "Bakeriet Brød AS", "api", "tripletex", "Bakeriet Brød AS", "synced", None, None,
-           Progress(184_220, 184_220)),
-    OrgRow(2, "Tall og Tast Regnskap", "api", "tripletex", "Fjordline Transport AS", "syncing",
-           None, None, Progress(412_000, 151_338, 152.0)),
-    OrgRow(3, "Nordlys Eiendom", "api", "tripletex", None, "choose_company", None, None,
-           Progress(None, 0), updated_at=ago(12_000)),
-    OrgRow(4, "Havbris Sjømat AS", "api", "tripletex", "Havbris Sjømat AS", "needs_attention",
-           "Tripletex rejected the employee token: it is expired or revoked; ask the customer "
-           "for a new token shared with this application.", "401 Unauthorized",
-           Progress(96_000, 40_212), chunks_failed=2, updated_at=ago(4_500)),
-    OrgRow(5, "Vestland Bygg", "api", "tripletex", "Vestland Bygg AS", "validating", None, None,
-           Progress(None, 0)),
-    OrgRow(6, "Fjellstue Drift", "saft", None, None, "awaiting_file", None, None,
-           Progress(None, 0), updated_at=ago(700)),
-    OrgRow(7, "Kystlinjen Rør", "api", "tripletex", "Kystlinjen Rør AS", "syncing", None, None,
-           Progress(58_000, 57_100, 30.0)),
-    OrgRow(8, "Solsiden Kafé", "api", "tripletex", "Solsiden Kafé AS", "cancelled", None, None,
-           Progress(22_000, 8_000)),
-))  # fmt: skip
+ORGS: tuple[OrgRow, ...] = tuple(
+    _filled(row)
+    for row in (
+        OrgRow(
+            1,
+            "Bakeriet Brød AS",
+            "api",
+            "tripletex",
+            "Bakeriet Brød AS",
+            "synced",
+            None,
+            None,
+            Progress(184_220, 184_220),
+        ),
+        OrgRow(
+            2,
+            "Tall og Tast Regnskap",
+            "api",
+            "tripletex",
+            "Fjordline Transport AS",
+            "syncing",
+            None,
+            None,
+            Progress(412_000, 151_338, 152.0),
+        ),
+        OrgRow(
+            3,
+            "Nordlys Eiendom",
+            "api",
+            "tripletex",
+            None,
+            "choose_company",
+            None,
+            None,
+            Progress(None, 0),
+            updated_at=ago(12_000),
+        ),
+        OrgRow(
+            4,
+            "Havbris Sjømat AS",
+            "api",
+            "tripletex",
+            "Havbris Sjømat AS",
+            "needs_attention",
+            "Tripletex rejected the employee token: it is expired or revoked; ask the customer "
+            "for a new token shared with this application.",
+            "401 Unauthorized",
+            Progress(96_000, 40_212),
+            chunks_failed=2,
+            updated_at=ago(4_500),
+        ),
+        OrgRow(
+            5,
+            "Vestland Bygg",
+            "api",
+            "tripletex",
+            "Vestland Bygg AS",
+            "validating",
+            None,
+            None,
+            Progress(None, 0),
+        ),
+        OrgRow(
+            6,
+            "Fjellstue Drift",
+            "saft",
+            None,
+            None,
+            "awaiting_file",
+            None,
+            None,
+            Progress(None, 0),
+            updated_at=ago(700),
+        ),
+        OrgRow(
+            7,
+            "Kystlinjen Rør",
+            "api",
+            "tripletex",
+            "Kystlinjen Rør AS",
+            "syncing",
+            None,
+            None,
+            Progress(58_000, 57_100, 30.0),
+        ),
+        OrgRow(
+            8,
+            "Solsiden Kafé",
+            "api",
+            "tripletex",
+            "Solsiden Kafé AS",
+            "cancelled",
+            None,
+            None,
+            Progress(22_000, 8_000),
+        ),
+    )
+)
 
 YEARS: tuple[YearRow, ...] = (
     YearRow(2025, "importing", Progress(38_000, 21_338, 152.0), 24, 13, 0),
@@ -92,33 +174,69 @@ YEARS: tuple[YearRow, ...] = (
 )
 
 TIMELINE: tuple[Event, ...] = (
-    Event(ago(40), "chunk_failed", subject="2024-03-01 – 2024-04-01",
-          note="Tripletex answered 500 Internal Server Error three times"),
+    Event(
+        ago(40),
+        "chunk_failed",
+        subject="2024-03-01 – 2024-04-01",
+        note="Tripletex answered 500 Internal Server Error three times",
+    ),
     Event(ago(95), "chunk_redelivered", subject="2025-02-01 – 2025-03-01", note="2"),
     Event(ago(300), "year_failed", subject="2021", note="account 1920 differs by 1 200.00"),
     Event(ago(900), "year_started", subject="2025", note="38000"),
-    Event(ago(1_000), "action", actor="kari", subject="org.select_company",
-          detail={"company_id": 202}),
+    Event(
+        ago(1_000), "action", actor="kari", subject="org.select_company", detail={"company_id": 202}
+    ),
     Event(ago(1_100), "validated", note="3"),
-    Event(ago(1_200), "action", actor="kari", subject="org.register",
-          detail={"name": "Tall og Tast Regnskap", "method": "api"}),
-)  # fmt: skip
+    Event(
+        ago(1_200),
+        "action",
+        actor="kari",
+        subject="org.register",
+        detail={"name": "Tall og Tast Regnskap", "method": "api"},
+    ),
+)
 
 #: a SAF-T organization's files: one imported, one being read
 FILES: tuple[FileRow, ...] = (
-    FileRow(12, "fjellstue-2025.xml", "running", dt.date(2025, 1, 1), dt.date(2025, 12, 31),
-            1_200, 3_400, None, None, 41_000_000, 100_000_000),
-    FileRow(11, "fjellstue-2024.xml", "done", dt.date(2024, 1, 1), dt.date(2024, 12, 31),
-            9_812, 31_077, Decimal("48210933.50"), Decimal("48210933.50"), 88_000_000,
-            88_000_000),
-)  # fmt: skip
+    FileRow(
+        12,
+        "fjellstue-2025.xml",
+        "running",
+        dt.date(2025, 1, 1),
+        dt.date(2025, 12, 31),
+        1_200,
+        3_400,
+        None,
+        None,
+        41_000_000,
+        100_000_000,
+    ),
+    FileRow(
+        11,
+        "fjellstue-2024.xml",
+        "done",
+        dt.date(2024, 1, 1),
+        dt.date(2024, 12, 31),
+        9_812,
+        31_077,
+        Decimal("48210933.50"),
+        Decimal("48210933.50"),
+        88_000_000,
+        88_000_000,
+    ),
+)
 
 SAFT_YEARS = (YearRow(2024, "synced", Progress(31_077, 31_077), 1, 1, 0),)
 SAFT_TIMELINE = (
     Event(ago(60), "year_synced", subject="2024"),
-    Event(ago(4_000), "action", actor="kari", subject="org.register",
-          detail={"name": "Fjellstue Drift", "method": "saft"}),
-)  # fmt: skip
+    Event(
+        ago(4_000),
+        "action",
+        actor="kari",
+        subject="org.register",
+        detail={"name": "Fjellstue Drift", "method": "saft"},
+    ),
+)
 
 COMPANIES: tuple[Company, ...] = (
     Company(201, "Tall og Tast Regnskap AS", "911 222 333", own=True),
@@ -126,14 +244,22 @@ COMPANIES: tuple[Company, ...] = (
         Company(300 + n, name, f"9{n:02d} 000 {n:03d}")
         for n, name in enumerate(
             [
-                "Fjordline Transport AS", "Bakeriet Brød AS", "Havbris Sjømat AS",
-                "Nordlys Eiendom AS", "Vestland Bygg AS", "Kystlinjen Rør AS",
-                "Solsiden Kafé AS", "Fjellstue Drift AS", "Tindefjell Turisme AS",
-                "Elvebredden Barnehage SA", "Grønnsaksgården DA", "Snøhvit Maskin AS",
+                "Fjordline Transport AS",
+                "Bakeriet Brød AS",
+                "Havbris Sjømat AS",
+                "Nordlys Eiendom AS",
+                "Vestland Bygg AS",
+                "Kystlinjen Rør AS",
+                "Solsiden Kafé AS",
+                "Fjellstue Drift AS",
+                "Tindefjell Turisme AS",
+                "Elvebredden Barnehage SA",
+                "Grønnsaksgården DA",
+                "Snøhvit Maskin AS",
             ]
         )
     ),
-)  # fmt: skip
+)
 
 
 def _check(name: CheckName, status: CheckStatus, message: str, *help_: str) -> Check:
@@ -141,23 +267,32 @@ def _check(name: CheckName, status: CheckStatus, message: str, *help_: str) -> C
 
 
 CHECKS = CheckRunView(
-    41, ago(120), "access_error",
+    41,
+    ago(120),
+    "access_error",
     (
         _check(CheckName.API_SYNC, CheckStatus.PASS, "The organization synchronizes by API."),
         _check(CheckName.PROVIDER, CheckStatus.PASS, "The provider is Tripletex."),
         _check(CheckName.CONSUMER_TOKEN, CheckStatus.PASS, "The consumer token is configured."),
-        _check(CheckName.TRIPLETEX_ANSWERS, CheckStatus.WARN,
-               "Tripletex answered, but slowly (2,400 ms)."),
+        _check(
+            CheckName.TRIPLETEX_ANSWERS,
+            CheckStatus.WARN,
+            "Tripletex answered, but slowly (2,400 ms).",
+        ),
         _check(CheckName.INTEGRATIONS_ADDON, CheckStatus.PASS, "The Integrations add-on is on."),
-        _check(CheckName.EMPLOYEE_TOKEN, CheckStatus.FAIL,
-               "Tripletex rejected the employee token: it is expired or revoked; ask the "
-               "customer for a new token.", "Tripletex: Create an employee token"),
+        _check(
+            CheckName.EMPLOYEE_TOKEN,
+            CheckStatus.FAIL,
+            "Tripletex rejected the employee token: it is expired or revoked; ask the "
+            "customer for a new token.",
+            "Tripletex: Create an employee token",
+        ),
         *(
             _check(name, CheckStatus.SKIP, "Skipped because “Employee token valid” failed.")
             for name in list(CheckName)[6:]
         ),
     ),
-)  # fmt: skip
+)
 
 SYSTEM = SystemView(
     (
@@ -169,38 +304,87 @@ SYSTEM = SystemView(
 )
 
 JOBS: tuple[Job, ...] = (
-    Job(901, "import_chunk", 4, "Havbris Sjømat AS", 2024, 5521, "failed", 6,
-            "UpstreamError", "Tripletex answered 500 Internal Server Error",
-            "Traceback (most recent call last):\n  File \"worker/importer.py\", line 160, in "
-            "import_chunk\n    pages = await access.call(...)\nshared.errors.UpstreamError: "
-            "Tripletex answered 500", "retries_exhausted", ago(600), ago(600), range="2024-05"),
-    Job(902, "reconcile_year", 2, "Tall og Tast Regnskap", 2021, None, "failed", 1,
-            "PermanentJobError", "account 1920 differs by 1 200.00", "Traceback …", "permanent",
-            ago(300), ago(300)),
-    Job(903, "validate_token", 5, "Vestland Bygg", None, None, "failed", 6,
-            "TimeoutError", "Tripletex did not answer within 60 s", "Traceback …",
-            "retries_exhausted",
-            ago(1800), ago(1800)),
-)  # fmt: skip
+    Job(
+        901,
+        "import_chunk",
+        4,
+        "Havbris Sjømat AS",
+        2024,
+        5521,
+        "failed",
+        6,
+        "UpstreamError",
+        "Tripletex answered 500 Internal Server Error",
+        'Traceback (most recent call last):\n  File "worker/importer.py", line 160, in '
+        "import_chunk\n    pages = await access.call(...)\nshared.errors.UpstreamError: "
+        "Tripletex answered 500",
+        "retries_exhausted",
+        ago(600),
+        ago(600),
+        range="2024-05",
+    ),
+    Job(
+        902,
+        "reconcile_year",
+        2,
+        "Tall og Tast Regnskap",
+        2021,
+        None,
+        "failed",
+        1,
+        "PermanentJobError",
+        "account 1920 differs by 1 200.00",
+        "Traceback …",
+        "permanent",
+        ago(300),
+        ago(300),
+    ),
+    Job(
+        903,
+        "validate_token",
+        5,
+        "Vestland Bygg",
+        None,
+        None,
+        "failed",
+        6,
+        "TimeoutError",
+        "Tripletex did not answer within 60 s",
+        "Traceback …",
+        "retries_exhausted",
+        ago(1800),
+        ago(1800),
+    ),
+)
 
 #: postings per minute over the last hour (`chunks_done_per_minute` rows): a sync that gathers speed
-FLEET_MINUTES = tuple({"ago": ago_, "postings": 2_000 + (59 - ago_) * 150 + (ago_ % 7) * 400}
-                      for ago_ in range(0, 40))  # fmt: skip
+FLEET_MINUTES = tuple(
+    {"ago": ago_, "postings": 2_000 + (59 - ago_) * 150 + (ago_ % 7) * 400} for ago_ in range(0, 40)
+)
 #: two tokens' requests per minute (a shared accountant's token near its limit, one calm)
 _BUSY, _CALM = "a1b2c3d4e5f6", "0f1e2d3c4b5a"
 FLEET_TRAFFIC = Traffic(
     int(NOW.timestamp() * 1000),
-    tuple({_BUSY: 60 + (m % 9) * 4, _CALM: 10 + (m % 5) * 6} if m >= 20 else {}
-          for m in range(60)),
+    tuple({_BUSY: 60 + (m % 9) * 4, _CALM: 10 + (m % 5) * 6} if m >= 20 else {} for m in range(60)),
     {_BUSY: 41},
     {2: _BUSY, 4: _BUSY, 7: _CALM},
     {_BUSY: Window(100, 87, int(NOW.timestamp() * 1000) + 20_000, 60_000)},
-)  # fmt: skip
+)
 
 STUCK: tuple[StuckChunk, ...] = (
-    StuckChunk(5530, 2, "Tall og Tast Regnskap", 2024, "running", dt.date(2024, 5, 1),
-               dt.date(2024, 6, 1), 3, 2, ago(1_900)),
-)  # fmt: skip
+    StuckChunk(
+        5530,
+        2,
+        "Tall og Tast Regnskap",
+        2024,
+        "running",
+        dt.date(2024, 5, 1),
+        dt.date(2024, 6, 1),
+        3,
+        2,
+        ago(1_900),
+    ),
+)
 
 
 def _tb(
@@ -209,8 +393,9 @@ def _tb(
     opening, debit, credit = (Decimal(a) for a in amounts)
     closing = opening + debit - credit
     theirs = closing if source == "same" else None if source is None else Decimal(source)
-    return TrialBalanceLine(account, name, kind, opening, debit, credit, closing, theirs,
-                            closing - (theirs or 0))  # fmt: skip
+    return TrialBalanceLine(
+        account, name, kind, opening, debit, credit, closing, theirs, closing - (theirs or 0)
+    )
 
 
 #: the books every organization of the fake holds: 2024 proven, 2023 with one account differing
@@ -220,8 +405,7 @@ LEDGER: dict[int, tuple[TrialBalanceLine, ...]] = {
         _tb("1920", "Bankinnskudd", "ASSETS", "221430.55", "598150.00", "402260.40"),
         _tb("2050", "Annen egenkapital", "EQUITY", "-180000.00", "0.00", "0.00"),
         _tb("2400", "Leverandørgjeld", "LIABILITIES", "-31200.00", "310000.00", "322470.00"),
-        _tb("2700", "Utgående merverdiavgift", "LIABILITIES", "-12000.00", "98400.00",
-            "122480.00"),
+        _tb("2700", "Utgående merverdiavgift", "LIABILITIES", "-12000.00", "98400.00", "122480.00"),
         _tb("3000", "Salgsinntekt", "OPERATING_REVENUES", "0.00", "0.00", "489920.00"),
         _tb("4000", "Varekjøp", "OPERATING_EXPENSES", "0.00", "257976.00", "0.00"),
         _tb("6300", "Leie lokale", "OPERATING_EXPENSES", "0.00", "96000.00", "0.00"),
@@ -229,15 +413,29 @@ LEDGER: dict[int, tuple[TrialBalanceLine, ...]] = {
     ),
     2023: (
         _tb("1500", "Kundefordringer", "ASSETS", "31000.00", "500200.00", "483000.00"),
-        _tb("1920", "Bankinnskudd", "ASSETS", "150000.00", "483000.00", "411569.45",
-            source="220230.55"),
+        _tb(
+            "1920",
+            "Bankinnskudd",
+            "ASSETS",
+            "150000.00",
+            "483000.00",
+            "411569.45",
+            source="220230.55",
+        ),
         _tb("2050", "Annen egenkapital", "EQUITY", "-180000.00", "0.00", "0.00"),
         _tb("2400", "Leverandørgjeld", "LIABILITIES", "-25000.00", "290000.00", "296200.00"),
-        _tb("3000", "Salgsinntekt", "OPERATING_REVENUES", "0.00", "0.00", "401000.00",
-            source="-401120.00"),
+        _tb(
+            "3000",
+            "Salgsinntekt",
+            "OPERATING_REVENUES",
+            "0.00",
+            "0.00",
+            "401000.00",
+            source="-401120.00",
+        ),
         _tb("4000", "Varekjøp", "OPERATING_EXPENSES", "0.00", "212400.00", "0.00"),
     ),
-}  # fmt: skip
+}
 #: when the fake's years were proven
 LEDGER_CHECKED = ago(5_400)
 
@@ -249,20 +447,71 @@ MONTHS: tuple[MonthTotal, ...] = (
 
 FAKTURA = (Dimension("customer", "Customer", "Kunde AS"), Dimension("project", "Project", "Nybygg"))
 POSTINGS: tuple[PostingLine, ...] = (
-    PostingLine(9001, dt.date(2024, 3, 5), "1500", "Kundefordringer", 501, "1", "Faktura 1001",
-                Decimal("1250.00"), FAKTURA[:1]),
-    PostingLine(9003, dt.date(2024, 3, 20), "1500", "Kundefordringer", 502, "2",
-                "Innbetaling 1001", Decimal("-1000.00"), FAKTURA[:1]),
-    PostingLine(9005, dt.date(2024, 3, 28), "1500", "Kundefordringer", 503, "3",
-                "Innbetaling 1001, rest", Decimal("-250.00"), FAKTURA[:1]),
-)  # fmt: skip
-VOUCHER = Voucher(501, "1", 2024, "Utgående faktura", "Faktura 1001", (
-    POSTINGS[0],
-    PostingLine(9002, dt.date(2024, 3, 5), "3000", "Salgsinntekt", 501, "1", "Faktura 1001",
-                Decimal("-1000.00"), (*FAKTURA, Dimension("department", "Department", "Salg"))),
-    PostingLine(9004, dt.date(2024, 3, 5), "2700", "Utgående merverdiavgift", 501, "1",
-                "Faktura 1001", Decimal("-250.00")),
-))  # fmt: skip
+    PostingLine(
+        9001,
+        dt.date(2024, 3, 5),
+        "1500",
+        "Kundefordringer",
+        501,
+        "1",
+        "Faktura 1001",
+        Decimal("1250.00"),
+        FAKTURA[:1],
+    ),
+    PostingLine(
+        9003,
+        dt.date(2024, 3, 20),
+        "1500",
+        "Kundefordringer",
+        502,
+        "2",
+        "Innbetaling 1001",
+        Decimal("-1000.00"),
+        FAKTURA[:1],
+    ),
+    PostingLine(
+        9005,
+        dt.date(2024, 3, 28),
+        "1500",
+        "Kundefordringer",
+        503,
+        "3",
+        "Innbetaling 1001, rest",
+        Decimal("-250.00"),
+        FAKTURA[:1],
+    ),
+)
+VOUCHER = Voucher(
+    501,
+    "1",
+    2024,
+    "Utgående faktura",
+    "Faktura 1001",
+    (
+        POSTINGS[0],
+        PostingLine(
+            9002,
+            dt.date(2024, 3, 5),
+            "3000",
+            "Salgsinntekt",
+            501,
+            "1",
+            "Faktura 1001",
+            Decimal("-1000.00"),
+            (*FAKTURA, Dimension("department", "Department", "Salg")),
+        ),
+        PostingLine(
+            9004,
+            dt.date(2024, 3, 5),
+            "2700",
+            "Utgående merverdiavgift",
+            501,
+            "1",
+            "Faktura 1001",
+            Decimal("-250.00"),
+        ),
+    ),
+)
 
 
 class FakeSource:
@@ -324,8 +573,9 @@ class FakeSource:
         chosen = year if year in LEDGER else years[0]
         lines = LEDGER[chosen]
         proven = all(line.agrees for line in lines)
-        report = TrialBalanceReport(org_id, row.name, row.method, chosen, proven, LEDGER_CHECKED,
-                                    lines)  # fmt: skip
+        report = TrialBalanceReport(
+            org_id, row.name, row.method, chosen, proven, LEDGER_CHECKED, lines
+        )
         return TrialBalanceView(NOW, years, report)
 
     async def account_months(self, org_id: int, account: str, year: int) -> tuple[MonthTotal, ...]:
@@ -346,8 +596,9 @@ class FakeSource:
         self.actions.append(("register", name, method, provider, token))
         org_id = max(o.id for o in self.orgs) + 1
         state = self.validation if method == "api" else "awaiting_file"
-        self.orgs.append(OrgRow(org_id, name, method, provider, None, state, None, None,
-                                Progress(None, 0)))  # fmt: skip
+        self.orgs.append(
+            OrgRow(org_id, name, method, provider, None, state, None, None, Progress(None, 0))
+        )
         return org_id
 
     async def company_choice(self, org_id: int, company_id: int) -> CompanyChoice:
@@ -398,9 +649,8 @@ class FakeSource:
             self._known(org_id)
         failed = (await self.failures(state="failed", org_id=org_id)).jobs
         chosen = [
-            j.id for j in failed
-            if job_ids is not None or include_permanent or not is_permanent(j)
-        ]  # fmt: skip
+            j.id for j in failed if job_ids is not None or include_permanent or not is_permanent(j)
+        ]
         retried = chosen if job_ids is None else [i for i in job_ids if i in chosen]
         self.actions.append(("retry_jobs", tuple(retried)))
         self.jobs_failed = [j for j in self.jobs_failed if j.id not in retried]

@@ -55,8 +55,11 @@ async def refreshed(app: LedgersyncApp, pilot: Pilot[Any], times: int = 2) -> No
 
 async def started(app: LedgersyncApp, pilot: Pilot[Any]) -> None:
     """Wait for the first refresh (what the UI starts from), then a few more: none tells a thing."""
-    await until(pilot, "the first refresh", lambda: bool(app.system.workers)
-                and app.screen.query_one(OrgTable).row_count == 8)  # fmt: skip
+    await until(
+        pilot,
+        "the first refresh",
+        lambda: bool(app.system.workers) and app.screen.query_one(OrgTable).row_count == 8,
+    )
     await refreshed(app, pilot)
     assert alerts(app) == [], "what was so at start-up is not news"
 
@@ -137,8 +140,11 @@ async def test_a_confirm_dialog_keeps_the_screen_behind_it_fresh_and_alerts_comi
     async with app.run_test(size=SIZE) as pilot:
         await started(app, pilot)
         await pilot.press("j", "enter")  # Tall og Tast Regnskap, syncing
-        await until(pilot, "the detail", lambda: isinstance(app.screen, DetailScreen)
-                    and app.screen.detail is not None)  # fmt: skip
+        await until(
+            pilot,
+            "the detail",
+            lambda: isinstance(app.screen, DetailScreen) and app.screen.detail is not None,
+        )
         detail = app.screen
         assert isinstance(detail, DetailScreen)
         await pilot.press("D")

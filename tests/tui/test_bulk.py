@@ -81,8 +81,11 @@ async def test_three_marked_are_synced_after_one_question_that_lists_exactly_the
         # When syncing: one question naming them
         lines = await question(pilot, "ctrl+s")
         assert lines[0] == "Synchronize 3 organizations again?"
-        assert listed(lines) == ["Bakeriet Brød AS (#1)", "Tall og Tast Regnskap (#2)",
-                                 "Havbris Sjømat AS (#4)"]  # fmt: skip
+        assert listed(lines) == [
+            "Bakeriet Brød AS (#1)",
+            "Tall og Tast Regnskap (#2)",
+            "Havbris Sjømat AS (#4)",
+        ]
         # Then no does nothing, and the marks stay
         await pilot.press("n")
         await pilot.pause()
@@ -106,8 +109,11 @@ async def test_checks_of_three_marked_and_of_the_one_under_the_cursor_without_ma
         await pilot.press("escape")
         lines = await question(pilot, "k", "k", "space", "space", "space", "c")
         assert lines[0] == "Run the troubleshooting checks of 3 organizations?"
-        assert listed(lines) == ["Bakeriet Brød AS (#1)", "Tall og Tast Regnskap (#2)",
-                                 "Nordlys Eiendom (#3)"]  # fmt: skip
+        assert listed(lines) == [
+            "Bakeriet Brød AS (#1)",
+            "Tall og Tast Regnskap (#2)",
+            "Nordlys Eiendom (#3)",
+        ]
         await confirmed(pilot, "Checks ran")
     assert source.actions == [("run_checks", 1), ("run_checks", 2), ("run_checks", 3)]
 
@@ -164,8 +170,9 @@ async def test_retry_says_how_many_jobs_and_leaves_permanent_failures_unless_ask
         assert lines[0] == "Retry 2 failed jobs of 3 organizations?"
         assert listed(lines) == [
             "Tall og Tast Regnskap (#2): 1 permanent failure, left alone",
-            "Havbris Sjømat AS (#4): 1 job", "Vestland Bygg (#5): 1 job",
-        ]  # fmt: skip
+            "Havbris Sjømat AS (#4): 1 job",
+            "Vestland Bygg (#5): 1 job",
+        ]
         assert "left alone" in lines[-1]
         # a switches to permanent failures too, and back
         await pilot.press("a")
@@ -198,8 +205,11 @@ async def test_read_only_hides_and_refuses_marks_and_bulk_actions(source: FakeSo
             await pilot.press(key)
             await pilot.pause()
             assert not isinstance(app.screen, ConfirmScreen), key
-        shown = {b.binding.action for b in app.screen.active_bindings.values()
-                 if app.screen.check_action(b.binding.action, ())}  # fmt: skip
+        shown = {
+            b.binding.action
+            for b in app.screen.active_bindings.values()
+            if app.screen.check_action(b.binding.action, ())
+        }
         assert shown.isdisjoint({"mark", "unmark", "sync", "checks", "retry"})
         palette = {c.title for c in app.get_system_commands(app.screen)}
         assert palette.isdisjoint({"Mark", "Unmark all", "Sync", "Run checks", "Retry failed"})

@@ -43,8 +43,11 @@ async def synced_org(pg: asyncpg.Connection, name: str, company_id: int) -> int:
     org_id = await orgs.register(pg, new, cipher=TokenCipher(KEY))
     await pg.execute(
         "UPDATE organizations SET company_id = $2, company_name = $3, state = 'synced' "
-        "WHERE id = $1", org_id, company_id, name,
-    )  # fmt: skip
+        "WHERE id = $1",
+        org_id,
+        company_id,
+        name,
+    )
     return org_id
 
 
@@ -73,8 +76,10 @@ async def test_bulk_sync_of_two_writes_their_audit_lines_and_requests_their_sync
     assert sorted(row["org_id"] for row in audit) == ids
     requested = await pg.fetch("SELECT id FROM organizations WHERE plan_requested_at IS NOT NULL")
     assert sorted(row["id"] for row in requested) == ids
-    sent = [orjson.loads(redis_client.hget("dramatiq:onboarding.msgs", message_id) or b"{}")
-            for message_id in redis_client.lrange("dramatiq:onboarding", 0, -1)]  # fmt: skip
+    sent = [
+        orjson.loads(redis_client.hget("dramatiq:onboarding.msgs", message_id) or b"{}")
+        for message_id in redis_client.lrange("dramatiq:onboarding", 0, -1)
+    ]
     assert sorted(m["args"][0] for m in sent if m["actor_name"] == "plan_sync") == ids
 
 
@@ -97,9 +102,10 @@ async def test_bulk_retry_leaves_permanent_failures_alone(
         asked = await mark_all_and(pilot, "R")
         said = [n.message for n in app._notifications]
     assert asked.splitlines()[:3] == [
-        "Retry 1 failed job of 2 organizations?", f"  • Alfa AS (#{alfa}): 1 job",
+        "Retry 1 failed job of 2 organizations?",
+        f"  • Alfa AS (#{alfa}): 1 job",
         f"  • Beta AS (#{beta}): 1 permanent failure, left alone",
-    ]  # fmt: skip
+    ]
     assert said == ["Retried 1 job of 2 organizations."]
     states = {r["id"]: r["state"] for r in await pg.fetch("SELECT id, state FROM jobs")}
     assert states == {transient: "retrying", revoked: "failed"}

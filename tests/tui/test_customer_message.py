@@ -71,8 +71,9 @@ async def test_nothing_for_the_customer_is_a_toast_not_a_message() -> None:
         await until(pilot, "the checks", lambda: app.screen.shown_run is not None)  # type: ignore[attr-defined]
         await pilot.press("m")
         await until(
-            pilot, "the toast",
+            pilot,
+            "the toast",
             lambda: any("nothing for the customer to fix" in t for t in toasts(app)),
-        )  # fmt: skip
+        )
         assert isinstance(app.screen, ChecksScreen)
         assert app.clipboard == ""

@@ -24,8 +24,9 @@ SECRET_KEY = "a-test-secret-key-of-some-length"
 
 
 def org(org_id: int, state: str, progress: Progress, **more: object) -> OrgRow:
-    return OrgRow(org_id, f"Org {org_id}", "api", "tripletex", None, state, None, None, progress,
-                  **more)  # type: ignore[arg-type]  # fmt: skip
+    return OrgRow(
+        org_id, f"Org {org_id}", "api", "tripletex", None, state, None, None, progress, **more
+    )  # type: ignore[arg-type]
 
 
 def test_postings_per_minute_are_oldest_first_with_empty_minutes_zero() -> None:
@@ -82,12 +83,18 @@ def test_tokens_are_named_by_their_organizations_and_drawn_against_their_limit()
     ]
     now = int(NOW.timestamp() * 1000)
     counted = Traffic(
-        now, ({"k1": 50, "k2": 1}, {"k1": 100}), {"k1": 3}, {1: "k1", 2: "k1", 3: "k2", 9: "k1"},
+        now,
+        ({"k1": 50, "k2": 1}, {"k1": 100}),
+        {"k1": 3},
+        {1: "k1", 2: "k1", 3: "k2", 9: "k1"},
         {"k1": Window(100, 40, now + 5_000, 60_000), "k2": Window(100, 7, now - 1, 60_000)},
-    )  # fmt: skip
+    )
     busy, calm = fleet.tokens(rows, counted)
-    assert (busy.orgs, busy.fingerprint, busy.per_minute) == (("Org 1", "Org 2"), "fp:abcd-2345",
-                                                              (50, 100))  # fmt: skip
+    assert (busy.orgs, busy.fingerprint, busy.per_minute) == (
+        ("Org 1", "Org 2"),
+        "fp:abcd-2345",
+        (50, 100),
+    )
     assert (busy.limit, busy.used, busy.limit_per_minute) == (100, 40, 100.0)
     assert (calm.orgs, calm.used) == (("Org 3",), 0)  # its window ended: nothing used now
     assert ticks([0, 50, 100, 130], 100) == " ▄██"
@@ -95,9 +102,13 @@ def test_tokens_are_named_by_their_organizations_and_drawn_against_their_limit()
 
 @pytest.fixture
 async def source(database_url: str, redis_url: str) -> AsyncIterator[PgSource]:
-    settings = Settings.from_env({"LEDGERSYNC_DATABASE_URL": database_url,
-                                  "LEDGERSYNC_REDIS_URL": redis_url,
-                                  "LEDGERSYNC_SECRET_KEY": SECRET_KEY})  # fmt: skip
+    settings = Settings.from_env(
+        {
+            "LEDGERSYNC_DATABASE_URL": database_url,
+            "LEDGERSYNC_REDIS_URL": redis_url,
+            "LEDGERSYNC_SECRET_KEY": SECRET_KEY,
+        }
+    )
     built = PgSource(settings)
     yield built
     await built.close()
@@ -124,23 +135,29 @@ async def test_the_fleet_shows_what_postgres_and_redis_hold(
     )
     await pg.execute(
         "INSERT INTO sync_years (org_id, year, state, expected, started_at) "
-        "VALUES ($1, 2024, 'importing', 5000, now() - interval '30 minutes')", alfa)  # fmt: skip
+        "VALUES ($1, 2024, 'importing', 5000, now() - interval '30 minutes')",
+        alfa,
+    )
     for minutes, postings in ((1.5, 300), (2.5, 200), (20.5, 100), (70, 999)):
         await pg.execute(
             "INSERT INTO chunks (org_id, year, date_from, date_to, state, postings, finished_at) "
             "VALUES ($1, 2024, make_date(2024, 1, 1) + $2::int, make_date(2024, 1, 1) + $2::int "
             "+ 1, 'done', $3, now() - make_interval(secs => $4))",
-            alfa, int(minutes * 10), postings, minutes * 60,
-        )  # fmt: skip
+            alfa,
+            int(minutes * 10),
+            postings,
+            minutes * 60,
+        )
     with redis.Redis.from_url(redis_url) as client:
         seconds, _ = client.time()
         minute = seconds // 60
         client.hset(traffic.tally_key(minute - 1), mapping={"aaaaaaaaaaaa": 90})
         client.hset(traffic.tally_key(minute - 3), mapping={"aaaaaaaaaaaa": 30, "bbbbbbbbbbbb": 6})
         client.hset(traffic.ORGS_KEY, mapping={str(alfa): "aaaaaaaaaaaa"})
-        client.hset(traffic.LIMITER_PREFIX + "aaaaaaaaaaaa",
-                    mapping={"limit": 100, "sent": 12, "end": (seconds + 30) * 1000,
-                             "window": 60_000})  # fmt: skip
+        client.hset(
+            traffic.LIMITER_PREFIX + "aaaaaaaaaaaa",
+            mapping={"limit": 100, "sent": 12, "end": (seconds + 30) * 1000, "window": 60_000},
+        )
     # the rate decays while the test runs (nothing is importing): read it on both sides of the view
     rate_before = await _rate(pg, alfa)
     view = await source.fleet()
@@ -154,8 +171,10 @@ async def test_the_fleet_shows_what_postgres_and_redis_hold(
     assert view.requests_per_s[-1] * 60 == 90
     assert view.requests_per_s[-3] * 60 == 36
     states = dict(view.states)
-    db_states = {r["state"]: r["n"] for r in await pg.fetch(
-        "SELECT state, count(*) AS n FROM organizations GROUP BY state")}  # fmt: skip
+    db_states = {
+        r["state"]: r["n"]
+        for r in await pg.fetch("SELECT state, count(*) AS n FROM organizations GROUP BY state")
+    }
     assert {s: n for s, n in states.items() if n} == db_states
     # the longest wait is the one SQL finds
     oldest = await pg.fetchrow(
@@ -164,8 +183,9 @@ async def test_the_fleet_shows_what_postgres_and_redis_hold(
     )
     assert (view.waiting[0].id, view.waiting[0].since) == (oldest["id"], oldest["updated_at"])
     # the token Alfa spends, with Alfa's fingerprint and its limit; the other's is not known
-    alfa_print = await pg.fetchval("SELECT token_fingerprint FROM credentials WHERE org_id = $1",
-                                   alfa)  # fmt: skip
+    alfa_print = await pg.fetchval(
+        "SELECT token_fingerprint FROM credentials WHERE org_id = $1", alfa
+    )
     busy, other = view.tokens
     assert (busy.orgs, busy.fingerprint) == (("Alfa AS",), orgs.shown_fingerprint(alfa_print))
     assert (busy.limit, busy.used, sum(busy.per_minute)) == (100, 12, 120)

@@ -18,10 +18,19 @@ from tui.widgets.org_table import OrgTable
 def many_orgs(n: int) -> list[OrgRow]:
     """`n` organizations importing, each with some progress."""
     return [
-        OrgRow(i, f"Org {i:03d}", "api", "tripletex", f"Company {i}", "syncing", None, None,
-               Progress(10_000, i * 10, i / 60))
+        OrgRow(
+            i,
+            f"Org {i:03d}",
+            "api",
+            "tripletex",
+            f"Company {i}",
+            "syncing",
+            None,
+            None,
+            Progress(10_000, i * 10, i / 60),
+        )
         for i in range(1, n + 1)
-    ]  # fmt: skip
+    ]
 
 
 def cell(table: OrgTable, org_id: int, column: str) -> str:
@@ -49,8 +58,20 @@ async def test_a_refresh_updates_cells_but_never_moves_the_cursor_or_the_scroll(
         await until(pilot, "the new numbers", lambda: count(9_999) in cell(table, 1, "postings"))
         assert (table.current_id, table.scroll_y) == (on, scrolled), "nothing moved"
 
-        source.orgs.insert(0, OrgRow(0, "A newcomer", "api", "tripletex", None, "validating",
-                                     None, None, Progress(None, 0)))  # fmt: skip
+        source.orgs.insert(
+            0,
+            OrgRow(
+                0,
+                "A newcomer",
+                "api",
+                "tripletex",
+                None,
+                "validating",
+                None,
+                None,
+                Progress(None, 0),
+            ),
+        )
         line = table.cursor_row - table.scroll_y
         app.tick()
         await until(pilot, "the newcomer", lambda: table.row_count == 81)
@@ -122,8 +143,14 @@ async def test_names_with_brackets_show_as_typed_never_as_markup() -> None:
         await until(pilot, "the pane", lambda: name in str(pane.render()))
         assert f"[red]{name}" in str(pane.render())
         await pilot.press("enter")
-        await until(pilot, "the detail", lambda: app.screen.query("#org-head")
-                    and name in str(app.screen.query_one("#org-head").render()))  # fmt: skip
+        await until(
+            pilot,
+            "the detail",
+            lambda: (
+                app.screen.query("#org-head")
+                and name in str(app.screen.query_one("#org-head").render())
+            ),
+        )
 
 
 async def test_the_header_says_when_organizations_are_stalled() -> None:

@@ -50,9 +50,15 @@ async def retrying_chunk(pg: asyncpg.Connection, retry_in_ms: int) -> tuple[int,
     org_id = await api_year(pg, "Mars AS", 2024, {3: ("queued", None)})
     chunk_id = await pg.fetchval("SELECT id FROM chunks WHERE org_id = $1", org_id)
     failure = Failure(
-        "import_chunk", [chunk_id], "m-1", "UpstreamError", "Tripletex answered 503", "", None,
+        "import_chunk",
+        [chunk_id],
+        "m-1",
+        "UpstreamError",
+        "Tripletex answered 503",
+        "",
+        None,
         retry_in_ms=retry_in_ms,
-    )  # fmt: skip
+    )
     job = await record(pg, failure)
     return job["id"], await pg.fetchval("SELECT next_retry_at FROM jobs WHERE id = $1", job["id"])
 
@@ -87,9 +93,14 @@ async def test_a_job_that_stops_for_good_has_no_next_try(pg: asyncpg.Connection)
     job_id, _ = await retrying_chunk(pg, retry_in_ms=2_000)
     chunk_id = await pg.fetchval("SELECT chunk_id FROM jobs WHERE id = $1", job_id)
     stopped = Failure(
-        "import_chunk", [chunk_id], "m-2", "UpstreamError", "Tripletex answered 503", "",
+        "import_chunk",
+        [chunk_id],
+        "m-2",
+        "UpstreamError",
+        "Tripletex answered 503",
+        "",
         StopReason.RETRIES_EXHAUSTED,
-    )  # fmt: skip
+    )
     await record(pg, stopped)
     row = await pg.fetchrow("SELECT state, next_retry_at FROM jobs WHERE id = $1", job_id)
     assert (row["state"], row["next_retry_at"]) == ("failed", None)
@@ -135,8 +146,10 @@ async def test_the_rate_counts_from_the_syncs_start_and_ends_with_it(
         await pg.execute(
             "UPDATE chunks SET finished_at = now() - make_interval(secs => $3) "
             "WHERE org_id = $1 AND extract(month FROM date_from) = $2",
-            org_id, month, ago_s,
-        )  # fmt: skip
+            org_id,
+            month,
+            ago_s,
+        )
     await pg.execute(
         "INSERT INTO chunks (org_id, year, date_from, date_to, state, postings, finished_at) "
         "VALUES ($1, 2024, '2024-03-01', '2024-04-01', 'done', 5000, now() - interval '50 s')",

@@ -40,8 +40,13 @@ async def _trial_balance(pilot: Pilot[Any], app: LedgersyncApp) -> TrialBalanceT
     """From home to an organization, then `b`."""
     await until(pilot, "the organizations", lambda: app.screen.query("OrgTable"))
     await pilot.press("enter")
-    await until(pilot, "the detail", lambda: isinstance(app.screen, DetailScreen)
-                and app.screen.query_one(Timeline).row_count > 0)  # fmt: skip
+    await until(
+        pilot,
+        "the detail",
+        lambda: (
+            isinstance(app.screen, DetailScreen) and app.screen.query_one(Timeline).row_count > 0
+        ),
+    )
     await pilot.press("b")
     await until(pilot, "the trial balance", lambda: isinstance(app.screen, TrialBalanceScreen))
     table = app.screen.query_one(TrialBalanceTable)
@@ -67,8 +72,11 @@ async def test_b_shows_the_newest_year_proven_and_brackets_switch_years() -> Non
         assert str(difference).startswith("≠ ")
         assert str(table.get_cell("1500", "difference")).strip() == "0.00"
         await pilot.press("left_square_bracket")
-        await until(pilot, "the note", lambda: any("No earlier year" in n.message
-                                                    for n in app._notifications))  # fmt: skip
+        await until(
+            pilot,
+            "the note",
+            lambda: any("No earlier year" in n.message for n in app._notifications),
+        )
         await pilot.press("right_square_bracket")
         await until(pilot, "2024 again", lambda: _text(app, "#tb-head").startswith("2024: proven"))
 

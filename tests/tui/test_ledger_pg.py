@@ -18,8 +18,11 @@ from tui.pg_source import PgSource
 
 @pytest.fixture
 async def source(database_url: str, redis_url: str) -> AsyncIterator[PgSource]:
-    environ = {**os.environ, "LEDGERSYNC_DATABASE_URL": database_url,
-               "LEDGERSYNC_REDIS_URL": redis_url}  # fmt: skip
+    environ = {
+        **os.environ,
+        "LEDGERSYNC_DATABASE_URL": database_url,
+        "LEDGERSYNC_REDIS_URL": redis_url,
+    }
     found = PgSource(Settings.from_env(environ), read_only=True)
     yield found
     await found.close()

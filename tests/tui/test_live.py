@@ -66,10 +66,23 @@ async def test_registering_an_api_organization_until_its_years_show_progress(
             pilot, "the confirmation", lambda: getattr(app.screen.focused, "id", "") == "start"
         )
         await pilot.press("enter")
-        await until(pilot, "year rows", lambda: isinstance(app.screen, DetailScreen)
-                    and {"2023", "2024"} <= set(year_states(app)), within=WORKERS_S)  # fmt: skip
-        await until(pilot, "both years synced", lambda: year_states(app).get("2023") == "synced"
-                    and year_states(app).get("2024") == "synced", within=WORKERS_S)  # fmt: skip
+        await until(
+            pilot,
+            "year rows",
+            lambda: (
+                isinstance(app.screen, DetailScreen) and {"2023", "2024"} <= set(year_states(app))
+            ),
+            within=WORKERS_S,
+        )
+        await until(
+            pilot,
+            "both years synced",
+            lambda: (
+                year_states(app).get("2023") == "synced"
+                and year_states(app).get("2024") == "synced"
+            ),
+            within=WORKERS_S,
+        )
         table = app.screen.query_one(YearTable)
         assert "100%" in str(table.get_cell("2024", "progress"))
 
@@ -88,20 +101,33 @@ async def test_troubleshooting_shows_the_failing_check_and_runs_them_again(
     app = cockpit(pipeline)
     async with app.run_test(size=SIZE) as pilot:
         table = app.screen.query_one(OrgTable)
-        await until(pilot, "needs attention", lambda: table.row_count == 1
-                    and "needs attention" in str(table.get_cell(str(org_id), "state")),
-                    within=WORKERS_S)  # fmt: skip
+        await until(
+            pilot,
+            "needs attention",
+            lambda: (
+                table.row_count == 1
+                and "needs attention" in str(table.get_cell(str(org_id), "state"))
+            ),
+            within=WORKERS_S,
+        )
         await pilot.press("t")
-        await until(pilot, "the checklist", lambda: isinstance(app.screen, ChecksScreen)
-                    and bool(app.screen.query(CheckItem)))  # fmt: skip
+        await until(
+            pilot,
+            "the checklist",
+            lambda: isinstance(app.screen, ChecksScreen) and bool(app.screen.query(CheckItem)),
+        )
         failed = [i.check for i in app.screen.query(CheckItem) if i.has_class("-fail")]
         assert [c.name.value for c in failed] == ["employee_token"]
         assert "expired or revoked" in failed[0].message
 
         await pilot.press("r")
         summary = app.screen.query_one("#checks-summary")
-        await until(pilot, "a run from the UI", lambda: "from this UI" in str(summary.render()),
-                    within=WORKERS_S)  # fmt: skip
+        await until(
+            pilot,
+            "a run from the UI",
+            lambda: "from this UI" in str(summary.render()),
+            within=WORKERS_S,
+        )
         assert "“Employee token valid” failed" in str(summary.render())
 
     runs = await fetch(pipeline.database_url, "SELECT triggered_by FROM check_runs ORDER BY id")
@@ -171,9 +197,16 @@ async def test_registering_a_saft_organization_imports_its_file(pipeline: Pipeli
         text = app.screen.query_one("#saft-text")
         await until(pilot, "the file queued", lambda: "queued" in str(text.render()))
         await pilot.press("escape")
-        await until(pilot, "the organization synced", lambda: isinstance(app.screen, DetailScreen)
-                    and app.screen.detail is not None
-                    and app.screen.detail.row.state == "synced", within=WORKERS_S)  # fmt: skip
+        await until(
+            pilot,
+            "the organization synced",
+            lambda: (
+                isinstance(app.screen, DetailScreen)
+                and app.screen.detail is not None
+                and app.screen.detail.row.state == "synced"
+            ),
+            within=WORKERS_S,
+        )
         truth = read_truth(path)
         assert app.screen.detail.row.progress.imported == truth.lines
         [file] = app.screen.detail.files
@@ -196,8 +229,9 @@ async def test_a_failed_job_retried_from_the_jobs_screen_runs_again_and_resolves
             " traceback, stop_reason) VALUES ('validate_token', $1, $2, 'failed', 6,"
             " 'TimeoutError', 'Tripletex did not answer within 60 s.',"
             " 'Traceback (most recent call last): …', 'retries_exhausted') RETURNING id",
-            [org_id], org_id,
-        )  # fmt: skip
+            [org_id],
+            org_id,
+        )
     finally:
         await conn.close()
     await pipeline.start_worker()
@@ -210,9 +244,14 @@ async def test_a_failed_job_retried_from_the_jobs_screen_runs_again_and_resolves
         await pilot.press("r")
         await until(pilot, "the job gone from the failed ones", lambda: table.row_count == 0)
         await pilot.press("a", "a")  # failed → unresolved → all
-        await until(pilot, "the job resolved by its new run", lambda: table.row_count == 1
-                    and "resolved" in str(table.get_cell(str(job_id), "state")),
-                    within=WORKERS_S)  # fmt: skip
+        await until(
+            pilot,
+            "the job resolved by its new run",
+            lambda: (
+                table.row_count == 1 and "resolved" in str(table.get_cell(str(job_id), "state"))
+            ),
+            within=WORKERS_S,
+        )
 
     audit = await fetch(pipeline.database_url, "SELECT action, detail FROM audit_log ORDER BY id")
     retried = [r["detail"]["job_id"] for r in audit if r["action"] == "job.retry"]

@@ -73,9 +73,14 @@ def test_work_left_is_known_where_the_last_count_is_and_a_range_where_it_is_not(
 
 @pytest.mark.parametrize(
     ("soonest", "latest", "shown"),
-    [(20.0, 100.0, "20s–1m"), (180.0, 300.0, "3–5m"), (3_000.0, 7_300.0, "50m–2h"),
-     (90_000.0, 600_000.0, "1–6d"), (61.0, 65.0, "1m")],
-)  # fmt: skip
+    [
+        (20.0, 100.0, "20s–1m"),
+        (180.0, 300.0, "3–5m"),
+        (3_000.0, 7_300.0, "50m–2h"),
+        (90_000.0, 600_000.0, "1–6d"),
+        (61.0, 65.0, "1m"),
+    ],
+)
 def test_an_eta_range_reads_short_and_fits_its_column(
     soonest: float, latest: float, shown: str
 ) -> None:

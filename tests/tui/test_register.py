@@ -34,8 +34,9 @@ async def test_the_company_picker_narrows_as_you_type_and_enter_chooses_the_one_
         await pilot.press(*"fjell")
         await until(pilot, "the search", lambda: table.row_count == 2)
         assert {str(table.get_row_at(i)[1]) for i in range(2)} == {
-            "Fjellstue Drift AS", "Tindefjell Turisme AS",
-        }  # fmt: skip
+            "Fjellstue Drift AS",
+            "Tindefjell Turisme AS",
+        }
         assert "2 of 13" in str(app.screen.query_one("#company-count").render())
         await pilot.press(*" drift", "enter")
         await until(pilot, "the choice", lambda: bool(chosen))
@@ -50,15 +51,21 @@ async def test_registering_walks_name_method_provider_token_company_and_confirm(
         assert isinstance(app.screen, RegisterScreen)
         await pilot.press(*"Fjordkraft", "enter", "enter", "enter")
         await pilot.press(*"with space", "enter")
-        await until(pilot, "the token refused", lambda: "spaces" in str(
-            app.screen.query_one("#wizard-problem").render()))  # fmt: skip
+        await until(
+            pilot,
+            "the token refused",
+            lambda: "spaces" in str(app.screen.query_one("#wizard-problem").render()),
+        )
         await pilot.press(*"tok-0123456789abcdef", "enter")
         await until(
             pilot, "the companies", lambda: app.screen.query_one(CompanyTable).row_count > 1
         )
         await pilot.press(*"havbris", "enter")
-        await until(pilot, "the confirmation", lambda: app.screen.focused is not None
-                    and app.screen.focused.id == "start")  # fmt: skip
+        await until(
+            pilot,
+            "the confirmation",
+            lambda: app.screen.focused is not None and app.screen.focused.id == "start",
+        )
         await pilot.press("enter")
         await until(pilot, "the new organization", lambda: isinstance(app.screen, DetailScreen))
     registered = ("register", "Fjordkraft", "api", "tripletex", "tok-0123456789abcdef")

@@ -78,27 +78,37 @@ def waiting(what: str, ok: Callable[[Pilot[Any]], bool]) -> Steps:
 
 
 detail_loaded = waiting(
-    "the detail", lambda p: isinstance(p.app.screen, DetailScreen)
-    and p.app.screen.query_one(Timeline).row_count > 0,
-)  # fmt: skip
+    "the detail",
+    lambda p: (
+        isinstance(p.app.screen, DetailScreen) and p.app.screen.query_one(Timeline).row_count > 0
+    ),
+)
 checks_loaded = waiting(
-    "the checks", lambda p: isinstance(p.app.screen, ChecksScreen)
-    and len(p.app.screen.query(CheckItem)) > 0,
-)  # fmt: skip
+    "the checks",
+    lambda p: isinstance(p.app.screen, ChecksScreen) and len(p.app.screen.query(CheckItem)) > 0,
+)
 companies_loaded = waiting(
-    "the companies", lambda p: len(p.app.screen.query(CompanyTable)) > 0
-    and p.app.screen.query_one(CompanyTable).row_count > 3,
-)  # fmt: skip
+    "the companies",
+    lambda p: (
+        len(p.app.screen.query(CompanyTable)) > 0
+        and p.app.screen.query_one(CompanyTable).row_count > 3
+    ),
+)
 
 jobs_loaded = waiting(
-    "the jobs", lambda p: len(p.app.screen.query(JobTable)) > 0
-    and p.app.screen.query_one(JobTable).row_count > 0,
-)  # fmt: skip
+    "the jobs",
+    lambda p: (
+        len(p.app.screen.query(JobTable)) > 0 and p.app.screen.query_one(JobTable).row_count > 0
+    ),
+)
 
 trial_balance_loaded = waiting(
-    "the trial balance of 2023", lambda p: isinstance(p.app.screen, TrialBalanceScreen)
-    and "2023" in str(p.app.screen.query_one("#tb-head", Label).render()),
-)  # fmt: skip
+    "the trial balance of 2023",
+    lambda p: (
+        isinstance(p.app.screen, TrialBalanceScreen)
+        and "2023" in str(p.app.screen.query_one("#tb-head", Label).render())
+    ),
+)
 
 fleet_loaded = waiting(
     "the fleet", lambda p: isinstance(p.app.screen, FleetScreen) and p.app.screen.fleet is not None
@@ -114,34 +124,67 @@ SCREENS: dict[str, tuple[bool, Steps]] = {
     "remove_confirm": (False, then(home, keys("j", "enter"), detail_loaded, keys("D"))),
     "checks": (False, then(home, keys("j", "j", "j", "t"), checks_loaded)),
     "register_name": (False, then(home, keys("n", *"Fjordkraft"))),
-    "register_token": (False, then(home, keys("n", *"Fjordkraft", "enter", "enter", "enter",
-                                                 *"secret-token"))),
-    "register_companies": (False, then(home, keys("n", *"Fjordkraft", "enter", "enter", "enter",
-                                                     *"tok-0123456789abcdef", "enter"),
-                                       companies_loaded, keys(*"as"))),
-    "register_confirm": (False, then(home, keys("n", *"Fjordkraft", "enter", "enter", "enter",
-                                                   *"tok-0123456789abcdef", "enter"),
-                                     companies_loaded, keys(*"havbris", "enter"))),
+    "register_token": (
+        False,
+        then(home, keys("n", *"Fjordkraft", "enter", "enter", "enter", *"secret-token")),
+    ),
+    "register_companies": (
+        False,
+        then(
+            home,
+            keys("n", *"Fjordkraft", "enter", "enter", "enter", *"tok-0123456789abcdef", "enter"),
+            companies_loaded,
+            keys(*"as"),
+        ),
+    ),
+    "register_confirm": (
+        False,
+        then(
+            home,
+            keys("n", *"Fjordkraft", "enter", "enter", "enter", *"tok-0123456789abcdef", "enter"),
+            companies_loaded,
+            keys(*"havbris", "enter"),
+        ),
+    ),
     "jobs": (False, then(home, keys("f"), jobs_loaded)),
     "jobs_retry_all": (False, then(home, keys("f"), jobs_loaded, keys("R"))),
     "detail_needs_attention": (False, then(home, keys("j", "j", "j", "enter"), detail_loaded)),
     "token": (False, then(home, keys("j", "enter"), detail_loaded, keys("T", *"new-token"))),
     "register_method": (False, then(home, keys("n", *"Fjordkraft", "enter"))),
-    "register_saft_file": (False, then(home, keys("n", *"Tøyen", "enter", "down", "enter",
-                                                     *"/data/saft.xml"))),
-    "company_later": (False, then(home, keys("j", "j", "enter"), detail_loaded, keys("C"),
-                                  companies_loaded)),
-    "saft_file": (False, then(home, keys(*"jjjjj", "enter"), detail_loaded,
-                              keys("i", *"/data/fjellstue.xml"))),
+    "register_saft_file": (
+        False,
+        then(home, keys("n", *"Tøyen", "enter", "down", "enter", *"/data/saft.xml")),
+    ),
+    "company_later": (
+        False,
+        then(home, keys("j", "j", "enter"), detail_loaded, keys("C"), companies_loaded),
+    ),
+    "saft_file": (
+        False,
+        then(home, keys(*"jjjjj", "enter"), detail_loaded, keys("i", *"/data/fjellstue.xml")),
+    ),
     "palette": (False, then(home, keys("ctrl+p"))),
     "fleet": (False, then(home, keys("v"), fleet_loaded)),
-    "trial_balance": (False, then(home, keys("enter"), detail_loaded, keys("b"),
-                                  waiting("the accounts", lambda p: isinstance(
-                                      p.app.screen, TrialBalanceScreen)
-                                      and p.app.screen.query_one(TrialBalanceTable).row_count > 0),
-                                  keys("left_square_bracket"), trial_balance_loaded)),
+    "trial_balance": (
+        False,
+        then(
+            home,
+            keys("enter"),
+            detail_loaded,
+            keys("b"),
+            waiting(
+                "the accounts",
+                lambda p: (
+                    isinstance(p.app.screen, TrialBalanceScreen)
+                    and p.app.screen.query_one(TrialBalanceTable).row_count > 0
+                ),
+            ),
+            keys("left_square_bracket"),
+            trial_balance_loaded,
+        ),
+    ),
     "bulk_confirm": (False, then(home, keys("j", "space", "j", "space", "space", "R"))),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("name", list(SCREENS))

@@ -15,11 +15,13 @@ AT = dt.datetime(2026, 11, 24, 13, 0, tzinfo=dt.UTC)
 @pytest.mark.parametrize(
     ("detail", "line"),
     [
-        ({"company_id": 102, "company_name": "Nordvik Bygg AS"},
-         "Chose company Nordvik Bygg AS (#102); first sync started"),
+        (
+            {"company_id": 102, "company_name": "Nordvik Bygg AS"},
+            "Chose company Nordvik Bygg AS (#102); first sync started",
+        ),
         ({"company_id": 102}, "Chose company #102; first sync started"),
     ],
-)  # fmt: skip
+)
 def test_a_chosen_company_is_named_where_the_audit_line_knows_it(
     detail: dict[str, object], line: str
 ) -> None:

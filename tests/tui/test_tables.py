@@ -36,8 +36,14 @@ async def test_a_cell_that_grows_is_shown_whole_after_a_refresh() -> None:
     app = LedgersyncApp(source, refresh_s=3600)
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.press("enter")
-        await until(pilot, "the years", lambda: isinstance(app.screen, DetailScreen)
-                    and app.screen.query_one(YearTable).row_count == len(YEARS))  # fmt: skip
+        await until(
+            pilot,
+            "the years",
+            lambda: (
+                isinstance(app.screen, DetailScreen)
+                and app.screen.query_one(YearTable).row_count == len(YEARS)
+            ),
+        )
         table = app.screen.query_one(YearTable)
         for imported in (7, 1_234, 12_345_678, 3):
             source.imported = imported

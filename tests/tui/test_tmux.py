@@ -28,8 +28,13 @@ class Terminal:
 
     def tmux(self, *args: str) -> str:
         """Run a tmux command on this terminal's own server."""
-        done = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True,
-                              text=True, check=False, timeout=10)  # fmt: skip
+        done = subprocess.run(
+            ["tmux", "-L", self.socket, *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=10,
+        )
         return done.stdout
 
     def screen(self) -> str:
@@ -64,8 +69,13 @@ class Terminal:
 
 def launcher(pipeline: Pipeline, tmp_path: Path, *args: str) -> Path:
     """A shell script that runs `ledgersync tui` with the pipeline's environment."""
-    names = ("LEDGERSYNC_DATABASE_URL", "LEDGERSYNC_REDIS_URL", "LEDGERSYNC_SECRET_KEY",
-             "LEDGERSYNC_HOME", "LEDGERSYNC_TRIPLETEX_URL")  # fmt: skip
+    names = (
+        "LEDGERSYNC_DATABASE_URL",
+        "LEDGERSYNC_REDIS_URL",
+        "LEDGERSYNC_SECRET_KEY",
+        "LEDGERSYNC_HOME",
+        "LEDGERSYNC_TRIPLETEX_URL",
+    )
     exports = "".join(f"export {n}={shlex.quote(pipeline.env[n])}\n" for n in names)
     command = shlex.join([sys.executable, "-c", "from cli.main import main; main()", "tui", *args])
     script = tmp_path / "tui.sh"

@@ -51,12 +51,20 @@ def fail(
 def good(**changes: Any) -> Facts:
     """Facts of a healthy organization with an ordinary token; `changes` replace some."""
     facts = Facts(
-        org_id=7, method="api", provider="tripletex", base_url=TEST_URL,
-        consumer=inspect_token(token()), employee=inspect_token(token()),
-        create=Probe(None, None, 42.0), who=Probe(WhoAmI(901, 901, 201, "no")),
-        own=Probe(OWN), clients=Probe(()), ledger=Probe(None),
-        rate=RateLimitState(1200, 1150, 60.0, 0.0), data=Probe(LedgerData((2023, 2024), 2024)),
-    )  # fmt: skip
+        org_id=7,
+        method="api",
+        provider="tripletex",
+        base_url=TEST_URL,
+        consumer=inspect_token(token()),
+        employee=inspect_token(token()),
+        create=Probe(None, None, 42.0),
+        who=Probe(WhoAmI(901, 901, 201, "no")),
+        own=Probe(OWN),
+        clients=Probe(()),
+        ledger=Probe(None),
+        rate=RateLimitState(1200, 1150, 60.0, 0.0),
+        data=Probe(LedgerData((2023, 2024), 2024)),
+    )
     facts = replace(facts, **changes)
     return replace(facts, target=choose_target(facts))
 
@@ -130,10 +138,19 @@ def test_production_is_recognised_by_its_host() -> None:
 
 def test_the_checks_run_in_the_issue_order_with_titles() -> None:
     assert [n.value for n in ORDER] == [
-        "api_sync", "provider", "consumer_token", "tripletex_answers", "integrations_addon",
-        "employee_token", "token_shared", "token_owner", "company_reachable", "ledger_access",
-        "rate_limit", "ledger_data",
-    ]  # fmt: skip
+        "api_sync",
+        "provider",
+        "consumer_token",
+        "tripletex_answers",
+        "integrations_addon",
+        "employee_token",
+        "token_shared",
+        "token_owner",
+        "company_reachable",
+        "ledger_access",
+        "rate_limit",
+        "ledger_data",
+    ]
     assert set(TITLES) == set(ORDER) == set(VERDICTS)
 
 
@@ -165,8 +182,12 @@ def test_a_saft_organization_skips_every_check_and_points_to_saft() -> None:
 def test_results_serialize_as_the_contract_says() -> None:
     check = Check(CheckName.EMPLOYEE_TOKEN, CheckStatus.FAIL, "Sentence.", ("A", "B"))
     data = check.to_json()
-    assert data == {"name": "employee_token", "status": "fail", "message": "Sentence.",
-                    "help": ["A", "B"]}  # fmt: skip
+    assert data == {
+        "name": "employee_token",
+        "status": "fail",
+        "message": "Sentence.",
+        "help": ["A", "B"],
+    }
     assert Check.from_json(data) == check
 
 
@@ -178,14 +199,20 @@ def test_results_serialize_as_the_contract_says() -> None:
     [
         (fail(Forbidden, 403, 9000), CheckName.INTEGRATIONS_ADDON, "Integrations add-on"),
         (fail(ConsumerTokenRejected, 422, 18000), CheckName.CONSUMER_TOKEN, "consumer token"),
-        (Unreachable("Tripletex does not answer: x does not resolve."), CheckName.TRIPLETEX_ANSWERS,
-         "does not resolve"),
+        (
+            Unreachable("Tripletex does not answer: x does not resolve."),
+            CheckName.TRIPLETEX_ANSWERS,
+            "does not resolve",
+        ),
         (fail(TransientUpstream, 503, None), CheckName.TRIPLETEX_ANSWERS, "HTTP 503"),
         (fail(NotFound, 404, 6000), CheckName.TRIPLETEX_ANSWERS, "LEDGERSYNC_TRIPLETEX_URL"),
-        (TripletexRateLimited("429.", retry_after=17), CheckName.TRIPLETEX_ANSWERS,
-         "wait about 17 s"),
+        (
+            TripletexRateLimited("429.", retry_after=17),
+            CheckName.TRIPLETEX_ANSWERS,
+            "wait about 17 s",
+        ),
     ],
-)  # fmt: skip
+)
 def test_each_create_answer_fails_its_own_check(
     error: TripletexError, name: CheckName, words: str
 ) -> None:
@@ -215,9 +242,10 @@ def test_a_rejected_employee_token_names_both_causes_whatever_tripletex_says(
     assert "expired or revoked" in failed.message
     assert "another application" in failed.message
     assert failed.help == (
-        "Create an employee token", "Find the employee token",
+        "Create an employee token",
+        "Find the employee token",
         "Share the employee token with a third party",
-    )  # fmt: skip
+    )
     assert by_name[CheckName.INTEGRATIONS_ADDON].status is CheckStatus.SKIP
     assert by_name[CheckName.TOKEN_SHARED].status is CheckStatus.SKIP
 

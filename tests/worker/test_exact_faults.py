@@ -58,9 +58,12 @@ async def client(sandbox: SandboxServer) -> AsyncIterator[TripletexClient]:
 
 @pytest.fixture
 async def access(
-    database_url: str, pg: asyncpg.Connection, client: TripletexClient, sandbox: SandboxServer,
+    database_url: str,
+    pg: asyncpg.Connection,
+    client: TripletexClient,
+    sandbox: SandboxServer,
     tmp_path: Path,
-) -> AsyncIterator[tuple[Access, int]]:  # fmt: skip
+) -> AsyncIterator[tuple[Access, int]]:
     """`Access` for an organization with the good token, and its id."""
     cipher = TokenCipher("a test key of some length")
     new = NewOrg("Fjordlys", Method.API, Provider.TRIPLETEX, token=GOOD)

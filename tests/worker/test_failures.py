@@ -39,9 +39,11 @@ WITHIN_S = 30.0
 @pytest.fixture
 def broker(database_url: str, redis_url: str, tmp_path: Path) -> Iterator[RedisBroker]:
     settings = Settings(
-        home=tmp_path, database_url=database_url, redis_url=redis_url,
+        home=tmp_path,
+        database_url=database_url,
+        redis_url=redis_url,
         secret_key=secrets.token_urlsafe(24),
-    )  # fmt: skip
+    )
     built = build_broker(settings, WorkerOptions(threads=2), policy=POLICY)
     yield built
     built.close()
@@ -106,8 +108,11 @@ async def test_transient_failures_are_recorded_then_resolved_by_a_later_success(
 
     job = await first_row(pg, "SELECT * FROM jobs WHERE state = 'resolved'")
     assert (job["actor"], job["args"], job["org_id"], job["year"]) == (
-        "flaky", [org_id, 2023], org_id, 2023,
-    )  # fmt: skip
+        "flaky",
+        [org_id, 2023],
+        org_id,
+        2023,
+    )
     assert job["attempts"] == 2
     assert job["error_class"] == "TransientUpstream"
     assert token not in job["error"]
@@ -122,9 +127,11 @@ async def test_transient_failures_are_recorded_then_resolved_by_a_later_success(
 
 
 async def test_a_permanent_error_stops_at_once_and_the_organization_needs_attention(
-    broker: RedisBroker, run_worker: Callable[[], dramatiq.Worker], pg: asyncpg.Connection,
+    broker: RedisBroker,
+    run_worker: Callable[[], dramatiq.Worker],
+    pg: asyncpg.Connection,
     org_id: int,
-) -> None:  # fmt: skip
+) -> None:
     calls: list[int] = []
 
     async def refused(org: int) -> None:
@@ -145,9 +152,11 @@ async def test_a_permanent_error_stops_at_once_and_the_organization_needs_attent
 
 
 async def test_other_errors_stop_when_their_retries_are_used_up(
-    broker: RedisBroker, run_worker: Callable[[], dramatiq.Worker], pg: asyncpg.Connection,
+    broker: RedisBroker,
+    run_worker: Callable[[], dramatiq.Worker],
+    pg: asyncpg.Connection,
     org_id: int,
-) -> None:  # fmt: skip
+) -> None:
     async def broken(org: int) -> None:
         raise KeyError("no such thing")
 
@@ -163,9 +172,11 @@ async def test_other_errors_stop_when_their_retries_are_used_up(
 
 
 async def test_a_failure_that_cannot_be_recorded_still_follows_the_policy(
-    broker: RedisBroker, run_worker: Callable[[], dramatiq.Worker], pg: asyncpg.Connection,
+    broker: RedisBroker,
+    run_worker: Callable[[], dramatiq.Worker],
+    pg: asyncpg.Connection,
     org_id: int,
-) -> None:  # fmt: skip
+) -> None:
     await pg.execute("DROP TABLE job_attempts, jobs")  # recording fails from now on
     succeeded = threading.Event()
     calls: list[int] = []
@@ -214,9 +225,11 @@ class Refuses(dramatiq.Middleware):
 
 
 async def test_a_message_a_middleware_fails_leaves_a_jobs_row_not_a_silent_dead_letter(
-    broker: RedisBroker, run_worker: Callable[[], dramatiq.Worker], pg: asyncpg.Connection,
+    broker: RedisBroker,
+    run_worker: Callable[[], dramatiq.Worker],
+    pg: asyncpg.Connection,
     org_id: int,
-) -> None:  # fmt: skip
+) -> None:
     ran: list[int] = []
 
     async def step(org: int) -> None:

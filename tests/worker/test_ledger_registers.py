@@ -41,29 +41,48 @@ LEDGER_REGISTERS = {r.table for r in REGISTERS if r.path[0] == "ledger"}
 
 def test_an_account_reads_with_its_references_as_ids() -> None:
     item = {
-        "id": 7, "number": 1920, "name": "Bank", "type": "ASSETS", "ledgerType": "GENERAL",
-        "vatType": {"id": 3}, "saftCode": "1920", "isInactive": True,
-    }  # fmt: skip
+        "id": 7,
+        "number": 1920,
+        "name": "Bank",
+        "type": "ASSETS",
+        "ledgerType": "GENERAL",
+        "vatType": {"id": 3},
+        "saftCode": "1920",
+        "isInactive": True,
+    }
     assert account_row(item) == ("1920", 7, "Bank", "ASSETS", "GENERAL", 3, "1920", True)
     # a field the token may not see is missing: the row says nothing rather than guessing
     assert account_row({"id": 7, "number": 1920}) == (
-        "1920", 7, None, None, None, None, None, False
-    )  # fmt: skip
+        "1920",
+        7,
+        None,
+        None,
+        None,
+        None,
+        None,
+        False,
+    )
     with pytest.raises(TypeError):
         account_row({"id": 7, "number": "1920"})
 
 
 def test_names_numbers_and_percentages_read_exactly() -> None:
     assert employee_row({"id": 1, "firstName": "Kari", "lastName": "Nordmann"}) == (
-        1, "Kari Nordmann"
-    )  # fmt: skip
+        1,
+        "Kari Nordmann",
+    )
     assert employee_row({"id": 1}) == (1, None)
     assert vat_type_row({"id": 3, "number": "3", "name": "Utgående", "percentage": 12.5}) == (
-        3, "3", "Utgående", Decimal("12.5")
-    )  # fmt: skip
+        3,
+        "3",
+        "Utgående",
+        Decimal("12.5"),
+    )
     assert dimension_name_row({"id": 9, "dimensionIndex": 2, "dimensionName": "Kanal"}) == (
-        2, "Kanal", True
-    )  # fmt: skip
+        2,
+        "Kanal",
+        True,
+    )
     customers = next(r for r in REGISTERS if r.table == "customers")
     # the spec gives every party both numbers; 0 is no number, and "" no organization number
     row = customers.parse({"id": 5, "customerNumber": 0, "name": "X", "organizationNumber": ""})

@@ -33,11 +33,19 @@ async def test_synced_orgs_are_resynced_once_per_interval_and_lost_chunks_resent
         Q["chunk_insert"], busy, 2024, day, day + dt.timedelta(days=31), 1, None, None
     )
     fresh = await pg.fetchval(
-        Q["chunk_insert"], busy, 2024, day + dt.timedelta(days=31), day + dt.timedelta(days=60), 1,
-        None, None,
-    )  # fmt: skip
-    await pg.execute("UPDATE chunks SET state = 'queued', queued_at = now() - interval '1 hour'"
-                     " WHERE id = $1", lost)  # fmt: skip
+        Q["chunk_insert"],
+        busy,
+        2024,
+        day + dt.timedelta(days=31),
+        day + dt.timedelta(days=60),
+        1,
+        None,
+        None,
+    )
+    await pg.execute(
+        "UPDATE chunks SET state = 'queued', queued_at = now() - interval '1 hour' WHERE id = $1",
+        lost,
+    )
     await pg.execute("UPDATE chunks SET state = 'queued' WHERE id = $1", fresh)
 
     pool = await create_pool(database_url, max_size=2)
@@ -77,8 +85,9 @@ async def _org(pg: asyncpg.Connection, name: str, state: str, *, company: int | 
     await pg.execute(
         "UPDATE organizations SET company_id = $2, updated_at = now() - interval '1 hour'"
         " WHERE id = $1",
-        org_id, company,
-    )  # fmt: skip
+        org_id,
+        company,
+    )
     return org_id
 
 
@@ -87,8 +96,10 @@ async def _year(pg: asyncpg.Connection, org_id: int, year: int, state: str, *chu
     await pg.execute(
         "INSERT INTO sync_years (org_id, year, state, started_at, finished_at)"
         " VALUES ($1, $2, $3, now() - interval '1 hour', now() - interval '1 hour')",
-        org_id, year, state,
-    )  # fmt: skip
+        org_id,
+        year,
+        state,
+    )
     for month, chunk_state in enumerate(chunks, start=1):
         start = dt.date(year, month, 1)
         chunk_id = await pg.fetchval(

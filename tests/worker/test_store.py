@@ -185,14 +185,26 @@ async def test_a_chunk_whose_worker_is_gone_is_taken_over_before_its_lease_ends(
 
 def with_dimensions(p: dict[str, Any], **changed: Any) -> dict[str, Any]:
     """A posting as the widened fields serve it: its voucher's type and text, its dimensions."""
-    return p | {
-        "voucher": p["voucher"] | {"description": "Faktura", "voucherType": {"id": 3}},
-        "amountGross": p["amount"], "invoiceNumber": "1001", "systemGenerated": False,
-        "customer": {"id": 11}, "supplier": None, "employee": None, "department": {"id": 21},
-        "project": {"id": 31}, "product": None, "vatType": {"id": 3},
-        "freeAccountingDimension1": {"id": 41}, "freeAccountingDimension2": None,
-        "freeAccountingDimension3": None,
-    } | changed  # fmt: skip
+    return (
+        p
+        | {
+            "voucher": p["voucher"] | {"description": "Faktura", "voucherType": {"id": 3}},
+            "amountGross": p["amount"],
+            "invoiceNumber": "1001",
+            "systemGenerated": False,
+            "customer": {"id": 11},
+            "supplier": None,
+            "employee": None,
+            "department": {"id": 21},
+            "project": {"id": 31},
+            "product": None,
+            "vatType": {"id": 3},
+            "freeAccountingDimension1": {"id": 41},
+            "freeAccountingDimension2": None,
+            "freeAccountingDimension3": None,
+        }
+        | changed
+    )
 
 
 DIMENSIONS = (
@@ -216,8 +228,21 @@ async def test_a_dimension_changed_at_the_source_is_written_and_nothing_else(
     assert await write(with_dimensions(posting(1, 1, "80.00"))) == (1, 1, 0)
     stored = tuple((await pg.fetchrow(DIMENSIONS, org_id)).values())
     assert stored == (
-        2024, 3, "Faktura", 11, None, 21, 31, None, 3, 41, None, Decimal("80.00"), "1001", False
-    )  # fmt: skip
+        2024,
+        3,
+        "Faktura",
+        11,
+        None,
+        21,
+        31,
+        None,
+        3,
+        41,
+        None,
+        Decimal("80.00"),
+        "1001",
+        False,
+    )
     assert await write(with_dimensions(posting(1, 1, "80.00"))) == (1, 0, 0), "rewritten"
     moved = with_dimensions(posting(1, 1, "80.00"), project={"id": 32}, customer=None)
     assert await write(moved) == (1, 1, 0), "a changed dimension alone was not written"

@@ -27,9 +27,10 @@ class AccountScreen(LiveScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
-        Binding("enter", "open", "Open",
-                tooltip="On a month: its postings; on a posting: its voucher"),
-    ]  # fmt: skip
+        Binding(
+            "enter", "open", "Open", tooltip="On a month: its postings; on a posting: its voucher"
+        ),
+    ]
 
     def __init__(
         self, org_id: int, org_name: str, account: str, name: str | None, year: int

@@ -64,9 +64,18 @@ class DetailScreen(LiveScreen):
         Binding("D", "remove", "Remove", tooltip="Remove the organization and all its data"),
     ]
     MUTATING = frozenset(
-        {"resync_year", "resync_all", "choose_company", "replace_token", "run_checks",
-         "import_saft", "cancel_sync", "resume_sync", "remove"}
-    )  # fmt: skip
+        {
+            "resync_year",
+            "resync_all",
+            "choose_company",
+            "replace_token",
+            "run_checks",
+            "import_saft",
+            "cancel_sync",
+            "resume_sync",
+            "remove",
+        }
+    )
 
     detail: reactive[OrgDetail | None] = reactive(None, always_update=True)
 
@@ -302,5 +311,7 @@ class DetailScreen(LiveScreen):
 
         self._confirmed(
             f"Remove {self.org_name} and ALL its imported postings? This cannot be undone.",
-            removed, danger=True, yes="Remove",
-        )  # fmt: skip
+            removed,
+            danger=True,
+            yes="Remove",
+        )

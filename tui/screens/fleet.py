@@ -34,9 +34,12 @@ WAITING_SHOWN = 5
 NEAR_LIMIT = 0.8
 #: colours of the states' bars
 STATE_STYLE = {
-    "synced": "$text-success", "syncing": "$text-primary", "needs_attention": "$text-error",
-    "choose_company": "$text-warning", "awaiting_file": "$text-warning",
-}  # fmt: skip
+    "synced": "$text-success",
+    "syncing": "$text-primary",
+    "needs_attention": "$text-error",
+    "choose_company": "$text-warning",
+    "awaiting_file": "$text-warning",
+}
 
 
 def states_text(states: Sequence[tuple[str, int]]) -> str:

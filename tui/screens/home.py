@@ -36,15 +36,23 @@ class HomeScreen(LiveScreen):
         Binding("s", "sort", "Sort", tooltip="Sort by the next column (S reverses)"),
         Binding("S", "reverse", "Reverse", show=False, tooltip="Reverse the sort order"),
         Binding("r", "refresh", "Refresh", show=False, tooltip="Refresh now"),
-        Binding("space", "mark", "Mark",
-                tooltip="Mark the organization (keys act on every marked)"),
-        Binding("ctrl+backslash", "unmark", "Unmark all", key_display="^\\", show=False,
-                tooltip="Unmark every organization (esc too)"),
+        Binding(
+            "space", "mark", "Mark", tooltip="Mark the organization (keys act on every marked)"
+        ),
+        Binding(
+            "ctrl+backslash",
+            "unmark",
+            "Unmark all",
+            key_display="^\\",
+            show=False,
+            tooltip="Unmark every organization (esc too)",
+        ),
         Binding("ctrl+s", "sync", "Sync", tooltip="Sync again: the marked, else this one"),
         Binding("c", "checks", "Run checks", tooltip="Run the checks: the marked, else this one"),
-        Binding("R", "retry", "Retry failed",
-                tooltip="Retry failed jobs: the marked, else this one"),
-    ]  # fmt: skip
+        Binding(
+            "R", "retry", "Retry failed", tooltip="Retry failed jobs: the marked, else this one"
+        ),
+    ]
     MUTATING = frozenset({"register", "mark", "unmark", "sync", "checks", "retry"})
 
     overview: reactive[Overview | None] = reactive(None, always_update=True)

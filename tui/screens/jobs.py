@@ -30,9 +30,19 @@ STATES: tuple[str | None, ...] = ("failed", "unresolved", None)
 def job_matches(job: Job, text: str) -> bool:
     """Whether every word of `text` is in the job's actor, organization, year or error."""
     haystack = " ".join(
-        str(part) for part in (job.id, job.actor, job.org_name, job.year, job.error_class,
-                               job.error, job.state, job.stop_reason) if part is not None
-    ).casefold()  # fmt: skip
+        str(part)
+        for part in (
+            job.id,
+            job.actor,
+            job.org_name,
+            job.year,
+            job.error_class,
+            job.error,
+            job.state,
+            job.stop_reason,
+        )
+        if part is not None
+    ).casefold()
     return all(word in haystack for word in text.casefold().split())
 
 
@@ -62,16 +72,18 @@ def next_try(job: Job, now: dt.datetime) -> str:
 def describe(job: Job, now: dt.datetime) -> Text:
     """The side pane: what the job was, why it stopped, and its traceback (never markup)."""
     where = " · ".join(
-        part for part in (job.org_name, None if job.year is None else str(job.year),
-                          chunk(job)) if part
-    )  # fmt: skip
+        part
+        for part in (job.org_name, None if job.year is None else str(job.year), chunk(job))
+        if part
+    )
     stop = f", stopped: {job.stop_reason.replace('_', ' ')}" if job.stop_reason else ""
     return Text.assemble(
-        (f"Job #{job.id} {job.actor}", "bold"), f"  {where}\n",
+        (f"Job #{job.id} {job.actor}", "bold"),
+        f"  {where}\n",
         f"{job.state}, {job.attempts} attempt(s){stop}{next_try(job, now)}\n\n",
         (f"{job.error_class}: {job.error}\n\n", "bold"),
         job.traceback or "(no traceback)",
-    )  # fmt: skip
+    )
 
 
 class JobsScreen(LiveScreen):

@@ -78,14 +78,26 @@ class TrialBalanceScreen(LiveScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding(
-            "enter", "open_account", "Postings",
+            "enter",
+            "open_account",
+            "Postings",
             tooltip="The postings of the account under the cursor, month by month",
         ),
-        Binding("left_square_bracket", "earlier", "Earlier year", key_display="[",
-                tooltip="The trial balance of the year before"),
-        Binding("right_square_bracket", "later", "Later year", key_display="]",
-                tooltip="The trial balance of the year after"),
-    ]  # fmt: skip
+        Binding(
+            "left_square_bracket",
+            "earlier",
+            "Earlier year",
+            key_display="[",
+            tooltip="The trial balance of the year before",
+        ),
+        Binding(
+            "right_square_bracket",
+            "later",
+            "Later year",
+            key_display="]",
+            tooltip="The trial balance of the year after",
+        ),
+    ]
 
     view: reactive[TrialBalanceView | None] = reactive(None, always_update=True)
 

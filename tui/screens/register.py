@@ -124,9 +124,15 @@ class RegisterScreen(Screen[int | None]):
         self.query_one("#trail", Label).update(
             "  ›  ".join(f"[b reverse] {t} [/]" if t == current else t for t in order)
         )
-        focus = {"name": "#name-input", "method": "#method-list", "provider": "#provider-list",
-                 "token": "#token-input", "company": "#company-search", "file": "#file-input",
-                 "confirm": "#start"}  # fmt: skip
+        focus = {
+            "name": "#name-input",
+            "method": "#method-list",
+            "provider": "#provider-list",
+            "token": "#token-input",
+            "company": "#company-search",
+            "file": "#file-input",
+            "confirm": "#start",
+        }
         if step in focus:
             self.query_one(focus[step]).focus()
 
@@ -188,9 +194,11 @@ class RegisterScreen(Screen[int | None]):
     async def _register(self, token: str) -> None:
         try:
             self.org_id = await self.source.register(
-                name=self.values["name"], method="api",
-                provider=self.values.get("provider"), token=token,
-            )  # fmt: skip
+                name=self.values["name"],
+                method="api",
+                provider=self.values.get("provider"),
+                token=token,
+            )
         except AppError as exc:
             self._problem(str(exc))
             return

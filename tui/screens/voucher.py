@@ -70,6 +70,8 @@ class VoucherScreen(ModalScreen[None]):
         debit, credit = debit_credit(voucher.postings)
         balance = "balances" if debit == credit else f"is off by {fmt.money(debit - credit)}"
         self.query_one("#voucher-total", Label).update(
-            Text(f"{len(voucher.postings)} line(s): debit {fmt.money(debit)}, "
-                 f"credit {fmt.money(credit)}; the voucher {balance}.")
-        )  # fmt: skip
+            Text(
+                f"{len(voucher.postings)} line(s): debit {fmt.money(debit)}, "
+                f"credit {fmt.money(credit)}; the voucher {balance}."
+            )
+        )

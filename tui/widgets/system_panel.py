@@ -64,8 +64,11 @@ class SystemPanel(Horizontal):
 
     def compose(self) -> ComposeResult:
         """Three boxes."""
-        for key, title in (("workers", "Workers (heartbeat age)"), ("queues", "Queues"),
-                           ("stuck", "Looks stuck")):  # fmt: skip
+        for key, title in (
+            ("workers", "Workers (heartbeat age)"),
+            ("queues", "Queues"),
+            ("stuck", "Looks stuck"),
+        ):
             with Vertical(classes="panel-box", id=f"panel-{key}"):
                 yield Label(title, classes="panel-title")
                 yield Static(id=f"panel-{key}-text")

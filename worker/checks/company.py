@@ -34,13 +34,14 @@ def token_owner(facts: Facts) -> Check:
         me.company_id,
     ):
         return Check(
-            name, FAIL,
+            name,
+            FAIL,
             f"The token now belongs to employee #{me.actual_employee_id} of {company}, but this "
             f"organization was validated with employee #{stored.employee_id} of company "
             f"#{stored.company_id}: ask the customer which user's token is meant, then replace it "
             f"with `ledgersync org token {facts.org_id} --token-stdin`.",
             (FIND_TOKEN,),
-        )  # fmt: skip
+        )
     proxy = f" on behalf of employee #{me.actual_employee_id}"
     proxy = proxy if me.actual_employee_id != me.employee_id else ""
     return Check(name, PASS, f"The token acts as employee #{me.employee_id}{proxy} in {company}.")
@@ -79,22 +80,24 @@ def company_reachable(facts: Facts) -> Check:
     companies, target = reachable(facts), facts.target
     if not companies:
         return Check(
-            name, FAIL,
+            name,
+            FAIL,
             "The token reaches no company: it may not read its own company and has no clients in "
             "/company/>withLoginAccess; ask the customer for a token created on a user with access "
             f"to the company to sync, then `ledgersync org token {facts.org_id} --token-stdin`.",
             (CREATE_TOKEN, CLIENT_ACCESS),
-        )  # fmt: skip
+        )
     if target is None:
         chosen = company_label(facts.chosen_company or 0, None, facts.chosen_name)
         return Check(
-            name, FAIL,
+            name,
+            FAIL,
             f"The chosen {chosen} is not reachable with this token: it is neither the token's own "
             f"company nor one of its clients ({len(companies)} reachable); ask for a token from "
             f"that company's Tripletex, or choose another with `ledgersync org select "
             f"{facts.org_id}`.",
             (CREATE_TOKEN, CLIENT_ACCESS),
-        )  # fmt: skip
+        )
     login_error = error_of(facts.login)
     if login_error is not None:
         return call_failed(name, f"GET /company/{target.company_id} as that client", login_error)
@@ -121,14 +124,15 @@ def ledger_access(facts: Facts) -> Check:
     label = f"“{target.name}”" if target else "the company"
     if isinstance(error, Forbidden):
         return Check(
-            name, FAIL,
+            name,
+            FAIL,
             f"Tripletex refuses this token access to the ledger of {label} (403 on "
             "/ledger/posting): the user the token was created on, or the access chosen for the "
             "token, does not include the accounts; ask the customer to create a token with access "
             f"to the ledger (for example “All accesses”), then `ledgersync org token "
             f"{facts.org_id} --token-stdin`.",
             (ACCESS_RIGHTS, CREATE_TOKEN),
-        )  # fmt: skip
+        )
     if facts.ledger is None or error is not None:
         return call_failed(name, "GET /ledger/posting", error)
     return Check(name, PASS, f"The token may read the ledger of {label}: a one-posting query ran.")
@@ -143,10 +147,11 @@ def rate_limit(facts: Facts) -> Check:
     left = f"{rate.remaining} of {rate.limit} requests are left in this period{reset}"
     if rate.remaining <= rate.limit * LOW_HEADROOM:
         return Check(
-            name, WARN,
+            name,
+            WARN,
             f"Only {left}: imports will wait for the next period; other integrations using the "
             "same employee token share this limit.",
-        )  # fmt: skip
+        )
     return Check(name, PASS, f"Enough headroom: {left}.")
 
 
@@ -163,15 +168,17 @@ def ledger_data(facts: Facts) -> Check:
     span = _span(data)
     if data.newest_with_postings is None:
         return Check(
-            name, WARN,
+            name,
+            WARN,
             f"Tripletex lists accounting years {span} for {label} but no postings in any of them: "
             "there is nothing to import yet; check that the customer keeps the accounts there.",
-        )  # fmt: skip
+        )
     return Check(
-        name, PASS,
+        name,
+        PASS,
         f"Tripletex lists accounting years {span} for {label}, with postings (the newest in "
         f"{data.newest_with_postings}).",
-    )  # fmt: skip
+    )
 
 
 def _span(data: LedgerData) -> str:

@@ -48,11 +48,12 @@ def api_sync(facts: Facts) -> Check:
     if facts.method == "api":
         return Check(CheckName.API_SYNC, PASS, "The organization synchronizes through the API.")
     return Check(
-        CheckName.API_SYNC, SKIP,
+        CheckName.API_SYNC,
+        SKIP,
         "The organization delivers SAF-T files instead of API synchronization, so these checks "
         f"do not apply; import its file with `ledgersync saft import {facts.org_id} FILE`.",
         (SAFT_EXPORT,),
-    )  # fmt: skip
+    )
 
 
 def provider(facts: Facts) -> Check:
@@ -60,11 +61,12 @@ def provider(facts: Facts) -> Check:
     if facts.provider == "tripletex":
         return Check(CheckName.PROVIDER, PASS, "The provider is Tripletex.")
     return Check(
-        CheckName.PROVIDER, FAIL,
+        CheckName.PROVIDER,
+        FAIL,
         f"The provider {facts.provider or '(none)'} is not supported, only Tripletex is; "
         "import the ledger as a SAF-T file instead.",
         (SAFT_EXPORT,),
-    )  # fmt: skip
+    )
 
 
 def consumer_token(facts: Facts) -> Check:
@@ -77,17 +79,19 @@ def consumer_token(facts: Facts) -> Check:
         return Check(name, FAIL, f"LEDGERSYNC_CONSUMER_TOKEN {shape.problem}: {fix}.")
     if wrong_environment(shape, facts):
         return Check(
-            name, FAIL,
+            name,
+            FAIL,
             f"LEDGERSYNC_CONSUMER_TOKEN is a test-environment token but {facts.base_url} is "
             f"Tripletex production: {fix} in production.",
-        )  # fmt: skip
+        )
     if facts.create is not None and isinstance(facts.create.error, ConsumerTokenRejected):
         return Check(
-            name, FAIL,
+            name,
+            FAIL,
             "Tripletex does not know this installation's consumer token (422 on "
             "arg:consumerToken): it is mistyped, revoked or from the other environment (test or "
             f"production); {fix} for {facts.base_url}.",
-        )  # fmt: skip
+        )
     return Check(name, PASS, "A well-formed consumer token is configured.")
 
 
@@ -101,29 +105,33 @@ def tripletex_answers(facts: Facts) -> Check:
         return Check(name, FAIL, rate_limited("POST /token/session/:create", error))
     if isinstance(error, Unreachable):
         return Check(
-            name, FAIL,
+            name,
+            FAIL,
             f"{clause(error)} after {took}: check the network, DNS, TLS and firewall, and "
             f"that LEDGERSYNC_TRIPLETEX_URL ({facts.base_url}) is right.",
-        )  # fmt: skip
+        )
     if isinstance(error, TransientUpstream):
         return Check(
-            name, FAIL,
+            name,
+            FAIL,
             f"Tripletex failed to answer POST /token/session/:create ({status_text(error)} after "
             f"{took}): it may be down or overloaded; try again in a few minutes.",
-        )  # fmt: skip
+        )
     if error is not None and not isinstance(error, _TOKEN_ANSWERS):
         return Check(
-            name, FAIL,
+            name,
+            FAIL,
             f"Something answers at {facts.base_url} (in {took}) but not as the Tripletex API "
             f"does ({clause(error)}); check LEDGERSYNC_TRIPLETEX_URL.",
-        )  # fmt: skip
+        )
     status = WARN if create.elapsed_ms > SLOW_MS else PASS
     slow = ", which is slow: imports will be slow too" if status is WARN else ""
     return Check(
-        name, status,
+        name,
+        status,
         f"Tripletex answered POST /token/session/:create in {took}{slow} (DNS, connection and "
         "HTTP work).",
-    )  # fmt: skip
+    )
 
 
 def integrations_addon(facts: Facts) -> Check:
@@ -131,18 +139,20 @@ def integrations_addon(facts: Facts) -> Check:
     name, error = CheckName.INTEGRATIONS_ADDON, error_of(facts.create)
     if isinstance(error, Forbidden):
         return Check(
-            name, FAIL,
+            name,
+            FAIL,
             "Tripletex refused to open a session (403 on :create) because the Integrations add-on "
             "is not active in the customer's Tripletex: ask the customer's administrator to "
             "activate “Integrations” under Company → My subscription, then run the checks again.",
             (ENABLE_INTEGRATIONS,),
-        )  # fmt: skip
+        )
     if error is not None:
         return Check(
-            name, SKIP,
+            name,
+            SKIP,
             "Not known yet: Tripletex tells whether the add-on is active only for an employee "
             "token it accepts (see the next check).",
-        )  # fmt: skip
+        )
     return Check(name, PASS, "The Integrations add-on is active: Tripletex opened a session.")
 
 
@@ -152,26 +162,29 @@ def employee_token(facts: Facts) -> Check:
     replace = f"then replace it with `ledgersync org token {facts.org_id} --token-stdin`"
     if shape is None:
         return Check(
-            name, FAIL,
+            name,
+            FAIL,
             "No employee token is stored for this organization: ask the customer for one, "
             f"{replace}.",
             (CREATE_TOKEN,),
-        )  # fmt: skip
+        )
     if shape.problem is not None:
         return Check(
-            name, FAIL,
+            name,
+            FAIL,
             f"The stored employee token {shape.problem}: ask the customer to copy it again "
             f"(Tripletex shows it only once; if it is lost, create a new one), {replace}.",
             (FIND_TOKEN, CREATE_TOKEN),
-        )  # fmt: skip
+        )
     if wrong_environment(shape, facts):
         return Check(
-            name, FAIL,
+            name,
+            FAIL,
             "The employee token was created in Tripletex's test environment but this installation "
             "uses production: ask the customer for a token from their production Tripletex, "
             f"{replace}.",
             (CREATE_TOKEN,),
-        )  # fmt: skip
+        )
     error = error_of(facts.create)
     if isinstance(error, EmployeeTokenRejected):
         return Check(name, FAIL, _rejected(error, replace), (CREATE_TOKEN, FIND_TOKEN, SHARE_TOKEN))
@@ -203,7 +216,8 @@ def token_shared(facts: Facts) -> Check:
     if facts.create is None or facts.create.error is not None:
         return Check(CheckName.TOKEN_SHARED, SKIP, "Not known: Tripletex opened no session.")
     return Check(
-        CheckName.TOKEN_SHARED, PASS,
+        CheckName.TOKEN_SHARED,
+        PASS,
         "The token is shared with this application: Tripletex opened a session for it with this "
         "installation's consumer token.",
-    )  # fmt: skip
+    )

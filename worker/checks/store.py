@@ -72,9 +72,14 @@ async def load_subject(
             )
         token = cipher.decrypt(creds["employee_token"])
     return Subject(
-        org_id, org["method"], org["provider"], org["company_id"], org["company_name"], token,
+        org_id,
+        org["method"],
+        org["provider"],
+        org["company_id"],
+        org["company_name"],
+        token,
         _owner(creds),
-    )  # fmt: skip
+    )
 
 
 def _owner(creds: asyncpg.Record | None) -> Owner | None:
@@ -90,9 +95,12 @@ async def store_run(
     """Store a run with its time; the run as stored."""
     failed = first_failure(results)
     row = await conn.fetchrow(
-        Q["check_run_insert"], org_id, trigger.value, failed.name.value if failed else None,
+        Q["check_run_insert"],
+        org_id,
+        trigger.value,
+        failed.name.value if failed else None,
         [check.to_json() for check in results],
-    )  # fmt: skip
+    )
     return _run(row)
 
 
@@ -105,6 +113,8 @@ async def recent_failure(conn: asyncpg.Connection, org_id: int, within_s: float)
 def _run(row: asyncpg.Record) -> CheckRun:
     results: list[dict[str, Any]] = row["results"]
     return CheckRun(
-        row["org_id"], row["ran_at"], row["triggered_by"],
+        row["org_id"],
+        row["ran_at"],
+        row["triggered_by"],
         tuple(Check.from_json(item) for item in results),
-    )  # fmt: skip
+    )

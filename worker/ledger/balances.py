@@ -40,10 +40,16 @@ def by_account(rows: list[BalanceRow]) -> list[BalanceRow]:
     found: dict[str, BalanceRow] = {}
     for row in rows:
         seen = found.get(row.account)
-        found[row.account] = row if seen is None else BalanceRow(
-            row.account, seen.opening + row.opening, seen.movement + row.movement,
-            seen.closing + row.closing,
-        )  # fmt: skip
+        found[row.account] = (
+            row
+            if seen is None
+            else BalanceRow(
+                row.account,
+                seen.opening + row.opening,
+                seen.movement + row.movement,
+                seen.closing + row.closing,
+            )
+        )
     return list(found.values())
 
 
@@ -54,9 +60,14 @@ async def store_year(
     rows = by_account(rows)
     await conn.execute(Q["source_balances_clear"], org_id, year)
     await conn.execute(
-        Q["source_balances_insert"], org_id, year, [r.account for r in rows],
-        [r.opening for r in rows], [r.movement for r in rows], [r.closing for r in rows],
-    )  # fmt: skip
+        Q["source_balances_insert"],
+        org_id,
+        year,
+        [r.account for r in rows],
+        [r.opening for r in rows],
+        [r.movement for r in rows],
+        [r.closing for r in rows],
+    )
 
 
 async def store_and_prove(

@@ -23,8 +23,11 @@ async def import_saft(import_id: int) -> None:
     resources = current()
     try:
         await importer.import_saft(
-            resources.pool, resources.settings.home, import_id,
-            worker_id=resources.worker_id, alive=await resources.alive_workers(),
-        )  # fmt: skip
+            resources.pool,
+            resources.settings.home,
+            import_id,
+            worker_id=resources.worker_id,
+            alive=await resources.alive_workers(),
+        )
     except importer.Busy as exc:
         raise dramatiq.Retry(str(exc), delay=BUSY_RETRY_MS) from exc

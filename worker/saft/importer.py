@@ -81,9 +81,15 @@ class Job:
         self._last = now
         async with self.pool.acquire() as conn:
             held = await conn.fetchval(
-                Q["saft_import_progress"], self.id, self.owner, snap.bytes_read,
-                snap.transactions, snap.postings, snap.years, LEASE_S,
-            )  # fmt: skip
+                Q["saft_import_progress"],
+                self.id,
+                self.owner,
+                snap.bytes_read,
+                snap.transactions,
+                snap.postings,
+                snap.years,
+                LEASE_S,
+            )
         if held is None:
             raise LeaseLost(f"SAF-T import {self.id} was taken over by another worker.")
 
@@ -91,9 +97,13 @@ class Job:
         """The file is invalid: the import ends refused, the organization needs attention."""
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute(
-                Q["saft_import_fail"], self.id, self.owner, "invalid", str(exc),
+                Q["saft_import_fail"],
+                self.id,
+                self.owner,
+                "invalid",
+                str(exc),
                 type(exc).__name__,
-            )  # fmt: skip
+            )
             await needs_attention(conn, self.org_id, str(exc))
         logger.warning("saft_refused", import_id=self.id, kind=type(exc).__name__, line=exc.line)
 
@@ -105,8 +115,9 @@ class Job:
             "worker's log and memory, then `ledgersync jobs retry` imports it again."
         )
         async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute(Q["saft_import_fail"], self.id, self.owner, "failed", sentence,
-                               "crashed")  # fmt: skip
+            await conn.execute(
+                Q["saft_import_fail"], self.id, self.owner, "failed", sentence, "crashed"
+            )
             await needs_attention(conn, self.org_id, sentence)
         logger.error("saft_crash_cap", import_id=self.id, deaths=deaths)
         raise PermanentJobError(sentence)
@@ -118,8 +129,9 @@ class Job:
             if self.attempts < MAX_ATTEMPTS and not isinstance(exc, PermanentJobError):
                 await conn.execute(Q["saft_import_release"], self.id, self.owner, sentence)
                 return False
-            await conn.execute(Q["saft_import_fail"], self.id, self.owner, "failed", sentence,
-                               "failed")  # fmt: skip
+            await conn.execute(
+                Q["saft_import_fail"], self.id, self.owner, "failed", sentence, "failed"
+            )
             await needs_attention(conn, self.org_id, sentence)
         return True
 
@@ -206,10 +218,15 @@ async def run(job: Job) -> None:
         await _finish(conn, job, ledger, replaced, warnings)
     seconds = time.monotonic() - started
     logger.info(
-        "saft_imported", import_id=job.id, org_id=job.org_id, transactions=ledger.transactions,
-        postings=ledger.postings, replaced=replaced.deleted, seconds=round(seconds, 2),
+        "saft_imported",
+        import_id=job.id,
+        org_id=job.org_id,
+        transactions=ledger.transactions,
+        postings=ledger.postings,
+        replaced=replaced.deleted,
+        seconds=round(seconds, 2),
         mb_per_s=round(reader.bytes_read() / 2**20 / max(seconds, 1e-9), 1),
-    )  # fmt: skip
+    )
 
 
 def transaction_span(parts: list[tuple[str, Path]]) -> Period | None:
@@ -231,8 +248,10 @@ def transaction_span(parts: list[tuple[str, Path]]) -> Period | None:
                             f"{where('TransactionDate', event.line, name)} is in "
                             f"{event.date.year}, outside {FIRST_YEAR}-{LAST_YEAR}; correct it "
                             "in the export.",
-                            element="TransactionDate", line=event.line, file=name,
-                        )  # fmt: skip
+                            element="TransactionDate",
+                            line=event.line,
+                            file=name,
+                        )
     return None if first is None or last is None else Period(first, last)
 
 
@@ -263,11 +282,23 @@ async def _finish(
     header = ledger.header
     assert header is not None
     finished = await conn.fetchval(
-        Q["saft_import_finish"], job.id, job.owner, ledger.transactions, ledger.postings,
-        years_of(ledger), header.version, header.org_number, header.company_name,
-        header.currency, period.start if period else None, period.end if period else None,
-        replaced.deleted, ledger.warnings() + warnings, ledger.total_debit, ledger.total_credit,
-    )  # fmt: skip
+        Q["saft_import_finish"],
+        job.id,
+        job.owner,
+        ledger.transactions,
+        ledger.postings,
+        years_of(ledger),
+        header.version,
+        header.org_number,
+        header.company_name,
+        header.currency,
+        period.start if period else None,
+        period.end if period else None,
+        replaced.deleted,
+        ledger.warnings() + warnings,
+        ledger.total_debit,
+        ledger.total_credit,
+    )
     if finished is None:
         raise LeaseLost(f"SAF-T import {job.id} was taken over by another worker.")
     await company_from_file(conn, job.org_id, header.company_name, header.org_number)
@@ -275,9 +306,11 @@ async def _finish(
     state = OrgState.SYNCING if others else OrgState.SYNCED
     await set_state(conn, job.org_id, state)
     await audit.record(
-        conn, "saft.import", job.org_id,
+        conn,
+        "saft.import",
+        job.org_id,
         {"import_id": job.id, "postings": ledger.postings, "replaced": replaced.deleted},
-    )  # fmt: skip
+    )
 
 
 def remove_copies(parts: list[tuple[str, Path]], home: Path) -> None:

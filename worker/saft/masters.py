@@ -27,20 +27,35 @@ from shared.saft.values import where
 
 #: the columns of `saft_masters`, in the order `MasterRows` fills them
 MASTER_COLUMNS = (
-    "ordinal", "kind", "file", "number", "name", "organization_number", "account_type",
-    "saft_code", "opening", "closing", "percentage", "effective", "source_line",
-)  # fmt: skip
+    "ordinal",
+    "kind",
+    "file",
+    "number",
+    "name",
+    "organization_number",
+    "account_type",
+    "saft_code",
+    "opening",
+    "closing",
+    "percentage",
+    "effective",
+    "source_line",
+)
 #: the element that holds each kind's key, for sentences
 KEYS = {"account": "AccountID", "customer": "CustomerID", "supplier": "SupplierID"}
 #: the queries storing each kind, in the order the lines need them
 STORES = (
-    "saft_masters_store_accounts", "saft_masters_store_customers",
-    "saft_masters_store_suppliers", "saft_masters_store_vat_types",
-)  # fmt: skip
+    "saft_masters_store_accounts",
+    "saft_masters_store_customers",
+    "saft_masters_store_suppliers",
+    "saft_masters_store_vat_types",
+)
 MARKS = (
-    "saft_masters_mark_accounts", "saft_masters_mark_customers",
-    "saft_masters_mark_suppliers", "saft_masters_mark_vat_types",
-)  # fmt: skip
+    "saft_masters_mark_accounts",
+    "saft_masters_mark_customers",
+    "saft_masters_mark_suppliers",
+    "saft_masters_mark_vat_types",
+)
 
 
 @dataclass(slots=True)
@@ -55,16 +70,48 @@ class MasterRows:
         self.ordinal += 1
         row: tuple[Any, ...]
         if isinstance(record, Account):
-            row = ("account", file, record.account_id, record.description, None,
-                   record.account_type, record.saft_code, record.opening, record.closing,
-                   None, None)  # fmt: skip
+            row = (
+                "account",
+                file,
+                record.account_id,
+                record.description,
+                None,
+                record.account_type,
+                record.saft_code,
+                record.opening,
+                record.closing,
+                None,
+                None,
+            )
         elif isinstance(record, Party):
-            row = (str(record.kind), file, record.party_id, record.name,
-                   record.registration_number, None, None, None, None, None, None)  # fmt: skip
+            row = (
+                str(record.kind),
+                file,
+                record.party_id,
+                record.name,
+                record.registration_number,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+            )
         else:
             assert isinstance(record, TaxCode)
-            row = ("tax", file, record.code, record.description, None, None, None, None, None,
-                   record.percentage, record.effective)  # fmt: skip
+            row = (
+                "tax",
+                file,
+                record.code,
+                record.description,
+                None,
+                None,
+                None,
+                None,
+                None,
+                record.percentage,
+                record.effective,
+            )
         self.rows.append((self.ordinal, *row, record.line))
 
     def take(self) -> list[tuple[Any, ...]]:
@@ -84,8 +131,11 @@ class Unlinked:
     def sentences(self) -> list[str]:
         """A warning per kind that occurred."""
         found = []
-        for count, what in ((self.customers, "CustomerID"), (self.suppliers, "SupplierID"),
-                            (self.tax_codes, "TaxCode")):  # fmt: skip
+        for count, what in (
+            (self.customers, "CustomerID"),
+            (self.suppliers, "SupplierID"),
+            (self.tax_codes, "TaxCode"),
+        ):
             if count:
                 found.append(
                     f"{count} line(s) name a {what} the MasterFiles do not list; they are "
@@ -139,8 +189,10 @@ class MasterWriter:
             f"{where(record, line, name)} has {key} {found['number']!r}, already used by the "
             f"{kind} at line {found['first_line']}; every {key} must be unique in the "
             "MasterFiles: correct the export.",
-            element=record, line=line, file=name,
-        )  # fmt: skip
+            element=record,
+            line=line,
+            file=name,
+        )
 
     async def finish(self, import_id: int, period: Period | None) -> list[str]:
         """The file's balances as its year's source balances; what it does not list marked.

@@ -42,10 +42,22 @@ BLOCK = 1 << POSITION_BITS
 EPOCH = dt.date(1970, 1, 1)
 #: columns of the staging table, in the order `staged_rows` fills them
 COLUMNS = (
-    "ordinal", "voucher", "posting_date", "amount", "account_number", "account_name",
-    "voucher_number", "row_number", "description", "amount_currency", "currency", "source_line",
-    "customer_number", "supplier_number", "tax_code",
-)  # fmt: skip
+    "ordinal",
+    "voucher",
+    "posting_date",
+    "amount",
+    "account_number",
+    "account_name",
+    "voucher_number",
+    "row_number",
+    "description",
+    "amount_currency",
+    "currency",
+    "source_line",
+    "customer_number",
+    "supplier_number",
+    "tax_code",
+)
 
 
 def block_of(period: Period) -> int:
@@ -123,9 +135,25 @@ def staged_rows(reader: SetReader, positions: Positions, size: int) -> Iterator[
         for row_number, posting in enumerate(txn.postings, 1):
             _, account, account_name, amount, text, currency, foreign, _, cust, supp, tax = posting
             ordinal += 1
-            append((ordinal, voucher, date, str(amount), account, account_name, number,
-                    row_number, text, None if foreign is None else str(foreign), currency,
-                    line, cust, supp, tax))  # fmt: skip
+            append(
+                (
+                    ordinal,
+                    voucher,
+                    date,
+                    str(amount),
+                    account,
+                    account_name,
+                    number,
+                    row_number,
+                    text,
+                    None if foreign is None else str(foreign),
+                    currency,
+                    line,
+                    cust,
+                    supp,
+                    tax,
+                )
+            )
         if len(rows) >= size:
             yield Batch(rows, _snapshot(reader, ledger), masters.take())
             rows = []
@@ -197,8 +225,9 @@ class Writer:
                 raise InvalidValue(
                     f"{where('TransactionDate', line, 'the file')} is in {first_date.year}, "
                     f"outside {FIRST_YEAR}-{LAST_YEAR}; correct it in the export.",
-                    element="TransactionDate", line=line,
-                )  # fmt: skip
+                    element="TransactionDate",
+                    line=line,
+                )
             year = first_date.year
             self.period = Period(dt.date(year, 1, 1), dt.date(year, 12, 31))
         self.block = block_of(self.period)
@@ -255,5 +284,7 @@ async def find_duplicate(conn: asyncpg.Connection, positions: Positions) -> None
         f"{where('Transaction', second['source_line'], name)} has TransactionID {number!r}, "
         f"already used by the transaction at {earlier}; every TransactionID must be unique in "
         "the file: correct the export.",
-        element="Transaction", line=second["source_line"], file=name,
-    )  # fmt: skip
+        element="Transaction",
+        line=second["source_line"],
+        file=name,
+    )

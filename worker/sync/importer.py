@@ -126,9 +126,10 @@ async def _find_years(access: Access, org_id: int, username: int) -> tuple[list[
     """
     this_year = oslo_today().year
     found = await access.call(
-        org_id, username,
+        org_id,
+        username,
         lambda auth: access.client.annual_account_years(auth, FIRST_YEAR, this_year + 1),
-    )  # fmt: skip
+    )
     listed = set(found)
     first_known = min({*listed, this_year})
     earliest = None
@@ -144,9 +145,10 @@ async def _earliest_posting(
     span = DateRange(dt.date(first, 1, 1), dt.date(stop, 1, 1))
     try:
         return await access.call(
-            org_id, username,
+            org_id,
+            username,
             lambda auth: access.client.first_posting_date(auth, span.start, span.end),
-        )  # fmt: skip
+        )
     except ResultSetTooLarge:
         if stop - first == 1:
             return span.start
@@ -222,11 +224,17 @@ async def _import_leased(res: Resources, chunk: LeasedChunk, username: int) -> N
         async with res.pool.acquire() as conn:
             written = await write_chunk(conn, chunk, pages)
         logger.info(
-            "chunk_imported", org_id=org_id, chunk_id=chunk_id, scope=scope.label(),
-            postings=written.total, written=written.written, deleted=written.deleted,
-            pages=len(pages), fetch_s=round(fetched - began, 3),
+            "chunk_imported",
+            org_id=org_id,
+            chunk_id=chunk_id,
+            scope=scope.label(),
+            postings=written.total,
+            written=written.written,
+            deleted=written.deleted,
+            pages=len(pages),
+            fetch_s=round(fetched - began, 3),
             write_s=round(time.perf_counter() - fetched, 3),
-        )  # fmt: skip
+        )
 
 
 async def hand_back(
@@ -273,14 +281,21 @@ async def _split(res: Resources, chunk: LeasedChunk) -> None:
     async with res.pool.acquire() as conn, conn.transaction():
         if not children:
             await conn.execute(
-                Q["chunk_fail"], chunk.id, chunk.owner,
+                Q["chunk_fail"],
+                chunk.id,
+                chunk.owner,
                 f"{chunk.scope.label()} alone holds more than 10,000 postings of one account on "
                 "one day; the API cannot page it.",
-            )  # fmt: skip
+            )
             return
         if await conn.fetchrow(Q["chunk_split"], chunk.id, chunk.owner) is None:
             return
         for child in children:
             await insert_chunk(conn, chunk.org_id, chunk.year, child)
-    logger.info("chunk_split", org_id=chunk.org_id, chunk_id=chunk.id, scope=chunk.scope.label(),
-                into=len(children))  # fmt: skip
+    logger.info(
+        "chunk_split",
+        org_id=chunk.org_id,
+        chunk_id=chunk.id,
+        scope=chunk.scope.label(),
+        into=len(children),
+    )

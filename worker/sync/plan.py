@@ -22,9 +22,16 @@ RESULT_CAP = 10_000
 #: the account-number classes a day is split into first (Norwegian standard chart NS 4102:
 #: 1 assets, 2 equity and liabilities, 3 income, 4-7 costs, 8 financial); an open end is None
 ACCOUNT_CLASSES: tuple[tuple[int | None, int | None], ...] = (
-    (None, 2000), (2000, 3000), (3000, 4000), (4000, 5000), (5000, 6000), (6000, 7000),
-    (7000, 8000), (8000, 10000), (10000, None),
-)  # fmt: skip
+    (None, 2000),
+    (2000, 3000),
+    (3000, 4000),
+    (4000, 5000),
+    (5000, 6000),
+    (6000, 7000),
+    (7000, 8000),
+    (8000, 10000),
+    (10000, None),
+)
 #: a day above this many times the median day is a one-off, not a pattern for other years
 SPIKE_FACTOR = 4
 #: the largest account number an open-ended range is bisected up to

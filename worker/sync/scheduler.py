@@ -109,10 +109,14 @@ async def tick(pool: asyncpg.Pool, broker: RedisBroker, schedule: Schedule) -> T
     done = Tick(len(due), len(lost), len(steps), len(dispatched), len(files), relayed)
     if done != Tick():
         logger.info(
-            "scheduler_tick", resynced=done.resynced, resent_chunks=done.chunks,
-            resent_files=done.files, dispatched_orgs=dispatched, relayed=relayed,
+            "scheduler_tick",
+            resynced=done.resynced,
+            resent_chunks=done.chunks,
+            resent_files=done.files,
+            dispatched_orgs=dispatched,
+            relayed=relayed,
             resent_steps=[f"{actor}{args}" for actor, args in steps],
-        )  # fmt: skip
+        )
     return done
 
 
@@ -134,9 +138,11 @@ async def run(pool: asyncpg.Pool, broker: RedisBroker, schedule: Schedule) -> No
             backoff = backoff or backoff_steps(schedule.tick_s, max(schedule.tick_s, LAST_STEP_S))
             pause = next(backoff)
             logger.warning(
-                "scheduler_tick_failed", error=type(exc).__name__, message=str(exc),
+                "scheduler_tick_failed",
+                error=type(exc).__name__,
+                message=str(exc),
                 next_tick_in_s=pause,
-            )  # fmt: skip
+            )
             await asyncio.sleep(pause)
             continue
         backoff = None

@@ -24,9 +24,13 @@ async def record_and_settle(res: Resources, failure: Failure) -> None:
     async with res.pool.acquire() as conn:
         job = await record(conn, failure)
     logger.warning(
-        "job_failed", job_id=job["id"], attempt=job["attempts"], error_class=failure.error_class,
-        error=failure.error, stop_reason=failure.stop_reason,
-    )  # fmt: skip
+        "job_failed",
+        job_id=job["id"],
+        attempt=job["attempts"],
+        error_class=failure.error_class,
+        error=failure.error,
+        stop_reason=failure.stop_reason,
+    )
     if failure.stop_reason is not None:
         await settle_stopped(res, failure, job["org_id"], job["year"], job["chunk_id"])
 

@@ -64,9 +64,13 @@ async def write_chunk(
         )
         try:
             merged = await conn.fetchrow(
-                Q["chunk_merge"], org_id, scope.span.start, scope.span.end,
-                scope.accounts.low, scope.accounts.high,
-            )  # fmt: skip
+                Q["chunk_merge"],
+                org_id,
+                scope.span.start,
+                scope.span.end,
+                scope.accounts.low,
+                scope.accounts.high,
+            )
         except (asyncpg.InvalidTextRepresentationError, asyncpg.CharacterNotInRepertoireError):
             raise BrokenPage(
                 f"Tripletex sent a page of chunk {chunk_id} that is not whole JSON; "
@@ -84,7 +88,13 @@ async def insert_chunk(
 ) -> int:
     """Plan one chunk (an existing one of the same scope is kept); returns its id."""
     chunk_id: int = await conn.fetchval(
-        Q["chunk_insert"], org_id, year, scope.span.start, scope.span.end, expected,
-        scope.accounts.low, scope.accounts.high,
-    )  # fmt: skip
+        Q["chunk_insert"],
+        org_id,
+        year,
+        scope.span.start,
+        scope.span.end,
+        expected,
+        scope.accounts.low,
+        scope.accounts.high,
+    )
     return chunk_id

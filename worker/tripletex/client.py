@@ -181,9 +181,11 @@ class TripletexClient:
         """The years with an annual account in [year_from, year_to), sorted."""
         path = api_path("ledger", "annualAccount")
         params = {
-            "yearFrom": str(year_from), "yearTo": str(year_to), "fields": "id,year",
+            "yearFrom": str(year_from),
+            "yearTo": str(year_to),
+            "fields": "id,year",
             "sorting": "year",
-        }  # fmt: skip
+        }
         pages = self._list(auth, path, params, parse_year, LIST_PAGE)
         return sorted({year async for page in pages for year in page})
 
@@ -252,8 +254,11 @@ class TripletexClient:
         self, auth: Auth, path: str, params: Mapping[str, str], parse_item: Callable[[Any], T]
     ) -> list[T]:
         """Every object of a list endpoint, parsed, 10,000 a page (a register: one request)."""
-        return [item async for page in self._list(auth, path, params, parse_item, LIST_PAGE)
-                for item in page]  # fmt: skip
+        return [
+            item
+            async for page in self._list(auth, path, params, parse_item, LIST_PAGE)
+            for item in page
+        ]
 
     async def balance_sheet(
         self, auth: Auth, date_from: dt.date, date_to: dt.date

@@ -89,10 +89,15 @@ def account_row(item: Any) -> Row:
     if not isinstance(number, int) or isinstance(number, bool):
         raise TypeError("an account without a number")
     return (
-        str(number), _id(item), _text(_get(item, "name")), _text(_get(item, "type")),
-        _text(_get(item, "ledgerType")), _opt_id(item, "vatType"),
-        _text(_get(item, "saftCode")), _flag(item, "isInactive", False),
-    )  # fmt: skip
+        str(number),
+        _id(item),
+        _text(_get(item, "name")),
+        _text(_get(item, "type")),
+        _text(_get(item, "ledgerType")),
+        _opt_id(item, "vatType"),
+        _text(_get(item, "saftCode")),
+        _flag(item, "isInactive", False),
+    )
 
 
 def named_row(item: Any) -> Row:
@@ -103,9 +108,11 @@ def named_row(item: Any) -> Row:
 def vat_type_row(item: Any) -> Row:
     """VatType -> (id, number, name, percentage)."""
     return (
-        _id(item), _text(_get(item, "number")), _text(_get(item, "name")),
+        _id(item),
+        _text(_get(item, "number")),
+        _text(_get(item, "name")),
         _percentage(_get(item, "percentage")),
-    )  # fmt: skip
+    )
 
 
 def _party_row(number_field: str) -> Callable[[Any], Row]:
@@ -114,9 +121,12 @@ def _party_row(number_field: str) -> Callable[[Any], Row]:
         number of 0 (the spec gives both kinds of party both numbers) is no number."""
         number = _get(item, number_field)
         return (
-            _id(item), None if number == 0 else _text(number), _text(_get(item, "name")),
-            _text(_get(item, "organizationNumber")), _flag(item, "isInactive", False),
-        )  # fmt: skip
+            _id(item),
+            None if number == 0 else _text(number),
+            _text(_get(item, "name")),
+            _text(_get(item, "organizationNumber")),
+            _flag(item, "isInactive", False),
+        )
 
     return parse
 
@@ -132,9 +142,11 @@ def _numbered_row(number_field: str, inactive_field: str) -> Callable[[Any], Row
     def parse(item: Any) -> Row:
         """Department, Project or Product -> (id, number, name, is_inactive)."""
         return (
-            _id(item), _text(_get(item, number_field)), _text(_get(item, "name")),
+            _id(item),
+            _text(_get(item, number_field)),
+            _text(_get(item, "name")),
             _flag(item, inactive_field, False),
-        )  # fmt: skip
+        )
 
     return parse
 
@@ -142,17 +154,21 @@ def _numbered_row(number_field: str, inactive_field: str) -> Callable[[Any], Row
 def dimension_name_row(item: Any) -> Row:
     """AccountingDimensionName -> (dimension_index, name, is_active)."""
     return (
-        _id(item, "dimensionIndex"), _text(_get(item, "dimensionName")),
+        _id(item, "dimensionIndex"),
+        _text(_get(item, "dimensionName")),
         _flag(item, "active", True),
-    )  # fmt: skip
+    )
 
 
 def dimension_value_row(item: Any) -> Row:
     """AccountingDimensionValue -> (id, dimension_index, number, name, is_active)."""
     return (
-        _id(item), _id(item, "dimensionIndex"), _text(_get(item, "number")),
-        _text(_get(item, "displayName")), _flag(item, "active", True),
-    )  # fmt: skip
+        _id(item),
+        _id(item, "dimensionIndex"),
+        _text(_get(item, "number")),
+        _text(_get(item, "displayName")),
+        _flag(item, "active", True),
+    )
 
 
 #: customers and suppliers alike
@@ -163,45 +179,77 @@ NUMBERED_COLUMNS = ("id", "number", "name", "is_inactive")
 #: every register, in the order a refresh asks for them: eleven requests, one page each
 REGISTERS = (
     Register(
-        "ledger_accounts", ("ledger", "account"),
-        ("number", "id", "name", "account_type", "ledger_type", "vat_type_id", "saft_code",
-         "is_inactive"),
-        "id,number,name,type,ledgerType,vatType(id),saftCode,isInactive", account_row,
+        "ledger_accounts",
+        ("ledger", "account"),
+        (
+            "number",
+            "id",
+            "name",
+            "account_type",
+            "ledger_type",
+            "vat_type_id",
+            "saft_code",
+            "is_inactive",
+        ),
+        "id,number,name,type,ledgerType,vatType(id),saftCode,isInactive",
+        account_row,
     ),
     Register("voucher_types", ("ledger", "voucherType"), ("id", "name"), "id,name", named_row),
     Register(
-        "vat_types", ("ledger", "vatType"), ("id", "number", "name", "percentage"),
-        "id,number,name,percentage", vat_type_row,
+        "vat_types",
+        ("ledger", "vatType"),
+        ("id", "number", "name", "percentage"),
+        "id,number,name,percentage",
+        vat_type_row,
     ),
     Register(
-        "customers", ("customer",), PARTY_COLUMNS,
-        "id,customerNumber,name,organizationNumber,isInactive", _party_row("customerNumber"),
+        "customers",
+        ("customer",),
+        PARTY_COLUMNS,
+        "id,customerNumber,name,organizationNumber,isInactive",
+        _party_row("customerNumber"),
     ),
     Register(
-        "suppliers", ("supplier",), PARTY_COLUMNS,
-        "id,supplierNumber,name,organizationNumber,isInactive", _party_row("supplierNumber"),
+        "suppliers",
+        ("supplier",),
+        PARTY_COLUMNS,
+        "id,supplierNumber,name,organizationNumber,isInactive",
+        _party_row("supplierNumber"),
     ),
     Register("employees", ("employee",), ("id", "name"), "id,firstName,lastName", employee_row),
     Register(
-        "departments", ("department",), NUMBERED_COLUMNS, "id,departmentNumber,name,isInactive",
+        "departments",
+        ("department",),
+        NUMBERED_COLUMNS,
+        "id,departmentNumber,name,isInactive",
         _numbered_row("departmentNumber", "isInactive"),
     ),
     Register(
-        "projects", ("project",), NUMBERED_COLUMNS, "id,number,name,isClosed",
+        "projects",
+        ("project",),
+        NUMBERED_COLUMNS,
+        "id,number,name,isClosed",
         _numbered_row("number", "isClosed"),
     ),
     Register(
-        "products", ("product",), NUMBERED_COLUMNS, "id,number,name,isInactive",
+        "products",
+        ("product",),
+        NUMBERED_COLUMNS,
+        "id,number,name,isInactive",
         _numbered_row("number", "isInactive"),
     ),
     Register(
-        "dimension_names", ("ledger", "accountingDimensionName", "search"),
-        ("dimension_index", "name", "is_active"), "id,dimensionName,dimensionIndex,active",
+        "dimension_names",
+        ("ledger", "accountingDimensionName", "search"),
+        ("dimension_index", "name", "is_active"),
+        "id,dimensionName,dimensionIndex,active",
         dimension_name_row,
     ),
     Register(
-        "dimension_values", ("ledger", "accountingDimensionValue", "search"),
+        "dimension_values",
+        ("ledger", "accountingDimensionValue", "search"),
         ("id", "dimension_index", "number", "name", "is_active"),
-        "id,dimensionIndex,number,displayName,active", dimension_value_row,
+        "id,dimensionIndex,number,displayName,active",
+        dimension_value_row,
     ),
-)  # fmt: skip
+)
