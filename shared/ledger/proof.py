@@ -15,7 +15,13 @@ from decimal import Decimal
 import asyncpg
 
 from shared.db.queries import Q
-from shared.ledger.trial_balance import ApiBalance, Movement, TrialBalance, trial_balance
+from shared.ledger.trial_balance import (
+    ApiBalance,
+    Movement,
+    TrialBalance,
+    api_openings,
+    trial_balance,
+)
 
 
 async def prove_year(conn: asyncpg.Connection, org_id: int, year: int) -> bool:
@@ -59,7 +65,7 @@ def opening(
     """Each account's opening: our previous closing, or the source's opening where we hold no
     previous year; zero where the source starts the account again from zero."""
     if not ours_before:
-        return {account: balance.opening for account, balance in source.items()}
+        return api_openings(source)
     carried = dict(ours_before)
     for account, balance in source.items():
         before = source_before.get(account)
