@@ -30,6 +30,9 @@ class Settings:
     #: the application name Tripletex issued with the consumer token, which customers type when
     #: they create an employee token for us (shown in the message to the customer)
     application_name: str | None = None
+    #: the address at which Tripletex reaches the webhook receiver (`ledgersync web`); None:
+    #: organizations are kept fresh by checksum polls alone
+    public_url: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -49,6 +52,9 @@ class Settings:
         redis_url = environ.get("LEDGERSYNC_REDIS_URL") or None
         if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
             problems.append("LEDGERSYNC_REDIS_URL must be a redis:// URL")
+        public_url = (environ.get("LEDGERSYNC_PUBLIC_URL") or "").strip() or None
+        if public_url and not public_url.startswith(("http://", "https://")):
+            problems.append("LEDGERSYNC_PUBLIC_URL must start with http:// or https://")
         if problems:
             raise ConfigError("Invalid configuration: " + "; ".join(problems) + ".")
         return cls(
@@ -60,6 +66,7 @@ class Settings:
             secret_key=environ.get("LEDGERSYNC_SECRET_KEY") or None,
             log_format=log_format,
             application_name=(environ.get("LEDGERSYNC_APPLICATION_NAME") or "").strip() or None,
+            public_url=public_url.rstrip("/") if public_url else None,
         )
 
     def with_servers(self, database_url: str, redis_url: str) -> Settings:

@@ -82,7 +82,7 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
-class _Request:
+class Call:
     """One call's shape: method and path, whose session, what it sends, how errors name it."""
 
     method: str
@@ -92,11 +92,15 @@ class _Request:
     key: str | None = None
     params: Mapping[str, str] | None = None
     #: a JSON body
-    payload: Mapping[str, str] | None = None
+    payload: Mapping[str, Any] | None = None
     #: how errors name the call (None: method and path)
     where: str | None = None
     #: values masked in errors, beside the session token
     secrets: tuple[str, ...] = ()
+    #: headers beside Accept, Authorization and Content-Type (If-None-Match, ...)
+    headers: Mapping[str, str] | None = None
+    #: statuses outside 2xx that are answers, not errors (304, a 404 that means "gone")
+    accept: tuple[int, ...] = ()
 
     @property
     def label(self) -> str:
@@ -140,7 +144,7 @@ class TripletexClient:
         register_secret(consumer_token)
         register_secret(employee_token)
         reply = await self._send(
-            _Request(
+            Call(
                 "POST",
                 api_path("token", "session", ":create"),
                 key=fingerprint(employee_token),
@@ -153,7 +157,7 @@ class TripletexClient:
     async def delete_session(self, auth: Auth) -> None:
         """Delete the session; the API wants the token in the path, so errors name the template."""
         path = api_path("token", "session", auth.session_token)
-        await self._send(_Request("DELETE", path, auth, where="DELETE /token/session/{token}"))
+        await self._send(Call("DELETE", path, auth, where="DELETE /token/session/{token}"))
 
     async def who_am_i(self, auth: Auth) -> WhoAmI:
         """The employee and company the session acts as (`GET /token/session/>whoAmI`)."""
@@ -278,6 +282,11 @@ class TripletexClient:
         except ResultSetTooLarge:
             return  # the query ran, so the token may read the ledger
 
+    async def exchange(self, call: Call) -> Reply:
+        """One call as received: 2xx and the call's `accept`ed statuses answer, any other raises
+        its `TripletexError` (the event and checksum calls of `worker.tripletex.changes`)."""
+        return await self._send(call)
+
     async def _list(
         self,
         auth: Auth,
@@ -303,7 +312,7 @@ class TripletexClient:
         if params and "sorting" in params and path in self._unsortable:
             params = {k: v for k, v in params.items() if k != "sorting"}
         try:
-            return await self._send(_Request("GET", path, auth, params=params))
+            return await self._send(Call("GET", path, auth, params=params))
         except InvalidRequest as exc:
             if exc.code != CODE_SORTING or not params or "sorting" not in params:
                 raise
@@ -311,12 +320,12 @@ class TripletexClient:
             logger.warning("sorting_refused", path=unquote(path), sorting=params["sorting"])
             return await self._get(auth, path, params)
 
-    async def _send(self, request: _Request) -> Reply:
+    async def _send(self, request: Call) -> Reply:
         """One request: pace, send, report the rate-limit headers, map any error answer."""
         auth, payload, secrets = request.auth, request.payload, request.secrets
         where = request.label
         key = request.key or (auth.key if auth else "anonymous")
-        headers = {"Accept": "application/json"}
+        headers = {"Accept": "application/json", **(request.headers or {})}
         if auth is not None:
             headers["Authorization"] = auth.header
             secrets = (*secrets, auth.session_token)
@@ -328,13 +337,13 @@ class TripletexClient:
         status, answer_headers, body = await self._exchange(request, data=data, headers=headers)
         await self._observe(key, answer_headers)
         reply = Reply(status, answer_headers, body, where)
-        if not 200 <= status < 300:
+        if not 200 <= status < 300 and status not in request.accept:
             wait = retry_after(self._last_reset.get(key), time.time())
             raise error_for(reply, secrets=secrets, retry_after=wait)
         return reply
 
     async def _exchange(
-        self, request: _Request, *, data: bytes | None, headers: Mapping[str, str]
+        self, request: Call, *, data: bytes | None, headers: Mapping[str, str]
     ) -> tuple[int, Mapping[str, str], bytes]:
         """Status, headers and whole body of one exchange; network failures become errors."""
         url = URL(self._base + request.path, encoded=True)
