@@ -30,6 +30,7 @@ from shared.config import Settings
 from shared.crypto import TokenCipher
 from shared.db import connect
 from shared.db.queries import Q
+from shared.freshness import freshness
 from shared.models import Method, OrgState, Provider
 from shared.queue import sender
 
@@ -171,8 +172,10 @@ def _company_cell(o: dict[str, Any]) -> str:
 def org_show(ref: str, as_json: bool) -> None:
     """One organization: state, company, per-year progress, last error."""
 
-    async def work(conn: asyncpg.Connection, _: Settings) -> dict[str, Any]:
-        return await orgs.details(conn, await orgs.find(conn, ref))
+    async def work(conn: asyncpg.Connection, settings: Settings) -> dict[str, Any]:
+        found = await orgs.find(conn, ref)
+        kept = await freshness(conn, found, public_url=settings.public_url is not None)
+        return await orgs.details(conn, found) | {"freshness": kept}
 
     shown = _with_db(work)
     if as_json:
@@ -189,6 +192,8 @@ def org_show(ref: str, as_json: bool) -> None:
         at = shown["last_error_at"]
         when = f" ({at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC)" if at else ""
         click.echo(f"Last error{when}: {shown['last_error']}")
+    for line in freshness_lines(shown["freshness"]):
+        click.echo(line)
     refused = [f"{r['register']} ({r['refused']})" for r in shown["registers"] if r["refused"]]
     if refused:
         click.echo(f"Registers not read: {', '.join(refused)}")
@@ -208,6 +213,43 @@ def org_show(ref: str, as_json: bool) -> None:
             for y in shown["years"]
         ],
     )
+
+
+def freshness_lines(kept: dict[str, Any]) -> list[str]:
+    """`org show`'s lines on how the organization is kept fresh."""
+    lines = [f"Kept fresh by {kept['how']}"]
+    change = kept["last_change"]
+    if change:
+        at = change["at"].astimezone(dt.UTC)
+        lines.append(
+            f"Last change: {at:%Y-%m-%d %H:%M:%S} UTC, by {change['source']}: {change['what']}"
+        )
+    if kept["age_s"] is not None:
+        newest = kept["newest_posting"]
+        beside = f" (newest posting {newest})" if newest else ""
+        checksums = {
+            "supported": "checksums answered",
+            "unsupported": "checksums not supported: ranges compared by content",
+        }.get(kept["checksums"], "")
+        lines.append(
+            f"Data confirmed current {ago(kept['age_s'])}{beside}"
+            + (f"; {checksums}" if checksums else "")
+        )
+    nightly = kept["next_nightly_at"]
+    if nightly and kept["mode"] != "paused":
+        lines.append(f"Next nightly full pass: {nightly.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC")
+    return lines
+
+
+def ago(seconds: int) -> str:
+    """A duration in words, as "40 s ago", "12 min ago", "3 h ago", "2 days ago"."""
+    if seconds < 90:
+        return f"{seconds} s ago"
+    if seconds < 90 * 60:
+        return f"{seconds // 60} min ago"
+    if seconds < 48 * 3600:
+        return f"{seconds // 3600} h ago"
+    return f"{seconds // 86400} days ago"
 
 
 def year_note(year: dict[str, Any]) -> str:
