@@ -19,6 +19,7 @@ from shared.crypto import TokenCipher
 from shared.db import create_pool
 from shared.db.queries import Q
 from shared.errors import BadInput, TimedOut
+from shared.freshness import freshness
 from shared.ledger import reports
 from shared.models import Method, Provider
 from shared.queue import send, sender
@@ -128,7 +129,15 @@ class PgSource:
             files = []
             if org["method"] == "saft":
                 files = await conn.fetch(Q["saft_imports_by_org"], org_id)
-            return rows.detail(org, years, timeline, files)
+            public_url = self.settings.public_url is not None
+            kept = (
+                await freshness(conn, org, public_url=public_url)
+                if org["method"] == "api"
+                else None
+            )
+            return rows.detail(
+                org, years, timeline, files, None if kept is None else rows.freshness(kept)
+            )
 
         return await self._read(read)
 

@@ -15,6 +15,7 @@ from tui.views import (
     Company,
     Event,
     FileRow,
+    Freshness,
     OrgDetail,
     OrgRow,
     Overview,
@@ -131,8 +132,25 @@ def file_row(row: Row) -> FileRow:
     )
 
 
+def freshness(kept: Mapping[str, Any]) -> Freshness:
+    """`shared.freshness.freshness`'s answer, as the heading shows it."""
+    change = kept["last_change"] or {}
+    return Freshness(
+        kept["mode"],
+        kept["how"],
+        kept["confirmed_at"],
+        change.get("at"),
+        change.get("source"),
+        change.get("what"),
+    )
+
+
 def detail(
-    org: Row, years: Sequence[Row], timeline: Sequence[Row], files: Sequence[Row] = ()
+    org: Row,
+    years: Sequence[Row],
+    timeline: Sequence[Row],
+    files: Sequence[Row] = (),
+    kept: Freshness | None = None,
 ) -> OrgDetail:
     """One organization: its row, company, token fingerprint, years, timeline and files."""
     return OrgDetail(
@@ -144,6 +162,7 @@ def detail(
         years=tuple(year_row(y) for y in years),
         timeline=tuple(event(e) for e in timeline),
         files=tuple(file_row(f) for f in files),
+        freshness=kept,
     )
 
 

@@ -214,6 +214,24 @@ class OrgDetail:
     timeline: tuple[Event, ...]
     #: a SAF-T organization's files, newest first (none for an API organization)
     files: tuple[FileRow, ...] = ()
+    #: how it is kept fresh (`shared.freshness.freshness`); None where not read
+    freshness: Freshness | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Freshness:
+    """How an organization is kept fresh, as the detail heading says it."""
+
+    #: webhooks, polling or paused
+    mode: str
+    #: the mode in a sentence, with its reason
+    how: str
+    #: when its data was last confirmed current
+    confirmed_at: dt.datetime | None = None
+    #: the last change received: when, by what (webhook, poll, nightly) and what it was
+    change_at: dt.datetime | None = None
+    change_source: str | None = None
+    change_what: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

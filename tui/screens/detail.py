@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
@@ -18,7 +19,7 @@ from tui import format as fmt
 from tui.messages import DetailRefreshed
 from tui.screens.base import LiveScreen
 from tui.screens.confirm import ConfirmScreen
-from tui.views import Company, OrgDetail
+from tui.views import Company, Freshness, OrgDetail
 from tui.widgets.file_table import FileTable
 from tui.widgets.org_pane import error_time
 from tui.widgets.status_bar import StatusBar
@@ -163,11 +164,13 @@ class DetailScreen(LiveScreen):
         token = f" · token {escape(detail.token_hint)}" if detail.token_hint else ""
         rate = f" · {fmt.rate(progress)}" if fmt.rate(progress) else ""
         eta = fmt.eta(progress, row.state)
+        kept = detail.freshness
+        fresh = "" if kept is None else "\n" + fresh_line(kept, detail.at)
         return (
             f"[b]{escape(row.name)}[/b]  #{row.id} · {source}{token}\n"
             f"Company: {company}\n"
             f"State: [b]{fmt.label(row.state)}[/b] · {fmt.postings(progress)} postings"
-            f"{rate}{' · ETA ' + eta if eta else ''}"
+            f"{rate}{' · ETA ' + eta if eta else ''}{fresh}"
         )
 
     # --- actions ---------------------------------------------------------------------------
@@ -315,3 +318,15 @@ class DetailScreen(LiveScreen):
             danger=True,
             yes="Remove",
         )
+
+
+def fresh_line(kept: Freshness, at: dt.datetime) -> str:
+    """How the organization is kept fresh, its last change and the confirmation's age."""
+    mode, _, why = kept.how.partition(": ")
+    parts = [f"Fresh: [b]{escape(mode)}[/b] ({escape(why)})"]
+    if kept.change_at is not None:
+        what = f" ({escape(kept.change_what)})" if kept.change_what else ""
+        parts.append(f"last change {fmt.ago(kept.change_at, at)} by {kept.change_source}{what}")
+    if kept.confirmed_at is not None:
+        parts.append(f"confirmed current {fmt.ago(kept.confirmed_at, at)}")
+    return " · ".join(parts)
