@@ -92,6 +92,10 @@ class BenchWorld:
             int(c["id"]) for c in scenario["companies"] if "accountant" in c["reached_by"]
         ]
         self.years = years
+        #: the good token's company
+        self.company_id = next(
+            int(c["id"]) for c in scenario["companies"] if "good" in c["reached_by"]
+        )
         self.expires = dt.date.today() + dt.timedelta(days=2)
         self.secret_key = secrets.token_urlsafe(24)
         #: how to run the ledgersync command line
