@@ -47,6 +47,13 @@ def mode_of(state: str, method: str, hooks: list[Hook], public_url: bool) -> Fre
     return FreshMode.POLLING
 
 
+def short_mode(state: str, method: str, hooks_active: int, public_url: bool) -> str | None:
+    """The mode in a word for a table cell: "hooks", "polls", or None where nothing keeps it."""
+    if method != Method.API or state != OrgState.SYNCED:
+        return None
+    return "hooks" if public_url and hooks_active >= len(VOUCHER_EVENTS) else "polls"
+
+
 def mode_sentence(mode: FreshMode, state: str, hooks: list[Hook], public_url: bool) -> str:
     """The mode in one sentence, with the reason where it is not webhooks."""
     if mode is FreshMode.WEBHOOKS:

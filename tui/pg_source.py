@@ -93,7 +93,7 @@ class PgSource:
     async def overview(self) -> Overview:
         """Every organization with its progress (one home-screen refresh)."""
         found = await self._read(lambda conn: conn.fetch(Q["orgs_overview"]))
-        return rows.overview(found)
+        return rows.overview(found, public_url=self.settings.public_url is not None)
 
     async def system(self) -> SystemView:
         """Workers and queues (Redis; in a thread, since redis-py's client blocks)."""
@@ -111,7 +111,10 @@ class PgSource:
 
         async def read(conn: asyncpg.Connection) -> tuple[Overview, list[asyncpg.Record]]:
             found = await conn.fetch(Q["orgs_overview"])
-            return rows.overview(found), await conn.fetch(Q["chunks_done_per_minute"])
+            public_url = self.settings.public_url is not None
+            return rows.overview(found, public_url=public_url), await conn.fetch(
+                Q["chunks_done_per_minute"]
+            )
 
         overview, minutes = await self._read(read)
         counted = await asyncio.to_thread(traffic.read, self._redis)

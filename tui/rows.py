@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from shared.checks import Check
+from shared.freshness import short_mode
 from shared.orgs import shown_fingerprint
 from shared.status import ALIVE_WITHIN_S
 from tui import pace
@@ -43,8 +44,9 @@ def progress(row: Row) -> Progress:
     )
 
 
-def org_row(row: Row) -> OrgRow:
-    """An `orgs_overview` (or `org_overview`) row."""
+def org_row(row: Row, *, public_url: bool = False) -> OrgRow:
+    """An `orgs_overview` (or `org_overview`) row; `public_url`: webhooks are configured."""
+    hooks = row.get("hooks_active")
     return OrgRow(
         id=row["id"],
         name=row["name"],
@@ -61,13 +63,14 @@ def org_row(row: Row) -> OrgRow:
         last_error_at=row["last_error_at"],
         updated_at=row["updated_at"],
         token_fingerprint=row["token_fingerprint"],
+        fresh=None if hooks is None else short_mode(row["state"], row["method"], hooks, public_url),
     )
 
 
-def overview(found: Sequence[Row]) -> Overview:
+def overview(found: Sequence[Row], *, public_url: bool = False) -> Overview:
     """The home screen's data; its time is the database's (the first row's `at`)."""
     at = found[0]["at"] if found else dt.datetime.now(dt.UTC)
-    return Overview(at, tuple(org_row(row) for row in found))
+    return Overview(at, tuple(org_row(row, public_url=public_url) for row in found))
 
 
 def system(workers: Sequence[Row], queues: Sequence[Row]) -> SystemView:

@@ -129,6 +129,8 @@ class OrgRow:
     updated_at: dt.datetime | None = None
     #: its employee token's fingerprint as stored (None: SAF-T, or not fingerprinted yet)
     token_fingerprint: str | None = None
+    #: how it is kept fresh once synced: "hooks" or "polls" (None: not kept fresh)
+    fresh: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

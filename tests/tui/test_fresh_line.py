@@ -33,3 +33,13 @@ def test_polling_says_why_and_leaves_out_what_is_unknown() -> None:
     assert line == (
         "Fresh: [b]polling[/b] (checksum polls (no LEDGERSYNC_PUBLIC_URL, so no webhooks))"
     )
+
+
+def test_the_home_table_says_hooks_or_polls_for_a_synced_api_organization() -> None:
+    from shared.freshness import short_mode
+
+    assert short_mode("synced", "api", 3, public_url=True) == "hooks"
+    assert short_mode("synced", "api", 2, public_url=True) == "polls"
+    assert short_mode("synced", "api", 3, public_url=False) == "polls"
+    assert short_mode("syncing", "api", 3, public_url=True) is None
+    assert short_mode("synced", "saft", 0, public_url=True) is None

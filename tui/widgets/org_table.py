@@ -71,6 +71,8 @@ class OrgTable(Table):
     def _state(self, row: OrgRow) -> Text:
         """The state; chunks that failed, and a cancel on its way, beside it."""
         parts = [self.state(row.state)]
+        if row.fresh:  # how a synced organization is kept fresh: by webhooks, or by polls
+            parts.append(self.look(f" · {row.fresh}", "table--muted"))
         if row.chunks_failed:
             parts.append(self.look(f" ✗{row.chunks_failed}", "table--bad"))
         if row.cancel_requested and row.state != "cancelled":

@@ -150,7 +150,7 @@ WHERE id = $1 AND state NOT IN ('needs_attention', 'cancelled') AND NOT cancel_r
 -- progress summed (the rate's weighted sum, and the seconds since its import started while it
 -- syncs: tui/pace.py), failed chunks, the share of its running SAF-T file read so far, its last
 -- change (`updated_at`: for one that waits on an operator, when it began to wait), its token's
--- fingerprint, and the database's clock.
+-- fingerprint, its active webhook subscriptions (how it is kept fresh), and the database's clock.
 WITH files AS (
     SELECT DISTINCT ON (org_id) org_id, bytes_read::float8 / nullif(bytes_total, 0) AS file_read
     FROM saft_imports WHERE state IN ('queued', 'running')
@@ -164,7 +164,9 @@ SELECT o.id, o.name, o.method, o.provider, o.company_name, o.state, o.state_reas
        coalesce(y.left_known, 0) AS left_known, coalesce(y.days_left, 0) AS days_left,
        y.density_lo, y.density_hi, coalesce(y.chunks_failed, 0) AS chunks_failed, f.file_read,
        now() AS at, coalesce(y.days_done, 0) AS days_done, y.days_total, o.updated_at,
-       cr.token_fingerprint
+       cr.token_fingerprint,
+       (SELECT count(*) FROM webhook_subscriptions AS w
+        WHERE w.org_id = o.id AND w.status = 'active') AS hooks_active
 FROM organizations AS o
 LEFT JOIN org_progress AS y ON y.org_id = o.id
 LEFT JOIN files AS f ON f.org_id = o.id
