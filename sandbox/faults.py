@@ -51,6 +51,19 @@ class Faults:
     #: list paths (under /v2, e.g. "/ledger/voucher") where checksums are not supported: the API
     #: ignores If-None-Match and answers 200 with the versionDigest it sends when none was given
     checksum_unsupported: tuple[str, ...] = ()
+    #: webhook delivery attempts that fail without being sent, as if the receiver were down
+    #: (re-armed whenever the faults are set)
+    webhook_fail_next: int = 0
+    #: extra delay before each webhook delivery attempt, in milliseconds
+    webhook_delay_ms: int = 0
+    #: a subscription whose deliveries failed this many times in a row (each after its retries)
+    #: becomes DISABLED_TOO_MANY_ERRORS and is sent nothing more
+    webhook_disable_after: int = 10
+    #: retries of a failed delivery attempt, and the wait before the first (doubling each time)
+    webhook_retries: int = 3
+    webhook_backoff_ms: int = 500
+    #: seconds a receiver has to answer one delivery attempt
+    webhook_timeout_s: float = 5.0
     #: deprecated alias: `inexact_total=True` is `full_result_size="inexact"`
     inexact_total: InitVar[bool] = False
 
@@ -92,6 +105,11 @@ WHOLE = (
     "rate_limit",
     "delay_ms",
     "page_mutations",
+    "webhook_fail_next",
+    "webhook_delay_ms",
+    "webhook_disable_after",
+    "webhook_retries",
+    "webhook_backoff_ms",
 )
 #: knobs that are switches
 TRUE_OR_FALSE = ("account_number_to_inclusive",)

@@ -192,7 +192,13 @@ async def change_posting(request: web.Request) -> web.Response:
         raise ControlError("No such posting.", 404)
     state_of(request).changed(
         ledger.company.id,
-        {"source": "control", "kind": "change", "date": changed.date, "postings": [changed.id]},
+        {
+            "source": "control",
+            "kind": "change",
+            "date": changed.date,
+            "voucher": changed.voucher.id,
+            "postings": [changed.id],
+        },
     )
     return reply(
         {
@@ -213,7 +219,8 @@ async def delete_posting(request: web.Request) -> web.Response:
     if not ledger.delete(pid):
         raise ControlError("No such posting.", 404)
     state_of(request).changed(
-        ledger.company.id, {"source": "control", "kind": "delete", "postings": [pid]}
+        ledger.company.id,
+        {"source": "control", "kind": "delete", "voucher": pid // 1000, "postings": [pid]},
     )
     return web.Response(status=204)
 
