@@ -1,4 +1,18 @@
-"""The control API under /_sandbox: faults, truth, explicit changes, sessions and counters."""
+"""The control API under /_sandbox: faults, truth, explicit changes, sessions and counters.
+
+- `GET /_sandbox`: scenario, seed, companies, page cache; `GET /_sandbox/truth`: the data now.
+- `GET|PUT|PATCH /_sandbox/faults`: the knobs of `sandbox.faults.Faults` (PUT resets the rest).
+- `GET|PUT /_sandbox/clock`: the wall clock session expiry follows.
+- `POST /_sandbox/companies/{company}/postings` (`{"date", "postings": [...]}`),
+  `PATCH|DELETE .../postings/{posting}`: change the data; each change is logged at
+  `GET /_sandbox/mutations` (with `kind`, `voucher` and `postings`) and sends the voucher's
+  webhook event (`sandbox.webhooks`).
+- `GET /_sandbox/sessions`, `POST /_sandbox/sessions/expire`,
+  `POST /_sandbox/tokens/{label}/revoke`.
+- `GET|DELETE /_sandbox/counters`: requests served, by status and endpoint.
+- `GET|DELETE /_sandbox/deliveries`, `POST /_sandbox/subscriptions/{id}/disable`: webhooks, see
+  `sandbox.handlers.events`.
+"""
 
 from __future__ import annotations
 

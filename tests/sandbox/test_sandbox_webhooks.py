@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from aiohttp import web
 
+from sandbox.__main__ import main, parser
 from sandbox.events import EVENTS
 
 if TYPE_CHECKING:
@@ -412,3 +414,18 @@ async def test_between_pages_fault_sends_events(fresh: Tx, receiver: Receiver) -
 def test_catalogue_names_every_verb() -> None:
     assert all(e["payloadModel"] for e in EVENTS.values())
     assert len(EVENTS) == 18
+
+
+def test_command_line_and_describe(capsys: pytest.CaptureFixture[str]) -> None:
+    args = parser().parse_args(
+        ["--checksum-unsupported", "/ledger/voucher", "--webhook-disable-after", "3"]
+    )
+    assert (args.checksum_unsupported, args.webhook_disable_after) == (["/ledger/voucher"], 3)
+    assert parser().parse_args([]).webhook_disable_after == 10
+    assert main(["--scenario", "small", "--describe"]) == 0
+    described = json.loads(capsys.readouterr().out)
+    assert "voucher.update" in described["webhooks"]["events"]
+    assert "POST /v2/event/subscription" in described["webhooks"]["api"]
+    assert "GET /_sandbox/deliveries" in described["webhooks"]["control"]
+    assert {"webhook_fail_next", "checksum_unsupported"} <= set(described["webhooks"]["faults"])
+    assert main(["--checksum-unsupported", "ledger", "--describe"]) == 2, "paths start with /"
