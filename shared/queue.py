@@ -17,6 +17,7 @@ ACTOR_QUEUES = {
     "import_chunk": "chunks",
     "resume_sync": "onboarding",
     "run_checks": "onboarding",
+    "poll_org": "onboarding",
     # long-running file imports on a queue of their own: they never hold up the API pipeline
     "import_saft": "saft",
 }

@@ -55,7 +55,7 @@ def writers_outside(names: set[str]) -> list[str]:
 def test_the_queries_that_write_organizations_are_found() -> None:
     names = org_writing_queries()
     assert {"org_insert", "org_set_state", "org_select_company", "org_delete"} <= names
-    assert {"org_cancel", "org_resume", "orgs_due_for_sync"} <= names
+    assert {"org_cancel", "org_resume", "orgs_plan_lost"} <= names
 
 
 def test_only_shared_orgs_writes_an_organization() -> None:

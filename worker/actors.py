@@ -15,6 +15,7 @@ from shared.queue import send
 from worker import onboarding
 from worker.checks.runner import Checker, check_org
 from worker.checks.store import Trigger
+from worker.freshness import polls
 from worker.ledger import masterdata
 from worker.resources import Resources, current
 from worker.sync import importer, reconcile, resumption
@@ -70,6 +71,16 @@ async def refresh_registers(org_id: int) -> None:
         "refresh_registers",
         (org_id,),
         lambda res: onboarding.guarded(res, org_id, masterdata.refresh_registers(res, org_id)),
+    )
+
+
+@dramatiq.actor(queue_name="onboarding")
+async def poll_org(org_id: int, nightly: bool = False) -> None:
+    """Probe the organization's recent ranges, or (nightly) every range, and re-import changes."""
+    await _run(
+        "poll_org",
+        (org_id, nightly),
+        lambda res: onboarding.guarded(res, org_id, polls.poll_org(res, org_id, nightly)),
     )
 
 

@@ -1,4 +1,4 @@
-"""The scheduler's claims on organizations: due for a re-sync, or an onboarding step lost.
+"""The scheduler's claims on organizations: an onboarding step lost.
 
 A claim moves the organization's clock (so the next tick does not claim it again) and returns
 what to send; the scheduler sends it.
@@ -15,11 +15,6 @@ LOST_ORG_STEPS = (
     ("orgs_validation_lost", "validate_token"),
     ("orgs_plan_lost", "plan_sync"),
 )
-
-
-async def claim_due_for_sync(conn: asyncpg.Connection, interval_s: float) -> list[int]:
-    """Synced API organizations whose re-sync (every `interval_s` s) is due; claimed."""
-    return [r["id"] for r in await conn.fetch(Q["orgs_due_for_sync"], interval_s)]
 
 
 async def claim_lost_steps(

@@ -95,7 +95,7 @@ class Pipeline:
         """What a process started here has logged so far."""
         return self.logs[process.pid].read_text(errors="replace")
 
-    async def start_scheduler(self, *, requeue_after: float, tick: float = 0.5) -> None:
+    async def start_scheduler(self, *options: str, requeue_after: float, tick: float = 0.5) -> None:
         """Start `ledgersync scheduler` re-sending lost work after `requeue_after` seconds."""
         log = self._new_log("scheduler").open("wb")
         process = await asyncio.create_subprocess_exec(
@@ -107,6 +107,7 @@ class Pipeline:
             str(requeue_after),
             "--tick",
             str(tick),
+            *options,
             env=self.env,
             stdout=log,
             stderr=log,

@@ -1,4 +1,4 @@
-"""The scheduler: due organizations re-synced once per interval, lost chunks sent again."""
+"""The scheduler: checksum polls and nightly passes when due, lost work sent again."""
 
 from __future__ import annotations
 
@@ -22,9 +22,11 @@ def _queued(client: redis.Redis, queue: str) -> list[bytes]:
     ]
 
 
-async def test_synced_orgs_are_resynced_once_per_interval_and_lost_chunks_resent(
+async def test_synced_orgs_are_polled_once_per_interval_and_lost_chunks_resent(
     database_url: str, redis_client: redis.Redis, redis_url: str, pg: asyncpg.Connection
 ) -> None:
+    """The hourly full re-sync is gone (issue 21): a synced organization gets a checksum poll of
+    its recent ranges once per poll interval instead, and its first nightly pass is set."""
     synced = await pg.fetchval(Q["org_insert"], "Synced AS", "api", "tripletex", "synced")
     await pg.execute("UPDATE organizations SET updated_at = now() - interval '2 hours'")
     busy = await pg.fetchval(Q["org_insert"], "Busy AS", "api", "tripletex", "syncing")
@@ -51,8 +53,8 @@ async def test_synced_orgs_are_resynced_once_per_interval_and_lost_chunks_resent
     pool = await create_pool(database_url, max_size=2)
     broker = sender(redis_url)
     try:
-        schedule = Schedule(sync_interval_s=3600, requeue_after_s=300)
-        assert await tick(pool, broker, schedule) == Tick(resynced=1, chunks=1)
+        schedule = Schedule(poll_interval_s=900, requeue_after_s=300)
+        assert await tick(pool, broker, schedule) == Tick(polls=1, chunks=1)
         assert await tick(pool, broker, schedule) == Tick(), "claimed: not sent twice"
     finally:
         broker.close()
@@ -60,12 +62,53 @@ async def test_synced_orgs_are_resynced_once_per_interval_and_lost_chunks_resent
 
     onboarding = _queued(redis_client, "onboarding")
     chunks = _queued(redis_client, "chunks")
-    this_year = dt.date.today().year
-    assert len(onboarding) == 2
-    assert all(b'"plan_sync"' in m and f"[{synced},".encode() in m for m in onboarding)
-    assert {str(this_year).encode() in m for m in onboarding} == {True, False}
+    assert len(onboarding) == 1
+    assert b'"poll_org"' in onboarding[0]
+    assert f"[{synced},false]".encode() in onboarding[0]
     assert len(chunks) == 1
     assert f"[{lost}]".encode() in chunks[0]
+    due = await pg.fetchrow("SELECT * FROM freshness WHERE org_id = $1", synced)
+    assert due["poll_due_at"] > dt.datetime.now(dt.UTC) + dt.timedelta(seconds=800)
+    assert due["nightly_due_at"] > dt.datetime.now(dt.UTC), "its first night is set, ahead"
+
+
+async def test_polls_follow_the_webhooks_interval_and_nightly_passes_come_when_due(
+    database_url: str, redis_client: redis.Redis, redis_url: str, pg: asyncpg.Connection
+) -> None:
+    polled = await _org(pg, "Polled AS", "synced")
+    hooked = await _org(pg, "Hooked AS", "synced")
+    half_hooked = await _org(pg, "Half AS", "synced")
+    await pg.execute("UPDATE organizations SET updated_at = now() - interval '30 minutes'")
+    for org_id, events in ((hooked, 3), (half_hooked, 2)):
+        for n, event in enumerate(("voucher.create", "voucher.update", "voucher.delete")[:events]):
+            await pg.execute(
+                "INSERT INTO webhook_subscriptions (org_id, company_id, event, hook_key,"
+                " secret_encrypted, status) VALUES ($1, 1, $2, $3, '\\x00', 'active')",
+                org_id,
+                event,
+                f"key-{org_id}-{n}",
+            )
+    pool = await create_pool(database_url, max_size=2)
+    broker = sender(redis_url)
+    schedule = Schedule(poll_interval_s=900, webhook_poll_interval_s=3600, requeue_after_s=300)
+    try:
+        assert await tick(pool, broker, schedule) == Tick(polls=2)
+        assert sorted(a for _, a in _sent(redis_client)) == sorted(
+            [[polled, False], [half_hooked, False]]
+        ), "webhooks for every voucher event: polled hourly, not yet"
+        redis_client.flushdb()
+        await pg.execute(
+            "UPDATE freshness SET nightly_due_at = now() - interval '1 second' WHERE org_id = $1",
+            hooked,
+        )
+        assert await tick(pool, broker, schedule) == Tick(nightly=1)
+        assert _sent(redis_client) == [("poll_org", [hooked, True])]
+        assert await tick(pool, broker, schedule) == Tick(), "claimed: the next night is set"
+    finally:
+        broker.close()
+        await pool.close()
+    nights = await pg.fetch("SELECT org_id, nightly_due_at FROM freshness ORDER BY org_id")
+    assert all(r["nightly_due_at"] > dt.datetime.now(dt.UTC) for r in nights)
 
 
 def _sent(client: redis.Redis) -> list[tuple[str, list[object]]]:

@@ -1,7 +1,10 @@
-"""The scheduler (its own Procfile line): periodic re-syncs, and lost work sent again.
+"""The scheduler (its own Procfile line): checksum polls, nightly passes, and lost work sent again.
 
-Every tick it re-syncs the current and previous year of each synced organization whose
-interval has passed, and sends again the work whose message may have been lost (a killed worker,
+Every tick it sends a poll of the recent ranges of each synced API organization whose poll is
+due (`poll_interval_s`; `webhook_poll_interval_s` where webhooks deliver every voucher event),
+and a nightly pass to each whose night came (`worker.freshness`: a changed range is imported
+again through the chunk path, instead of the hourly re-fetch of whole years this replaced);
+and it sends again the work whose message may have been lost (a killed worker,
 an emptied Redis, a dropped connection), found in Postgres alone:
 
 - chunks queued too long, or running past their lease;
@@ -32,8 +35,10 @@ from shared.db.queries import Q
 from shared.orgs import claims
 from shared.outbox import relay
 from shared.queue import send
+from worker.freshness.nightly import DEFAULT_NIGHT, Night, spread
 from worker.redis_watch import LAST_STEP_S, backoff_steps
 from worker.sync.progress import dispatch_pending
+from worker.tripletex.events import VOUCHER_EVENTS
 
 logger = structlog.get_logger(__name__)
 
@@ -42,8 +47,12 @@ logger = structlog.get_logger(__name__)
 class Schedule:
     """How often things happen."""
 
-    #: seconds between re-syncs of a synced organization
-    sync_interval_s: float = 3600.0
+    #: seconds between checksum polls of a synced organization's recent ranges
+    poll_interval_s: float = 900.0
+    #: the same where webhooks deliver every voucher event (the polls only back them up)
+    webhook_poll_interval_s: float = 3600.0
+    #: when the nightly passes run (Oslo time, spread over a window)
+    night: Night = DEFAULT_NIGHT
     #: seconds work may wait (queued, validating, planning, reconciling) before it is sent again
     requeue_after_s: float = 300.0
     #: seconds between ticks
@@ -57,8 +66,10 @@ class Schedule:
 class Tick:
     """What one tick sent."""
 
-    #: synced organizations whose re-sync was due
-    resynced: int = 0
+    #: polls of the recent ranges sent
+    polls: int = 0
+    #: nightly passes sent
+    nightly: int = 0
     #: chunks sent again
     chunks: int = 0
     #: onboarding steps sent again: validations, plans, reconciliations
@@ -85,7 +96,8 @@ async def tick(pool: asyncpg.Pool, broker: RedisBroker, schedule: Schedule) -> T
     relayed = await relay(pool, broker)
     after = schedule.requeue_after_s
     async with pool.acquire() as conn:
-        due = await claims.claim_due_for_sync(conn, schedule.sync_interval_s)
+        polls = await _claim_polls(conn, schedule)
+        nights = await _claim_nights(conn, schedule.night)
         lost = [r["id"] for r in await conn.fetch(Q["chunks_lost"], after)]
         files = [r["id"] for r in await conn.fetch(Q["saft_imports_lost"], after)]
         steps = await claims.claim_lost_steps(conn, after)
@@ -95,10 +107,10 @@ async def tick(pool: asyncpg.Pool, broker: RedisBroker, schedule: Schedule) -> T
             for row in await conn.fetch(Q[query], after)
         ]
         stalled = [r["id"] for r in await conn.fetch(Q["orgs_dispatch_stalled"])]
-    this_year = dt.date.today().year
-    for org_id in due:
-        for year in (this_year, this_year - 1):
-            send(broker, "plan_sync", org_id, year)
+    for org_id in polls:
+        send(broker, "poll_org", org_id, False)
+    for org_id in nights:
+        send(broker, "poll_org", org_id, True)
     for chunk_id in lost:
         send(broker, "import_chunk", chunk_id)
     for import_id in files:
@@ -106,11 +118,14 @@ async def tick(pool: asyncpg.Pool, broker: RedisBroker, schedule: Schedule) -> T
     for actor, args in steps:
         send(broker, actor, *args)
     dispatched = [org_id for org_id in stalled if await dispatch_pending(pool, broker, org_id)]
-    done = Tick(len(due), len(lost), len(steps), len(dispatched), len(files), relayed)
+    done = Tick(
+        len(polls), len(nights), len(lost), len(steps), len(dispatched), len(files), relayed
+    )
     if done != Tick():
         logger.info(
             "scheduler_tick",
-            resynced=done.resynced,
+            polls=polls,
+            nightly=nights,
             resent_chunks=done.chunks,
             resent_files=done.files,
             dispatched_orgs=dispatched,
@@ -120,12 +135,42 @@ async def tick(pool: asyncpg.Pool, broker: RedisBroker, schedule: Schedule) -> T
     return done
 
 
+async def _claim_polls(conn: asyncpg.Connection, schedule: Schedule) -> list[int]:
+    """Synced API organizations whose poll of the recent ranges is due; claimed."""
+    rows = await conn.fetch(
+        Q["freshness_polls_due"],
+        schedule.poll_interval_s,
+        schedule.webhook_poll_interval_s,
+        list(VOUCHER_EVENTS),
+    )
+    return [r["org_id"] for r in rows]
+
+
+async def _claim_nights(conn: asyncpg.Connection, night: Night) -> list[int]:
+    """Synced API organizations whose nightly pass is due, claimed (the next night set, spread
+    over the window per token); an organization without one gets its first night."""
+    rows = await conn.fetch(Q["freshness_nightly_candidates"])
+    if not rows:
+        return []
+    now = dt.datetime.now(dt.UTC)
+    nights = spread({r["id"]: r["token_fingerprint"] for r in rows}, now, night)
+    unset = [r["id"] for r in rows if r["unset"]]
+    if unset:
+        await conn.execute(Q["freshness_nightly_set"], unset, [nights[i] for i in unset])
+    due = [r["id"] for r in rows if not r["unset"]]
+    claimed = await conn.fetch(Q["freshness_nightly_due"], due, [nights[i] for i in due])
+    return [r["org_id"] for r in claimed]
+
+
 async def run(pool: asyncpg.Pool, broker: RedisBroker, schedule: Schedule) -> None:
     """Tick until cancelled; a failed or stuck tick (Postgres or Redis away, a lock held elsewhere)
     is logged and tried again."""
     logger.info(
         "scheduler_started",
-        sync_interval_s=schedule.sync_interval_s,
+        poll_interval_s=schedule.poll_interval_s,
+        webhook_poll_interval_s=schedule.webhook_poll_interval_s,
+        nightly_at=schedule.night.at.isoformat(),
+        nightly_window_s=schedule.night.window_s,
         requeue_after_s=schedule.requeue_after_s,
         tick_s=schedule.tick_s,
     )

@@ -75,15 +75,6 @@ FROM sync_years WHERE org_id = $1;
 -- How many organizations are in each state.
 SELECT state, count(*) AS count FROM organizations GROUP BY state ORDER BY state;
 
--- name: orgs_due_for_sync
--- Synced API organizations whose next re-sync is due ($1 s apart); claims them for this tick.
--- (SAF-T organizations change only when a new file is imported.)
-UPDATE organizations
-SET next_sync_at = now() + make_interval(secs => $1), plan_requested_at = now()
-WHERE state = 'synced' AND method = 'api'
-  AND coalesce(next_sync_at, updated_at + make_interval(secs => $1)) <= now()
-RETURNING id;
-
 -- name: orgs_validation_lost
 -- Organizations validating for longer than $1 s: their message may be lost. Claimed for this tick.
 UPDATE organizations SET updated_at = now()

@@ -21,3 +21,14 @@ SELECT account_number, sum(amount) AS total
 FROM postings
 WHERE org_id = $1 AND posting_date >= $2 AND posting_date < $3
 GROUP BY account_number;
+
+-- name: postings_vouchers_per_month
+-- Vouchers (distinct voucher ids) per month of an organization's postings, by the month's first
+-- day: what its checksum polls' ranges are planned from.
+SELECT date_trunc('month', posting_date)::date AS month, count(DISTINCT voucher_id) AS vouchers
+FROM postings WHERE org_id = $1 GROUP BY 1 ORDER BY 1;
+
+-- name: postings_vouchers_between
+-- Vouchers (distinct voucher ids) of an organization's postings in [$2, $3).
+SELECT count(DISTINCT voucher_id) FROM postings
+WHERE org_id = $1 AND posting_date >= $2 AND posting_date < $3;

@@ -33,6 +33,27 @@ UPDATE chunks
 SET state = 'pending', error = NULL, attempts = 0
 WHERE org_id = $1 AND year = $2 AND state IN ('done', 'failed', 'pending', 'queued');
 
+-- name: year_requeue_chunks_between
+-- Import again the part of a planned year a checksum poll found changed: its leaf chunks not
+-- running that overlap [$3, $4) go back to pending.
+UPDATE chunks
+SET state = 'pending', error = NULL, attempts = 0
+WHERE org_id = $1 AND year = $2 AND state IN ('done', 'failed', 'pending', 'queued')
+  AND date_from < $4 AND date_to > $3
+RETURNING id;
+
+-- name: years_of_org
+-- An organization's years and their states (what its checksum polls cover).
+SELECT year, state FROM sync_years WHERE org_id = $1 ORDER BY year;
+
+-- name: years_to_prove
+-- Synced years changed since their trial balance was last proven, or never proven: the nightly
+-- pass proves them again.
+SELECT year FROM sync_years
+WHERE org_id = $1 AND state = 'synced'
+  AND (ledger_checked_at IS NULL OR changed_at > ledger_checked_at)
+ORDER BY year;
+
 -- name: year_close_if_done
 -- When no chunk of the year is open any more, move it to reconciling (once); while it
 -- reconciles, finished_at says since when (the scheduler sends a lost reconciliation again).

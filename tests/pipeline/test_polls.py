@@ -1,0 +1,195 @@
+"""Checksum polls keep a synced organization equal to the sandbox by polling alone (issue 21)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from pipeline_harness import (
+    Pipeline,
+    assert_matches_live_truth,
+    assert_matches_truth,
+    control,
+    fetch,
+    poll,
+    redis_url_of,
+    source_rows,
+    truth_ids,
+    wait_queues_drained,
+)
+
+from shared.queue import send, sender
+from worker.freshness.ranges import PollRange, is_recent
+from worker.tripletex.protocol import oslo_today
+
+GOOD_COMPANY = 201
+#: a year of the good company with postings in every month
+YEAR = 2023
+POSTING_VERSIONS = "SELECT posting_id, xmin::text AS xmin FROM postings WHERE org_id = $1"
+YEARS = "SELECT year, state, started_at, finished_at FROM sync_years WHERE org_id = $1"
+RANGES = "SELECT date_from, date_to, digest, content_hash FROM poll_ranges WHERE org_id = $1"
+
+
+async def synced_org(pipeline: Pipeline) -> int:
+    """A worker, and the good token's organization imported and synced exactly."""
+    await pipeline.start_worker()
+    org_id = await pipeline.add_org("Fjordlys", "good")
+    row = await pipeline.wait_state(org_id, "synced", "needs_attention")
+    assert row["state"] == "synced", row["state_reason"]
+    await assert_matches_truth(pipeline, org_id, GOOD_COMPANY)
+    return org_id
+
+
+async def polled(pipeline: Pipeline, org_id: int, *, nightly: bool) -> dict[str, Any]:
+    """Send one poll, wait until it and all it set off are done; the sandbox's requests meanwhile
+    ({"total", "by_status", "by_endpoint"} differences)."""
+    before = await control(pipeline, "GET", "/counters")
+    send(sender(redis_url_of(pipeline)), "poll_org", org_id, nightly)
+    await wait_queues_drained(redis_url_of(pipeline))
+    row = await pipeline.wait_state(org_id, "synced", "needs_attention")
+    assert row["state"] == "synced", row["state_reason"]
+    after = await control(pipeline, "GET", "/counters")
+    return {
+        "total": after["total"] - before["total"],
+        **{
+            key: {
+                k: v - before[key].get(k, 0)
+                for k, v in after[key].items()
+                if v != before[key].get(k, 0)
+            }
+            for key in ("by_status", "by_endpoint")
+        },
+    }
+
+
+async def ranges_of(pipeline: Pipeline, org_id: int) -> list[PollRange]:
+    """The organization's polled ranges."""
+    rows = await fetch(pipeline.database_url, RANGES, org_id)
+    return [PollRange(r["date_from"], r["date_to"]) for r in rows]
+
+
+async def test_an_idle_poll_costs_one_request_per_range_and_changes_nothing(
+    pipeline: Pipeline,
+) -> None:
+    org_id = await synced_org(pipeline)
+    first = await polled(pipeline, org_id, nightly=True)  # records every range: nothing imported
+    ranges = await ranges_of(pipeline, org_id)
+    assert ranges
+    recent = [r for r in ranges if is_recent(r, oslo_today())]
+    url = pipeline.database_url
+    postings, years = await fetch(url, POSTING_VERSIONS, org_id), await fetch(url, YEARS, org_id)
+    stored = await fetch(url, RANGES, org_id)
+
+    idle = await polled(pipeline, org_id, nightly=False)
+    assert idle["total"] == len(recent), f"one request per recent range: {idle}"
+    assert idle["by_status"] == ({"304": len(recent)} if recent else {})
+    night = await polled(pipeline, org_id, nightly=True)
+    assert night["by_endpoint"].get("GET /v2/ledger/voucher", 0) == len(ranges), night
+    assert night["by_status"].get("304") == len(ranges), "every range unchanged: 304"
+
+    assert await fetch(url, POSTING_VERSIONS, org_id) == postings, "a posting was rewritten"
+    assert await fetch(url, YEARS, org_id) == years, "a year was opened again"
+    assert await fetch(url, RANGES, org_id) == stored
+    freshness = (await fetch(url, "SELECT * FROM freshness WHERE org_id = $1", org_id))[0]
+    assert freshness["checksums"] == "supported"
+    assert freshness["last_change_at"] is None
+    assert freshness["nightly_done_at"] is not None
+    print(  # the figures for the report (run with -s)
+        f"\nranges {len(ranges)} (recent {len(recent)}); first nightly pass {first}; "
+        f"idle poll {idle}; idle nightly pass {night}"
+    )
+
+
+async def change_the_source(pipeline: Pipeline) -> dict[str, Any]:
+    """A voucher created, one's amount changed, one's posting removed, one deleted whole."""
+    company = f"/companies/{GOOD_COMPANY}/postings"
+    rows = source_rows(pipeline.server, GOOD_COMPANY, YEAR)
+    by_voucher: dict[int, list[int]] = {}
+    for pid, row in sorted(rows.items()):
+        by_voucher.setdefault(row[4], []).append(pid)
+    many = [v for v, ids in by_voucher.items() if len(ids) >= 3]
+    shrunk, whole, changed_voucher = many[3], many[len(many) // 2], many[-5]
+    changed = by_voucher[changed_voucher][0]
+    await control(pipeline, "DELETE", f"{company}/{by_voucher[shrunk][0]}")
+    for pid in by_voucher[whole]:
+        await control(pipeline, "DELETE", f"{company}/{pid}")
+    await control(
+        pipeline,
+        "PATCH",
+        f"{company}/{changed}",
+        {"amount": str(rows[changed][1] + Decimal("7.5"))},
+    )
+    return await control(
+        pipeline,
+        "POST",
+        company,
+        {
+            "date": date(YEAR, 9, 14).isoformat(),
+            "postings": [
+                {"accountNumber": 1920, "amount": "1234.50", "description": "Ny etter importen"},
+                {"accountNumber": 3000, "amount": "-1234.50", "description": "Ny etter importen"},
+            ],
+        },
+    )
+
+
+async def test_created_changed_and_deleted_vouchers_reach_postgres_by_polling_alone(
+    pipeline: Pipeline,
+) -> None:
+    org_id = await synced_org(pipeline)
+    await polled(pipeline, org_id, nightly=True)
+    added = await change_the_source(pipeline)
+
+    await polled(pipeline, org_id, nightly=True)
+    await assert_matches_live_truth(pipeline, org_id, GOOD_COMPANY)
+    assert set(added["postings"]) <= truth_ids(pipeline.server, GOOD_COMPANY, YEAR)
+    freshness = (
+        await fetch(pipeline.database_url, "SELECT * FROM freshness WHERE org_id = $1", org_id)
+    )[0]
+    assert freshness["last_change_source"] == "nightly"
+    assert "vouchers changed" in freshness["last_change_what"]
+    assert freshness["checksums"] == "supported"
+    changed = await fetch(
+        pipeline.database_url,
+        "SELECT year FROM poll_ranges WHERE org_id = $1 AND changed_at IS NOT NULL",
+        org_id,
+    )
+    assert {r["year"] for r in changed} == {YEAR}, "only the changed year's ranges changed"
+
+
+async def test_without_checksums_our_own_hash_finds_the_changes(pipeline: Pipeline) -> None:
+    await control(pipeline, "PATCH", "/faults", {"checksum_unsupported": ["/ledger/voucher"]})
+    org_id = await synced_org(pipeline)
+    await polled(pipeline, org_id, nightly=True)
+    again = await polled(pipeline, org_id, nightly=True)
+    assert "304" not in again["by_status"], "no checksums: every probe a full answer"
+    url = pipeline.database_url
+    assert (await fetch(url, "SELECT checksums FROM freshness WHERE org_id = $1", org_id))[0][
+        "checksums"
+    ] == "unsupported"
+    assert (await fetch(url, "SELECT last_change_at FROM freshness WHERE org_id = $1", org_id))[0][
+        "last_change_at"
+    ] is None, "unchanged by our own hash: nothing imported"
+
+    await change_the_source(pipeline)
+    await polled(pipeline, org_id, nightly=True)
+    await assert_matches_live_truth(pipeline, org_id, GOOD_COMPANY)
+
+
+async def test_the_scheduler_sends_polls_on_its_interval(pipeline: Pipeline) -> None:
+    org_id = await synced_org(pipeline)
+    await pipeline.start_scheduler("--poll-interval", "1", requeue_after=300.0, tick=0.3)
+    url = pipeline.database_url
+
+    async def checked_twice() -> bool:
+        rows = await fetch(url, "SELECT recent_checked_at FROM freshness WHERE org_id = $1", org_id)
+        if not rows or rows[0]["recent_checked_at"] is None:
+            return False
+        seen.add(rows[0]["recent_checked_at"])
+        return len(seen) >= 2
+
+    seen: set[Any] = set()
+    await poll("two polls sent by the scheduler", checked_twice, within=60)
+    nightly = await fetch(url, "SELECT nightly_due_at FROM freshness WHERE org_id = $1", org_id)
+    assert nightly[0]["nightly_due_at"] is not None, "its first night is set"
