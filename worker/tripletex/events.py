@@ -118,7 +118,9 @@ def read_probe(status: int, body: bytes, sent: str, known_hash: str | None) -> P
     values = payload["values"]
     digest = payload.get("versionDigest")
     real = isinstance(digest, str) and bool(digest) and digest != sent
-    checksums = True if real else (False if sent != FIRST_DIGEST else None)
+    # a first probe cannot tell a checksum from a fixed text: the second one can (a fixed text
+    # comes back as sent, without a 304)
+    checksums = None if sent == FIRST_DIGEST else real
     ours = content_hash(values)
     complete = last_page(0, PROBE_PAGE, len(values), None)
     return Probe(
