@@ -12,7 +12,8 @@ CREATE TEMP TABLE staged_pages (page bytea NOT NULL) ON COMMIT DROP;
 -- name: chunk_merge
 -- Make the chunk's scope (dates [$2, $3), accounts [$4, $5) where given) hold exactly the staged
 -- postings: upsert, delete the missing, count. Postings outside the scope are left out (an API
--- that reads accountNumberTo inclusively sends one account more).
+-- that reads accountNumberTo inclusively sends one account more). With $6, the scope is that one
+-- voucher's postings (a webhook delivery's voucher, `worker/webhooks/store.py`).
 -- Postgres unpacks the raw page JSON (UTF-8 bytes as received), so amounts go from JSON text to
 -- numeric exactly, and a page that is not whole JSON fails the chunk's transaction. A reference
 -- (customer, project, ...) is kept as its id: NULL where the posting has none, or the field is
@@ -97,6 +98,7 @@ WITH src AS (
     WHERE t.org_id = $1 AND t.posting_date >= $2 AND t.posting_date < $3
       AND ($4::bigint IS NULL OR nullif(t.account_number, '')::bigint >= $4)
       AND ($5::bigint IS NULL OR nullif(t.account_number, '')::bigint < $5)
+      AND ($6::bigint IS NULL OR t.voucher_id = $6)
       AND NOT EXISTS (SELECT 1 FROM src WHERE src.id = t.posting_id)
     RETURNING 1
 )
