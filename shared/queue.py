@@ -17,6 +17,10 @@ ACTOR_QUEUES = {
     "import_chunk": "chunks",
     "resume_sync": "onboarding",
     "run_checks": "onboarding",
+    # webhooks (issue 21): small jobs, never behind the chunks
+    "apply_deliveries": "onboarding",
+    "care_webhooks": "onboarding",
+    "remove_webhooks": "onboarding",
     # long-running file imports on a queue of their own: they never hold up the API pipeline
     "import_saft": "saft",
 }
