@@ -93,7 +93,7 @@ async def deliver(request: web.Request) -> web.Response:
     logger.info(
         "webhook_delivery",
         org_id=row["org_id"],
-        event=delivery.event,
+        webhook_event=delivery.event,
         object_id=delivery.object_id,
         outcome=sent,
     )

@@ -174,7 +174,9 @@ async def _disabled(res: Resources, hook: Hook, there: Subscription | None) -> d
     word = there.status if there is not None else "MISSING"
     async with res.pool.acquire() as conn:
         since: dt.datetime = await conn.fetchval(Q["webhook_subscription_disabled"], hook.id, word)
-    logger.warning("webhook_disabled", event=hook.event, source_status=word, since=str(since))
+    logger.warning(
+        "webhook_disabled", webhook_event=hook.event, source_status=word, since=str(since)
+    )
     return since
 
 
