@@ -12,6 +12,7 @@ import orjson
 
 from sandbox.app import create_app
 from sandbox.clock import parse_instant
+from sandbox.events import EVENTS
 from sandbox.faults import FULL_RESULT_SIZES, Faults
 from sandbox.latency import FLOOR_MS, Bounds, parse_bounds
 from sandbox.scenario import SCENARIOS, build_scenario
@@ -24,7 +25,11 @@ DESCRIPTION = (
     "to session token), paging, errors, rate limits and faults on demand, over data generated from "
     "a seed. Point ledgersync at it with LEDGERSYNC_TRIPLETEX_URL=http://HOST:PORT/v2 and the "
     "scenario's consumer token (--describe shows it and the employee tokens). Faults can also be "
-    "changed while it runs: PUT /_sandbox/faults with a JSON object of the knobs below."
+    "changed while it runs: PUT /_sandbox/faults with a JSON object of the knobs below. Webhooks "
+    "as on Tripletex: GET /v2/event, /v2/event/subscription (GET, POST, GET/PUT/DELETE by id); "
+    "every voucher change sends voucher.create/update/delete to the subscribed targetUrl; "
+    "GET /_sandbox/deliveries shows what was sent, POST /_sandbox/subscriptions/ID/disable "
+    "cuts one off."
 )
 EPILOG = """examples:
   ledgersync sandbox --scenario small --rate-limit 100000
@@ -32,6 +37,28 @@ EPILOG = """examples:
   ledgersync sandbox --error-share 0.05 --latency 150-600"""
 #: the defaults of every fault knob
 HEALTHY = Faults()
+#: what --describe says beside the scenario: the event API, its control endpoints and knobs
+WEBHOOKS = {
+    "events": sorted(EVENTS),
+    "api": [
+        "GET /v2/event",
+        "GET /v2/event/subscription",
+        "POST /v2/event/subscription",
+        "GET /v2/event/subscription/{id}",
+        "PUT /v2/event/subscription/{id}",
+        "DELETE /v2/event/subscription/{id}",
+    ],
+    "control": [
+        "GET /_sandbox/deliveries",
+        "DELETE /_sandbox/deliveries",
+        "POST /_sandbox/subscriptions/{id}/disable",
+    ],
+    "faults": [
+        name
+        for name in HEALTHY.to_json()
+        if name.startswith("webhook_") or name == "checksum_unsupported"
+    ],
+}
 
 
 def _instant(text: str) -> datetime:
@@ -174,7 +201,41 @@ def parser() -> argparse.ArgumentParser:
         f"of milliseconds (e.g. 150-600), smaller pages their share, no /v2 request under "
         f"{FLOOR_MS} ms; pages are rendered on demand, not cached (default: instant)",
     )
+    _webhook_options(p.add_argument_group("webhooks and checksums"))
     return p
+
+
+def _webhook_options(group: argparse._ArgumentGroup) -> None:
+    """The webhook and checksum knobs."""
+    group.add_argument(
+        "--checksum-unsupported",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="a list path (e.g. /ledger/voucher) that ignores If-None-Match and never answers "
+        "304, as an endpoint without checksums; repeat for more",
+    )
+    for name, unit, meaning in (
+        ("fail_next", "", "webhook delivery attempts that fail without being sent"),
+        ("delay_ms", "ms", "extra delay before each webhook delivery attempt"),
+        ("disable_after", "", "failed deliveries in a row that disable a subscription"),
+        ("retries", "", "retries of a failed webhook delivery attempt"),
+        ("backoff_ms", "ms", "wait before the first retry, doubling for each next one"),
+    ):
+        default = getattr(HEALTHY, f"webhook_{name}")
+        group.add_argument(
+            "--webhook-" + name.replace("_", "-"),
+            type=int,
+            default=default,
+            metavar="N",
+            help=f"{meaning} (default {default}{' ' + unit if unit else ''})",
+        )
+    group.add_argument(
+        "--webhook-timeout-s",
+        type=float,
+        default=HEALTHY.webhook_timeout_s,
+        help=f"seconds a receiver has to answer (default {HEALTHY.webhook_timeout_s:g})",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -200,6 +261,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "page_mutations": args.page_mutations,
                 "account_number_to_inclusive": args.account_number_to_inclusive,
                 "page_latency_ms": args.latency,
+                "checksum_unsupported": args.checksum_unsupported,
+            }
+            | {
+                f"webhook_{name}": getattr(args, f"webhook_{name}")
+                for name in (
+                    "fail_next",
+                    "delay_ms",
+                    "disable_after",
+                    "retries",
+                    "backoff_ms",
+                    "timeout_s",
+                )
             }
         )
     except ValueError as error:
@@ -207,7 +280,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.describe:
         sys.stdout.write(
-            orjson.dumps(describe(scenario), option=orjson.OPT_INDENT_2).decode() + "\n"
+            orjson.dumps(
+                describe(scenario) | {"webhooks": WEBHOOKS}, option=orjson.OPT_INDENT_2
+            ).decode()
+            + "\n"
         )
         return 0
     app = create_app(scenario, faults, page_cache_mb=args.page_cache_mb, clock=args.clock)

@@ -14,7 +14,7 @@ from aiohttp import web
 from sandbox import errors
 from sandbox.envelope import error_response, proxy_error
 from sandbox.faults import ERROR_STATUSES, Faults
-from sandbox.handlers import RATE, books, company, control, ledger, registers, session
+from sandbox.handlers import RATE, books, company, control, events, ledger, registers, session
 from sandbox.latency import pace
 from sandbox.scenario import Scenario
 from sandbox.state import STATE, SandboxState
@@ -38,7 +38,11 @@ def create_app(
     """The sandbox as an aiohttp application (state under `sandbox.state.STATE`); `clock` sets
     its wall clock (session expiry) to that time at start."""
     app = web.Application(middlewares=[tripletex, encoded_space, control.control_errors])
-    app[STATE] = SandboxState(scenario, faults, page_cache_mb=page_cache_mb, wall_clock=clock)
+    state = app[STATE] = SandboxState(
+        scenario, faults, page_cache_mb=page_cache_mb, wall_clock=clock
+    )
+    app.on_startup.append(state.webhooks.start)
+    app.on_cleanup.append(state.webhooks.stop)
     add = app.router.add_route
     for method, path, handler in (
         ("PUT", "/token/session/:create", session.create_put),
@@ -56,6 +60,12 @@ def create_app(
         ("GET", "/ledger/account", books.accounts),
         ("GET", r"/ledger/account/{id:\d+}", books.account),
         ("GET", "/ledger/annualAccount", books.annual_accounts),
+        ("GET", "/event", events.events),
+        ("GET", "/event/subscription", events.subscriptions),
+        ("POST", "/event/subscription", events.subscribe),
+        ("GET", r"/event/subscription/{id:\d+}", events.subscription),
+        ("PUT", r"/event/subscription/{id:\d+}", events.resubscribe),
+        ("DELETE", r"/event/subscription/{id:\d+}", events.unsubscribe),
     ):
         add(method, API + path, handler)
     for path, lister in registers.ROUTES:
@@ -78,6 +88,9 @@ def create_app(
         ("GET", CONTROL + "/counters", control.counters),
         ("DELETE", CONTROL + "/counters", control.counters),
         ("GET", CONTROL + "/mutations", control.mutations),
+        ("GET", CONTROL + "/deliveries", events.deliveries),
+        ("DELETE", CONTROL + "/deliveries", events.deliveries),
+        ("POST", CONTROL + r"/subscriptions/{id:\d+}/disable", events.disable),
     ):
         add(method, path, handler)
     return app

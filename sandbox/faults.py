@@ -48,18 +48,35 @@ class Faults:
     #: answer, jittered; smaller pages their share, no /v2 request under 30 ms; pages are rendered
     #: on demand (the page cache is bypassed). Given as "150-600" or [150, 600]; None: instant
     page_latency_ms: Bounds | None = None
+    #: list paths (under /v2, e.g. "/ledger/voucher") where checksums are not supported: the API
+    #: ignores If-None-Match and answers 200 with the versionDigest it sends when none was given
+    checksum_unsupported: tuple[str, ...] = ()
+    #: webhook delivery attempts that fail without being sent, as if the receiver were down
+    #: (re-armed whenever the faults are set)
+    webhook_fail_next: int = 0
+    #: extra delay before each webhook delivery attempt, in milliseconds
+    webhook_delay_ms: int = 0
+    #: a subscription whose deliveries failed this many times in a row (each after its retries)
+    #: becomes DISABLED_TOO_MANY_ERRORS and is sent nothing more
+    webhook_disable_after: int = 10
+    #: retries of a failed delivery attempt, and the wait before the first (doubling each time)
+    webhook_retries: int = 3
+    webhook_backoff_ms: int = 500
+    #: seconds a receiver has to answer one delivery attempt
+    webhook_timeout_s: float = 5.0
     #: deprecated alias: `inexact_total=True` is `full_result_size="inexact"`
     inexact_total: InitVar[bool] = False
 
     def __post_init__(self, inexact_total: bool) -> None:
         if inexact_total:
             object.__setattr__(self, "full_result_size", "inexact")
-        for name in ("full_result_size", "page_latency_ms"):
+        for name in ("full_result_size", "page_latency_ms", "checksum_unsupported"):
             problem = _check(name, getattr(self, name))
             if problem:
                 raise ValueError(problem)
         if self.page_latency_ms is not None:  # "150-600" or a list, held as a tuple
             object.__setattr__(self, "page_latency_ms", parse_bounds(self.page_latency_ms))
+        object.__setattr__(self, "checksum_unsupported", _paths(self.checksum_unsupported))
 
     def to_json(self) -> dict[str, Any]:
         """The faults as a JSON-ready dict."""
@@ -84,7 +101,16 @@ class Faults:
 
 
 #: knobs holding whole numbers; the other numeric knobs are seconds or shares
-WHOLE = ("rate_limit", "delay_ms", "page_mutations")
+WHOLE = (
+    "rate_limit",
+    "delay_ms",
+    "page_mutations",
+    "webhook_fail_next",
+    "webhook_delay_ms",
+    "webhook_disable_after",
+    "webhook_retries",
+    "webhook_backoff_ms",
+)
 #: knobs that are switches
 TRUE_OR_FALSE = ("account_number_to_inclusive",)
 
@@ -110,7 +136,14 @@ def _clean(name: str, value: Any) -> Any:
         return int(value)
     if name == "page_latency_ms" and value is not None:
         return parse_bounds(value)
+    if name == "checksum_unsupported":
+        return _paths(value)
     return value
+
+
+def _paths(paths: Any) -> tuple[str, ...]:
+    """API paths as the router sees them below /v2 ("/v2/ledger/voucher" is "/ledger/voucher")."""
+    return tuple(p.removeprefix("/v2") for p in paths)
 
 
 def _check(name: str, value: Any) -> str | None:
@@ -123,7 +156,12 @@ def _check(name: str, value: Any) -> str | None:
         except ValueError as error:
             return f"page_latency_ms must be null or a range of milliseconds like 150-600 ({error})"
         return None
-    if name == "full_result_size":
+    if name == "checksum_unsupported":
+        ok = isinstance(value, list | tuple) and all(
+            isinstance(p, str) and p.startswith("/") for p in value
+        )
+        rule = 'a list of API paths such as ["/ledger/voucher"]'
+    elif name == "full_result_size":
         ok, rule = value in FULL_RESULT_SIZES, "one of " + ", ".join(FULL_RESULT_SIZES)
     elif name in TRUE_OR_FALSE:
         ok, rule = isinstance(value, bool), "true or false"

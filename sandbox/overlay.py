@@ -47,6 +47,8 @@ class Overlay:
     added_per_year: dict[int, int] = field(default_factory=dict)
     days: set[int] = field(default_factory=set)
     generation: int = 0
+    #: changes per voucher id (a posting changed or deleted): the voucher's `version`
+    versions: dict[int, int] = field(default_factory=dict)
 
     def apply(self, ordinal: int, base: list[Entry]) -> list[Entry]:
         """The effective entries of a day: deletions and patches applied, additions appended."""
@@ -60,7 +62,10 @@ class Overlay:
         kept = [self.patched(p) for p in entry.postings if p.id not in self.deleted]
         if not kept:
             return None
-        voucher = entry.voucher._replace(posting_ids=tuple(p.id for p in kept))
+        voucher = entry.voucher._replace(
+            posting_ids=tuple(p.id for p in kept),
+            version=self.versions.get(entry.voucher.id, 0),
+        )
         return Entry(voucher, [p._replace(voucher=voucher) for p in kept])
 
     def patched(self, posting: Posting) -> Posting:
@@ -106,7 +111,8 @@ class Overlay:
         entry = Entry(voucher, postings)
         self.added.setdefault(ordinal, []).append(entry)
         self.added_per_year[day.year] = self.added_per_year.get(day.year, 0) + 1
-        self._touch(ordinal)
+        self.days.add(ordinal)
+        self.generation += 1
         return entry
 
     def patch(self, posting_id: int, patch: Patch) -> None:
@@ -119,15 +125,18 @@ class Overlay:
             patch.account_number if patch.account_number is not None else old.account_number,
         )
         self.patches[posting_id] = (merged, version + 1)
-        self._touch(day_of(posting_id))
+        self._touch(posting_id)
 
     def delete(self, posting_id: int) -> None:
         """Hide a posting from every endpoint."""
         self.deleted.add(posting_id)
-        self._touch(day_of(posting_id))
+        self._touch(posting_id)
 
-    def _touch(self, ordinal: int) -> None:
-        self.days.add(ordinal)
+    def _touch(self, posting_id: int) -> None:
+        """Note a change to a posting: its day, the data generation and its voucher's version."""
+        vid = posting_id // 1000
+        self.versions[vid] = self.versions.get(vid, 0) + 1
+        self.days.add(day_of(posting_id))
         self.generation += 1
 
 

@@ -1,4 +1,5 @@
-"""The sandbox's run-time state: ledgers with their overlays, sessions, limits, faults, counters."""
+"""The sandbox's run-time state: ledgers with their overlays, sessions, limits, faults, counters,
+webhook subscriptions."""
 
 from __future__ import annotations
 
@@ -13,12 +14,14 @@ from aiohttp import web
 
 from sandbox.balances import Balances
 from sandbox.clock import WallClock
+from sandbox.events import Subscriptions
 from sandbox.faults import Dice, Faults
 from sandbox.ledger import Ledger
 from sandbox.pagecache import PageCache
 from sandbox.ratelimit import RateLimiter
 from sandbox.scenario import Scenario
 from sandbox.sessions import Sessions
+from sandbox.webhooks import Webhooks
 
 
 @dataclass(slots=True)
@@ -77,6 +80,9 @@ class SandboxState:
         self.mutations_left = self.faults.page_mutations
         #: ids of employee tokens revoked at run time (they answer like expired ones)
         self.revoked: set[int] = set()
+        #: webhook subscriptions of every company, and their sender
+        self.subscriptions = Subscriptions()
+        self.webhooks = Webhooks(self.subscriptions, lambda: self.faults)
 
     def revoke(self, token_id: int) -> int:
         """Revoke an employee token: no new sessions, and its sessions end; how many ended."""
@@ -88,6 +94,7 @@ class SandboxState:
         if (faults.rate_limit, faults.rate_window) != (self.limiter.limit, self.limiter.window):
             self.limiter = RateLimiter(faults.rate_limit, faults.rate_window, self.clock)
         self.mutations_left = faults.page_mutations
+        self.webhooks.fails_left = faults.webhook_fail_next
         self.faults = faults
 
     def today(self) -> date:
@@ -96,9 +103,11 @@ class SandboxState:
         return self.wall.oslo_today()
 
     def changed(self, company_id: int, record: dict[str, Any]) -> None:
-        """Note a change to a company's data: log it and drop its cached pages."""
+        """Note a change to a company's data: log it, drop its cached pages and queue the
+        webhook deliveries of its voucher event."""
         self.mutations.append({"company": company_id, **record})
         self.cache.drop(company_id)
+        self.webhooks.notify(company_id, record, self.ledgers[company_id])
 
 
 #: where the application keeps its state

@@ -1,4 +1,18 @@
-"""The control API under /_sandbox: faults, truth, explicit changes, sessions and counters."""
+"""The control API under /_sandbox: faults, truth, explicit changes, sessions and counters.
+
+- `GET /_sandbox`: scenario, seed, companies, page cache; `GET /_sandbox/truth`: the data now.
+- `GET|PUT|PATCH /_sandbox/faults`: the knobs of `sandbox.faults.Faults` (PUT resets the rest).
+- `GET|PUT /_sandbox/clock`: the wall clock session expiry follows.
+- `POST /_sandbox/companies/{company}/postings` (`{"date", "postings": [...]}`),
+  `PATCH|DELETE .../postings/{posting}`: change the data; each change is logged at
+  `GET /_sandbox/mutations` (with `kind`, `voucher` and `postings`) and sends the voucher's
+  webhook event (`sandbox.webhooks`).
+- `GET /_sandbox/sessions`, `POST /_sandbox/sessions/expire`,
+  `POST /_sandbox/tokens/{label}/revoke`.
+- `GET|DELETE /_sandbox/counters`: requests served, by status and endpoint.
+- `GET|DELETE /_sandbox/deliveries`, `POST /_sandbox/subscriptions/{id}/disable`: webhooks, see
+  `sandbox.handlers.events`.
+"""
 
 from __future__ import annotations
 
@@ -192,7 +206,13 @@ async def change_posting(request: web.Request) -> web.Response:
         raise ControlError("No such posting.", 404)
     state_of(request).changed(
         ledger.company.id,
-        {"source": "control", "kind": "change", "date": changed.date, "postings": [changed.id]},
+        {
+            "source": "control",
+            "kind": "change",
+            "date": changed.date,
+            "voucher": changed.voucher.id,
+            "postings": [changed.id],
+        },
     )
     return reply(
         {
@@ -213,7 +233,8 @@ async def delete_posting(request: web.Request) -> web.Response:
     if not ledger.delete(pid):
         raise ControlError("No such posting.", 404)
     state_of(request).changed(
-        ledger.company.id, {"source": "control", "kind": "delete", "postings": [pid]}
+        ledger.company.id,
+        {"source": "control", "kind": "delete", "voucher": pid // 1000, "postings": [pid]},
     )
     return web.Response(status=204)
 
