@@ -5,7 +5,8 @@ subscriptions of removed organizations deleted at Tripletex.
 before the subscription is asked for (status creating), so a worker dying between the two
 leaves a row the next run completes (a subscription Tripletex made meanwhile is adopted by its
 target URL). A subscription Tripletex disabled (DISABLED_TOO_MANY_ERRORS, ...) or lost is made
-again, and the years since it was last seen active are re-synced: deliveries may be missing.
+again, and the organization re-synced: deliveries since it was last seen active may be missing,
+for vouchers of any date.
 """
 
 from __future__ import annotations
@@ -202,13 +203,14 @@ async def _remove_strays(
 
 
 async def _resync_since(res: Resources, org_id: int, since: dt.datetime) -> None:
-    """Re-sync every year from `since`'s to this one (the existing re-sync path, per year)."""
-    years = range(since.year, oslo_today().year + 1)
+    """Re-sync the whole organization (the existing path of `org sync`): a change missed since
+    `since` may lie in any year (vouchers are dated back), so the years since then are not
+    enough; the planner asks each year's ranges of the last import again."""
     async with res.pool.acquire() as conn, conn.transaction():
         await request_plan(conn, org_id)
-        staged = [await stage(conn, "plan_sync", org_id, year) for year in years]
-    await flush(res.pool, res.broker, staged)
-    logger.info("webhook_gap_resync", org_id=org_id, years=list(years))
+        staged = await stage(conn, "plan_sync", org_id, None)
+    await flush(res.pool, res.broker, [staged])
+    logger.info("webhook_gap_resync", org_id=org_id, since=since.isoformat())
 
 
 async def remove_webhooks(res: Resources, row_id: int) -> None:
