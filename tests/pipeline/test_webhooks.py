@@ -273,3 +273,19 @@ async def matches(hooked: Hooked) -> bool:
     except AssertionError:
         return False
     return True
+
+
+async def test_a_removed_organization_s_subscriptions_are_deleted_at_tripletex(
+    hooked: Hooked,
+) -> None:
+    world = hooked.world
+    assert len(world.server.state.subscriptions.of(GOOD_COMPANY)) == len(VOUCHER_EVENTS)
+    code, _, err = await world.ledgersync("org", "remove", str(hooked.org_id), "--yes")
+    assert code == 0, err
+
+    async def gone() -> bool:
+        left = await fetch(world.database_url, "SELECT id FROM webhook_subscriptions")
+        return not left and not world.server.state.subscriptions.of(GOOD_COMPANY)
+
+    # staged in the removal's transaction, sent by a worker's outbox relay (removal has no broker)
+    await poll("the subscriptions to be deleted at the sandbox", gone, within=WITHIN_S)

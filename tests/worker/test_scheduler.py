@@ -61,9 +61,15 @@ async def test_synced_orgs_are_resynced_once_per_interval_and_lost_chunks_resent
     onboarding = _queued(redis_client, "onboarding")
     chunks = _queued(redis_client, "chunks")
     this_year = dt.date.today().year
-    assert len(onboarding) == 2
-    assert all(b'"plan_sync"' in m and f"[{synced},".encode() in m for m in onboarding)
-    assert {str(this_year).encode() in m for m in onboarding} == {True, False}
+    plans = [m for m in onboarding if b'"plan_sync"' in m]
+    assert len(plans) == 2
+    assert all(f"[{synced},".encode() in m for m in plans)
+    assert {str(this_year).encode() in m for m in plans} == {True, False}
+    # with the re-sync, its webhook subscriptions are looked after (issue 21)
+    cares = [m for m in onboarding if b'"care_webhooks"' in m]
+    assert len(cares) == 1
+    assert f"[{synced}]".encode() in cares[0]
+    assert len(onboarding) == 3
     assert len(chunks) == 1
     assert f"[{lost}]".encode() in chunks[0]
 
