@@ -115,7 +115,8 @@ async def _store(pool: asyncpg.Pool, row: asyncpg.Record, delivery: Delivery) ->
             Q["webhook_delivery_insert"], org_id, row["id"], delivery.event, delivery.object_id
         )
         await conn.execute(Q["webhook_subscription_delivered"], row["id"])
-        return await conn.fetchval(Q["webhook_queue_insert"], org_id) is not None
+        inserted: bool = await conn.fetchval(Q["webhook_queue_insert"], org_id)
+    return inserted
 
 
 async def _send(receiver: Receiver, org_id: int) -> bool:

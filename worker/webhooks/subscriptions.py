@@ -28,6 +28,7 @@ from worker.onboarding import ACCESS_ERRORS
 from worker.resources import Resources
 from worker.sync.progress import target
 from worker.tripletex import changes
+from worker.tripletex.errors import Forbidden
 from worker.tripletex.events import VOUCHER_EVENTS, Subscription
 from worker.tripletex.protocol import Auth, fingerprint, oslo_today
 
@@ -67,12 +68,27 @@ class Care:
 
 async def care_webhooks(res: Resources, org_id: int) -> Care:
     """Make sure the organization has one active subscription per voucher event (nothing
-    without a public URL, or while the organization does not sync)."""
-    public_url = res.settings.public_url
-    async with res.pool.acquire() as conn:
-        found = await target(conn, org_id)
-    if public_url is None or found is None:
+    without a public URL, while the organization does not sync, or while another run cares for
+    it). A token refused the event API (403) leaves the organization to polling, logged."""
+    if res.settings.public_url is None:
         return Care()
+    async with res.pool.acquire() as lock:
+        if not await lock.fetchval(Q["webhook_care_lock"], org_id):
+            return Care()
+        try:
+            found = await target(lock, org_id)
+            if found is None:
+                return Care()
+            return await _care(res, org_id, found, res.settings.public_url)
+        except Forbidden as exc:
+            logger.warning("webhooks_refused", org_id=org_id, error=str(exc))
+            return Care()
+        finally:
+            await lock.execute(Q["webhook_care_unlock"], org_id)
+
+
+async def _care(res: Resources, org_id: int, found: tuple[int, int], public_url: str) -> Care:
+    """The care run itself (the organization's care lock held)."""
     company_id, username = found
     prefix = public_url + HOOK_PATH
 

@@ -18,11 +18,13 @@ RETURNING id;
 UPDATE webhook_subscriptions SET last_delivery_at = now() WHERE id = $1;
 
 -- name: webhook_queue_insert
--- Ask for the organization's deliveries to be applied; a row back only when none was waiting
--- (then the caller sends `apply_deliveries`): a burst of deliveries is one job.
-INSERT INTO webhook_queue (org_id) VALUES ($1)
-ON CONFLICT (org_id) DO NOTHING
-RETURNING org_id;
+-- Ask for the organization's deliveries to be applied; true when none was waiting (then the
+-- caller sends `apply_deliveries`): a burst of deliveries is one job. A waiting row is locked
+-- (updated to itself) until the delivery commits, so the apply job's webhook_queue_take waits
+-- for it and then sees the delivery; had the job taken the row first, this one inserts anew.
+INSERT INTO webhook_queue AS q (org_id) VALUES ($1)
+ON CONFLICT (org_id) DO UPDATE SET queued_at = q.queued_at
+RETURNING (xmax = 0) AS inserted;
 
 -- name: webhook_queue_take
 -- The apply job starts: deliveries arriving from now on queue a new message.
@@ -102,6 +104,15 @@ INSERT INTO voucher_versions AS v (org_id, voucher_id, version, deleted)
 VALUES ($1, $2, 0, true)
 ON CONFLICT (org_id, voucher_id) DO UPDATE SET deleted = true, applied_at = now()
 RETURNING version;
+
+-- name: webhook_care_lock
+-- One care run per organization at a time (session lock; false: another runs), so two runs
+-- never ask Tripletex for the same subscription twice.
+SELECT pg_try_advisory_lock(7021, $1::int);
+
+-- name: webhook_care_unlock
+-- The care run is over.
+SELECT pg_advisory_unlock(7021, $1::int);
 
 -- name: webhook_subscriptions_of_org
 -- The organization's subscriptions (not those being removed), one per event.
