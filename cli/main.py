@@ -17,6 +17,7 @@ from cli.sandbox import sandbox
 from cli.scheduler import scheduler
 from cli.status import status
 from cli.tui import tui
+from cli.web import web
 from cli.worker import worker
 
 
@@ -37,6 +38,7 @@ ledgersync.add_command(org)
 ledgersync.add_command(worker)
 ledgersync.add_command(status)
 ledgersync.add_command(scheduler)
+ledgersync.add_command(web)
 ledgersync.add_command(check)
 ledgersync.add_command(tui)
 ledgersync.add_command(jobs)

@@ -11,6 +11,7 @@ PROCFILE = Path(__file__).resolve().parent.parent / "Procfile"
 FALLBACK = {
     "worker": ["ledgersync", "worker", "--processes", "2", "--threads", "8"],
     "scheduler": ["ledgersync", "scheduler"],
+    "web": ["ledgersync", "web"],
 }
 
 

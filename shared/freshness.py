@@ -83,7 +83,7 @@ async def freshness(
     """`org show --json`'s `freshness`: mode, subscriptions, last change, confirmation's age."""
     hooks = [
         Hook(r["event"], r["status"], r["source_status"])
-        for r in await conn.fetch(Q["webhook_subscriptions_of_org"], org["id"])
+        for r in await conn.fetch(Q["webhook_subscriptions_shown"], org["id"])
     ]
     row = await conn.fetchrow(Q["freshness_of_org"], org["id"])
     assert row is not None

@@ -17,7 +17,11 @@ ACTOR_QUEUES = {
     "import_chunk": "chunks",
     "resume_sync": "onboarding",
     "run_checks": "onboarding",
+    # issue 21: checksum polls and webhooks, small jobs, never behind the chunks
     "poll_org": "onboarding",
+    "apply_deliveries": "onboarding",
+    "care_webhooks": "onboarding",
+    "remove_webhooks": "onboarding",
     # long-running file imports on a queue of their own: they never hold up the API pipeline
     "import_saft": "saft",
 }

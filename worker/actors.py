@@ -19,6 +19,7 @@ from worker.freshness import polls
 from worker.ledger import masterdata
 from worker.resources import Resources, current
 from worker.sync import importer, reconcile, resumption
+from worker.webhooks import deliveries, subscriptions
 
 #: an actor's work, given the process's resources
 Work = Callable[[Resources], Awaitable[None]]
@@ -101,3 +102,29 @@ async def resume_sync(org_id: int) -> None:
         (org_id,),
         lambda res: onboarding.guarded(res, org_id, resumption.resume(res, org_id)),
     )
+
+
+@dramatiq.actor(queue_name="onboarding")
+async def apply_deliveries(org_id: int) -> None:
+    """Apply the organization's waiting webhook deliveries (a burst is one job)."""
+    await _run(
+        "apply_deliveries",
+        (org_id,),
+        lambda res: deliveries.apply_deliveries(res, org_id),
+    )
+
+
+@dramatiq.actor(queue_name="onboarding")
+async def care_webhooks(org_id: int) -> None:
+    """One active webhook subscription per voucher event; disabled ones made again."""
+
+    async def work(res: Resources) -> None:
+        await onboarding.guarded(res, org_id, subscriptions.care_webhooks(res, org_id))
+
+    await _run("care_webhooks", (org_id,), work)
+
+
+@dramatiq.actor(queue_name="onboarding")
+async def remove_webhooks(row_id: int) -> None:
+    """Delete a removed organization's webhook subscription at Tripletex."""
+    await _run("remove_webhooks", (row_id,), lambda res: subscriptions.remove_webhooks(res, row_id))

@@ -100,6 +100,8 @@ class Failure:
         first = self.args[0] if self.args and isinstance(self.args[0], int) else None
         if self.actor == "import_chunk":
             return None, None, first
+        if self.actor == "remove_webhooks":  # its argument is a subscription row's id
+            return None, None, None
         year = self.args[1] if len(self.args) > 1 and isinstance(self.args[1], int) else None
         return first, year, None
 

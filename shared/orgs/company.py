@@ -13,7 +13,7 @@ from shared import audit
 from shared.db.queries import Q
 from shared.errors import BadInput
 from shared.models import OrgState
-from shared.orgs import followups
+from shared.orgs import followups, webhooks
 from shared.orgs.state import set_state
 
 
@@ -127,6 +127,7 @@ async def _choose(
     removed: dict[str, int] = {}
     if changing:
         removed = dict(await conn.fetchrow(Q["org_forget_company"], org_id))
+        await webhooks.forget_company(conn, org_id)
     await conn.execute(
         Q["org_select_company"],
         org_id,

@@ -16,7 +16,7 @@ from shared import audit
 from shared.db.queries import Q
 from shared.errors import BadInput
 from shared.models import OrgState
-from shared.orgs import followups
+from shared.orgs import followups, webhooks
 from shared.saft import submit as saft_submit
 
 
@@ -72,9 +72,11 @@ async def resume(
 
 
 async def remove(conn: asyncpg.Connection, org_id: int) -> None:
-    """Remove an organization and all its data (its stored SAF-T files too)."""
+    """Remove an organization and all its data (its stored SAF-T files too); its webhook
+    subscriptions are deleted at Tripletex by `remove_webhooks`, staged here."""
     saft_folders = await saft_submit.stored_folders(conn, org_id)
     async with conn.transaction():
         await audit.record(conn, "org.remove", None, {"removed_org_id": org_id})
+        await webhooks.release(conn, org_id)
         await conn.execute(Q["org_delete"], org_id)
     saft_submit.remove_folders(saft_folders)

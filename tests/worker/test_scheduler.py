@@ -62,9 +62,14 @@ async def test_synced_orgs_are_polled_once_per_interval_and_lost_chunks_resent(
 
     onboarding = _queued(redis_client, "onboarding")
     chunks = _queued(redis_client, "chunks")
-    assert len(onboarding) == 1
-    assert b'"poll_org"' in onboarding[0]
-    assert f"[{synced},false]".encode() in onboarding[0]
+    polls = [m for m in onboarding if b'"poll_org"' in m]
+    assert len(polls) == 1
+    assert f"[{synced},false]".encode() in polls[0]
+    # with the poll, its webhook subscriptions are looked after (issue 21)
+    cares = [m for m in onboarding if b'"care_webhooks"' in m]
+    assert len(cares) == 1
+    assert f"[{synced}]".encode() in cares[0]
+    assert len(onboarding) == 2
     assert len(chunks) == 1
     assert f"[{lost}]".encode() in chunks[0]
     due = await pg.fetchrow("SELECT * FROM freshness WHERE org_id = $1", synced)
@@ -93,9 +98,11 @@ async def test_polls_follow_the_webhooks_interval_and_nightly_passes_come_when_d
     schedule = Schedule(poll_interval_s=900, webhook_poll_interval_s=3600, requeue_after_s=300)
     try:
         assert await tick(pool, broker, schedule) == Tick(polls=2)
-        assert sorted(a for _, a in _sent(redis_client)) == sorted(
+        assert sorted(a for actor, a in _sent(redis_client) if actor == "poll_org") == sorted(
             [[polled, False], [half_hooked, False]]
         ), "webhooks for every voucher event: polled hourly, not yet"
+        cared = sorted(a for actor, a in _sent(redis_client) if actor == "care_webhooks")
+        assert cared == sorted([[polled], [half_hooked]]), "the care rides with each poll"
         redis_client.flushdb()
         await pg.execute(
             "UPDATE freshness SET nightly_due_at = now() - interval '1 second' WHERE org_id = $1",

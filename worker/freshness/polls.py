@@ -22,7 +22,7 @@ from shared.db.queries import Q
 from shared.orgs import settle_org
 from shared.orgs.state import request_plan
 from shared.outbox import flush, stage
-from shared.queue import ACTOR_QUEUES, send
+from shared.queue import send
 from worker.freshness import store
 from worker.freshness.ranges import is_recent
 from worker.freshness.store import StoredRange
@@ -31,7 +31,7 @@ from worker.resources import Resources
 from worker.sync.progress import dispatch, target
 from worker.tripletex.changes import probe_vouchers
 from worker.tripletex.errors import Forbidden, NotFound, ResultSetTooLarge
-from worker.tripletex.events import Probe
+from worker.tripletex.events import Probe, content_hash
 from worker.tripletex.protocol import oslo_today
 
 logger = structlog.get_logger(__name__)
@@ -134,14 +134,15 @@ async def _probe(res: Resources, org_id: int, username: int, row: StoredRange) -
 
 
 async def _changed(conn: asyncpg.Connection, org_id: int, row: StoredRange, probe: Probe) -> bool:
-    """Whether a probed range must be imported again. A first probe only records, unless the
-    vouchers it counts differ from those our postings hold there (a change since the import)."""
+    """Whether a probed range must be imported again. A first probe (nothing stored to compare
+    with) is compared with the vouchers our postings hold there, ids and versions: a change made
+    since the import is found, and an unchanged range costs nothing more."""
     if probe.unchanged:
         return False
     if not row.first:
         return True
-    ours = await conn.fetchval(Q["postings_vouchers_between"], org_id, row.span.start, row.span.end)
-    return bool(probe.vouchers != ours)
+    held = await conn.fetch(Q["postings_vouchers_between"], org_id, row.span.start, row.span.end)
+    return probe.content_hash != content_hash([dict(r) for r in held])
 
 
 async def _reimport(res: Resources, org_id: int, changed: list[StoredRange], source: str) -> None:
@@ -182,8 +183,7 @@ async def _nightly_extras(res: Resources, org_id: int, found: tuple[int, int]) -
             continue
         await balances.store_and_prove(res, org_id, company_id, year, sheet)
     await asyncio.to_thread(send, res.broker, "refresh_registers", org_id)
-    if "care_webhooks" in ACTOR_QUEUES:  # the webhooks' actor (branch `webhooks`) once merged
-        await asyncio.to_thread(send, res.broker, "care_webhooks", org_id)
+    await asyncio.to_thread(send, res.broker, "care_webhooks", org_id)
     async with res.pool.acquire() as conn:
         await conn.execute(Q["freshness_nightly_done"], org_id)
     return len(years)

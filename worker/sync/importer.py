@@ -98,9 +98,11 @@ async def _plan(res: Resources, org_id: int, year: int | None, started: dt.datet
             newest_new = newest_new and not fresh
         await plan_completed(conn, org_id, started, year)
         # the registers postings point to, once a sync, beside its chunks
-        staged = await stage(conn, "refresh_registers", org_id)
+        staged = [await stage(conn, "refresh_registers", org_id)]
+        if year is None:  # the webhook subscriptions, with every whole plan (issue 21)
+            staged.append(await stage(conn, "care_webhooks", org_id))
     logger.info("sync_planned", org_id=org_id, years=len(years), newest=years[0] if years else None)
-    await flush(res.pool, res.broker, [staged])
+    await flush(res.pool, res.broker, staged)
     await dispatch(res, org_id)
     async with res.pool.acquire() as conn, conn.transaction():
         await settle_org(conn, org_id)

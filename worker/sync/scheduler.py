@@ -13,7 +13,10 @@ an emptied Redis, a dropped connection), found in Postgres alone:
 - years importing too long without a chunk (plan_sync of the year);
 - years whose chunks are all finished but that were never closed, and years reconciling too long
   (reconcile_year);
-- organizations with chunks waiting to be sent and none queued or running (dispatched again).
+- organizations with chunks waiting to be sent and none queued or running (dispatched again);
+- organizations with webhook deliveries waiting unapplied (apply_deliveries).
+
+With each re-sync it sends `care_webhooks` (the subscriptions checked hourly).
 
 "Too long" is `requeue_after_s`. Several schedulers may run: each claim is one UPDATE …
 RETURNING, so no work is sent twice by one tick; work sent twice by accident is done once, since
@@ -57,6 +60,8 @@ class Schedule:
     requeue_after_s: float = 300.0
     #: seconds between ticks
     tick_s: float = 10.0
+    #: seconds a webhook delivery may wait unapplied before its apply job is sent again
+    deliveries_after_s: float = 30.0
     #: seconds one tick may take before it is given up (a row lock held elsewhere, a query that
     #: never answers) and tried again: a stuck tick would otherwise stop every re-send for good
     tick_deadline_s: float = 60.0
@@ -80,6 +85,8 @@ class Tick:
     files: int = 0
     #: follow-up messages relayed from the outbox (their stager died before sending them)
     relayed: int = 0
+    #: organizations whose webhook deliveries waited too long: their apply job sent again
+    deliveries: int = 0
 
 
 #: onboarding steps sent again when lost: the query finding them, and the actor to send
@@ -107,10 +114,16 @@ async def tick(pool: asyncpg.Pool, broker: RedisBroker, schedule: Schedule) -> T
             for row in await conn.fetch(Q[query], after)
         ]
         stalled = [r["id"] for r in await conn.fetch(Q["orgs_dispatch_stalled"])]
+        waiting = await conn.fetch(Q["webhook_deliveries_stalled"], schedule.deliveries_after_s)
     for org_id in polls:
         send(broker, "poll_org", org_id, False)
+        # the subscriptions' care rides with the polls: hourly where webhooks are active, sooner
+        # where one is not (it re-creates it); nothing where no public URL is configured
+        send(broker, "care_webhooks", org_id)
     for org_id in nights:
         send(broker, "poll_org", org_id, True)
+    for row in waiting:
+        send(broker, "apply_deliveries", row["org_id"])
     for chunk_id in lost:
         send(broker, "import_chunk", chunk_id)
     for import_id in files:
@@ -119,7 +132,14 @@ async def tick(pool: asyncpg.Pool, broker: RedisBroker, schedule: Schedule) -> T
         send(broker, actor, *args)
     dispatched = [org_id for org_id in stalled if await dispatch_pending(pool, broker, org_id)]
     done = Tick(
-        len(polls), len(nights), len(lost), len(steps), len(dispatched), len(files), relayed
+        len(polls),
+        len(nights),
+        len(lost),
+        len(steps),
+        len(dispatched),
+        len(files),
+        relayed,
+        len(waiting),
     )
     if done != Tick():
         logger.info(
@@ -130,6 +150,7 @@ async def tick(pool: asyncpg.Pool, broker: RedisBroker, schedule: Schedule) -> T
             resent_files=done.files,
             dispatched_orgs=dispatched,
             relayed=relayed,
+            resent_deliveries=done.deliveries,
             resent_steps=[f"{actor}{args}" for actor, args in steps],
         )
     return done

@@ -70,6 +70,7 @@ async def write_chunk(
                 scope.span.end,
                 scope.accounts.low,
                 scope.accounts.high,
+                None,  # every voucher of the scope
             )
         except (asyncpg.InvalidTextRepresentationError, asyncpg.CharacterNotInRepertoireError):
             raise BrokenPage(

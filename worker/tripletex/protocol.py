@@ -37,7 +37,7 @@ POSTING_SORTING = "id"
 #: reference carries: smaller pages); names as the spec's Posting and Voucher spell them
 POSTING_FIELDS = (
     "id,version,date,description,row,amount,amountCurrency,amountGross,currency(code),"
-    "account(id,number,name),voucher(id,number,year,description,voucherType(id)),"
+    "account(id,number,name),voucher(id,version,number,year,description,voucherType(id)),"
     "customer(id),supplier(id),employee(id),department(id),project(id),product(id),"
     "vatType(id),freeAccountingDimension1(id),freeAccountingDimension2(id),"
     "freeAccountingDimension3(id),invoiceNumber,systemGenerated"

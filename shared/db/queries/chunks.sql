@@ -12,7 +12,8 @@ CREATE TEMP TABLE staged_pages (page bytea NOT NULL) ON COMMIT DROP;
 -- name: chunk_merge
 -- Make the chunk's scope (dates [$2, $3), accounts [$4, $5) where given) hold exactly the staged
 -- postings: upsert, delete the missing, count. Postings outside the scope are left out (an API
--- that reads accountNumberTo inclusively sends one account more).
+-- that reads accountNumberTo inclusively sends one account more). With $6, the scope is that one
+-- voucher's postings (a webhook delivery's voucher, `worker/webhooks/store.py`).
 -- Postgres unpacks the raw page JSON (UTF-8 bytes as received), so amounts go from JSON text to
 -- numeric exactly, and a page that is not whole JSON fails the chunk's transaction. A reference
 -- (customer, project, ...) is kept as its id: NULL where the posting has none, or the field is
@@ -51,14 +52,15 @@ WITH src AS (
                                voucher_type_id, voucher_description, customer_id, supplier_id,
                                employee_id, department_id, project_id, product_id, vat_type_id,
                                free_dimension_1, free_dimension_2, free_dimension_3,
-                               amount_gross, invoice_number, system_generated)
+                               amount_gross, invoice_number, system_generated,
+                               voucher_version)
     SELECT $1, id, date, amount, coalesce(account ->> 'number', ''), account ->> 'name',
            (voucher ->> 'id')::bigint, voucher ->> 'number', "row", description,
            "amountCurrency", currency, (voucher ->> 'year')::integer,
            (voucher -> 'voucherType' ->> 'id')::bigint, voucher ->> 'description', customer_id,
            supplier_id, employee_id, department_id, project_id, product_id, vat_type_id,
            free_dimension_1, free_dimension_2, free_dimension_3, "amountGross",
-           "invoiceNumber", "systemGenerated"
+           "invoiceNumber", "systemGenerated", (voucher ->> 'version')::bigint
     FROM src
     ON CONFLICT (org_id, posting_id) DO UPDATE SET
         posting_date = excluded.posting_date, amount = excluded.amount,
@@ -74,13 +76,14 @@ WITH src AS (
         vat_type_id = excluded.vat_type_id, free_dimension_1 = excluded.free_dimension_1,
         free_dimension_2 = excluded.free_dimension_2,
         free_dimension_3 = excluded.free_dimension_3, amount_gross = excluded.amount_gross,
-        invoice_number = excluded.invoice_number, system_generated = excluded.system_generated
+        invoice_number = excluded.invoice_number, system_generated = excluded.system_generated,
+        voucher_version = excluded.voucher_version
     WHERE (t.posting_date, t.amount, t.account_number, t.account_name, t.voucher_id,
            t.voucher_number, t.row_number, t.description, t.amount_currency, t.currency,
            t.voucher_year, t.voucher_type_id, t.voucher_description, t.customer_id,
            t.supplier_id, t.employee_id, t.department_id, t.project_id, t.product_id,
            t.vat_type_id, t.free_dimension_1, t.free_dimension_2, t.free_dimension_3,
-           t.amount_gross, t.invoice_number, t.system_generated)
+           t.amount_gross, t.invoice_number, t.system_generated, t.voucher_version)
           IS DISTINCT FROM
           (excluded.posting_date, excluded.amount, excluded.account_number,
            excluded.account_name, excluded.voucher_id, excluded.voucher_number,
@@ -90,13 +93,14 @@ WITH src AS (
            excluded.employee_id, excluded.department_id, excluded.project_id,
            excluded.product_id, excluded.vat_type_id, excluded.free_dimension_1,
            excluded.free_dimension_2, excluded.free_dimension_3, excluded.amount_gross,
-           excluded.invoice_number, excluded.system_generated)
+           excluded.invoice_number, excluded.system_generated, excluded.voucher_version)
     RETURNING 1
 ), deleted AS (
     DELETE FROM postings AS t
     WHERE t.org_id = $1 AND t.posting_date >= $2 AND t.posting_date < $3
       AND ($4::bigint IS NULL OR nullif(t.account_number, '')::bigint >= $4)
       AND ($5::bigint IS NULL OR nullif(t.account_number, '')::bigint < $5)
+      AND ($6::bigint IS NULL OR t.voucher_id = $6)
       AND NOT EXISTS (SELECT 1 FROM src WHERE src.id = t.posting_id)
     RETURNING 1
 )

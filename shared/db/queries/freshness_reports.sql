@@ -1,6 +1,6 @@
 -- Reading how organizations are kept fresh (shared/freshness.py): `org show`, the cockpit.
 
--- name: webhook_subscriptions_of_org
+-- name: webhook_subscriptions_shown
 -- An organization's webhook subscriptions as we hold them (not those being removed).
 SELECT event, status, source_status, checked_at, last_delivery_at, recreated
 FROM webhook_subscriptions

@@ -29,6 +29,8 @@ SELECT date_trunc('month', posting_date)::date AS month, count(DISTINCT voucher_
 FROM postings WHERE org_id = $1 GROUP BY 1 ORDER BY 1;
 
 -- name: postings_vouchers_between
--- Vouchers (distinct voucher ids) of an organization's postings in [$2, $3).
-SELECT count(DISTINCT voucher_id) FROM postings
-WHERE org_id = $1 AND posting_date >= $2 AND posting_date < $3;
+-- The vouchers of an organization's postings in [$2, $3), each with the newest version held
+-- (what a checksum probe's answer is compared with).
+SELECT voucher_id AS id, max(voucher_version) AS version FROM postings
+WHERE org_id = $1 AND posting_date >= $2 AND posting_date < $3
+GROUP BY voucher_id;
