@@ -1,12 +1,13 @@
 """`ledgersync demo`: the whole system alive on the sandbox, from a fresh clone.
 
-Embedded Postgres and Redis (or the configured ones), the sandbox's demo scenario, workers and
-the scheduler as the Procfile runs them, example organizations — a small company, an
-accountant's large client with many years, two whose tokens fail in ways the troubleshooting
-explains, and one that delivers a SAF-T file — and the terminal UI on top. The demo keeps its
-own database (`ledgersync_demo`) and Redis database (9), so it never touches real data; they are
-recreated at every start, unless `--keep` (then the demo goes on from where it stopped). While it
-runs, `LEDGERSYNC_HOME/demo.env` says where it runs, for the command line beside it.
+Embedded Postgres and Redis (or the configured ones), the sandbox's demo scenario, workers, the
+scheduler and the webhook receiver as the Procfile runs them, example organizations — a small
+company, an accountant's large client with many years, two whose tokens fail in ways the
+troubleshooting explains, and one that delivers a SAF-T file — and the terminal UI on top. The
+demo keeps its own database (`ledgersync_demo`) and Redis database (9), so it never touches real
+data; they are recreated at every start, unless `--keep` (then the demo goes on from where it
+stopped). While it runs, `LEDGERSYNC_HOME/demo.env` says where it runs, for the command line
+beside it.
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ def _running(settings: Settings, *, keep: bool = False) -> Iterator[Demo]:
         run_async(lambda: fresh_database(database_url))
         redis.Redis.from_url(redis_url).flushdb()
     scenario = describe(build_scenario("demo"))
-    port = free_port()
+    port, hooks_port = free_port(), free_port()
     env = {
         **os.environ,
         "LEDGERSYNC_DATABASE_URL": database_url,
@@ -115,6 +116,10 @@ def _running(settings: Settings, *, keep: bool = False) -> Iterator[Demo]:
         "LEDGERSYNC_CONSUMER_TOKEN": scenario["consumer_token"],
         "LEDGERSYNC_SECRET_KEY": settings.secret_key or demo_secret_key(settings.home),
         "LEDGERSYNC_LOG_FORMAT": "json",
+        # the receiver (the Procfile's `web` line) on a port of its own, where the sandbox
+        # delivers its webhooks: the demo's organizations are kept fresh by them
+        "PORT": str(hooks_port),
+        "LEDGERSYNC_PUBLIC_URL": f"http://127.0.0.1:{hooks_port}",
     }
     logs = settings.home / "demo-logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -274,7 +279,7 @@ def demo(headless: bool, keep: bool) -> None:
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     settings = load_settings()
     with servers_for(settings) as ready, _running(ready, keep=keep) as running:
-        click.echo("Starting the sandbox, workers and scheduler ...", err=True)
+        click.echo("Starting the sandbox, workers, scheduler and webhook receiver ...", err=True)
         kept = run_async(lambda: _organizations(running)) if keep else {}
         if kept:
             click.echo(
