@@ -250,7 +250,7 @@ async def _with_webhooks(world: BenchWorld, changes: int) -> tuple[list[float], 
         try:
             active = (
                 "SELECT count(*) = 3 FROM webhook_subscriptions"
-                " WHERE org_id = $1 AND status = 'active'"
+                " WHERE org_id = $1 AND status = 'active' AND event LIKE 'voucher.%'"
             )
             await _until(lambda: conn.fetchval(active, org_id), within=120)
         finally:

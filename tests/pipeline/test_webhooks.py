@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 from pipeline_harness import (
@@ -26,7 +27,7 @@ from shared.crypto import TokenCipher
 from shared.db import create_pool
 from shared.embedded import free_port
 from shared.queue import send, sender
-from worker.tripletex.events import VOUCHER_EVENTS
+from worker.tripletex.events import AUTH_HEADER, SUBSCRIBED_EVENTS
 from worker.webhooks.receiver import Receiver, build_app
 
 GOOD_COMPANY = 201
@@ -52,7 +53,7 @@ class Hooked:
 @pytest.fixture
 async def hooked(pipeline: Pipeline) -> AsyncIterator[Hooked]:
     """The receiver on a free port in the test's loop, a worker that knows its public URL, and
-    the good token's organization synced with its three voucher subscriptions active."""
+    the good token's organization synced with its subscriptions (vouchers, master data) active."""
     port = free_port()
     public_url = f"http://127.0.0.1:{port}"
     pipeline.env["LEDGERSYNC_PUBLIC_URL"] = public_url
@@ -68,7 +69,7 @@ async def hooked(pipeline: Pipeline) -> AsyncIterator[Hooked]:
         row = await pipeline.wait_state(org_id, "synced", "needs_attention")
         assert row["state"] == "synced", row["state_reason"]
         await assert_matches_truth(pipeline, org_id, GOOD_COMPANY)
-        await poll("the three subscriptions to be active", lambda: active(pipeline, org_id))
+        await poll("the subscriptions to be active", lambda: active(pipeline, org_id))
         yield Hooked(pipeline, org_id, public_url)
     finally:
         await pipeline.stop_workers()
@@ -78,10 +79,10 @@ async def hooked(pipeline: Pipeline) -> AsyncIterator[Hooked]:
 
 
 async def active(world: Pipeline, org_id: int) -> bool:
-    """Whether every voucher event has an active subscription row."""
+    """Whether every event subscribed to has an active subscription row."""
     rows = await fetch(world.database_url, SUBSCRIPTIONS, org_id)
     return [(r["event"], r["status"]) for r in rows] == [
-        (event, "active") for event in sorted(VOUCHER_EVENTS)
+        (event, "active") for event in sorted(SUBSCRIBED_EVENTS)
     ]
 
 
@@ -279,7 +280,7 @@ async def test_a_removed_organization_s_subscriptions_are_deleted_at_tripletex(
     hooked: Hooked,
 ) -> None:
     world = hooked.world
-    assert len(world.server.state.subscriptions.of(GOOD_COMPANY)) == len(VOUCHER_EVENTS)
+    assert len(world.server.state.subscriptions.of(GOOD_COMPANY)) == len(SUBSCRIBED_EVENTS)
     code, _, err = await world.ledgersync("org", "remove", str(hooked.org_id), "--yes")
     assert code == 0, err
 
@@ -289,3 +290,53 @@ async def test_a_removed_organization_s_subscriptions_are_deleted_at_tripletex(
 
     # staged in the removal's transaction, sent by a worker's outbox relay (removal has no broker)
     await poll("the subscriptions to be deleted at the sandbox", gone, within=WITHIN_S)
+
+
+async def test_a_master_data_delivery_refreshes_that_register_alone(hooked: Hooked) -> None:
+    """A customer changed at Tripletex: its register (one request) is listed again, no other."""
+    world = hooked.world
+    row = (
+        await fetch(
+            world.database_url,
+            "SELECT hook_key, secret_encrypted, subscription_id FROM webhook_subscriptions"
+            " WHERE org_id = $1 AND event = 'customer.update'",
+            hooked.org_id,
+        )
+    )[0]
+    secret = TokenCipher(world.env["LEDGERSYNC_SECRET_KEY"]).decrypt(row["secret_encrypted"])
+    before = await control(world, "GET", "/counters")
+    body = {"subscriptionId": row["subscription_id"], "event": "customer.update", "id": 7}
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{hooked.public_url}/tripletex/{row['hook_key']}",
+            json=body,
+            headers={AUTH_HEADER: secret},
+        ) as answer,
+    ):
+        assert answer.status == 200
+
+    async def recorded() -> list[Any]:
+        found = await fetch(
+            world.database_url,
+            "SELECT last_change_what FROM freshness WHERE org_id = $1",
+            hooked.org_id,
+        )
+        what = found[0]["last_change_what"] if found else None
+        return found if what and "customers refreshed" in what else []
+
+    found = await poll("the customers' register to be refreshed", recorded, within=WITHIN_S)
+    assert found[0]["last_change_what"] == "customer.update 7: customers refreshed"
+    after = await control(world, "GET", "/counters")
+    asked = {
+        endpoint: n - before["by_endpoint"].get(endpoint, 0)
+        for endpoint, n in after["by_endpoint"].items()
+        if n != before["by_endpoint"].get(endpoint, 0)
+    }
+    assert asked == {"GET /v2/customer": 1}, asked
+    applied = await fetch(
+        world.database_url,
+        "SELECT outcome FROM webhook_deliveries WHERE org_id = $1 AND event = 'customer.update'",
+        hooked.org_id,
+    )
+    assert [r["outcome"] for r in applied] == ["register refreshed"]

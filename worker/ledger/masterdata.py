@@ -26,15 +26,19 @@ logger = structlog.get_logger(__name__)
 REFUSALS = (Forbidden, NotFound, ResultSetTooLarge)
 
 
-async def refresh_registers(res: Resources, org_id: int) -> None:
-    """List every register of the organization's company and store it (see the module)."""
+async def refresh_registers(
+    res: Resources, org_id: int, only: frozenset[str] | None = None
+) -> None:
+    """List every register of the organization's company (or those whose table is in `only`:
+    a webhook named one of their objects) and store it (see the module)."""
     async with res.pool.acquire() as conn:
         found = await target(conn, org_id)
     if found is None:
         return  # the organization stopped, or has no company yet
     company_id, username = found
     refused: list[str] = []
-    for register in REGISTERS:
+    chosen = [r for r in REGISTERS if only is None or r.table in only]
+    for register in chosen:
         try:
             rows = await _list(res, org_id, username, register)
         except REFUSALS as exc:
@@ -54,7 +58,7 @@ async def refresh_registers(res: Resources, org_id: int) -> None:
         # settled by its years, as every step of a sync ends: a refresh an operator retried
         # after it stopped for good reopened the organization
         await settle_org(conn, org_id)
-    logger.info("registers_refreshed", org_id=org_id, registers=len(REGISTERS), refused=refused)
+    logger.info("registers_refreshed", org_id=org_id, registers=len(chosen), refused=refused)
 
 
 async def _list(res: Resources, org_id: int, username: int, register: Register) -> list[Row]:

@@ -14,6 +14,21 @@ from worker.tripletex.protocol import POSTING_FIELDS, last_page
 #: the voucher events every organization with webhooks subscribes to (`voucher.update` is also
 #: sent when a voucher's postings change)
 VOUCHER_EVENTS = ("voucher.create", "voucher.update", "voucher.delete")
+#: the master-data events (issue 20's registers), each with the register its object lives in:
+#: a delivery of one refreshes that register (one request), not the object alone
+MASTER_EVENTS = {
+    f"{kind}.{verb}": table
+    for kind, table in (
+        ("customer", "customers"),
+        ("supplier", "suppliers"),
+        ("project", "projects"),
+        ("product", "products"),
+        ("account", "ledger_accounts"),
+    )
+    for verb in ("create", "update", "delete")
+}
+#: every event an organization with webhooks is subscribed to, vouchers first
+SUBSCRIBED_EVENTS = (*VOUCHER_EVENTS, *MASTER_EVENTS)
 #: the header our per-subscription secret comes back in on every delivery (Tripletex sends the
 #: subscription's `authHeaderName`/`authHeaderValue` as-is)
 AUTH_HEADER = "X-Ledgersync-Secret"

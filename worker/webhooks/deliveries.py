@@ -16,10 +16,12 @@ import asyncpg
 import structlog
 
 from shared.db.queries import Q
+from worker.ledger import masterdata
 from worker.onboarding import ACCESS_ERRORS, mark_needs_attention
 from worker.resources import Resources
 from worker.sync.progress import target
 from worker.tripletex import changes
+from worker.tripletex.events import MASTER_EVENTS
 from worker.webhooks.store import CompanyChanged, Fetched, apply_voucher
 
 logger = structlog.get_logger(__name__)
@@ -29,8 +31,9 @@ VOUCHER_PREFIX = "voucher."
 
 
 async def apply_deliveries(res: Resources, org_id: int) -> None:
-    """Apply every waiting delivery of the organization; other events than vouchers' are
-    marked ignored (the registers' refresh and the nightly pass keep those)."""
+    """Apply every waiting delivery of the organization: a voucher's made into its postings, a
+    master-data object's by refreshing its register (one request a register, however many of
+    its objects the deliveries name); an event of neither kind is marked ignored."""
     async with res.pool.acquire() as conn:
         await conn.execute(Q["webhook_queue_take"], org_id)
         pending = await conn.fetch(Q["webhook_deliveries_pending"], org_id)
@@ -39,15 +42,14 @@ async def apply_deliveries(res: Resources, org_id: int) -> None:
         return  # nothing waits, or the organization stopped: its next sync covers it
     company_id, username = found
     vouchers: dict[int, list[int]] = defaultdict(list)
-    others = []
+    others: list[asyncpg.Record] = []
     for row in pending:
         if row["event"].startswith(VOUCHER_PREFIX):
             vouchers[row["object_id"]].append(row["id"])
         else:
-            others.append(row["id"])
+            others.append(row)
     if others:
-        async with res.pool.acquire() as conn:
-            await conn.execute(Q["webhook_deliveries_applied"], org_id, others, "ignored")
+        await _refresh_registers(res, org_id, others)
     began = time.perf_counter()
     for voucher_id, deliveries in vouchers.items():
         await _apply_one(res, org_id, (company_id, username), voucher_id, deliveries)
@@ -55,7 +57,7 @@ async def apply_deliveries(res: Resources, org_id: int) -> None:
         "deliveries_applied",
         org_id=org_id,
         vouchers=len(vouchers),
-        ignored=len(others),
+        others=len(others),
         seconds=round(time.perf_counter() - began, 3),
     )
 
@@ -100,3 +102,25 @@ async def _apply_one(
 async def _mark(res: Resources, org_id: int, deliveries: Sequence[int], outcome: str) -> None:
     async with res.pool.acquire() as conn:
         await conn.execute(Q["webhook_deliveries_applied"], org_id, list(deliveries), outcome)
+
+
+async def _refresh_registers(res: Resources, org_id: int, rows: Sequence[asyncpg.Record]) -> None:
+    """Refresh the registers the master-data deliveries name, then mark them applied."""
+    tables = frozenset(MASTER_EVENTS[r["event"]] for r in rows if r["event"] in MASTER_EVENTS)
+    if tables:
+        await masterdata.refresh_registers(res, org_id, tables)
+    named = [r["id"] for r in rows if r["event"] in MASTER_EVENTS]
+    ignored = [r["id"] for r in rows if r["event"] not in MASTER_EVENTS]
+    async with res.pool.acquire() as conn, conn.transaction():
+        if named:
+            await conn.execute(Q["webhook_deliveries_applied"], org_id, named, "register refreshed")
+            what = ", ".join(
+                sorted({f"{r['event']} {r['object_id']}" for r in rows if r["id"] in named})
+            )
+            await conn.execute(
+                Q["webhook_freshness_record"],
+                org_id,
+                f"{what}: {', '.join(sorted(tables))} refreshed",
+            )
+        if ignored:
+            await conn.execute(Q["webhook_deliveries_applied"], org_id, ignored, "ignored")

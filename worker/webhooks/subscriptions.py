@@ -1,16 +1,18 @@
-"""Subscription care: one active subscription per voucher event for each organization, and the
-subscriptions of removed organizations deleted at Tripletex.
+"""Subscription care: one active subscription per voucher and master-data event for each
+organization (`events.SUBSCRIBED_EVENTS`), and the subscriptions of removed organizations
+deleted at Tripletex.
 
 `care_webhooks` is idempotent (staged with every whole plan, and hourly): a row is written
 before the subscription is asked for (status creating), so a worker dying between the two
 leaves a row the next run completes (a subscription Tripletex made meanwhile is adopted by its
 target URL). A subscription Tripletex disabled (DISABLED_TOO_MANY_ERRORS, ...) or lost is made
-again, and the organization re-synced: deliveries since it was last seen active may be missing,
-for vouchers of any date.
+again, and what it may have missed checked: every range probed for a voucher event (vouchers
+of any date may have changed), the registers refreshed for a master-data event.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import secrets
 from collections.abc import Awaitable, Callable
@@ -23,12 +25,13 @@ import structlog
 from shared.db.queries import Q
 from shared.errors import ConfigError
 from shared.outbox import flush, stage
+from shared.queue import send
 from worker.onboarding import ACCESS_ERRORS
 from worker.resources import Resources
 from worker.sync.progress import target
 from worker.tripletex import changes
-from worker.tripletex.errors import Forbidden
-from worker.tripletex.events import VOUCHER_EVENTS, Subscription
+from worker.tripletex.errors import Forbidden, InvalidRequest
+from worker.tripletex.events import SUBSCRIBED_EVENTS, VOUCHER_EVENTS, Subscription
 from worker.tripletex.protocol import Auth, fingerprint, oslo_today
 
 T = TypeVar("T")
@@ -97,8 +100,9 @@ async def _care(res: Resources, org_id: int, found: tuple[int, int], public_url:
     listed = await call(lambda auth: changes.event_subscriptions(res.access.client, auth))
     hooks = await _hooks(res, org_id, company_id)
     gap: dt.datetime | None = None
+    registers_missed = False
     counts = {"kept": 0, "created": 0, "recreated": 0}
-    for event in VOUCHER_EVENTS:
+    for event in SUBSCRIBED_EVENTS:
         hook, url = hooks[event], prefix + hooks[event].hook_key
         there = _find(listed, url, hook.subscription_id)
         if there is not None and there.active and there.target_url == url:
@@ -110,13 +114,26 @@ async def _care(res: Resources, org_id: int, found: tuple[int, int], public_url:
             await _delete(res, call, there)
         if lost:
             since = await _disabled(res, hook, there)
-            gap = since if gap is None or since < gap else gap
-        await _create(res, call, hook, url, recreated=lost)
+            if event in VOUCHER_EVENTS:
+                gap = since if gap is None or since < gap else gap
+            else:
+                registers_missed = True
+        try:
+            await _create(res, call, hook, url, recreated=lost)
+        except (Forbidden, InvalidRequest) as exc:
+            if event in VOUCHER_EVENTS:
+                raise
+            # a master-data event this company may not subscribe to (a module it lacks): its
+            # register is refreshed nightly all the same; tried again at the next care
+            logger.info("webhook_event_refused", webhook_event=event, error=str(exc))
+            continue
         counts["recreated" if lost else "created"] += 1
     care = Care(**counts, strays=await _remove_strays(res, call, listed, prefix))
     if gap is not None:
         await _resync_since(res, org_id, gap)
-    if care != Care(kept=len(VOUCHER_EVENTS)):
+    if registers_missed:
+        await asyncio.to_thread(send, res.broker, "refresh_registers", org_id)
+    if care != Care(kept=len(SUBSCRIBED_EVENTS)):
         logger.info("webhooks_cared", org_id=org_id, **counts, strays=care.strays)
     return care
 
@@ -139,10 +156,10 @@ def _find(listed: list[Subscription], url: str, known: int | None) -> Subscripti
 
 
 async def _hooks(res: Resources, org_id: int, company_id: int) -> dict[str, Hook]:
-    """The organization's rows, one per voucher event; missing ones written first (creating)."""
+    """The organization's rows, one per event; missing ones written first (creating)."""
     async with res.pool.acquire() as conn:
         rows = {r["event"]: r for r in await conn.fetch(Q["webhook_subscriptions_of_org"], org_id)}
-        for event in VOUCHER_EVENTS:
+        for event in SUBSCRIBED_EVENTS:
             if event not in rows:
                 secret = secrets.token_urlsafe(32)
                 key = secrets.token_urlsafe(24)
@@ -155,7 +172,7 @@ async def _hooks(res: Resources, org_id: int, company_id: int) -> dict[str, Hook
                     res.access.cipher.encrypt(secret),
                 )
         rows = {r["event"]: r for r in await conn.fetch(Q["webhook_subscriptions_of_org"], org_id)}
-    return {event: Hook.of(rows[event]) for event in VOUCHER_EVENTS}
+    return {event: Hook.of(rows[event]) for event in SUBSCRIBED_EVENTS}
 
 
 async def _create(

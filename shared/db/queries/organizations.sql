@@ -157,7 +157,8 @@ SELECT o.id, o.name, o.method, o.provider, o.company_name, o.state, o.state_reas
        now() AS at, coalesce(y.days_done, 0) AS days_done, y.days_total, o.updated_at,
        cr.token_fingerprint,
        (SELECT count(*) FROM webhook_subscriptions AS w
-        WHERE w.org_id = o.id AND w.status = 'active') AS hooks_active
+        WHERE w.org_id = o.id AND w.status = 'active' AND w.event LIKE 'voucher.%')
+           AS hooks_active
 FROM organizations AS o
 LEFT JOIN org_progress AS y ON y.org_id = o.id
 LEFT JOIN files AS f ON f.org_id = o.id
