@@ -15,6 +15,7 @@ from pathlib import Path
 from bench import (
     dlt_peer,
     fairness,
+    freshness,
     import_speed,
     rate_limited,
     requests,
@@ -62,8 +63,8 @@ def _cores() -> int:
     return os.cpu_count() or 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run, print, and (unless --no-write) record the results."""
+def _parser() -> argparse.ArgumentParser:
+    """The suite's options: the size of each run."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--postings", type=int, default=1_000_000, help="postings of the company")
     parser.add_argument("--years", type=int, default=10)
@@ -101,8 +102,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tui-chunks", type=int, default=50_000, help="chunks for the TUI")
     parser.add_argument("--tui-runs", type=int, default=50, help="TUI home refreshes timed")
     parser.add_argument("--tui-presses", type=int, default=200, help="TUI key presses timed")
+    parser.add_argument(
+        "--fresh-postings", type=int, default=200_000, help="postings of the freshness run"
+    )
+    parser.add_argument("--fresh-changes", type=int, default=20, help="changes timed there")
+    parser.add_argument(
+        "--fresh-poll-interval", type=float, default=20.0, help="its polling-lag interval, s"
+    )
     parser.add_argument("--no-write", action="store_true", help="do not write bench/RESULTS.md")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run, print, and (unless --no-write) record the results."""
+    args = _parser().parse_args(argv)
     rows = import_speed.run(args.postings, args.years)
     report = f"## Import of one company ({args.postings:,} postings over {args.years} years)\n\n"
     report += table(rows)
@@ -138,12 +151,22 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.tui_chunks:,} chunks)\n\n"
     )
     report += tui.table()
+    fresh_size = freshness.FreshSize(
+        args.fresh_postings, 11, args.fresh_changes, args.fresh_poll_interval
+    )
+    fresh = freshness.run(fresh_size)
+    report += (
+        f"\n\n## Kept fresh: lag and idle cost ({args.fresh_postings:,} postings over 11 years, "
+        "up to this one)\n\n"
+    )
+    report += table(fresh)
     headlines = [
         *summary.import_headlines(rows),
         *summary.limited_headlines(limited),
         *summary.fairness_headlines(fair),
         *summary.peer_headlines(peer),
         *summary.request_headlines(spent),
+        *summary.freshness_headlines(fresh),
         *summary.saft_headlines(saft),
         *summary.tui_headlines(tui),
     ]

@@ -21,6 +21,7 @@ import statistics
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -36,6 +37,21 @@ from shared.queue import send, sender
 POLL_INTERVAL_S, WEBHOOK_POLL_INTERVAL_S, CARE_INTERVAL_S, NIGHTLY_S = 900, 3600, 3600, 86_400
 #: the poll interval of the polling-lag run (short, so the run is short; the lag is about one)
 LAG_POLL_INTERVAL_S = 20.0
+
+
+@dataclass(frozen=True)
+class FreshSize:
+    """How big the run is: the company's history, the changes timed, the polling-lag interval."""
+
+    postings: int = 200_000
+    #: years of history, up to this one (the bench scenario starts in 2016)
+    years: int = 11
+    changes: int = 20
+    poll_interval_s: float = LAG_POLL_INTERVAL_S
+    #: the sandbox's latency mode (e.g. "150-600" ms a full page), None: instant
+    latency: str | None = None
+
+
 #: the accounts the added vouchers book on (in every sandbox chart)
 BANK, SALES = 1920, 3000
 #: goals of issue 21
@@ -101,19 +117,27 @@ async def _synced(conn: asyncpg.Connection, org_id: int) -> bool:
 async def _change_amount(
     world: BenchWorld, conn: asyncpg.Connection, company: int, org_id: int, since: dt.date
 ) -> Callable[[], Awaitable[bool]]:
-    """Change one stored posting's amount at the source; the check that Postgres has it."""
+    """Move 1.00 between a debit and a credit of one stored voucher at the source (it still
+    balances, as Tripletex demands); the check that Postgres holds both new amounts."""
     row = await conn.fetchrow(
-        "SELECT posting_id, amount FROM postings WHERE org_id = $1 AND posting_date >= $2"
+        "SELECT (array_agg(posting_id ORDER BY amount DESC))[1] AS debit,"
+        " (array_agg(posting_id ORDER BY amount))[1] AS credit,"
+        " max(amount) AS high, min(amount) AS low"
+        " FROM postings WHERE org_id = $1 AND posting_date >= $2"
+        " GROUP BY voucher_id HAVING max(amount) > 0 AND min(amount) < 0"
         " ORDER BY random() LIMIT 1",
         org_id,
         since,
     )
-    new = row["amount"] + 1
-    await _control(
-        world, "PATCH", f"/companies/{company}/postings/{row['posting_id']}", {"amount": str(new)}
+    high, low = row["high"] + 1, row["low"] - 1
+    for posting, amount in ((row["debit"], high), (row["credit"], low)):
+        path = f"/companies/{company}/postings/{posting}"
+        await _control(world, "PATCH", path, {"amount": str(amount)})
+    query = (
+        "SELECT count(*) = 2 FROM postings WHERE org_id = $1"
+        " AND ((posting_id = $2 AND amount = $3) OR (posting_id = $4 AND amount = $5))"
     )
-    query = "SELECT amount = $3 FROM postings WHERE org_id = $1 AND posting_id = $2"
-    return lambda: conn.fetchval(query, org_id, row["posting_id"], new)
+    return lambda: conn.fetchval(query, org_id, row["debit"], high, row["credit"], low)
 
 
 async def _add_voucher(
@@ -168,19 +192,47 @@ def _percentiles(lags: list[float]) -> tuple[float, float]:
 
 
 async def _counted(
-    world: BenchWorld, database_url: str, act: Callable[[], object], done: str, org_id: int
+    world: BenchWorld,
+    database_url: str,
+    act: Callable[[], object],
+    done: str,
+    *args: object,
 ) -> int:
-    """Requests made between `act` and the query `done` (with $1 org, $2 since) holding."""
+    """Requests made between `act` and the query `done` (with $1 org, $2 since, more) holding."""
     conn = await connect(database_url)
     try:
         since = await conn.fetchval("SELECT now()")
         before = await _requests(world)
-        act()
-        await _until(lambda: conn.fetchval(done, org_id, since), every=0.1)
+        result = act()
+        if asyncio.iscoroutine(result):
+            await result
+        await _until(lambda: conn.fetchval(done, args[0], since, *args[1:]), every=0.1)
         await asyncio.sleep(0.5)  # anything sent after the mark (none expected) is counted too
         return await _requests(world) - before
     finally:
         await conn.close()
+
+
+def _org_sync(
+    world: BenchWorld, database_url: str, org_id: int, year: int
+) -> Callable[[], Awaitable[None]]:
+    """`ledgersync org sync ORG --year Y`: a year fetched again in full, as the old hourly
+    re-sync fetched the current and the previous year."""
+
+    async def run() -> None:
+        process = await asyncio.create_subprocess_exec(
+            *world.cli,
+            "org",
+            "sync",
+            str(org_id),
+            "--year",
+            str(year),
+            env=world.env(database_url),
+            stdout=asyncio.subprocess.DEVNULL,
+        )
+        await process.wait()
+
+    return run
 
 
 POLLED = "SELECT recent_checked_at > $2 FROM freshness WHERE org_id = $1"
@@ -190,9 +242,7 @@ CARED = (
     " WHERE org_id = $1 AND status = 'active'"
 )
 REFETCHED = """
-SELECT count(*) = 2 FROM sync_years
-WHERE org_id = $1 AND year >= extract(year FROM now())::int - 1
-  AND state = 'synced' AND finished_at > $2
+SELECT state = 'synced' AND finished_at > $2 FROM sync_years WHERE org_id = $1 AND year = $3
 """
 
 
@@ -214,11 +264,16 @@ async def _costs(world: BenchWorld, database_url: str, org_id: int) -> dict[str,
             ),
         }
 
-        def refetch() -> None:  # what the scheduler sent every hour before issue 21
-            for year in (this_year, this_year - 1):
-                send(broker, "plan_sync", org_id, year)
-
-        found["refetch"] = await _counted(world, database_url, refetch, REFETCHED, org_id)
+        found["refetch"] = 0
+        for year in (this_year, this_year - 1):  # what the scheduler did every hour before
+            found["refetch"] += await _counted(
+                world,
+                database_url,
+                _org_sync(world, database_url, org_id, year),
+                REFETCHED,
+                org_id,
+                year,
+            )
     finally:
         broker.close()
     return found
@@ -260,21 +315,19 @@ async def _with_webhooks(world: BenchWorld, changes: int) -> tuple[list[float], 
     return lags, costs
 
 
-async def _with_polls(world: BenchWorld, changes: int) -> list[float]:
+async def _with_polls(world: BenchWorld, changes: int, interval: float) -> list[float]:
     database_url = await world.fresh_database("ledgersync_bench_fresh_polls")
     env = world.env(database_url)
     worker = ["worker", "--processes", "1", "--threads", "8"]
-    scheduler = ["scheduler", "--tick", "1", "--poll-interval", str(LAG_POLL_INTERVAL_S)]
+    scheduler = ["scheduler", "--tick", "0.5", "--poll-interval", str(interval)]
     async with _processes(world, env, "polls", worker, scheduler):
         await world.wait_workers_ready(database_url)
         org_id = await _onboard(world, database_url, env)
-        return await _lags(
-            world, database_url, org_id, changes, within=LAG_POLL_INTERVAL_S * 3 + 120
-        )
+        return await _lags(world, database_url, org_id, changes, within=interval * 3 + 120)
 
 
 def _rows(
-    postings: int, years: int, hooked: list[float], polled: list[float], costs: dict[str, int]
+    size: FreshSize, hooked: list[float], polled: list[float], costs: dict[str, int]
 ) -> list[Row]:
     hook_p50, hook_p95 = _percentiles(hooked)
     poll_p50, poll_p95 = _percentiles(polled)
@@ -284,7 +337,8 @@ def _rows(
         + costs["care"] * 3600 / CARE_INTERVAL_S
         + per_day
     )
-    polling = costs["poll"] * 3600 / POLL_INTERVAL_S + per_day
+    polling = costs["poll"] * 3600 / POLL_INTERVAL_S + costs["care"] * 3600 / POLL_INTERVAL_S
+    polling += per_day
     today = float(costs["refetch"])
     return [
         Measure("freshness lag with webhooks, p50", len(hooked), hook_p50).with_note(
@@ -292,48 +346,53 @@ def _rows(
             f"(goal p95 < {LAG_GOAL_S:g} s)"
         ),
         Measure("freshness lag with checksum polls, p50", len(polled), poll_p50).with_note(
-            f"polled every {LAG_POLL_INTERVAL_S:g} s for this run; p95 {poll_p95:.2f} s"
+            f"polled every {size.poll_interval_s:g} s for this run; p95 {poll_p95:.2f} s"
         ),
-        f"Idle cost, {postings:,} postings over {years} years, requests per hour: "
-        f"one recent poll round {costs['poll']}, one nightly pass {costs['nightly']}, one "
-        f"subscription check {costs['care']}; the hourly full re-fetch of the current and "
-        f"previous year (before issue 21) {costs['refetch']}.",
+        f"Idle cost, {size.postings:,} postings over {size.years} years, requests: one recent "
+        f"poll round {costs['poll']}, one nightly pass {costs['nightly']}, one subscription "
+        f"check {costs['care']}; the hourly full re-fetch of the current and previous year "
+        f"(before issue 21) {costs['refetch']}.",
         f"Per hour: webhooks + checksum polls {with_hooks:.2f}, checksum polls alone (every "
         f"{POLL_INTERVAL_S // 60} min) {polling:.2f}, the old re-fetch {today:.0f}: "
         f"{today / with_hooks:.0f}× fewer with webhooks, {today / polling:.0f}× with polls alone "
         f"(goal ≥ {COST_GOAL:g}×).",
+        Value("freshness lag webhooks p50 s", hook_p50),
         Value("freshness lag webhooks p95 s", hook_p95),
         Value("freshness lag polls p95 s", poll_p95),
+        Value("freshness poll interval s", size.poll_interval_s),
         Value("idle requests per hour webhooks", with_hooks),
-        Value("idle cost ratio webhooks", today / with_hooks),
-        Value("idle cost ratio polls", today / polling),
+        Value("idle requests per hour polls", polling),
+        Value("idle requests per hour refetch", today),
     ]
 
 
-def run(postings: int, years: int, changes: int = 20, latency: str | None = None) -> list[Row]:
-    """Both lags and the idle cost; `latency` runs the sandbox in latency mode (e.g. "150-600")."""
-    return asyncio.run(_run(postings, years, changes, latency))
+def run(size: FreshSize) -> list[Row]:
+    """Both lags and the idle cost."""
+    return asyncio.run(_run(size))
 
 
-async def _run(postings: int, years: int, changes: int, latency: str | None) -> list[Row]:
-    faults = ("--rate-limit", "1000000000", *(("--latency", latency) if latency else ()))
-    async with BenchWorld.start(postings=postings, years=years, faults=faults) as world:
-        hooked, costs = await _with_webhooks(world, changes)
-        polled = await _with_polls(world, max(4, changes // 4))
-    return _rows(postings, years, hooked, polled, costs)
+async def _run(size: FreshSize) -> list[Row]:
+    latency = ("--latency", size.latency) if size.latency else ()
+    faults = ("--rate-limit", "1000000000", *latency)
+    async with BenchWorld.start(postings=size.postings, years=size.years, faults=faults) as world:
+        hooked, costs = await _with_webhooks(world, size.changes)
+        polled = await _with_polls(world, max(4, size.changes // 4), size.poll_interval_s)
+    return _rows(size, hooked, polled, costs)
 
 
 def main() -> None:
     """Run alone and print the rows."""
     parser = argparse.ArgumentParser(prog="python -m bench.freshness", description=__doc__)
-    parser.add_argument("--postings", type=int, default=200_000)
-    parser.add_argument("--years", type=int, default=11, help="years of history, up to this one")
-    parser.add_argument("--changes", type=int, default=20)
+    parser.add_argument("--postings", type=int, default=FreshSize.postings)
+    parser.add_argument("--years", type=int, default=FreshSize.years)
+    parser.add_argument("--changes", type=int, default=FreshSize.changes)
+    parser.add_argument("--poll-interval", type=float, default=FreshSize.poll_interval_s)
     parser.add_argument("--latency", default=None, help="the sandbox's latency mode, e.g. 150-600")
     args = parser.parse_args()
     from bench.__main__ import table
 
-    print(table(run(args.postings, args.years, args.changes, args.latency)))
+    size = FreshSize(args.postings, args.years, args.changes, args.poll_interval, args.latency)
+    print(table(run(size)))
 
 
 if __name__ == "__main__":

@@ -127,6 +127,41 @@ def peer_headlines(rows: list[Row]) -> list[Headline]:
     return found
 
 
+def freshness_headlines(rows: list[Row]) -> list[Headline]:
+    """The freshness lag beside its goal; an idle organization's requests beside the re-fetch."""
+    p50, p95 = (
+        value_named(rows, "freshness lag webhooks p50 s"),
+        value_named(rows, "freshness lag webhooks p95 s"),
+    )
+    hooks, polls = (
+        value_named(rows, "idle requests per hour webhooks"),
+        value_named(rows, "idle requests per hour polls"),
+    )
+    refetch = value_named(rows, "idle requests per hour refetch")
+    return [
+        Headline(
+            "freshness lag with webhooks, p95",
+            f"{p95:.2f} s",
+            f"p50 {p50:.2f} s",
+            f"{p95 / 10:.2f} of 10 s",
+            "< 1",
+        ),
+        Headline(
+            "idle organization, requests/hour, webhooks + polls",
+            f"{hooks:.2f}",
+            f"hourly re-fetch {refetch:.0f}",
+            f"{refetch / hooks:.0f}× fewer",
+            "≥ 20×",
+        ),
+        Headline(
+            "idle organization, requests/hour, polls alone",
+            f"{polls:.2f}",
+            f"hourly re-fetch {refetch:.0f}",
+            f"{refetch / polls:.0f}× fewer",
+        ),
+    ]
+
+
 def request_headlines(rows: list[Row]) -> list[Headline]:
     """Requests made beside the minimum; the realistic onboarding beside the limit's floor."""
     least = value_named(rows, "request minimum")

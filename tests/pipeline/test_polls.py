@@ -193,3 +193,58 @@ async def test_the_scheduler_sends_polls_on_its_interval(pipeline: Pipeline) -> 
     await poll("two polls sent by the scheduler", checked_twice, within=60)
     nightly = await fetch(url, "SELECT nightly_due_at FROM freshness WHERE org_id = $1", org_id)
     assert nightly[0]["nightly_due_at"] is not None, "its first night is set"
+
+
+async def _reconcile_differing(pipeline: Pipeline, org_id: int, *, refreshing: bool) -> Any:
+    """The year reconciled after its last retry, with one of our postings off by 1.00 (as when
+    Tripletex changed it again while it was imported); the year's row once settled."""
+    await fetch(
+        pipeline.database_url,
+        "UPDATE postings SET amount = amount + 1 WHERE posting_id = (SELECT min(posting_id)"
+        " FROM postings WHERE org_id = $1 AND posting_date >= $2 AND posting_date < $3)",
+        org_id,
+        date(YEAR, 1, 1),
+        date(YEAR + 1, 1, 1),
+    )
+    await fetch(
+        pipeline.database_url,
+        "UPDATE sync_years SET state = 'reconciling', reconcile_attempts = 1, refreshing = $3"
+        " WHERE org_id = $1 AND year = $2",
+        org_id,
+        YEAR,
+        refreshing,
+    )
+    send(sender(redis_url_of(pipeline)), "reconcile_year", org_id, YEAR)
+
+    async def settled() -> list[Any]:
+        rows = await fetch(
+            pipeline.database_url,
+            "SELECT state, difference, proven FROM sync_years WHERE org_id = $1 AND year = $2",
+            org_id,
+            YEAR,
+        )
+        return rows if rows[0]["state"] != "reconciling" else []
+
+    return (await poll("the year to be settled", settled))[0]
+
+
+async def test_a_refreshed_year_that_changed_again_stays_synced_for_the_next_poll(
+    pipeline: Pipeline,
+) -> None:
+    """A refresh's mismatch after its retry does not fail the organization (that would stop the
+    polls that mend it): the year is synced, not proven, with what differs."""
+    org_id = await synced_org(pipeline)
+    year = await _reconcile_differing(pipeline, org_id, refreshing=True)
+    assert year["state"] == "synced"
+    assert year["proven"] is False
+    assert "differ from Tripletex" in year["difference"]
+    row = await pipeline.wait_state(org_id, "synced", "needs_attention")
+    assert row["state"] == "synced", row["state_reason"]
+
+
+async def test_a_first_import_that_differs_after_its_retry_still_fails(pipeline: Pipeline) -> None:
+    org_id = await synced_org(pipeline)
+    year = await _reconcile_differing(pipeline, org_id, refreshing=False)
+    assert year["state"] == "failed"
+    row = await pipeline.wait_state(org_id, "synced", "needs_attention")
+    assert row["state"] == "needs_attention"

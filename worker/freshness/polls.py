@@ -162,6 +162,7 @@ async def _reimport(res: Resources, org_id: int, changed: list[StoredRange], sou
             ]
             if ids:
                 await conn.execute(Q["year_start"], org_id, year, None, None)
+                await conn.execute(Q["year_mark_refresh"], org_id, year)
             requeued += len(ids)
         await conn.execute(Q["freshness_change"], org_id, source, f"{labels}: vouchers changed")
         await settle_org(conn, org_id)

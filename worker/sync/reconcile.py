@@ -68,6 +68,11 @@ async def reconcile_year(res: Resources, org_id: int, year: int) -> None:
             await conn.execute(Q["year_settle"], org_id, year, "synced", None, True, None)
         elif await conn.fetchrow(Q["year_retry_after_mismatch"], org_id, year, describe(diff)):
             await conn.execute(Q["year_requeue_chunks"], org_id, year)
+        elif row["refreshing"]:  # changed again while it was imported: the next poll sees it
+            note = "changed at Tripletex while it was imported again; the next poll imports it"
+            await conn.execute(
+                Q["year_settle"], org_id, year, "synced", describe(diff), False, note
+            )
         else:
             await conn.execute(
                 Q["year_settle"], org_id, year, "failed", describe(diff), False, None

@@ -15,13 +15,20 @@ ORDER BY year DESC;
 
 -- name: year_start
 -- Start (or restart) a year's import; $4: whether `ledger/annualAccount` lists it (NULL: unknown).
--- `expected` stays the last import's count: Tripletex tells no totals in advance.
+-- `expected` stays the last import's count: Tripletex tells no totals in advance. A restart gets
+-- its own retry after a mismatch (a change made between a chunk's fetch and the reconciliation's
+-- is one): the count of an earlier import's retry must not fail this one at its first.
 INSERT INTO sync_years (org_id, year, state, expected, listed)
 VALUES ($1, $2, 'importing', $3, $4)
 ON CONFLICT (org_id, year) DO UPDATE SET
     state = 'importing', expected = coalesce(excluded.expected, sync_years.expected),
     listed = coalesce(excluded.listed, sync_years.listed),
-    difference = NULL, proven = NULL, proof_note = NULL, started_at = now(), finished_at = NULL;
+    difference = NULL, proven = NULL, proof_note = NULL, started_at = now(), finished_at = NULL,
+    reconcile_attempts = 0, refreshing = false;
+
+-- name: year_mark_refresh
+-- The year just started is a refresh: a checksum poll found it changed at Tripletex.
+UPDATE sync_years SET refreshing = true WHERE org_id = $1 AND year = $2;
 
 -- name: year_has_chunks
 -- Whether a year was planned before.
@@ -67,7 +74,7 @@ RETURNING (SELECT count(*) FROM chunks AS c
 
 -- name: year_by_key
 -- One year's row.
-SELECT org_id, year, state, expected, reconcile_attempts, difference
+SELECT org_id, year, state, expected, reconcile_attempts, difference, refreshing
 FROM sync_years WHERE org_id = $1 AND year = $2;
 
 -- name: year_retry_after_mismatch
