@@ -103,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--tui-runs", type=int, default=50, help="TUI home refreshes timed")
     parser.add_argument("--tui-presses", type=int, default=200, help="TUI key presses timed")
     parser.add_argument(
-        "--fresh-postings", type=int, default=200_000, help="postings of the freshness run"
+        "--fresh-postings", type=int, default=1_000_000, help="postings of the freshness run"
     )
     parser.add_argument("--fresh-changes", type=int, default=20, help="changes timed there")
     parser.add_argument(

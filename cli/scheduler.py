@@ -36,6 +36,7 @@ def _schedule(options: Mapping[str, Any]) -> Schedule:
         night=Night(options["nightly_at"], options["nightly_window"]),
         requeue_after_s=options["requeue_after"],
         tick_s=options["tick"],
+        care_interval_s=options["care_interval"] if options["webhooks"] else None,
     )
 
 
@@ -55,9 +56,15 @@ def _schedule(options: Mapping[str, Any]) -> Schedule:
 )
 @click.option(
     "--webhook-poll-interval",
-    default=3600.0,
+    default=10_800.0,
     show_default=True,
     help="Seconds between polls where webhooks deliver every voucher event.",
+)
+@click.option(
+    "--care-interval",
+    default=3600.0,
+    show_default=True,
+    help="Seconds between checks of an organization's webhook subscriptions.",
 )
 @click.option(
     "--nightly-at",
@@ -81,9 +88,9 @@ def _schedule(options: Mapping[str, Any]) -> Schedule:
 @click.option("--tick", default=10.0, show_default=True, help="Seconds between rounds.")
 def scheduler(**options: Any) -> None:
     """Poll synced organizations for changes, run their nightly passes, send lost work again."""
-    schedule = _schedule(options)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop as on Ctrl-C, cleanly
     with servers(need_redis=True) as settings:
+        schedule = _schedule(options | {"webhooks": settings.public_url is not None})
         assert settings.database_url is not None
         assert settings.redis_url is not None
         database_url, redis_url = settings.database_url, settings.redis_url

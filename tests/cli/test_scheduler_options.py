@@ -12,7 +12,9 @@ from cli.scheduler import _clock, _schedule
 DEFAULTS = {
     "poll_interval": None,
     "interval": None,
-    "webhook_poll_interval": 3600.0,
+    "webhook_poll_interval": 10800.0,
+    "care_interval": 3600.0,
+    "webhooks": True,
     "nightly_at": dt.time(2, 0),
     "nightly_window": 14400.0,
     "requeue_after": 300.0,
@@ -22,7 +24,9 @@ DEFAULTS = {
 
 def test_defaults_and_the_deprecated_interval(capsys: pytest.CaptureFixture[str]) -> None:
     schedule = _schedule(DEFAULTS)
-    assert (schedule.poll_interval_s, schedule.webhook_poll_interval_s) == (900.0, 3600.0)
+    assert (schedule.poll_interval_s, schedule.webhook_poll_interval_s) == (900.0, 10800.0)
+    assert schedule.care_interval_s == 3600.0
+    assert _schedule({**DEFAULTS, "webhooks": False}).care_interval_s is None
     assert (schedule.night.at, schedule.night.window_s) == (dt.time(2, 0), 14400.0)
     assert _schedule({**DEFAULTS, "interval": 60.0}).poll_interval_s == 60.0
     assert "deprecated" in capsys.readouterr().err

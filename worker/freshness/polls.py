@@ -31,7 +31,7 @@ from worker.resources import Resources
 from worker.sync.progress import dispatch, target
 from worker.tripletex.changes import probe_vouchers
 from worker.tripletex.errors import Forbidden, NotFound, ResultSetTooLarge
-from worker.tripletex.events import Probe, content_hash
+from worker.tripletex.events import MASTER_EVENTS, Probe, content_hash
 from worker.tripletex.protocol import oslo_today
 
 logger = structlog.get_logger(__name__)
@@ -171,11 +171,17 @@ async def _reimport(res: Resources, org_id: int, changed: list[StoredRange], sou
 
 
 async def _nightly_extras(res: Resources, org_id: int, found: tuple[int, int]) -> int:
-    """Prove the years changed since their last proof (or never proven), refresh the registers,
-    care for the webhook subscriptions, and mark the night done; how many years were proven."""
+    """Prove the years changed since their last proof (or never proven), refresh the registers
+    (unless webhooks keep every one of them), and mark the night done; how many years were
+    proven. (The subscriptions' own care is hourly: the scheduler's.)"""
     company_id, username = found
     async with res.pool.acquire() as conn:
         years = [r["year"] for r in await conn.fetch(Q["years_to_prove"], org_id)]
+        hooked = {
+            r["event"]
+            for r in await conn.fetch(Q["webhook_subscriptions_of_org"], org_id)
+            if r["status"] == "active"
+        }
     for year in years:
         try:
             sheet = await balances.fetch_year(res, org_id, username, year)
@@ -183,8 +189,8 @@ async def _nightly_extras(res: Resources, org_id: int, found: tuple[int, int]) -
             logger.warning("balance_sheet_refused", org_id=org_id, year=year, error=str(exc))
             continue
         await balances.store_and_prove(res, org_id, company_id, year, sheet)
-    await asyncio.to_thread(send, res.broker, "refresh_registers", org_id)
-    await asyncio.to_thread(send, res.broker, "care_webhooks", org_id)
+    if not hooked >= set(MASTER_EVENTS):  # each register change is delivered otherwise
+        await asyncio.to_thread(send, res.broker, "refresh_registers", org_id)
     async with res.pool.acquire() as conn:
         await conn.execute(Q["freshness_nightly_done"], org_id)
     return len(years)

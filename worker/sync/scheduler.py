@@ -53,7 +53,10 @@ class Schedule:
     #: seconds between checksum polls of a synced organization's recent ranges
     poll_interval_s: float = 900.0
     #: the same where webhooks deliver every voucher event (the polls only back them up)
-    webhook_poll_interval_s: float = 3600.0
+    webhook_poll_interval_s: float = 10_800.0
+    #: seconds between cares of an organization's webhook subscriptions; None: no webhooks
+    #: (no LEDGERSYNC_PUBLIC_URL), so nothing to care for
+    care_interval_s: float | None = None
     #: when the nightly passes run (Oslo time, spread over a window)
     night: Night = DEFAULT_NIGHT
     #: seconds work may wait (queued, validating, planning, reconciling) before it is sent again
@@ -115,10 +118,10 @@ async def tick(pool: asyncpg.Pool, broker: RedisBroker, schedule: Schedule) -> T
         ]
         stalled = [r["id"] for r in await conn.fetch(Q["orgs_dispatch_stalled"])]
         waiting = await conn.fetch(Q["webhook_deliveries_stalled"], schedule.deliveries_after_s)
+        cares = await _claim_cares(conn, schedule.care_interval_s)
     for org_id in polls:
         send(broker, "poll_org", org_id, False)
-        # the subscriptions' care rides with the polls: hourly where webhooks are active, sooner
-        # where one is not (it re-creates it); nothing where no public URL is configured
+    for org_id in cares:
         send(broker, "care_webhooks", org_id)
     for org_id in nights:
         send(broker, "poll_org", org_id, True)
@@ -151,6 +154,7 @@ async def tick(pool: asyncpg.Pool, broker: RedisBroker, schedule: Schedule) -> T
             dispatched_orgs=dispatched,
             relayed=relayed,
             resent_deliveries=done.deliveries,
+            cares=cares,
             resent_steps=[f"{actor}{args}" for actor, args in steps],
         )
     return done
@@ -165,6 +169,14 @@ async def _claim_polls(conn: asyncpg.Connection, schedule: Schedule) -> list[int
         list(VOUCHER_EVENTS),
     )
     return [r["org_id"] for r in rows]
+
+
+async def _claim_cares(conn: asyncpg.Connection, interval_s: float | None) -> list[int]:
+    """Synced API organizations whose subscriptions' care is due; claimed (none without
+    webhooks)."""
+    if interval_s is None:
+        return []
+    return [r["org_id"] for r in await conn.fetch(Q["freshness_care_due"], interval_s)]
 
 
 async def _claim_nights(conn: asyncpg.Connection, night: Night) -> list[int]:

@@ -119,3 +119,16 @@ FROM unnest($1::bigint[], $2::timestamptz[]) AS u (id, next), organizations AS o
 WHERE f.org_id = u.id AND o.id = u.id AND o.state = 'synced' AND o.method = 'api'
   AND NOT o.cancel_requested AND f.nightly_due_at <= now()
 RETURNING f.org_id;
+
+-- name: freshness_care_due
+-- Synced API organizations whose webhook subscriptions' care is due (every $1 s; the first at
+-- once). Claimed for this tick (care_due_at moves on).
+INSERT INTO freshness AS f (org_id, care_due_at)
+SELECT o.id, now() + make_interval(secs => $1)
+FROM organizations AS o
+LEFT JOIN freshness AS old ON old.org_id = o.id
+WHERE o.state = 'synced' AND o.method = 'api' AND NOT o.cancel_requested
+  AND (old.care_due_at IS NULL OR old.care_due_at <= now())
+ON CONFLICT (org_id) DO UPDATE SET care_due_at = excluded.care_due_at
+WHERE f.care_due_at IS NULL OR f.care_due_at <= now()
+RETURNING f.org_id;
