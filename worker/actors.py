@@ -76,12 +76,13 @@ async def refresh_registers(org_id: int) -> None:
 
 
 @dramatiq.actor(queue_name="onboarding")
-async def poll_org(org_id: int, nightly: bool = False) -> None:
-    """Probe the organization's recent ranges, or (nightly) every range, and re-import changes."""
+async def poll_org(org_id: int, nightly: bool = False, full: bool = False) -> None:
+    """Probe the organization's recent ranges, tonight's (nightly) or every one (full), and
+    import again what changed."""
     await _run(
         "poll_org",
-        (org_id, nightly),
-        lambda res: onboarding.guarded(res, org_id, polls.poll_org(res, org_id, nightly)),
+        (org_id, nightly, full),
+        lambda res: onboarding.guarded(res, org_id, polls.poll_org(res, org_id, nightly, full)),
     )
 
 

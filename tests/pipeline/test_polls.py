@@ -20,7 +20,7 @@ from pipeline_harness import (
 )
 
 from shared.queue import send, sender
-from worker.freshness.ranges import PollRange, is_recent
+from worker.freshness.ranges import PollRange, in_nightly_pass, is_recent
 from worker.tripletex.protocol import oslo_today
 
 GOOD_COMPANY = 201
@@ -41,11 +41,13 @@ async def synced_org(pipeline: Pipeline) -> int:
     return org_id
 
 
-async def polled(pipeline: Pipeline, org_id: int, *, nightly: bool) -> dict[str, Any]:
+async def polled(
+    pipeline: Pipeline, org_id: int, *, nightly: bool, full: bool = False
+) -> dict[str, Any]:
     """Send one poll, wait until it and all it set off are done; the sandbox's requests meanwhile
     ({"total", "by_status", "by_endpoint"} differences)."""
     before = await control(pipeline, "GET", "/counters")
-    send(sender(redis_url_of(pipeline)), "poll_org", org_id, nightly)
+    send(sender(redis_url_of(pipeline)), "poll_org", org_id, nightly, full)
     await wait_queues_drained(redis_url_of(pipeline))
     row = await pipeline.wait_state(org_id, "synced", "needs_attention")
     assert row["state"] == "synced", row["state_reason"]
@@ -73,7 +75,8 @@ async def test_an_idle_poll_costs_one_request_per_range_and_changes_nothing(
     pipeline: Pipeline,
 ) -> None:
     org_id = await synced_org(pipeline)
-    first = await polled(pipeline, org_id, nightly=True)  # records every range: nothing imported
+    # records every range: nothing imported
+    first = await polled(pipeline, org_id, nightly=True, full=True)
     ranges = await ranges_of(pipeline, org_id)
     assert ranges
     recent = [r for r in ranges if is_recent(r, oslo_today())]
@@ -84,9 +87,11 @@ async def test_an_idle_poll_costs_one_request_per_range_and_changes_nothing(
     idle = await polled(pipeline, org_id, nightly=False)
     assert idle["total"] == len(recent), f"one request per recent range: {idle}"
     assert idle["by_status"] == ({"304": len(recent)} if recent else {})
+    tonight = [r for r in ranges if in_nightly_pass(r, oslo_today())]
+    assert {r.year for r in tonight} >= {oslo_today().year - 1} & {r.year for r in ranges}
     night = await polled(pipeline, org_id, nightly=True)
-    assert night["by_endpoint"].get("GET /v2/ledger/voucher", 0) == len(ranges), night
-    assert night["by_status"].get("304") == len(ranges), "every range unchanged: 304"
+    assert night["by_endpoint"].get("GET /v2/ledger/voucher", 0) == len(tonight), night
+    assert night["by_status"].get("304") == len(tonight), "every range unchanged: 304"
 
     assert await fetch(url, POSTING_VERSIONS, org_id) == postings, "a posting was rewritten"
     assert await fetch(url, YEARS, org_id) == years, "a year was opened again"
@@ -138,10 +143,10 @@ async def test_created_changed_and_deleted_vouchers_reach_postgres_by_polling_al
     pipeline: Pipeline,
 ) -> None:
     org_id = await synced_org(pipeline)
-    await polled(pipeline, org_id, nightly=True)
+    await polled(pipeline, org_id, nightly=True, full=True)
     added = await change_the_source(pipeline)
 
-    await polled(pipeline, org_id, nightly=True)
+    await polled(pipeline, org_id, nightly=True, full=True)
     await assert_matches_live_truth(pipeline, org_id, GOOD_COMPANY)
     assert set(added["postings"]) <= truth_ids(pipeline.server, GOOD_COMPANY, YEAR)
     freshness = (
@@ -161,8 +166,8 @@ async def test_created_changed_and_deleted_vouchers_reach_postgres_by_polling_al
 async def test_without_checksums_our_own_hash_finds_the_changes(pipeline: Pipeline) -> None:
     await control(pipeline, "PATCH", "/faults", {"checksum_unsupported": ["/ledger/voucher"]})
     org_id = await synced_org(pipeline)
-    await polled(pipeline, org_id, nightly=True)
-    again = await polled(pipeline, org_id, nightly=True)
+    await polled(pipeline, org_id, nightly=True, full=True)
+    again = await polled(pipeline, org_id, nightly=True, full=True)
     assert "304" not in again["by_status"], "no checksums: every probe a full answer"
     url = pipeline.database_url
     assert (await fetch(url, "SELECT checksums FROM freshness WHERE org_id = $1", org_id))[0][
@@ -173,7 +178,7 @@ async def test_without_checksums_our_own_hash_finds_the_changes(pipeline: Pipeli
     ] is None, "unchanged by our own hash: nothing imported"
 
     await change_the_source(pipeline)
-    await polled(pipeline, org_id, nightly=True)
+    await polled(pipeline, org_id, nightly=True, full=True)
     await assert_matches_live_truth(pipeline, org_id, GOOD_COMPANY)
 
 

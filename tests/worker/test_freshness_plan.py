@@ -20,8 +20,8 @@ def _covers(found: list[PollRange], years: list[int]) -> bool:
 
 
 def test_months_merge_while_they_hold_at_most_the_cap_within_one_year() -> None:
-    counts = {month_start(2024, m): 1_000 for m in range(1, 13)}
-    counts[month_start(2024, 6)] = 4_500
+    counts = {month_start(2024, m): 1_600 for m in range(1, 13)}
+    counts[month_start(2024, 6)] = 7_200
     found = plan(counts, [2023, 2024])
     assert _covers(found, [2023, 2024])
     assert found[0] == PollRange(dt.date(2023, 1, 1), dt.date(2024, 1, 1)), "an empty year: one"
@@ -35,7 +35,7 @@ def test_months_merge_while_they_hold_at_most_the_cap_within_one_year() -> None:
 
 
 def test_a_month_above_the_cap_is_cut_into_runs_of_days_and_a_range_halved() -> None:
-    found = plan({month_start(2024, 3): 12_000}, [2024])
+    found = plan({month_start(2024, 3): 20_000}, [2024])
     march = [r for r in found if r.start.month == 3]
     assert len(march) == 3
     assert march[0].start == dt.date(2024, 3, 1)
@@ -90,3 +90,17 @@ def test_the_night_is_oslo_time_across_daylight_saving_changes() -> None:
     spring = next_due(dt.datetime(2024, 3, 30, 12, tzinfo=dt.UTC), 0, night)
     assert spring.date() == dt.date(2024, 3, 31)
     assert spring < next_due(spring, 0, night) - dt.timedelta(hours=22)
+
+
+def test_a_nightly_pass_probes_recent_years_always_and_older_years_by_turns() -> None:
+    import datetime as dt
+
+    from worker.freshness.ranges import CLOSED_YEARS_EVERY, PollRange, in_nightly_pass
+
+    def span(year: int) -> PollRange:
+        return PollRange(dt.date(year, 1, 1), dt.date(year + 1, 1, 1))
+
+    nights = [dt.date(2026, 12, 7) + dt.timedelta(days=n) for n in range(CLOSED_YEARS_EVERY)]
+    assert all(in_nightly_pass(span(y), d) for d in nights for y in (2025, 2026))
+    for year in range(2016, 2025):  # each older year exactly once a week
+        assert sum(in_nightly_pass(span(year), d) for d in nights) == 1

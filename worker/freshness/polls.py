@@ -1,13 +1,14 @@
 """The `poll_org` job: an organization's checksum probes, and its nightly pass.
 
-A poll probes the recent ranges (`ranges.is_recent`), a nightly pass every range, one request
-each (`If-None-Match`; a 304 costs nothing more). Whether a range changed is decided by our own
-hash of its vouchers' ids and versions where the API gives no checksums (`freshness.checksums`
-says 'unsupported' then, for `org show`). A range's first probe only records: its postings were
-just imported (unless the vouchers it counts differ from ours). A changed range is imported
-again through the normal chunk path: its year re-opened and the year's chunks overlapping it
-sent again, then reconciled as any import. The nightly pass also proves the years changed since
-their last proof, refreshes the registers, and cares for the webhook subscriptions.
+A poll probes the recent ranges (`ranges.is_recent`); a nightly pass every range of the current
+and previous year, and older years' by turns (`ranges.in_nightly_pass`); one request each
+(`If-None-Match`; a 304 costs nothing more). Whether a range changed is decided by our own hash
+of its vouchers' ids and versions (where the API gives no checksums, `freshness.checksums` says
+'unsupported', for `org show`); a range's first probe is compared with the vouchers and versions
+our postings hold. A changed range is imported again through the normal chunk path: its year
+re-opened (as a refresh) and the year's chunks overlapping it sent again, then reconciled as any
+import. The nightly pass also proves the years changed since their last proof and refreshes the
+registers (unless master-data webhooks keep them).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from shared.orgs.state import request_plan
 from shared.outbox import flush, stage
 from shared.queue import send
 from worker.freshness import store
-from worker.freshness.ranges import is_recent
+from worker.freshness.ranges import in_nightly_pass, is_recent
 from worker.freshness.store import StoredRange
 from worker.ledger import balances
 from worker.resources import Resources
@@ -37,23 +38,24 @@ from worker.tripletex.protocol import oslo_today
 logger = structlog.get_logger(__name__)
 
 
-async def poll_org(res: Resources, org_id: int, nightly: bool) -> None:
-    """Probe the organization's recent ranges (every range when `nightly`), one poll at a time
+async def poll_org(res: Resources, org_id: int, nightly: bool, full: bool = False) -> None:
+    """Probe the organization's recent ranges (tonight's when `nightly`, every one when `full`:
+    after a webhook subscription was lost, a change may lie anywhere), one poll at a time
     per organization: a poll finding another under way leaves it to that one; a nightly pass
     waits for it."""
     async with res.pool.acquire() as lock:
-        if nightly:
+        if nightly or full:
             await lock.execute(Q["poll_ranges_lock"], org_id)
         elif not await lock.fetchval(Q["poll_ranges_try_lock"], org_id):
             logger.info("poll_skipped", org_id=org_id, reason="another poll is under way")
             return
         try:
-            await _poll(res, org_id, nightly)
+            await _poll(res, org_id, nightly, full)
         finally:
             await lock.execute(Q["poll_ranges_unlock"], org_id)
 
 
-async def _poll(res: Resources, org_id: int, nightly: bool) -> None:
+async def _poll(res: Resources, org_id: int, nightly: bool, full: bool) -> None:
     async with res.pool.acquire() as conn:
         found = await target(conn, org_id)
         if found is None:
@@ -66,7 +68,8 @@ async def _poll(res: Resources, org_id: int, nightly: bool) -> None:
     due = [
         r
         for r in rows
-        if years.get(r.span.year) == "synced" and (nightly or is_recent(r.span, today))
+        if years.get(r.span.year) == "synced"
+        and (full or (in_nightly_pass(r.span, today) if nightly else is_recent(r.span, today)))
     ]
     probes, changed = await _probe_all(res, org_id, found[1], due)
     source = "nightly" if nightly else "poll"

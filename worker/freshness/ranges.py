@@ -1,9 +1,13 @@
 """The date ranges an organization's vouchers are probed in, pure.
 
 Whole months within one calendar year, consecutive months merged while the vouchers our
-postings hold there stay at most `RANGE_VOUCHERS` (half the API's 10,000 per page, room to
-grow); every imported year covered, empty months too. A month above it alone is cut into equal
-runs of days; a range a probe finds too large all the same is halved by days.
+postings hold there stay at most `RANGE_VOUCHERS` (of the API's 10,000 a query, a fifth left to
+grow into); every imported year covered, empty months too. A month above it alone is cut into
+equal runs of days; a range a probe finds too large all the same is halved by days.
+
+A nightly pass probes every range of the current and the previous year, and the ranges of one
+in `CLOSED_YEARS_EVERY` of the older years (by turns: each of them once in so many nights):
+books that old change seldom, and a year's ranges are most of what a pass costs.
 """
 
 from __future__ import annotations
@@ -13,8 +17,11 @@ import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-#: vouchers a planned range may hold (the probe's page holds 10,000)
-RANGE_VOUCHERS = 5_000
+#: vouchers a planned range may hold (the probe's page holds 10,000; a range grown over it is
+#: refused and halved, one request more)
+RANGE_VOUCHERS = 8_000
+#: the nightly pass probes each year before the previous one every so many nights
+CLOSED_YEARS_EVERY = 7
 #: a range ending after today minus this is recent: probed every poll, not only at night
 RECENT_DAYS = 45
 
@@ -87,6 +94,12 @@ def halve(span: PollRange) -> tuple[PollRange, PollRange] | None:
         return None
     middle = span.start + dt.timedelta(days=span.days // 2)
     return PollRange(span.start, middle), PollRange(middle, span.end)
+
+
+def in_nightly_pass(span: PollRange, today: dt.date, every: int = CLOSED_YEARS_EVERY) -> bool:
+    """Whether tonight's pass probes the range: the current and previous year always, an older
+    year once in `every` nights (by turns, so about a seventh of them each night)."""
+    return span.year >= today.year - 1 or (span.year + today.toordinal()) % every == 0
 
 
 def is_recent(span: PollRange, today: dt.date) -> bool:

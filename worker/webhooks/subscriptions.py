@@ -239,7 +239,7 @@ async def _resync_since(res: Resources, org_id: int, since: dt.datetime) -> None
     may lie in any year (vouchers are dated back); one probe a range finds it, and only the
     ranges that changed are imported again."""
     async with res.pool.acquire() as conn, conn.transaction():
-        staged = await stage(conn, "poll_org", org_id, True)
+        staged = await stage(conn, "poll_org", org_id, True, True)
     await flush(res.pool, res.broker, [staged])
     logger.info("webhook_gap_checked", org_id=org_id, since=since.isoformat())
 
