@@ -9,12 +9,12 @@ from typing import Any
 from pipeline_harness import (
     Pipeline,
     assert_matches_live_truth,
-    assert_matches_truth,
     control,
     fetch,
     poll,
     redis_url_of,
     source_rows,
+    synced_good_org,
     truth_ids,
     wait_queues_drained,
 )
@@ -33,12 +33,7 @@ RANGES = "SELECT date_from, date_to, digest, content_hash FROM poll_ranges WHERE
 
 async def synced_org(pipeline: Pipeline) -> int:
     """A worker, and the good token's organization imported and synced exactly."""
-    await pipeline.start_worker()
-    org_id = await pipeline.add_org("Fjordlys", "good")
-    row = await pipeline.wait_state(org_id, "synced", "needs_attention")
-    assert row["state"] == "synced", row["state_reason"]
-    await assert_matches_truth(pipeline, org_id, GOOD_COMPANY)
-    return org_id
+    return await synced_good_org(pipeline, GOOD_COMPANY)
 
 
 async def polled(

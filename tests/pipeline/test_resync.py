@@ -9,13 +9,13 @@ from decimal import Decimal
 from pipeline_harness import (
     Pipeline,
     assert_matches_live_truth,
-    assert_matches_truth,
     control,
     db_now,
     dead_letters,
     fetch,
     redis_url_of,
     source_rows,
+    synced_good_org,
     truth_ids,
     wait_queues_drained,
     wait_year_resynced,
@@ -37,12 +37,7 @@ POSTING_VERSIONS = "SELECT posting_id, xmin::text AS xmin FROM postings WHERE or
 
 async def synced_org(pipeline: Pipeline) -> int:
     """A worker, and the good token's organization imported and synced exactly."""
-    await pipeline.start_worker()
-    org_id = await pipeline.add_org("Fjordlys", "good")
-    row = await pipeline.wait_state(org_id, "synced", "needs_attention")
-    assert row["state"] == "synced", row["state_reason"]
-    await assert_matches_truth(pipeline, org_id, GOOD_COMPANY)
-    return org_id
+    return await synced_good_org(pipeline, GOOD_COMPANY)
 
 
 @dataclass(frozen=True)

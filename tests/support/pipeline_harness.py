@@ -257,6 +257,17 @@ DRAMATIQ_QUEUES = ("chunks", "onboarding")
 DRAMATIQ_NAMESPACE = "dramatiq"
 
 
+async def synced_good_org(world: Pipeline, company_id: int) -> int:
+    """A worker, and the good token's organization (reaching `company_id`) imported and synced
+    exactly."""
+    await world.start_worker()
+    org_id = await world.add_org("Fjordlys", "good")
+    row = await world.wait_state(org_id, "synced", "needs_attention")
+    assert row["state"] == "synced", row["state_reason"]
+    await assert_matches_truth(world, org_id, company_id)
+    return org_id
+
+
 def live_truth(world: Pipeline) -> dict[str, Any]:
     """`--describe` of the sandbox's data as it stands now (after control-API changes)."""
     from sandbox.truth import describe
