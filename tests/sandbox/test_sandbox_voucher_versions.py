@@ -116,7 +116,14 @@ async def test_voucher_with_the_clients_posting_fields(tx: Tx) -> None:
     for posting in voucher["postings"]:
         assert set(posting) == names
         assert posting["voucher"]["id"] == vid
-        assert set(posting["voucher"]) == {"id", "number", "year", "description", "voucherType"}
+        assert set(posting["voucher"]) == {
+            "id",
+            "version",
+            "number",
+            "year",
+            "description",
+            "voucherType",
+        }
         assert set(posting["account"]) == {"id", "number", "name"}
         assert posting["date"] == voucher["date"]
     _, one = await tx.get(

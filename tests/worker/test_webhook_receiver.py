@@ -20,6 +20,7 @@ from shared.db import create_pool
 from shared.db.queries import Q
 from shared.queue import sender
 from worker.tripletex.events import AUTH_HEADER
+from worker.webhooks import receiver
 from worker.webhooks.receiver import MAX_BODY, Receiver, build_app
 
 SECRET = "the-subscriptions-own-secret-0123456789abcdef"
@@ -89,7 +90,12 @@ async def make_world(
 
 
 @pytest.fixture
-async def world(database_url: str, redis_url: str, pg: asyncpg.Connection) -> AsyncIterator[World]:
+async def world(
+    database_url: str, redis_url: str, pg: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[World]:
+    # a fresh logger: the module's may have been cached under another configuration by an
+    # earlier test in this process (cache_logger_on_first_use), which capture_logs cannot reach
+    monkeypatch.setattr(receiver, "logger", structlog.get_logger(receiver.__name__))
     async for made in make_world(database_url, redis_url, pg):
         yield made
 
