@@ -105,6 +105,14 @@ async def settled(hooked: Hooked) -> None:
 
     await poll("Postgres to equal the sandbox", equal, within=WITHIN_S, every=0.2)
     await assert_matches_live_truth(hooked.world, hooked.org_id, GOOD_COMPANY)
+    # every screen's "postings imported" follows the deliveries too
+    counted = await fetch(
+        hooked.world.database_url,
+        "SELECT (SELECT sum(imported) FROM year_progress WHERE org_id = $1) AS shown,"
+        " (SELECT count(*) FROM postings WHERE org_id = $1) AS held",
+        hooked.org_id,
+    )
+    assert counted[0]["shown"] == counted[0]["held"]
 
 
 async def outcomes(hooked: Hooked) -> list[tuple[str, int, str]]:
@@ -169,7 +177,7 @@ async def test_a_voucher_created_changed_and_deleted_reaches_postgres(hooked: Ho
     )
     done = await outcomes(hooked)
     assert {event for event, _, _ in done} >= {"voucher.create", "voucher.update", "voucher.delete"}
-    assert all(outcome in ("updated", "deleted", "stale") for _, _, outcome in done), done
+    assert all(outcome in ("added", "updated", "deleted", "stale") for _, _, outcome in done), done
     versions = await fetch(
         world.database_url,
         "SELECT deleted FROM voucher_versions WHERE org_id = $1 AND voucher_id = $2",

@@ -77,7 +77,7 @@ async def test_a_voucher_is_replaced_exactly_and_never_by_an_older_version(
     )
     first = await deliver(pg, org_id)
     applied = await apply_voucher(pg, org_id, COMPANY, Fetched(VOUCHER, v2), [first])
-    assert applied.outcome == "updated"
+    assert applied.outcome == "added"
     assert await stored(pg, org_id) == {
         1: ("2025-03-01", "100.10", "1920"),
         2: ("2025-03-01", "-100.10", "3000"),
@@ -116,7 +116,7 @@ async def test_a_voucher_is_replaced_exactly_and_never_by_an_older_version(
         == xmins
     ), "rows rewritten"
     outcomes = await pg.fetch("SELECT outcome FROM webhook_deliveries ORDER BY id")
-    assert [r["outcome"] for r in outcomes] == ["updated", "updated", "stale", "updated"]
+    assert [r["outcome"] for r in outcomes] == ["added", "updated", "stale", "updated"]
     what = await pg.fetchrow("SELECT * FROM freshness WHERE org_id = $1", org_id)
     assert what["last_change_source"] == "webhook"
     assert what["last_change_what"] == f"voucher {VOUCHER} updated: 2 postings"

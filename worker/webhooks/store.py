@@ -98,7 +98,9 @@ async def _merge(
     voucher: Voucher | None,
 ) -> Applied:
     """The voucher's postings replaced through chunk_merge, the years touched marked changed."""
-    before = {r["year"] for r in await conn.fetch(Q["webhook_voucher_years"], org_id, voucher_id)}
+    dates_query = Q["webhook_voucher_dates"]
+    was = {r["posting_date"] for r in await conn.fetch(dates_query, org_id, voucher_id)}
+    before = {day.year for day in was}
     await conn.execute(Q["chunk_plan_custom"])
     await conn.execute(Q["chunk_stage_create"])
     if body is not None:
@@ -107,10 +109,12 @@ async def _merge(
     assert merged is not None
     years = before | (voucher.years if voucher else set())
     await conn.execute(Q["webhook_years_changed"], org_id, sorted(years))
+    now = {r["posting_date"] for r in await conn.fetch(dates_query, org_id, voucher_id)}
+    await conn.execute(Q["webhook_chunks_recount"], org_id, sorted(was | now))
     if voucher is None:
         outcome, what = "deleted", f"voucher {voucher_id} deleted: {merged['deleted']} postings"
     else:
-        outcome = "updated"
-        what = f"voucher {voucher_id} updated: {merged['total']} postings"
+        outcome = "updated" if before else "added"  # no posting of it held before: new
+        what = f"voucher {voucher_id} {outcome}: {merged['total']} postings"
     await conn.execute(Q["webhook_freshness_record"], org_id, what)
     return Applied(outcome, what)

@@ -70,10 +70,21 @@ SELECT convert_to(
                            '[]'::jsonb))::text,
     'UTF8');
 
--- name: webhook_voucher_years
--- The years (of posting dates) that the voucher's stored postings lie in.
-SELECT DISTINCT extract(year FROM posting_date)::int AS year
-FROM postings WHERE org_id = $1 AND voucher_id = $2;
+-- name: webhook_voucher_dates
+-- The dates the voucher's stored postings lie on.
+SELECT DISTINCT posting_date FROM postings WHERE org_id = $1 AND voucher_id = $2;
+
+-- name: webhook_chunks_recount
+-- The finished chunks holding any of the dates $2 count the postings they hold again, so every
+-- screen's "postings imported" (summed from the chunks) follows a delivery's change.
+UPDATE chunks AS c
+SET postings = (
+    SELECT count(*) FROM postings AS p
+    WHERE p.org_id = c.org_id AND p.posting_date >= c.date_from AND p.posting_date < c.date_to
+      AND (c.account_from IS NULL OR nullif(p.account_number, '')::bigint >= c.account_from)
+      AND (c.account_to IS NULL OR nullif(p.account_number, '')::bigint < c.account_to))
+WHERE c.org_id = $1 AND c.state = 'done'
+  AND EXISTS (SELECT 1 FROM unnest($2::date[]) AS d WHERE d >= c.date_from AND d < c.date_to);
 
 -- name: webhook_years_changed
 -- The years a delivery changed: the checksum polls and the nightly proof look at them again.
