@@ -424,6 +424,17 @@ def redis_url_of(world: Pipeline) -> str:
     return world.env["LEDGERSYNC_REDIS_URL"]
 
 
+async def waiting_messages(redis_url: str) -> int:
+    """Messages waiting in the queues, not yet taken by any worker (a flush loses these)."""
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis.from_url(redis_url)
+    try:
+        return sum([await client.llen(f"{DRAMATIQ_NAMESPACE}:{q}") for q in DRAMATIQ_QUEUES])
+    finally:
+        await client.aclose()
+
+
 async def queued_messages(redis_url: str) -> int:
     """Messages enqueued, delayed or being processed, but not yet acknowledged, in all queues."""
     import redis.asyncio as aioredis
