@@ -13,7 +13,8 @@ import asyncpg
 from shared.db.queries import Q
 from shared.models import Method, OrgState
 
-#: the voucher events an organization with webhooks is subscribed to (worker.tripletex.events)
+#: the voucher events every organization with webhooks subscribes to (`voucher.update` is also
+#: sent when a voucher's postings change); the worker's subscriptions and the screens use these
 VOUCHER_EVENTS = ("voucher.create", "voucher.update", "voucher.delete")
 
 

@@ -35,13 +35,13 @@ import structlog
 from dramatiq.brokers.redis import RedisBroker
 
 from shared.db.queries import Q
+from shared.freshness import VOUCHER_EVENTS
 from shared.orgs import claims
 from shared.outbox import relay
 from shared.queue import send
 from worker.freshness.nightly import DEFAULT_NIGHT, Night, spread
 from worker.redis_watch import LAST_STEP_S, backoff_steps
 from worker.sync.progress import dispatch_pending
-from worker.tripletex.events import VOUCHER_EVENTS
 
 logger = structlog.get_logger(__name__)
 

@@ -9,11 +9,9 @@ from typing import Any
 
 import orjson
 
+from shared.freshness import VOUCHER_EVENTS
 from worker.tripletex.protocol import POSTING_FIELDS, last_page
 
-#: the voucher events every organization with webhooks subscribes to (`voucher.update` is also
-#: sent when a voucher's postings change)
-VOUCHER_EVENTS = ("voucher.create", "voucher.update", "voucher.delete")
 #: the master-data events (issue 20's registers), each with the register its object lives in:
 #: a delivery of one refreshes that register (one request), not the object alone
 MASTER_EVENTS = {

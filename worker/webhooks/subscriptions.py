@@ -24,6 +24,7 @@ import structlog
 
 from shared.db.queries import Q
 from shared.errors import ConfigError
+from shared.freshness import VOUCHER_EVENTS
 from shared.outbox import flush, stage
 from shared.queue import send
 from worker.onboarding import ACCESS_ERRORS
@@ -31,7 +32,7 @@ from worker.resources import Resources
 from worker.sync.progress import target
 from worker.tripletex import changes
 from worker.tripletex.errors import Forbidden, InvalidRequest
-from worker.tripletex.events import SUBSCRIBED_EVENTS, VOUCHER_EVENTS, Subscription
+from worker.tripletex.events import SUBSCRIBED_EVENTS, Subscription
 from worker.tripletex.protocol import Auth, fingerprint, oslo_today
 
 T = TypeVar("T")
